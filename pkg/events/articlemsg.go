@@ -1,0 +1,56 @@
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Msg encodes a as an article.parsed message. The event id combines the
+// article id and its content hash: a redelivered parse of the same page is
+// dropped by JetStream, a changed article is a new event.
+func (a *Article) Msg(source, traceparent string) (*nats.Msg, error) {
+	if a.ID == "" || a.URL == "" {
+		return nil, fmt.Errorf("%w: id and url are required", ErrInvalid)
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("encode article: %w", err)
+	}
+	m := nats.NewMsg(ArticleSubject(a.Host))
+	id := a.ID
+	if len(a.ContentHash) >= 16 {
+		id += "-" + a.ContentHash[:16]
+	}
+	ev := Event{
+		ID:              id,
+		Source:          source,
+		Type:            TypeArticleParsed,
+		Subject:         a.ID,
+		DataContentType: "application/json",
+		DataSchema:      DataSchemaArticle,
+		Traceparent:     traceparent,
+	}
+	if a.ParsedAt != nil {
+		ev.Time = *a.ParsedAt
+	}
+	ev.Header(m.Header)
+	m.Data = data
+	return m, nil
+}
+
+// DecodeArticle reads an article.parsed message body.
+func DecodeArticle(data []byte) (*Article, error) {
+	var a Article
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if a.ID == "" || a.URL == "" {
+		return nil, fmt.Errorf("%w: id and url are required", ErrInvalid)
+	}
+	if a.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("%w: schema_version %d, want %d", ErrInvalid, a.SchemaVersion, SchemaVersion)
+	}
+	return &a, nil
+}

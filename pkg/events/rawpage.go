@@ -1,0 +1,185 @@
+package events
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Raw-page headers. The body of a raw-page message is the page itself, as
+// bytes: HTML travels unescaped, and gzip-compressed when it is large.
+const (
+	HeaderURL           = "Newsflow-Url"
+	HeaderFinalURL      = "Newsflow-Final-Url"
+	HeaderStatus        = "Newsflow-Status"
+	HeaderContentType   = "Content-Type"
+	HeaderCharset       = "Newsflow-Charset"
+	HeaderETag          = "Newsflow-Etag"
+	HeaderLastModified  = "Newsflow-Last-Modified"
+	HeaderFetchedAt     = "Newsflow-Fetched-At"
+	HeaderSourceFeed    = "Newsflow-Source-Feed"
+	HeaderEntryTitle    = "Newsflow-Entry-Title"
+	HeaderEntryDate     = "Newsflow-Entry-Published"
+	HeaderEntryAuthor   = "Newsflow-Entry-Author"
+	HeaderEntryImage    = "Newsflow-Entry-Image"
+	HeaderBodyEncoding  = "Newsflow-Body-Encoding"
+	HeaderOriginalBytes = "Newsflow-Original-Bytes"
+
+	// CompressAbove is the page size from which bodies are gzip-compressed.
+	CompressAbove = 64 << 10
+	// MaxPageBytes bounds a decompressed page, so a hostile message cannot
+	// inflate without limit in the parser.
+	MaxPageBytes = 16 << 20
+)
+
+// EntryHints is what the feed said about an article; the parser uses it when
+// the page itself is silent.
+type EntryHints struct {
+	Title     string
+	Published time.Time
+	Author    string
+	Image     string
+}
+
+// RawPage is one fetched page.
+type RawPage struct {
+	URL          string
+	FinalURL     string
+	Status       int
+	ContentType  string
+	Charset      string
+	ETag         string
+	LastModified string
+	FetchedAt    time.Time
+	SourceFeed   string
+	Entry        EntryHints
+	Body         []byte
+}
+
+// Host is the host of the page's final URL (or its URL).
+func (p RawPage) Host() string {
+	u := p.FinalURL
+	if u == "" {
+		u = p.URL
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return parsed.Hostname()
+}
+
+// Msg encodes p as a NATS message with CloudEvents attributes. The event id
+// is derived from the URL and the page bytes, so republishing the same fetch
+// is dropped by JetStream's duplicate window.
+func (p RawPage) Msg(source, traceparent string) (*nats.Msg, error) {
+	if p.URL == "" {
+		return nil, fmt.Errorf("%w: empty URL", ErrBadRawPage)
+	}
+	host := p.Host()
+	m := nats.NewMsg(RawSubject(host))
+	Event{
+		ID:              ArticleID(p.URL) + "-" + ContentHash(p.Body)[:16],
+		Source:          source,
+		Type:            TypePageFetched,
+		Time:            p.FetchedAt,
+		Subject:         p.URL,
+		DataContentType: p.ContentType,
+		Traceparent:     traceparent,
+	}.Header(m.Header)
+	set := func(k, v string) {
+		if v != "" {
+			m.Header.Set(k, v)
+		}
+	}
+	set(HeaderURL, p.URL)
+	set(HeaderFinalURL, p.FinalURL)
+	set(HeaderStatus, strconv.Itoa(p.Status))
+	set(HeaderContentType, p.ContentType)
+	set(HeaderCharset, p.Charset)
+	set(HeaderETag, p.ETag)
+	set(HeaderLastModified, p.LastModified)
+	set(HeaderSourceFeed, p.SourceFeed)
+	set(HeaderEntryTitle, p.Entry.Title)
+	set(HeaderEntryAuthor, p.Entry.Author)
+	set(HeaderEntryImage, p.Entry.Image)
+	if !p.FetchedAt.IsZero() {
+		set(HeaderFetchedAt, p.FetchedAt.UTC().Format(time.RFC3339Nano))
+	}
+	if !p.Entry.Published.IsZero() {
+		set(HeaderEntryDate, p.Entry.Published.Format(time.RFC3339))
+	}
+	m.Data = p.Body
+	if len(p.Body) > CompressAbove {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if _, err := zw.Write(p.Body); err != nil {
+			return nil, fmt.Errorf("compress page: %w", err)
+		}
+		if err := zw.Close(); err != nil {
+			return nil, fmt.Errorf("compress page: %w", err)
+		}
+		m.Data = buf.Bytes()
+		m.Header.Set(HeaderBodyEncoding, "gzip")
+		m.Header.Set(HeaderOriginalBytes, strconv.Itoa(len(p.Body)))
+	}
+	return m, nil
+}
+
+// DecodeRawPage reads a raw-page message back. Its errors wrap ErrBadRawPage:
+// such a message will never decode, so it belongs in the dead-letter stream.
+func DecodeRawPage(m *nats.Msg) (RawPage, error) {
+	h := m.Header
+	p := RawPage{
+		URL:          h.Get(HeaderURL),
+		FinalURL:     h.Get(HeaderFinalURL),
+		ContentType:  h.Get(HeaderContentType),
+		Charset:      h.Get(HeaderCharset),
+		ETag:         h.Get(HeaderETag),
+		LastModified: h.Get(HeaderLastModified),
+		SourceFeed:   h.Get(HeaderSourceFeed),
+		Entry: EntryHints{
+			Title:  h.Get(HeaderEntryTitle),
+			Author: h.Get(HeaderEntryAuthor),
+			Image:  h.Get(HeaderEntryImage),
+		},
+	}
+	if p.URL == "" {
+		return p, fmt.Errorf("%w: no %s header", ErrBadRawPage, HeaderURL)
+	}
+	if s := h.Get(HeaderStatus); s != "" {
+		p.Status, _ = strconv.Atoi(s)
+	}
+	if s := h.Get(HeaderFetchedAt); s != "" {
+		p.FetchedAt, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	if s := h.Get(HeaderEntryDate); s != "" {
+		p.Entry.Published, _ = time.Parse(time.RFC3339, s)
+	}
+	switch enc := h.Get(HeaderBodyEncoding); enc {
+	case "":
+		p.Body = m.Data
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(m.Data))
+		if err != nil {
+			return p, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
+		}
+		body, err := io.ReadAll(io.LimitReader(zr, MaxPageBytes+1))
+		if err != nil {
+			return p, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
+		}
+		if len(body) > MaxPageBytes {
+			return p, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
+		}
+		p.Body = body
+	default:
+		return p, fmt.Errorf("%w: unknown body encoding %q", ErrBadRawPage, enc)
+	}
+	return p, nil
+}

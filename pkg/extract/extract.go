@@ -1,0 +1,153 @@
+// Package extract turns one HTML page into an Article v1: it decodes the page,
+// reads its metadata (package meta) and finds its body (package content).
+package extract
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/extract/content"
+	"github.com/newsflow/newsflow/pkg/extract/meta"
+	"github.com/newsflow/newsflow/pkg/urls"
+)
+
+// Version is the extractor version recorded in every article.
+const Version = "newsflow-extract/0.1"
+
+// MaxPageBytes is the largest page Extract accepts.
+const MaxPageBytes = events.MaxPageBytes
+
+// Errors.
+var (
+	ErrTooLarge = errors.New("extract: page too large")
+	ErrNotHTML  = errors.New("extract: not an HTML page")
+	ErrBadURL   = errors.New("extract: bad page URL")
+)
+
+// Input is one page to extract.
+type Input struct {
+	HTML        []byte
+	URL         string // where the page was fetched from; may be empty offline
+	ContentType string // HTTP Content-Type, for the charset
+	FetchedAt   time.Time
+	Hints       events.EntryHints
+	Rules       *Rules // optional per-site rules
+}
+
+// Extract returns the article in the page. Fields it cannot find stay empty.
+func Extract(in Input) (*events.Article, error) {
+	var pageURL *url.URL
+	if in.URL != "" {
+		u, err := url.Parse(in.URL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("%w: %q", ErrBadURL, in.URL)
+		}
+		pageURL = u
+	}
+	doc, err := Parse(in.HTML, in.ContentType)
+	if err != nil {
+		return nil, err
+	}
+	rule := in.Rules.For(pageURL)
+	rule.removeFrom(doc)
+
+	m := meta.Extract(doc, meta.Input{
+		URL: pageURL, FetchedAt: in.FetchedAt, Hints: in.Hints,
+		AuthorSelector: rule.Author, DateSelector: rule.Date,
+	})
+	body := content.Extract(doc, content.Options{
+		BodySelector: rule.Body, FallbackText: m.ArticleBody, Title: m.Title,
+	})
+
+	a := &events.Article{
+		URL:           in.URL,
+		SiteName:      m.SiteName,
+		Title:         m.Title,
+		Description:   m.Description,
+		Authors:       m.Authors,
+		Language:      m.Language,
+		Section:       m.Section,
+		Tags:          m.Tags,
+		LeadImage:     m.LeadImage,
+		Images:        body.Images,
+		BodyText:      body.Text,
+		BodyHTML:      body.HTML,
+		Paywalled:     m.Paywalled,
+		ParserVersion: Version,
+		SchemaVersion: events.SchemaVersion,
+		Extraction:    &events.Extraction{Method: body.Method, Confidence: clamp01(body.Confidence)},
+	}
+	if !m.Published.IsZero() {
+		t := m.Published
+		a.PublishedAt = &t
+	}
+	if !m.Modified.IsZero() {
+		t := m.Modified
+		a.ModifiedAt = &t
+	}
+	if a.Language == "" {
+		a.Language = meta.DetectLanguage(body.Text)
+	}
+	setURLs(a, pageURL, m)
+	a.WordCount = countWords(body.Text)
+	a.ReadingTimeS = int(math.Round(float64(a.WordCount) / 230 * 60))
+	if body.Text != "" {
+		a.ContentHash = events.ContentHash([]byte(body.Text))
+		a.Simhash = Simhash(body.Text)
+	}
+	return a, nil
+}
+
+// setURLs fills url, canonical_url, amp_url, host and the id. The id comes
+// from the page's canonical URL when it is on http(s), else from the fetched URL.
+func setURLs(a *events.Article, pageURL *url.URL, m meta.Meta) {
+	if pageURL != nil {
+		a.Host = strings.ToLower(pageURL.Hostname())
+	}
+	idURL := ""
+	if c, err := urls.Canonical(m.CanonicalURL); err == nil {
+		a.CanonicalURL = c
+		idURL = c
+	}
+	if m.AMPURL != "" {
+		if u, err := url.Parse(m.AMPURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+			a.AMPURL = u.String()
+		}
+	}
+	if idURL == "" && pageURL != nil {
+		if c, err := urls.CanonicalURL(pageURL); err == nil {
+			idURL = c
+		}
+	}
+	if a.Host == "" && a.CanonicalURL != "" {
+		if u, err := url.Parse(a.CanonicalURL); err == nil {
+			a.Host = u.Hostname()
+		}
+	}
+	if idURL == "" {
+		// Offline extraction without a URL: the id is derived from the
+		// content, so the same page still gets the same id.
+		idURL = "urn:content:" + events.ContentHash([]byte(a.Title+"\n"+a.BodyText))
+	}
+	a.ID = events.ArticleID(idURL)
+}
+
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		w := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
+}
+
+func clamp01(f float64) float64 { return math.Max(0, math.Min(1, f)) }
