@@ -101,16 +101,17 @@ func Provision(ctx context.Context, js jetstream.JetStream, t Topology) error {
 	return nil
 }
 
-// ConsumerConfig is the durable pull consumer a stage reads with. maxDeliver
-// bounds redeliveries; the stage's dead-letter middleware takes the message
-// on its last delivery.
-func ConsumerConfig(name, filter string, maxDeliver int, ackWait time.Duration) jetstream.ConsumerConfig {
+// ConsumerConfig is the durable pull consumer a stage reads with. The server
+// redelivers without limit; the stage's dead-letter middleware (package
+// router) ends redelivery by moving the message to NEWSFLOW_DLQ, so a message
+// is never silently dropped when a limit is reached.
+func ConsumerConfig(name, filter string, ackWait time.Duration) jetstream.ConsumerConfig {
 	cfg := jetstream.ConsumerConfig{
 		Durable:       name,
 		Description:   "newsflow " + name,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxDeliver:    maxDeliver,
+		MaxDeliver:    -1,
 		AckWait:       ackWait,
 		MaxAckPending: 1000,
 	}

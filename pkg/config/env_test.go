@@ -1,0 +1,45 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEnvNamesBadVariables(t *testing.T) {
+	e := FromMap(map[string]string{
+		"GOOD_INT": "4", "BAD_INT": "four", "BAD_DUR": "-3s", "BAD_URL": "http//x",
+		"NATS": "nats://a:4222,nats://b:4222", "LIST": "a, b,,c", "RANGE": "99",
+	})
+	if got := e.Int("GOOD_INT", 1, 1, 10); got != 4 {
+		t.Errorf("GOOD_INT = %d", got)
+	}
+	if got := e.Int("MISSING", 7, 1, 10); got != 7 {
+		t.Errorf("MISSING = %d", got)
+	}
+	e.Int("BAD_INT", 1, 1, 10)
+	e.Int("RANGE", 1, 1, 10)
+	if got := e.Duration("BAD_DUR", time.Second); got != time.Second {
+		t.Errorf("BAD_DUR = %v", got)
+	}
+	e.URL("BAD_URL", "", "http")
+	if got := e.URL("NATS", "", "nats"); got != "nats://a:4222,nats://b:4222" {
+		t.Errorf("NATS = %q", got)
+	}
+	if got := e.List("LIST", nil); strings.Join(got, "|") != "a|b|c" {
+		t.Errorf("LIST = %q", got)
+	}
+	err := e.Err()
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Err() = %v, want ErrInvalid", err)
+	}
+	for _, name := range []string{"BAD_INT", "BAD_DUR", "BAD_URL", "RANGE"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+	if strings.Contains(err.Error(), "GOOD_INT") || strings.Contains(err.Error(), "NATS") {
+		t.Errorf("error names a good variable: %v", err)
+	}
+}

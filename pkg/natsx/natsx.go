@@ -1,0 +1,141 @@
+// Package natsx connects newsflow services to NATS JetStream and runs an
+// embedded server for the all-in-one CLI and for tests.
+package natsx
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/config"
+)
+
+// Config says how to reach NATS.
+type Config struct {
+	URL       string // one or more comma-separated server URLs
+	Name      string // connection name shown by the server
+	CredsFile string // NATS_CREDS: a .creds file (JWT + nkey)
+	User      string
+	Password  string
+	TLSCA     string
+	TLSCert   string
+	TLSKey    string
+	Replicas  int // stream and KV replicas (NATS_REPLICAS)
+
+	// InProcess, when set, connects to this embedded server without a socket.
+	InProcess *server.Server
+}
+
+// FromEnv reads NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD,
+// NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY and NATS_REPLICAS.
+func FromEnv(env *config.Env, name string) Config {
+	return Config{
+		URL:       env.URL("NATS_URL", nats.DefaultURL, "nats", "tls", "ws", "wss"),
+		Name:      name,
+		CredsFile: env.File("NATS_CREDS"),
+		User:      env.String("NATS_USER", ""),
+		Password:  env.String("NATS_PASSWORD", ""),
+		TLSCA:     env.File("NATS_TLS_CA"),
+		TLSCert:   env.File("NATS_TLS_CERT"),
+		TLSKey:    env.File("NATS_TLS_KEY"),
+		Replicas:  env.Int("NATS_REPLICAS", 1, 1, 5),
+	}
+}
+
+// Connect dials NATS, retrying until ctx is done, and keeps reconnecting for
+// the life of the connection: a NATS restart pauses the services, it does not
+// stop them.
+func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	opts := []nats.Option{
+		nats.Name(c.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrl()) }),
+	}
+	if c.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(c.CredsFile))
+	}
+	if c.User != "" {
+		opts = append(opts, nats.UserInfo(c.User, c.Password))
+	}
+	if c.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(c.TLSCA))
+	}
+	if c.TLSCert != "" {
+		opts = append(opts, nats.ClientCert(c.TLSCert, c.TLSKey))
+	}
+	if c.InProcess != nil {
+		opts = append(opts, nats.InProcessServer(c.InProcess))
+	}
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		nc, err := nats.Connect(c.URL, opts...)
+		if err == nil {
+			js, err := jetstream.New(nc)
+			if err != nil {
+				nc.Close()
+				return nil, nil, fmt.Errorf("jetstream: %w", err)
+			}
+			return nc, js, nil
+		}
+		lastErr = err
+		if attempt == 0 || attempt%10 == 0 {
+			log.Warn("nats not reachable, retrying", "url", c.URL, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("connect to nats at %s: %w", c.URL, lastErr)
+		case <-time.After(backoff(attempt)):
+		}
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	d := 250 * time.Millisecond << min(attempt, 4)
+	return min(d, 5*time.Second)
+}
+
+// ServerOptions configure an embedded nats-server.
+type ServerOptions struct {
+	Host     string // default 127.0.0.1
+	Port     int    // 0: 4222; -1: a random free port
+	StoreDir string // JetStream file store
+	NoListen bool   // in-process connections only
+}
+
+// StartServer runs a JetStream-enabled nats-server in this process.
+func StartServer(o ServerOptions) (*server.Server, error) {
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	opts := &server.Options{
+		ServerName: "newsflow",
+		Host:       o.Host,
+		Port:       o.Port,
+		JetStream:  true,
+		StoreDir:   o.StoreDir,
+		DontListen: o.NoListen,
+		NoSigs:     true,
+		MaxPayload: 8 << 20,
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		ns.Shutdown()
+		return nil, fmt.Errorf("embedded nats: not ready after 10s")
+	}
+	return ns, nil
+}

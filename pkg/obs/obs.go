@@ -1,0 +1,116 @@
+// Package obs holds what every newsflow service exposes to operators:
+// structured logs, /healthz, /readyz and /metrics.
+package obs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/newsflow/newsflow/pkg/config"
+)
+
+// LogConfig selects the log level and format (LOG_LEVEL, LOG_FORMAT).
+type LogConfig struct {
+	Level  string // debug, info, warn, error
+	Format string // json (default) or text
+}
+
+// LogConfigFromEnv reads LOG_LEVEL and LOG_FORMAT.
+func LogConfigFromEnv(env *config.Env) LogConfig {
+	return LogConfig{Level: env.String("LOG_LEVEL", "info"), Format: env.String("LOG_FORMAT", "json")}
+}
+
+// NewLogger returns a structured logger writing to w.
+func NewLogger(w io.Writer, c LogConfig, service string) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		return nil, fmt.Errorf("%w: LOG_LEVEL=%q: want debug, info, warn or error", config.ErrInvalid, c.Level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch strings.ToLower(c.Format) {
+	case "", "json":
+		h = slog.NewJSONHandler(w, opts)
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("%w: LOG_FORMAT=%q: want json or text", config.ErrInvalid, c.Format)
+	}
+	return slog.New(h).With("service", service), nil
+}
+
+// Fatal logs err and exits with status 1; for main functions only.
+func Fatal(log *slog.Logger, msg string, err error) {
+	log.Error(msg, "err", err)
+	os.Exit(1)
+}
+
+// ReadyFunc reports whether a service can do its work (connected,
+// provisioned); nil means ready.
+type ReadyFunc func(ctx context.Context) error
+
+// Mount adds /healthz, /readyz and /metrics to mux.
+func Mount(mux *http.ServeMux, ready ReadyFunc) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.Handler())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Serve runs an HTTP server on addr until ctx is done, then shuts it down
+// gracefully. ln, when not nil, is used instead of listening on addr.
+func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	return ServeListener(ctx, ln, h, log)
+}
+
+// ServeListener is Serve on an open listener.
+func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("http listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	return nil
+}

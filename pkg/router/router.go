@@ -1,0 +1,252 @@
+// Package router runs a stage's message handler over a JetStream pull
+// consumer, in the style of Watermill: the handler does one message's work
+// and small middlewares add what every stage needs — panic recovery,
+// timeouts, the dead-letter stream. Run owns acknowledgement: a message is
+// acked only after its handler (and so its side effect) succeeded.
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/newsflow/newsflow/pkg/events"
+)
+
+// Handler does the work of one message. nil acks it; an error naks it for
+// redelivery with backoff (see DeadLetter for when redelivery ends).
+type Handler func(ctx context.Context, m jetstream.Msg) error
+
+// Middleware wraps a Handler.
+type Middleware func(Handler) Handler
+
+// Chain wraps h in mw; the first middleware is the outermost.
+func Chain(h Handler, mw ...Middleware) Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}
+
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as one no retry can fix (a malformed message): the
+// message goes to the dead-letter stream at once.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanent{err}
+}
+
+// IsPermanent reports whether err was marked Permanent.
+func IsPermanent(err error) bool {
+	var p permanent
+	return errors.As(err, &p)
+}
+
+var (
+	handled = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsflow_messages_total",
+		Help: "Messages handled by a stage, by result (acked, nacked).",
+	}, []string{"stage", "result"})
+	deadLettered = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsflow_dead_letters_total",
+		Help: "Messages a stage gave up on and moved to the dead-letter stream.",
+	}, []string{"stage"})
+	handleSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "newsflow_handle_seconds",
+		Help:    "Time to handle one message, by stage.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
+	}, []string{"stage"})
+)
+
+// Recover turns a panic in the handler into a permanent error, so one poison
+// message cannot crash a replica over and over.
+func Recover() Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, m jetstream.Msg) (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = Permanent(fmt.Errorf("panic: %v", p))
+				}
+			}()
+			return next(ctx, m)
+		}
+	}
+}
+
+// Timeout bounds the handling of one message.
+func Timeout(d time.Duration) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, m jetstream.Msg) error {
+			ctx, cancel := context.WithTimeout(ctx, d)
+			defer cancel()
+			return next(ctx, m)
+		}
+	}
+}
+
+// Dead-letter headers added to the copy of a message in NEWSFLOW_DLQ.
+const (
+	HeaderDLQStage      = "Newsflow-Dlq-Stage"
+	HeaderDLQError      = "Newsflow-Dlq-Error"
+	HeaderDLQDeliveries = "Newsflow-Dlq-Deliveries"
+	HeaderDLQSubject    = "Newsflow-Dlq-Subject"
+	HeaderDLQStream     = "Newsflow-Dlq-Stream"
+	HeaderDLQSequence   = "Newsflow-Dlq-Sequence"
+)
+
+// DeadLetter moves a message to the dead-letter stream, with the error and
+// the delivery count, when its error is permanent or it has been delivered
+// maxDeliver times; the message is then acked so it never blocks the stream.
+// If the dead-letter publish itself fails the original stays unacked and is
+// retried: nothing is dropped.
+func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.Logger) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, m jetstream.Msg) error {
+			err := next(ctx, m)
+			if err == nil {
+				return nil
+			}
+			md, mdErr := m.Metadata()
+			delivered := uint64(1)
+			if mdErr == nil {
+				delivered = md.NumDelivered
+			}
+			if !IsPermanent(err) && (maxDeliver <= 0 || delivered < uint64(maxDeliver)) {
+				return err
+			}
+			dm := nats.NewMsg(events.DLQSubject(stage))
+			for k, v := range m.Headers() {
+				dm.Header[k] = v
+			}
+			dm.Header.Del(nats.MsgIdHdr)
+			dm.Header.Set(HeaderDLQStage, stage)
+			dm.Header.Set(HeaderDLQError, truncate(err.Error(), 2000))
+			dm.Header.Set(HeaderDLQDeliveries, strconv.FormatUint(delivered, 10))
+			dm.Header.Set(HeaderDLQSubject, m.Subject())
+			if mdErr == nil {
+				dm.Header.Set(HeaderDLQStream, md.Stream)
+				dm.Header.Set(HeaderDLQSequence, strconv.FormatUint(md.Sequence.Stream, 10))
+				dm.Header.Set(nats.MsgIdHdr, fmt.Sprintf("dlq-%s-%s-%d", stage, md.Stream, md.Sequence.Stream))
+			}
+			dm.Data = m.Data()
+			if _, perr := js.PublishMsg(ctx, dm); perr != nil {
+				return fmt.Errorf("dead-letter publish failed (%v) after: %w", perr, err)
+			}
+			deadLettered.WithLabelValues(stage).Inc()
+			log.Warn("message dead-lettered", "stage", stage, "subject", m.Subject(), "deliveries", delivered, "err", err)
+			return nil
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// Options tune Run.
+type Options struct {
+	Stage   string
+	Workers int // messages handled at once (default 4)
+	// Backoff is the redelivery delay after the n-th failed delivery.
+	Backoff func(delivered uint64) time.Duration
+	Log     *slog.Logger
+}
+
+// DefaultBackoff doubles from one second to five minutes.
+func DefaultBackoff(delivered uint64) time.Duration {
+	d := time.Second << min(delivered, 9)
+	return min(d, 5*time.Minute)
+}
+
+// Run pulls messages from c and handles them on opt.Workers goroutines until
+// ctx is done; then it stops pulling, finishes the messages in hand and
+// returns. In-flight handlers run on a context that outlives ctx's
+// cancellation, so shutdown never abandons a half-done side effect.
+func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) error {
+	if opt.Workers <= 0 {
+		opt.Workers = 4
+	}
+	if opt.Backoff == nil {
+		opt.Backoff = DefaultBackoff
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	it, err := c.Messages(jetstream.PullMaxMessages(opt.Workers * 2))
+	if err != nil {
+		return fmt.Errorf("%s: consume: %w", opt.Stage, err)
+	}
+	work := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	for range opt.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				m, err := it.Next()
+				if err != nil {
+					if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+						return
+					}
+					opt.Log.Warn("pull failed", "stage", opt.Stage, "err", err)
+					select {
+					case <-ctx.Done():
+					case <-time.After(time.Second):
+					}
+					continue
+				}
+				handle(work, m, h, opt)
+			}
+		}()
+	}
+	<-ctx.Done()
+	it.Drain()
+	wg.Wait()
+	return nil
+}
+
+func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
+	start := time.Now()
+	err := h(ctx, m)
+	handleSeconds.WithLabelValues(opt.Stage).Observe(time.Since(start).Seconds())
+	if err == nil {
+		ackCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if aerr := m.DoubleAck(ackCtx); aerr != nil {
+			// The work is done but the ack was lost: the message comes back
+			// and the idempotent handler makes the repeat harmless.
+			opt.Log.Warn("ack failed", "stage", opt.Stage, "subject", m.Subject(), "err", aerr)
+		}
+		handled.WithLabelValues(opt.Stage, "acked").Inc()
+		return
+	}
+	var delivered uint64 = 1
+	if md, merr := m.Metadata(); merr == nil {
+		delivered = md.NumDelivered
+	}
+	delay := opt.Backoff(delivered)
+	opt.Log.Warn("handler failed, will retry", "stage", opt.Stage, "subject", m.Subject(),
+		"deliveries", delivered, "retry_in", delay.String(), "err", err)
+	if nerr := m.NakWithDelay(delay); nerr != nil {
+		opt.Log.Warn("nak failed", "stage", opt.Stage, "err", nerr)
+	}
+	handled.WithLabelValues(opt.Stage, "nacked").Inc()
+}

@@ -1,0 +1,142 @@
+package router_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/natsx"
+	"github.com/newsflow/newsflow/pkg/natsx/natstest"
+	"github.com/newsflow/newsflow/pkg/router"
+)
+
+func setup(t *testing.T) (jetstream.JetStream, jetstream.Consumer) {
+	t.Helper()
+	ns := natstest.Start(t)
+	ctx := t.Context()
+	nc, js, err := natsx.Connect(ctx, natsx.Config{URL: ns.ClientURL()}, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	if err := events.Provision(ctx, js, events.DefaultTopology()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := events.EnsureConsumer(ctx, js, events.StreamRaw, events.ConsumerConfig("t", "", 30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js, c
+}
+
+func publish(t *testing.T, js jetstream.JetStream, data string) {
+	t.Helper()
+	m := nats.NewMsg(events.RawSubject("example.com"))
+	m.Data = []byte(data)
+	if _, err := js.PublishMsg(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func dlqCount(t *testing.T, js jetstream.JetStream) uint64 {
+	s, err := js.Stream(t.Context(), events.StreamDLQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+// A poison message (panic, permanent error, or too many failures) lands in
+// the DLQ with its reason, and the messages behind it still get handled.
+func TestPoisonMessagesGoToDLQAndDoNotBlock(t *testing.T) {
+	js, c := setup(t)
+	var ok, flaky atomic.Int32
+	h := func(ctx context.Context, m jetstream.Msg) error {
+		switch string(m.Data()) {
+		case "panic":
+			panic("boom")
+		case "bad":
+			return router.Permanent(errors.New("malformed"))
+		case "always-fails":
+			return errors.New("upstream down")
+		case "flaky":
+			if flaky.Add(1) < 2 {
+				return errors.New("transient")
+			}
+		}
+		ok.Add(1)
+		return nil
+	}
+	log := slog.Default()
+	chain := router.Chain(h, router.DeadLetter(js, "test", 3, log), router.Recover())
+	for _, d := range []string{"panic", "bad", "always-fails", "flaky", "good1", "good2"} {
+		publish(t, js, d)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() {
+		done <- router.Run(ctx, c, chain, router.Options{Stage: "test", Workers: 2, Log: log,
+			Backoff: func(uint64) time.Duration { return 10 * time.Millisecond }})
+	}()
+	waitFor(t, "3 good messages and 3 dead letters", func() bool { return ok.Load() == 3 && dlqCount(t, js) == 3 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	dc, err := js.OrderedConsumer(t.Context(), events.StreamDLQ, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for range 3 {
+		m, err := dc.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reasons[string(m.Data())] = m.Headers().Get(router.HeaderDLQError) + " after " + m.Headers().Get(router.HeaderDLQDeliveries)
+		if m.Headers().Get(router.HeaderDLQStage) != "test" || m.Subject() != events.DLQSubject("test") {
+			t.Errorf("dead letter %q: stage %q subject %q", m.Data(), m.Headers().Get(router.HeaderDLQStage), m.Subject())
+		}
+	}
+	want := map[string]string{
+		"panic":        "panic: boom after 1",
+		"bad":          "malformed after 1",
+		"always-fails": "upstream down after 3",
+	}
+	for k, v := range want {
+		if reasons[k] != v {
+			t.Errorf("dead letter %q: reason %q, want %q", k, reasons[k], v)
+		}
+	}
+	// Everything was acked: nothing is pending on the consumer.
+	info, err := c.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumAckPending != 0 || info.NumPending != 0 {
+		t.Errorf("consumer has %d ack-pending, %d pending", info.NumAckPending, info.NumPending)
+	}
+}
