@@ -1,0 +1,213 @@
+package evaluate
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// BenchmarkDir is where the extraction benchmark lives inside the shared folder.
+const BenchmarkDir = "corpus/extraction-benchmark"
+
+// Page is one benchmark page: its HTML and the human-written body.
+type Page struct {
+	ID    string
+	URL   string
+	Truth string
+}
+
+// Corpus is a benchmark directory: html/<id>.html.gz plus ground-truth.json
+// mapping each id to {url, articleBody}.
+type Corpus struct {
+	Dir   string
+	Pages []Page // sorted by id, so runs are reproducible
+}
+
+// maxPageBytes bounds one decompressed page, so a corrupt or hostile archive
+// cannot exhaust memory.
+const maxPageBytes = 64 << 20
+
+// LoadCorpus reads the ground truth of the benchmark in dir.
+func LoadCorpus(dir string) (*Corpus, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "ground-truth.json"))
+	if err != nil {
+		return nil, fmt.Errorf("load corpus: %w", err)
+	}
+	var truth map[string]struct {
+		URL         string `json:"url"`
+		ArticleBody string `json:"articleBody"`
+	}
+	if err := json.Unmarshal(data, &truth); err != nil {
+		return nil, fmt.Errorf("load corpus %s: ground truth: %w", dir, err)
+	}
+	if len(truth) == 0 {
+		return nil, fmt.Errorf("load corpus %s: ground truth has no pages", dir)
+	}
+	c := &Corpus{Dir: dir}
+	for id, t := range truth {
+		c.Pages = append(c.Pages, Page{ID: id, URL: t.URL, Truth: t.ArticleBody})
+	}
+	sort.Slice(c.Pages, func(i, j int) bool { return c.Pages[i].ID < c.Pages[j].ID })
+	return c, nil
+}
+
+// HTML returns the decompressed page bytes of id.
+func (c *Corpus) HTML(id string) ([]byte, error) {
+	f, err := os.Open(filepath.Join(c.Dir, "html", id+".html.gz"))
+	if err != nil {
+		return nil, fmt.Errorf("page %s: %w", id, err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("page %s: %w", id, err)
+	}
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(zr, maxPageBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("page %s: %w", id, err)
+	}
+	if n > maxPageBytes {
+		return nil, fmt.Errorf("page %s: larger than %d bytes", id, maxPageBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+// SharedDir finds the project's shared folder: $NEWSFLOW_SHARED when set,
+// else the first "shared" directory that is a sibling of the working
+// directory or of one of its parents (the repository root's sibling).
+func SharedDir() (string, error) {
+	if d := os.Getenv("NEWSFLOW_SHARED"); d != "" {
+		return d, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find shared dir: %w", err)
+	}
+	for d := wd; ; {
+		cand := filepath.Join(filepath.Dir(d), "shared")
+		if st, err := os.Stat(filepath.Join(cand, BenchmarkDir)); err == nil && st.IsDir() {
+			return cand, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", errors.New("find shared dir: no ../shared above " + wd + "; set NEWSFLOW_SHARED")
+		}
+		d = parent
+	}
+}
+
+// ExtractFunc returns the body text an extractor finds in one page.
+type ExtractFunc func(html []byte, url string) (string, error)
+
+// Report is the result of one corpus run.
+type Report struct {
+	F1, Precision, Recall, Accuracy float64
+	// Pages holds every page's score, worst (lowest page F1) first.
+	Pages []PageScore
+	// Errors counts pages the extractor failed on; they score as empty.
+	Errors int
+}
+
+// Run extracts every page of the benchmark in dir with fn and scores it.
+// An extractor error on one page scores that page as empty and is kept in
+// its PageScore; only a corpus that cannot be read fails the run.
+func Run(dir string, fn ExtractFunc) (Report, error) {
+	c, err := LoadCorpus(dir)
+	if err != nil {
+		return Report{}, err
+	}
+	return c.Run(fn)
+}
+
+// Run extracts and scores every page of c.
+func (c *Corpus) Run(fn ExtractFunc) (Report, error) {
+	scores := make([]PageScore, 0, len(c.Pages))
+	for _, p := range c.Pages {
+		page, err := c.HTML(p.ID)
+		if err != nil {
+			return Report{}, fmt.Errorf("run %s: %w", c.Dir, err)
+		}
+		pred, xerr := fn(page, p.URL)
+		if xerr != nil {
+			pred = ""
+		}
+		s := Score(p.Truth, pred)
+		s.ID, s.URL, s.Err = p.ID, p.URL, xerr
+		scores = append(scores, s)
+	}
+	return Summarize(scores), nil
+}
+
+// Summarize computes the corpus metric from page scores: precision and recall
+// are means over the pages that count for each, F1 is their harmonic mean,
+// accuracy the share of exact pages.
+func Summarize(scores []PageScore) Report {
+	var r Report
+	var np, nr, exact int
+	for _, s := range scores {
+		if s.HasPrecision {
+			r.Precision += s.Precision
+			np++
+		}
+		if s.HasRecall {
+			r.Recall += s.Recall
+			nr++
+		}
+		if s.Exact {
+			exact++
+		}
+		if s.Err != nil {
+			r.Errors++
+		}
+	}
+	if np > 0 {
+		r.Precision /= float64(np)
+	}
+	if nr > 0 {
+		r.Recall /= float64(nr)
+	}
+	if r.Precision+r.Recall > 0 {
+		r.F1 = 2 * r.Precision * r.Recall / (r.Precision + r.Recall)
+	}
+	if len(scores) > 0 {
+		r.Accuracy = float64(exact) / float64(len(scores))
+	}
+	r.Pages = append([]PageScore(nil), scores...)
+	sort.SliceStable(r.Pages, func(i, j int) bool {
+		fi, fj := r.Pages[i].F1(), r.Pages[j].F1()
+		if fi != fj {
+			return fi < fj
+		}
+		return r.Pages[i].ID < r.Pages[j].ID
+	})
+	return r
+}
+
+// Print writes the corpus figures and the worstN worst pages.
+func (r Report) Print(w io.Writer, worstN int) error {
+	_, err := fmt.Fprintf(w, "F1 %.3f  precision %.3f  recall %.3f  accuracy %.3f  (%d pages, %d errors)\n",
+		r.F1, r.Precision, r.Recall, r.Accuracy, len(r.Pages), r.Errors)
+	if err != nil {
+		return fmt.Errorf("print report: %w", err)
+	}
+	for i, s := range r.Pages {
+		if i >= worstN {
+			break
+		}
+		line := fmt.Sprintf("  F1 %.3f  P %.3f  R %.3f  %.12s  %s", s.F1(), s.Precision, s.Recall, s.ID, s.URL)
+		if s.Err != nil {
+			line += "  error: " + s.Err.Error()
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return fmt.Errorf("print report: %w", err)
+		}
+	}
+	return nil
+}
