@@ -134,8 +134,7 @@ func (p RawPage) Msg(source, traceparent string) (*nats.Msg, error) {
 
 // DecodeRawPage reads a raw-page message back. Its errors wrap ErrBadRawPage:
 // such a message will never decode, so it belongs in the dead-letter stream.
-func DecodeRawPage(m *nats.Msg) (RawPage, error) {
-	h := m.Header
+func DecodeRawPage(h nats.Header, data []byte) (RawPage, error) {
 	p := RawPage{
 		URL:          h.Get(HeaderURL),
 		FinalURL:     h.Get(HeaderFinalURL),
@@ -164,9 +163,9 @@ func DecodeRawPage(m *nats.Msg) (RawPage, error) {
 	}
 	switch enc := h.Get(HeaderBodyEncoding); enc {
 	case "":
-		p.Body = m.Data
+		p.Body = data
 	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(m.Data))
+		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
 			return p, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
 		}

@@ -1,0 +1,56 @@
+// Package service is the start-up every newsflow service shares: read the
+// environment, connect to NATS, provision the streams, serve health and
+// metrics, stop on SIGTERM.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/natsx"
+)
+
+// Deps are the connections a service runs on.
+type Deps struct {
+	NC  *nats.Conn
+	JS  jetstream.JetStream
+	Log *slog.Logger
+	// Source is the CloudEvents source of what this process publishes.
+	Source string
+}
+
+// Connect dials NATS and provisions the topology, retrying until ctx ends.
+func Connect(ctx context.Context, c natsx.Config, topo events.Topology, log *slog.Logger) (Deps, error) {
+	nc, js, err := natsx.Connect(ctx, c, log)
+	if err != nil {
+		return Deps{}, err
+	}
+	topo.Replicas = max(c.Replicas, 1)
+	if err := events.Provision(ctx, js, topo); err != nil {
+		nc.Close()
+		return Deps{}, fmt.Errorf("provision: %w", err)
+	}
+	return Deps{NC: nc, JS: js, Log: log, Source: "newsflow/" + c.Name}, nil
+}
+
+// NATSReady is ready while the NATS connection is up.
+func (d Deps) NATSReady(ctx context.Context) error {
+	if d.NC == nil || !d.NC.IsConnected() {
+		return errors.New("nats: not connected")
+	}
+	return nil
+}
+
+// Traceparent returns the trace context of an incoming message, or starts one.
+func Traceparent(h nats.Header) string {
+	if tp := h.Get(events.HeaderTraceparent); tp != "" {
+		return tp
+	}
+	return events.NewTraceparent()
+}

@@ -1,0 +1,98 @@
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/urls"
+)
+
+// FeedState is one source in the registry (KV bucket newsflow_feeds), with
+// what the next poll needs and what an operator wants to see.
+type FeedState struct {
+	URL          string    `json:"url"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	AddedAt      time.Time `json:"added_at"`
+	LastPoll     time.Time `json:"last_poll,omitzero"`
+	LastSuccess  time.Time `json:"last_success,omitzero"`
+	LastError    string    `json:"last_error,omitempty"`
+	Errors       int       `json:"errors"`
+	NextPoll     time.Time `json:"next_poll,omitzero"`
+	Items        int       `json:"items"`
+}
+
+// FeedKey is the registry key of a feed URL.
+func FeedKey(feedURL string) (string, error) {
+	c, err := urls.Canonical(feedURL)
+	if err != nil {
+		return "", fmt.Errorf("feed url: %w", err)
+	}
+	return events.ArticleID(c), nil
+}
+
+// AddFeed registers feedURL; adding a feed that is already there changes
+// nothing, so every replica may add the configured feeds at start.
+func AddFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) error {
+	key, err := FeedKey(feedURL)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(FeedState{URL: feedURL, AddedAt: time.Now().UTC()})
+	if err != nil {
+		return fmt.Errorf("encode feed: %w", err)
+	}
+	if _, err := kv.Create(ctx, key, data); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return fmt.Errorf("add feed %s: %w", feedURL, err)
+	}
+	return nil
+}
+
+// ListFeeds returns every registered feed.
+func ListFeeds(ctx context.Context, kv jetstream.KeyValue) ([]FeedState, error) {
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list feeds: %w", err)
+	}
+	var out []FeedState
+	for key := range keys.Keys() {
+		st, _, err := getFeed(ctx, kv, key)
+		if err != nil {
+			if errors.Is(err, jetstream.ErrKeyNotFound) {
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func getFeed(ctx context.Context, kv jetstream.KeyValue, key string) (FeedState, uint64, error) {
+	e, err := kv.Get(ctx, key)
+	if err != nil {
+		return FeedState{}, 0, fmt.Errorf("get feed %s: %w", key, err)
+	}
+	var st FeedState
+	if err := json.Unmarshal(e.Value(), &st); err != nil {
+		return FeedState{}, 0, fmt.Errorf("decode feed %s: %w", key, err)
+	}
+	return st, e.Revision(), nil
+}
+
+func putFeed(ctx context.Context, kv jetstream.KeyValue, key string, st FeedState, rev uint64) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode feed: %w", err)
+	}
+	if _, err := kv.Update(ctx, key, data, rev); err != nil {
+		return fmt.Errorf("update feed %s: %w", st.URL, err)
+	}
+	return nil
+}
