@@ -1,10 +1,21 @@
 // Package content finds the article body in a page: candidate blocks scored
 // by text and link density, structure, class/id hints and position, with
 // navigation, share widgets, related lists, comments, ads and captions removed.
+//
+// It works on the parsed tree directly, in a few iterative passes: prune
+// (remove what is never text), score (one bottom-up pass that counts text,
+// links and paragraphs per element and scores containers the way
+// readability does), pick (the best container and its sibling content) and
+// render (text and sanitized HTML, dropping boilerplate inside the article).
 package content
 
 import (
+	"math"
+	"strings"
+
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/newsflow/newsflow/pkg/events"
 )
@@ -14,7 +25,7 @@ type Options struct {
 	// BodySelector pins the body for a site (from user site rules).
 	BodySelector string
 	// FallbackText is the JSON-LD articleBody, used when the visible body is
-	// missing or truncated.
+	// missing or truncated. When empty, Extract reads the page's JSON-LD itself.
 	FallbackText string
 	// Title is the article's title, so a repeated headline can be left out of the body.
 	Title string
@@ -29,16 +40,152 @@ type Result struct {
 	Confidence float64 // 0..1
 }
 
+// Extraction methods reported in Result.Method.
+const (
+	MethodDOM    = "dom"
+	MethodRule   = "rule"
+	MethodJSONLD = "jsonld"
+	MethodNone   = "none"
+)
+
 // Extract finds the body of doc. It may modify doc.
 func Extract(doc *goquery.Document, opts Options) Result {
-	var parts []string
-	doc.Find("p").Each(func(_ int, s *goquery.Selection) { parts = append(parts, s.Text()) })
-	text := ""
-	for i, p := range parts {
-		if i > 0 {
-			text += "\n\n"
-		}
-		text += p
+	if doc == nil || len(doc.Nodes) == 0 {
+		return Result{Method: MethodNone}
 	}
-	return Result{Text: text, Method: "dom"}
+	root := doc.Nodes[0]
+	body := findBody(root)
+	scripts := prune(body)
+	entries := score(body, nil)
+
+	var res Result
+	if opts.BodySelector != "" {
+		res = ruleBody(doc, entries, &opts)
+	}
+	if res.Method == "" {
+		res = domBody(entries, &opts)
+	}
+	fallback := opts.FallbackText
+	if fallback == "" && res.Method != MethodRule && weak(res.Text, 0) {
+		fallback = jsonldBody(scripts)
+	}
+	if fallback != "" && res.Method != MethodRule && weak(res.Text, len(fallback)) {
+		return jsonldResult(fallback, res.Images)
+	}
+	if res.Text == "" {
+		res.Method = MethodNone
+		res.Confidence = 0
+	}
+	return res
+}
+
+// findBody returns the <body> element, or root when the page has none.
+func findBody(root *html.Node) *html.Node {
+	var body *html.Node
+	walk(root, func(n *html.Node) bool {
+		if body != nil {
+			return false
+		}
+		if n.Type == html.ElementNode && n.DataAtom == atom.Body {
+			body = n
+			return false
+		}
+		return n.Type == html.DocumentNode || n.Type == html.ElementNode && n.DataAtom == atom.Html
+	}, nil)
+	if body == nil {
+		return root
+	}
+	return body
+}
+
+// weak reports whether the DOM text is missing or clearly shorter than a
+// fallback of fallbackLen bytes (0: judged on its own).
+func weak(text string, fallbackLen int) bool {
+	if fallbackLen == 0 {
+		return len(text) < 500
+	}
+	return float64(len(text)) < 0.6*float64(fallbackLen)
+}
+
+func domBody(entries []entry, opts *Options) Result {
+	top := pickTop(entries)
+	if top < 0 {
+		return Result{}
+	}
+	r := newRenderer(entries, opts)
+	parts := siblings(entries, top)
+	for _, i := range parts {
+		r.render(i)
+	}
+	res := r.result(MethodDOM)
+	res.Confidence = confidence(entries, top, parts, r)
+	return res
+}
+
+func ruleBody(doc *goquery.Document, entries []entry, opts *Options) Result {
+	sel := doc.Find(opts.BodySelector)
+	if sel.Length() == 0 {
+		return Result{}
+	}
+	r := newRenderer(entries, opts)
+	for _, n := range sel.Nodes {
+		for i := range entries {
+			if entries[i].n == n {
+				r.render(int32(i))
+				break
+			}
+		}
+	}
+	res := r.result(MethodRule)
+	if res.Text == "" {
+		return Result{}
+	}
+	res.Confidence = 0.95
+	return res
+}
+
+func newRenderer(entries []entry, opts *Options) *renderer {
+	return &renderer{entries: entries, opts: opts, figure: -1}
+}
+
+func (r *renderer) result(method string) Result {
+	return Result{Text: r.text.String(), HTML: r.html.String(), Images: r.images, Method: method}
+}
+
+// confidence grows with the amount of text and paragraphs found and falls
+// with link density and with how much of the page's text was left out.
+func confidence(entries []entry, top int32, parts []int32, r *renderer) float64 {
+	if r.blocks == 0 {
+		return 0
+	}
+	chars := 0
+	var links int32
+	for _, i := range parts {
+		chars += int(entries[i].chars)
+		links += entries[i].linkChars
+	}
+	size := math.Min(1, float64(chars)/1500)
+	paras := math.Min(1, float64(r.paras)/4)
+	ld := 0.0
+	if chars > 0 {
+		ld = float64(links) / float64(chars)
+	}
+	return math.Round(100*(0.2+0.4*size+0.4*paras)*(1-ld)) / 100
+}
+
+// jsonldResult turns an articleBody into a result: its lines become paragraphs.
+func jsonldResult(body string, images []events.Image) Result {
+	var text, h strings.Builder
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" {
+			continue
+		}
+		if text.Len() > 0 {
+			text.WriteString("\n\n")
+		}
+		text.WriteString(line)
+		h.WriteString("<p>" + html.EscapeString(line) + "</p>")
+	}
+	return Result{Text: text.String(), HTML: h.String(), Images: images, Method: MethodJSONLD, Confidence: 0.6}
 }

@@ -1,0 +1,126 @@
+package content
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// drop decides, inside the chosen article, which subtrees are boilerplate
+// after all: readability's conditional cleaning, on the counts the scoring
+// pass already made.
+func (r *renderer) drop(e *entry) bool {
+	a := e.n.DataAtom
+	if e.hint&hintCaption != 0 && e.hint&hintGood == 0 && e.chars < 400 && a != atom.Figure {
+		r.captionText(e)
+		return true
+	}
+	weight := hintWeight(e.hint)
+	switch a {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return weight < 0 || e.linkDensity() > 0.33
+	case atom.Form, atom.Fieldset, atom.Table, atom.Ul, atom.Ol, atom.Div, atom.Section, atom.Aside,
+		atom.Header, atom.Footer, atom.Dl, atom.Nav:
+	default:
+		return false
+	}
+	if float32(weight)+e.score < 0 {
+		return true
+	}
+	if e.commas >= 10 {
+		return false
+	}
+	isList := a == atom.Ul || a == atom.Ol || a == atom.Dl
+	ld := e.linkDensity()
+	p, img, li := e.paras, e.imgs, e.lis
+	switch {
+	case img > 1 && float64(p)/float64(img) < 0.5:
+		return true
+	case !isList && li > p+1 && a != atom.Table:
+		return true
+	case !isList && e.chars < minParaChars && (img == 0 || img > 2):
+		return true
+	case !isList && weight < 25 && ld > 0.2:
+		return true
+	case weight >= 25 && ld > 0.5:
+		return true
+	case isList && ld > 0.5:
+		return true
+	}
+	return false
+}
+
+// captionText is a hook for caption-like elements outside <figure>: their
+// text becomes the caption of the latest image without one.
+func (r *renderer) captionText(e *entry) {
+	if len(r.images) == 0 || r.images[len(r.images)-1].Caption != "" {
+		return
+	}
+	var b []byte
+	walk(e.n, func(n *html.Node) bool {
+		if n.Type == html.TextNode {
+			b = appendCollapsed(b, n.Data)
+		}
+		return true
+	}, nil)
+	r.images[len(r.images)-1].Caption = strings.TrimSpace(string(b))
+}
+
+// dropLead filters blocks before the first real paragraph: the repeated
+// headline, and author or date lines.
+func (r *renderer) dropLead(b block) bool {
+	if b.at == atom.H1 {
+		return true
+	}
+	if r.opts.Title != "" && sameText(b.text, r.opts.Title) {
+		return true
+	}
+	chars, _ := textStats(b.text)
+	if chars < minBodyPara && b.byline {
+		return true
+	}
+	if chars < 80 && (hasPrefixFold(b.text, "by ") || hasPrefixFold(b.text, "posted by ") || hasPrefixFold(b.text, "written by ")) {
+		return true
+	}
+	return false
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// sameText compares two texts by their letters and digits, case-folded, and
+// also accepts a block that is the title without the " - Site name" tail.
+func sameText(block, title string) bool {
+	bi, ti := 0, 0
+	next := func(s string, i int) (rune, int) {
+		for i < len(s) {
+			r, size := rune(s[i]), 1
+			if r >= 0x80 {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
+			i += size
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r), i
+			}
+		}
+		return -1, i
+	}
+	matched := 0
+	for {
+		br, nbi := next(block, bi)
+		tr, nti := next(title, ti)
+		if br < 0 {
+			// The block ended: the title may go on with a site-name suffix.
+			return tr < 0 || matched >= 20 && (strings.ContainsAny(title[ti:], "|–—") || strings.Contains(title[ti:], " - "))
+		}
+		if br != tr {
+			return false
+		}
+		matched++
+		bi, ti = nbi, nti
+	}
+}

@@ -1,0 +1,127 @@
+package content
+
+import (
+	"bytes"
+
+	"golang.org/x/net/html"
+)
+
+// Class and id hints. Short words match whole tokens of the value (split at
+// anything not a letter or digit, and at camelCase humps), so "ad" does not
+// fire on "head" or "download"; long, distinctive stems match anywhere.
+const (
+	hintJunk    = 1 << iota // boilerplate worth removing outright: share bars, related lists, ads
+	hintWeak                // leans boilerplate (bylines, captions, meta rows): lowers a block's score
+	hintGood                // names the article: content, story, body
+	hintCaption             // an image caption or credit, kept out of the body text
+	hintByline              // author and date lines
+)
+
+var tokenHints = map[string]uint8{
+	// Junk.
+	"ad": hintJunk, "ads": hintJunk, "adv": hintJunk, "advert": hintJunk, "advertisement": hintJunk,
+	"advertising": hintJunk, "nav": hintJunk, "navbar": hintJunk, "navigation": hintJunk, "menu": hintJunk,
+	"tags": hintJunk, "share": hintJunk, "sharing": hintJunk, "social": hintJunk, "footer": hintJunk,
+	"sidebar": hintJunk, "widget": hintJunk, "promo": hintJunk, "popup": hintJunk, "modal": hintJunk,
+	"banner": hintJunk, "cookie": hintJunk, "cookies": hintJunk, "consent": hintJunk, "gdpr": hintJunk,
+	"newsletter": hintJunk, "subscribe": hintJunk, "subscription": hintJunk, "signup": hintJunk,
+	"related": hintJunk, "recommended": hintJunk, "recommendations": hintJunk, "comments": hintJunk,
+	"comment": hintJunk, "breadcrumb": hintJunk, "breadcrumbs": hintJunk, "pagination": hintJunk,
+	"pager": hintJunk, "sponsor": hintJunk, "sponsored": hintJunk, "outbrain": hintJunk,
+	"taboola": hintJunk, "disqus": hintJunk, "rss": hintJunk, "skyscraper": hintJunk, "dfp": hintJunk,
+	"shoutbox": hintJunk, "paywall": hintJunk, "overlay": hintJunk, "trending": hintJunk,
+	// Weak.
+	"author": hintWeak | hintByline, "byline": hintWeak | hintByline, "bio": hintWeak,
+	"caption": hintWeak | hintCaption, "credit": hintWeak | hintCaption, "figcaption": hintWeak | hintCaption,
+	"dateline": hintWeak | hintByline, "timestamp": hintWeak | hintByline, "meta": hintWeak,
+	"date": hintByline, "published": hintByline, "posted": hintByline, "authors": hintByline,
+	"header": hintWeak, "head": hintWeak, "masthead": hintWeak, "hidden": hintWeak, "hide": hintWeak,
+	"print": hintWeak, "email": hintWeak, "follow": hintWeak, "popular": hintWeak, "most": hintWeak,
+	"more": hintWeak, "teaser": hintWeak, "teasers": hintWeak, "tools": hintWeak, "toolbar": hintWeak,
+	"utility": hintWeak, "sticky": hintWeak, "login": hintWeak, "partner": hintWeak, "skip": hintWeak,
+	"aside": hintWeak, "foot": hintWeak, "extra": hintWeak, "supplemental": hintWeak,
+	// Good.
+	"article": hintGood, "content": hintGood, "story": hintGood, "body": hintGood, "entry": hintGood,
+	"post": hintGood, "text": hintGood, "main": hintGood, "blog": hintGood, "prose": hintGood,
+	"rte": hintGood, "richtext": hintGood, "articlebody": hintGood, "storybody": hintGood,
+	"postbody": hintGood, "entrycontent": hintGood,
+}
+
+var stemHints = []struct {
+	stem []byte
+	hint uint8
+}{
+	{[]byte("comment"), hintJunk}, {[]byte("related"), hintJunk}, {[]byte("social"), hintJunk}, {[]byte("newsletter"), hintJunk},
+	{[]byte("sidebar"), hintJunk}, {[]byte("breadcrumb"), hintJunk}, {[]byte("subscribe"), hintJunk}, {[]byte("promo"), hintJunk},
+	{[]byte("outbrain"), hintJunk}, {[]byte("taboola"), hintJunk}, {[]byte("recommend"), hintJunk}, {[]byte("cookie"), hintJunk},
+	{[]byte("consent"), hintJunk}, {[]byte("banner"), hintJunk}, {[]byte("popup"), hintJunk}, {[]byte("advert"), hintJunk},
+	{[]byte("sponsor"), hintJunk}, {[]byte("disqus"), hintJunk}, {[]byte("share"), hintJunk}, {[]byte("footer"), hintJunk},
+	{[]byte("morestories"), hintJunk}, {[]byte("more-stories"), hintJunk}, {[]byte("readmore"), hintJunk}, {[]byte("read-more"), hintJunk},
+	{[]byte("article"), hintGood}, {[]byte("content"), hintGood}, {[]byte("story"), hintGood}, {[]byte("entry"), hintGood},
+	{[]byte("postbody"), hintGood}, {[]byte("post-body"), hintGood}, {[]byte("bodytext"), hintGood}, {[]byte("body-text"), hintGood},
+}
+
+// hints returns the hint bits of n's class and id.
+func hints(n *html.Node) uint8 {
+	var h uint8
+	for i := range n.Attr {
+		a := &n.Attr[i]
+		if (a.Key == "class" || a.Key == "id") && a.Namespace == "" && a.Val != "" {
+			h |= classify(a.Val)
+		}
+	}
+	return h
+}
+
+// hintWeight is readability-style class/id weight.
+func hintWeight(h uint8) int {
+	w := 0
+	if h&hintJunk != 0 {
+		w -= 25
+	} else if h&hintWeak != 0 {
+		w -= 10
+	}
+	if h&hintGood != 0 {
+		w += 25
+	}
+	return w
+}
+
+func classify(v string) uint8 {
+	if len(v) > 256 {
+		v = v[:256]
+	}
+	var buf [300]byte
+	lower := buf[:0]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'A' <= c && c <= 'Z' {
+			// A camelCase hump starts a new token: relatedArticles.
+			if i > 0 && 'a' <= v[i-1] && v[i-1] <= 'z' {
+				lower = append(lower, ' ')
+			}
+			c += 'a' - 'A'
+		}
+		lower = append(lower, c)
+	}
+	var h uint8
+	start := -1
+	for i := 0; i <= len(lower); i++ {
+		if i < len(lower) && (lower[i] >= 'a' && lower[i] <= 'z' || lower[i] >= '0' && lower[i] <= '9') {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			h |= tokenHints[string(lower[start:i])]
+			start = -1
+		}
+	}
+	for _, sh := range stemHints {
+		if h&sh.hint == 0 && bytes.Contains(lower, sh.stem) {
+			h |= sh.hint
+		}
+	}
+	return h
+}

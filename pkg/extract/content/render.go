@@ -1,0 +1,383 @@
+package content
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/newsflow/newsflow/pkg/events"
+)
+
+// frame is an element the renderer is inside. Tags that make it into the
+// HTML output are written lazily, when content first appears inside them,
+// so dropped blocks leave no empty shells behind.
+type frame struct {
+	n       *html.Node
+	kind    uint8
+	open    string // opening tag, "" when the element is not emitted
+	close   string
+	written bool
+	skip    bool // subtree not rendered
+	byline  bool // an author/date element
+}
+
+const (
+	kindInline  = iota
+	kindWrapper // p, h2-h6, pre: wraps its own text run
+	kindBox     // emitted container: ul, ol, li, blockquote, table, tr, td, th, dl, dt, dd
+	kindBlock   // not emitted; its text runs become <p>
+)
+
+type block struct {
+	text    string
+	heading bool
+	byline  bool // inside an author/date element
+	at      atom.Atom
+}
+
+type renderer struct {
+	entries  []entry
+	cursor   int32
+	frames   []frame
+	line     []byte // current text run, whitespace collapsed
+	lineH    strings.Builder
+	space    bool // a space is due before the next word of the run
+	html     strings.Builder
+	text     strings.Builder
+	blocks   int
+	paras    int // blocks of at least minBodyPara characters so far
+	opts     *Options
+	images   []events.Image
+	figure   int // index into images of the current figure's first image, -1 outside
+	inByline int
+}
+
+// minBodyPara is the length from which a block is surely article text, so
+// title and byline filtering stop.
+const minBodyPara = 120
+
+func (r *renderer) render(top int32) {
+	e := &r.entries[top]
+	r.cursor = top
+	walk(e.n, r.enter, r.leave)
+	r.flush()
+}
+
+func (r *renderer) enter(n *html.Node) bool {
+	switch n.Type {
+	case html.TextNode:
+		r.addText(n.Data)
+		return false
+	case html.ElementNode:
+	default:
+		return false
+	}
+	idx := r.cursor
+	if idx >= int32(len(r.entries)) || r.entries[idx].n != n {
+		// Out of step with the scoring pass: cannot happen unless the tree
+		// changed; render the text without structure rather than nothing.
+		r.frames = append(r.frames, frame{n: n, kind: kindInline})
+		return true
+	}
+	e := &r.entries[idx]
+	r.cursor++
+	a := n.DataAtom
+	if len(r.frames) > 0 && r.drop(e) {
+		r.cursor = e.end
+		r.frames = append(r.frames, frame{n: n, skip: true})
+		return false
+	}
+	f := frame{n: n}
+	switch a {
+	case atom.Img:
+		r.image(n)
+		r.frames = append(r.frames, frame{n: n, skip: true})
+		return false
+	case atom.Br:
+		r.flushInline()
+		r.writeLineTag("<br>")
+		r.line = append(r.line, '\n')
+		r.space = false
+		r.frames = append(r.frames, frame{n: n, skip: true})
+		return false
+	case atom.Figcaption:
+		r.caption(n)
+		r.cursor = e.end
+		r.frames = append(r.frames, frame{n: n, skip: true})
+		return false
+	case atom.Figure:
+		f.kind = kindBlock
+		r.flush()
+		r.figure = len(r.images)
+	case atom.P, atom.Pre:
+		f.kind, f.open, f.close = kindWrapper, "<"+n.Data+">", "</"+n.Data+">"
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		tag := n.Data
+		if a == atom.H1 {
+			tag = "h2" // the page's h1 is the article's title, kept apart
+		}
+		f.kind, f.open, f.close = kindWrapper, "<"+tag+">", "</"+tag+">"
+	case atom.Ul, atom.Ol, atom.Li, atom.Blockquote, atom.Table, atom.Tr, atom.Td, atom.Th, atom.Dl, atom.Dt, atom.Dd:
+		f.kind, f.open, f.close = kindBox, "<"+n.Data+">", "</"+n.Data+">"
+	case atom.A:
+		f.kind = kindInline
+		if href := attr(n, "href"); href != "" && !strings.HasPrefix(strings.TrimSpace(strings.ToLower(href)), "javascript:") {
+			f.open, f.close = `<a href="`+html.EscapeString(href)+`">`, "</a>"
+		}
+	case atom.Em, atom.I:
+		f.kind, f.open, f.close = kindInline, "<em>", "</em>"
+	case atom.Strong, atom.B:
+		f.kind, f.open, f.close = kindInline, "<strong>", "</strong>"
+	case atom.Code:
+		f.kind, f.open, f.close = kindInline, "<code>", "</code>"
+	default:
+		if isBlock(a) {
+			f.kind = kindBlock
+		} else {
+			f.kind = kindInline
+		}
+	}
+	if f.kind != kindInline {
+		r.flush()
+	}
+	if e.hint&hintByline != 0 {
+		f.byline = true
+		r.inByline++
+	}
+	r.frames = append(r.frames, f)
+	return true
+}
+
+func (r *renderer) leave(n *html.Node) {
+	if n.Type != html.ElementNode || len(r.frames) == 0 || r.frames[len(r.frames)-1].n != n {
+		return
+	}
+	f := r.frames[len(r.frames)-1]
+	if f.skip {
+		r.frames = r.frames[:len(r.frames)-1]
+		return
+	}
+	if f.kind != kindInline {
+		r.flush()
+	}
+	r.frames = r.frames[:len(r.frames)-1]
+	if f.written {
+		if f.kind == kindInline {
+			r.lineH.WriteString(f.close)
+		} else {
+			r.html.WriteString(f.close)
+		}
+	}
+	if f.n.DataAtom == atom.Figure {
+		r.figure = -1
+	}
+	if f.byline {
+		r.inByline--
+	}
+}
+
+// addText appends a text node to the current run, collapsing whitespace.
+func (r *renderer) addText(s string) {
+	start := -1
+	for i, c := range s {
+		if c <= ' ' || isSpace(c) {
+			if start >= 0 {
+				r.word(s[start:i])
+				start = -1
+			}
+			r.space = true
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		r.word(s[start:])
+	}
+}
+
+func (r *renderer) word(w string) {
+	if len(r.line) > 0 && r.space && r.line[len(r.line)-1] != '\n' {
+		r.line = append(r.line, ' ')
+		r.flushInline()
+		r.lineH.WriteByte(' ')
+	} else {
+		r.flushInline()
+	}
+	r.space = false
+	r.line = append(r.line, w...)
+	if strings.ContainsAny(w, `<>&"'`) {
+		r.lineH.WriteString(html.EscapeString(w))
+	} else {
+		r.lineH.WriteString(w)
+	}
+}
+
+// flushInline writes the opening tags of inline elements that have content now.
+func (r *renderer) flushInline() {
+	for i := len(r.frames) - 1; i >= 0; i-- {
+		if r.frames[i].kind != kindInline {
+			// Only the innermost run of inline frames belongs to this line.
+			for j := i + 1; j < len(r.frames); j++ {
+				f := &r.frames[j]
+				if f.open != "" && !f.written {
+					r.lineH.WriteString(f.open)
+					f.written = true
+				}
+			}
+			return
+		}
+	}
+	for j := range r.frames {
+		f := &r.frames[j]
+		if f.kind == kindInline && f.open != "" && !f.written {
+			r.lineH.WriteString(f.open)
+			f.written = true
+		}
+	}
+}
+
+func (r *renderer) writeLineTag(t string) {
+	if len(r.line) > 0 {
+		r.lineH.WriteString(t)
+	}
+}
+
+// flush ends the current text run: it becomes a block of the text and, in
+// the HTML, a paragraph or the content of its wrapper element.
+func (r *renderer) flush() {
+	line := strings.TrimSpace(string(r.line))
+	r.line = r.line[:0]
+	r.space = false
+	lineH := r.lineH.String()
+	r.lineH.Reset()
+	// Inline tags opened in this run are closed with it and reopened by
+	// the next run if it is still inside them.
+	closing := ""
+	for i := len(r.frames) - 1; i >= 0 && r.frames[i].kind == kindInline; i-- {
+		if r.frames[i].written {
+			closing += r.frames[i].close
+			r.frames[i].written = false
+		}
+	}
+	if line == "" {
+		return
+	}
+	wrapper := -1
+	for i := len(r.frames) - 1; i >= 0; i-- {
+		if r.frames[i].kind != kindInline && !r.frames[i].skip {
+			wrapper = i
+			break
+		}
+	}
+	b := block{text: line}
+	if wrapper >= 0 {
+		b.at = r.frames[wrapper].n.DataAtom
+		b.heading = isHeading(b.at)
+	}
+	b.byline = r.inByline > 0
+	if r.paras == 0 && r.dropLead(b) {
+		return
+	}
+	chars, _ := textStats(line)
+	if chars >= minBodyPara {
+		r.paras++
+	}
+	for i := 0; i < len(r.frames); i++ {
+		f := &r.frames[i]
+		if f.kind != kindInline && f.kind != kindWrapper && f.open != "" && !f.written {
+			r.html.WriteString(f.open)
+			f.written = true
+		}
+	}
+	switch {
+	case wrapper >= 0 && r.frames[wrapper].kind == kindWrapper:
+		r.html.WriteString(r.frames[wrapper].open + lineH + closing + r.frames[wrapper].close)
+	case wrapper >= 0 && r.frames[wrapper].kind == kindBox && r.frames[wrapper].n.DataAtom != atom.Blockquote:
+		r.html.WriteString(lineH + closing)
+	default:
+		r.html.WriteString("<p>" + lineH + closing + "</p>")
+	}
+	if r.blocks > 0 {
+		r.text.WriteString("\n\n")
+	}
+	r.text.WriteString(line)
+	r.blocks++
+}
+
+// image records an <img> as one of the article's images.
+func (r *renderer) image(n *html.Node) {
+	src := ""
+	for _, k := range [...]string{"data-src", "data-lazy-src", "data-original", "src"} {
+		if v := strings.TrimSpace(attr(n, k)); v != "" && !strings.HasPrefix(v, "data:") {
+			src = v
+			break
+		}
+	}
+	if src == "" {
+		return
+	}
+	for _, im := range r.images {
+		if im.URL == src {
+			return
+		}
+	}
+	if len(r.images) >= 100 {
+		return
+	}
+	r.images = append(r.images, events.Image{URL: src, Caption: strings.TrimSpace(attr(n, "alt"))})
+}
+
+// caption gives the figure's images the figcaption's text, split into
+// caption and credit when the credit is marked up.
+func (r *renderer) caption(n *html.Node) {
+	var cap, credit []byte
+	inCredit := 0
+	walk(n, func(c *html.Node) bool {
+		switch c.Type {
+		case html.TextNode:
+			if inCredit > 0 {
+				credit = appendCollapsed(credit, c.Data)
+			} else {
+				cap = appendCollapsed(cap, c.Data)
+			}
+		case html.ElementNode:
+			if c != n && classify(attr(c, "class"))&hintCaption != 0 && strings.Contains(strings.ToLower(attr(c, "class")), "credit") {
+				inCredit++
+			}
+		}
+		return true
+	}, func(c *html.Node) {
+		if c.Type == html.ElementNode && c != n && inCredit > 0 && strings.Contains(strings.ToLower(attr(c, "class")), "credit") {
+			inCredit--
+		}
+	})
+	if r.figure < 0 || r.figure >= len(r.images) {
+		return
+	}
+	for i := r.figure; i < len(r.images); i++ {
+		r.images[i].Caption = strings.TrimSpace(string(cap))
+		r.images[i].Credit = strings.TrimSpace(string(credit))
+	}
+}
+
+func appendCollapsed(b []byte, s string) []byte {
+	space := len(b) > 0
+	for _, c := range s {
+		if c <= ' ' || isSpace(c) {
+			space = len(b) > 0
+			continue
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		b = append(b, string(c)...)
+	}
+	if space && len(b) > 0 && b[len(b)-1] != ' ' {
+		b = append(b, ' ')
+	}
+	return b
+}

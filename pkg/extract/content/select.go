@@ -1,0 +1,135 @@
+package content
+
+import (
+	"golang.org/x/net/html/atom"
+)
+
+// finalScore discounts a candidate's score by its link density: a block of
+// links is navigation however much text it has.
+func finalScore(e *entry) float32 {
+	return e.score * float32(1-e.linkDensity())
+}
+
+// pickTop returns the index of the best candidate, or -1.
+func pickTop(entries []entry) int32 {
+	top := int32(-1)
+	var best float32
+	for i := range entries {
+		e := &entries[i]
+		if !e.scored {
+			continue
+		}
+		if s := finalScore(e); top < 0 || s > best {
+			top, best = int32(i), s
+		}
+	}
+	if top < 0 {
+		return -1
+	}
+	// When several strong candidates share an ancestor, the article is
+	// split into sections: take the ancestor.
+	var alts []int32
+	for i := range entries {
+		if int32(i) != top && entries[i].scored && finalScore(&entries[i]) >= 0.75*best {
+			alts = append(alts, int32(i))
+		}
+	}
+	if len(alts) >= 3 {
+		for p := entries[top].parent; p >= 0 && entries[p].n.DataAtom != atom.Body; p = entries[p].parent {
+			inside := 0
+			for _, a := range alts {
+				if a >= p && a < entries[p].end {
+					inside++
+				}
+			}
+			if inside >= 3 {
+				top = p
+				break
+			}
+		}
+	}
+	// Climb while the parent scores better: the paragraphs' scores are
+	// spread over two levels when they sit in per-paragraph wrappers.
+	last := finalScore(&entries[top])
+	for p := entries[top].parent; p >= 0 && entries[p].n.DataAtom != atom.Body; p = entries[p].parent {
+		if !entries[p].scored {
+			continue
+		}
+		s := finalScore(&entries[p])
+		if s < last/3 {
+			break
+		}
+		if s > last {
+			top = p
+			break
+		}
+		last = s
+	}
+	// A lone child says nothing its parent does not.
+	for p := entries[top].parent; p >= 0 && entries[p].n.DataAtom != atom.Body; p = entries[p].parent {
+		if elementChildren(entries, p) != 1 {
+			break
+		}
+		top = p
+	}
+	return top
+}
+
+func elementChildren(entries []entry, p int32) int {
+	n := 0
+	for c := p + 1; c < entries[p].end; c = entries[c].end {
+		n++
+	}
+	return n
+}
+
+// siblings returns the top candidate and those of its siblings that look
+// like more of the article, in document order.
+func siblings(entries []entry, top int32) []int32 {
+	p := entries[top].parent
+	if p < 0 {
+		return []int32{top}
+	}
+	topScore := finalScore(&entries[top])
+	threshold := max(10, topScore*0.2)
+	topClass := attr(entries[top].n, "class")
+	var out []int32
+	for c := p + 1; c < entries[p].end; c = entries[c].end {
+		if c == top {
+			out = append(out, c)
+			continue
+		}
+		e := &entries[c]
+		var bonus float32
+		if topClass != "" && attr(e.n, "class") == topClass {
+			bonus = topScore * 0.2
+		}
+		if e.scored && finalScore(e)+bonus >= threshold {
+			out = append(out, c)
+			continue
+		}
+		if e.n.DataAtom == atom.P || e.blocks == 0 {
+			ld := e.linkDensity()
+			if e.chars > 80 && ld < 0.25 || e.chars > 0 && e.chars <= 80 && ld == 0 && endsSentence(e) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// endsSentence reports whether the element's text ends like a sentence.
+func endsSentence(e *entry) bool {
+	n := e.n.LastChild
+	for n != nil && n.FirstChild != nil {
+		n = n.LastChild
+	}
+	if n == nil {
+		return false
+	}
+	s := n.Data
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\n' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return len(s) > 0 && (s[len(s)-1] == '.' || s[len(s)-1] == '!' || s[len(s)-1] == '?')
+}

@@ -1,0 +1,79 @@
+package extract
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/newsflow/newsflow/pkg/evaluate"
+)
+
+// evalFloor is a little under the F1 the extractor reaches on the benchmark;
+// a change that drops below it is a regression.
+const evalFloor = 0.90
+
+// corpusContentType is what the benchmark pages are: its README says they
+// are stored as UTF-8, whatever their markup declares.
+const corpusContentType = "text/html; charset=utf-8"
+
+func benchmarkDir(t testing.TB) string {
+	t.Helper()
+	shared, err := evaluate.SharedDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(shared, evaluate.BenchmarkDir)
+}
+
+func extractBody(page []byte, url string) (string, error) {
+	a, err := Extract(Input{HTML: page, URL: url, ContentType: corpusContentType})
+	if err != nil {
+		return "", err
+	}
+	return a.BodyText, nil
+}
+
+func TestExtractionBenchmark(t *testing.T) {
+	r, err := evaluate.Run(benchmarkDir(t), extractBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.Print(&b, 15); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + b.String())
+	if r.Errors > 0 {
+		t.Errorf("%d pages failed to extract", r.Errors)
+	}
+	if r.F1 < evalFloor {
+		t.Errorf("F1 %.4f is below the floor %.3f", r.F1, evalFloor)
+	}
+	if os.Getenv("NEWSFLOW_EVAL_DUMP") != "" {
+		dumpPredictions(t, os.Getenv("NEWSFLOW_EVAL_DUMP"))
+	}
+}
+
+// dumpPredictions writes each page's prediction next to its truth, for
+// reading the worst pages by eye (NEWSFLOW_EVAL_DUMP=dir).
+func dumpPredictions(t *testing.T, dir string) {
+	c, err := evaluate.LoadCorpus(benchmarkDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Pages {
+		page, err := c.HTML(p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pred, _ := extractBody(page, p.URL)
+		out := "URL " + p.URL + "\n==== PRED\n" + pred + "\n==== TRUTH\n" + p.Truth + "\n"
+		if err := os.WriteFile(filepath.Join(dir, p.ID[:12]+".txt"), []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
