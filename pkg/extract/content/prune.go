@@ -10,97 +10,81 @@ import (
 // <header>, <form> or a "main-sidebar-layout" div must not lose it.
 const keepShare = 0.5
 
-type pruneCandidate struct {
-	n        *html.Node
-	paraText int
-}
-
 // prune removes what is never article text — scripts, styles, hidden and
 // interactive elements — and what very likely is not — navigation, asides,
 // footers, share bars, related lists — unless that subtree holds most of the
 // page's paragraph text. It returns the JSON-LD scripts it saw.
 func prune(root *html.Node) (jsonld []string) {
-	var always []*html.Node
-	var maybe []pruneCandidate
-	keptParaText := 0
-	inP := 0 // depth inside <p>, to count paragraph text
+	var remove []*html.Node
+	total := paraText(root, nil)
+	// The guard walks each suspicious subtree; a budget of a few document
+	// sizes keeps nested suspicious wrappers from making that quadratic.
+	budget := 4 * countNodes(root)
 	walk(root, func(n *html.Node) bool {
 		switch n.Type {
 		case html.CommentNode:
-			always = append(always, n)
-			return false
-		case html.TextNode:
-			if inP > 0 {
-				c, _ := textStats(n.Data)
-				keptParaText += c
-			}
+			remove = append(remove, n)
 			return false
 		case html.ElementNode:
 		default:
-			return true
+			return n.Type == html.DocumentNode
 		}
 		switch n.DataAtom {
 		case atom.Script:
 			if t := attr(n, "type"); t == "application/ld+json" && n.FirstChild != nil {
 				jsonld = append(jsonld, n.FirstChild.Data)
 			}
-			always = append(always, n)
+			remove = append(remove, n)
 			return false
 		case atom.Style, atom.Noscript, atom.Iframe, atom.Template, atom.Svg, atom.Math, atom.Object,
 			atom.Embed, atom.Canvas, atom.Button, atom.Input, atom.Select, atom.Textarea, atom.Link,
 			atom.Meta, atom.Dialog, atom.Audio, atom.Video, atom.Map, atom.Label:
-			always = append(always, n)
+			remove = append(remove, n)
 			return false
-		case atom.Html, atom.Body:
-			return true
-		case atom.P:
-			inP++
-		}
-		if isHidden(n) {
-			maybe = append(maybe, pruneCandidate{n: n, paraText: paraText(n)})
-			return false
-		}
-		switch n.DataAtom {
-		case atom.Nav, atom.Aside, atom.Footer, atom.Header, atom.Form:
-			maybe = append(maybe, pruneCandidate{n: n, paraText: paraText(n)})
-			return false
-		case atom.Article, atom.Main:
+		case atom.Html, atom.Body, atom.Article, atom.Main:
 			return true
 		}
-		if h := hints(n); h&hintJunk != 0 && h&hintGood == 0 {
-			maybe = append(maybe, pruneCandidate{n: n, paraText: paraText(n)})
-			return false
+		suspicious := isHidden(n)
+		if !suspicious {
+			switch n.DataAtom {
+			case atom.Nav, atom.Aside, atom.Footer, atom.Header, atom.Form:
+				suspicious = true
+			default:
+				h := hints(n)
+				suspicious = h&hintJunk != 0 && h&hintGood == 0
+			}
 		}
-		return true
-	}, func(n *html.Node) {
-		if n.Type == html.ElementNode && n.DataAtom == atom.P && inP > 0 {
-			inP--
+		if !suspicious {
+			return true
 		}
-	})
-	total := keptParaText
-	for _, c := range maybe {
-		total += c.paraText
-	}
-	for _, n := range always {
+		if total > 0 && budget > 0 && float64(paraText(n, &budget)) >= keepShare*float64(total) {
+			return true // the article lives in here after all
+		}
+		remove = append(remove, n)
+		return false
+	}, nil)
+	for _, n := range remove {
 		if n.Parent != nil {
 			n.Parent.RemoveChild(n)
-		}
-	}
-	for _, c := range maybe {
-		if total > 0 && float64(c.paraText) >= keepShare*float64(total) {
-			continue
-		}
-		if c.n.Parent != nil {
-			c.n.Parent.RemoveChild(c.n)
 		}
 	}
 	return jsonld
 }
 
-// paraText counts the characters inside <p> elements of n's subtree.
-func paraText(n *html.Node) int {
+func countNodes(root *html.Node) int {
+	k := 0
+	walk(root, func(*html.Node) bool { k++; return true }, nil)
+	return k
+}
+
+// paraText counts the characters inside <p> elements of n's subtree,
+// spending one unit of *budget per node when budget is not nil.
+func paraText(n *html.Node, budget *int) int {
 	chars, inP := 0, 0
 	walk(n, func(c *html.Node) bool {
+		if budget != nil {
+			*budget--
+		}
 		switch c.Type {
 		case html.TextNode:
 			if inP > 0 {

@@ -13,8 +13,8 @@ type entry struct {
 	end       int32 // index after the last descendant
 	parent    int32 // -1 for the root
 	chars     int32 // text characters in the subtree, whitespace not counted
-	direct    int32 // characters of text nodes that are direct children
 	linkChars int32 // characters inside <a>
+	forgiven  int32 // link characters inside running text, which do not make navigation
 	commas    int32
 	paras     int32 // paragraph-like descendants with text
 	imgs      int32
@@ -29,7 +29,7 @@ func (e *entry) linkDensity() float64 {
 	if e.chars == 0 {
 		return 0
 	}
-	return float64(e.linkChars) / float64(e.chars)
+	return float64(e.linkChars-e.forgiven) / float64(e.chars)
 }
 
 // isBlock lists elements that start a new block of text.
@@ -63,107 +63,167 @@ func tagWeight(a atom.Atom) float32 {
 // minParaChars is the shortest text that counts as a paragraph.
 const minParaChars = 25
 
-// score builds the entries of root's subtree and gives every element that
-// holds paragraphs a readability-style content score: each paragraph adds
-// 1 + commas + up to 3 for length to its parent, half that to its
-// grandparent and less further up.
-func score(root *html.Node, entries []entry) []entry {
-	entries = entries[:0]
-	var stack []int32
-	inA := 0
-	walk(root, func(n *html.Node) bool {
-		switch n.Type {
-		case html.TextNode:
-			if len(stack) == 0 {
-				return false
-			}
-			c, commas := textStats(n.Data)
-			e := &entries[stack[len(stack)-1]]
-			e.chars += int32(c)
-			e.direct += int32(c)
-			e.commas += int32(commas)
-			if inA > 0 {
-				e.linkChars += int32(c)
-			}
-			return false
-		case html.ElementNode:
-		default:
-			return n == root
-		}
-		parent := int32(-1)
-		if len(stack) > 0 {
-			parent = stack[len(stack)-1]
-			if isBlock(n.DataAtom) {
-				entries[parent].blocks++
-			}
-		}
-		idx := int32(len(entries))
-		entries = append(entries, entry{n: n, parent: parent, hint: hints(n)})
-		stack = append(stack, idx)
-		switch n.DataAtom {
-		case atom.A:
-			inA++
-		case atom.Img:
-			entries[idx].imgs++
-		case atom.Li:
-			entries[idx].lis++
-		}
+// paragraphTag lists the elements that are a paragraph themselves: their
+// text scores their parent first. Text anywhere else is an implicit
+// paragraph of its nearest block container, which it scores first.
+func paragraphTag(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Pre, atom.Td, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		return true
-	}, func(n *html.Node) {
-		if n.Type != html.ElementNode || len(stack) == 0 || entries[stack[len(stack)-1]].n != n {
-			return
+	}
+	return false
+}
+
+type run struct {
+	block  int32 // the block element whose inline text this is
+	chars  int32
+	commas int32
+	links  int32
+}
+
+// scorer holds the state of the scoring pass.
+type scorer struct {
+	entries []entry
+	stack   []int32 // open elements
+	runs    []run   // open block elements' current text runs
+	inA     int
+}
+
+// score builds the entries of root's subtree and gives every element that
+// holds paragraphs a readability-style content score: each paragraph (a
+// text run of at least minParaChars between blocks or line breaks) adds
+// 1 + commas + up to 3 for length to its parent, half that to its
+// grandparent and a third or less further up.
+func score(root *html.Node, entries []entry) []entry {
+	sc := &scorer{entries: entries[:0]}
+	walk(root, sc.enter, sc.leave)
+	return sc.entries
+}
+
+func (sc *scorer) enter(n *html.Node) bool {
+	switch n.Type {
+	case html.TextNode:
+		if len(sc.stack) == 0 {
+			return false
 		}
-		idx := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		e := &entries[idx]
-		e.end = int32(len(entries))
-		if n.DataAtom == atom.A {
-			inA--
+		c, commas := textStats(n.Data)
+		e := &sc.entries[sc.stack[len(sc.stack)-1]]
+		e.chars += int32(c)
+		e.commas += int32(commas)
+		if sc.inA > 0 {
+			e.linkChars += int32(c)
 		}
-		// A paragraph: <p>, <pre>, or a container whose own text is
-		// substantial (a div written as a paragraph, or text between blocks).
-		text := int32(0)
-		switch n.DataAtom {
-		case atom.P, atom.Pre, atom.Td, atom.Blockquote, atom.Li, atom.Dd:
-			if n.DataAtom != atom.Li || e.blocks == 0 {
-				text = e.chars
+		if len(sc.runs) > 0 {
+			r := &sc.runs[len(sc.runs)-1]
+			r.chars += int32(c)
+			r.commas += int32(commas)
+			if sc.inA > 0 {
+				r.links += int32(c)
 			}
-		case atom.A, atom.Span, atom.Em, atom.Strong, atom.B, atom.I, atom.U, atom.Font, atom.Small, atom.Sup, atom.Sub:
+		}
+		return false
+	case html.ElementNode:
+	default:
+		return n.Type == html.DocumentNode
+	}
+	parent := int32(-1)
+	block := isBlock(n.DataAtom)
+	if len(sc.stack) > 0 {
+		parent = sc.stack[len(sc.stack)-1]
+		if block {
+			sc.entries[parent].blocks++
+		}
+	}
+	if block && len(sc.runs) > 0 {
+		// A block child or a line break ends the container's text run; a
+		// single break inside a short run does not.
+		if r := &sc.runs[len(sc.runs)-1]; n.DataAtom != atom.Br || r.chars >= minParaChars {
+			sc.endRun(r)
+		}
+	}
+	idx := int32(len(sc.entries))
+	sc.entries = append(sc.entries, entry{n: n, parent: parent, hint: hints(n)})
+	sc.stack = append(sc.stack, idx)
+	switch n.DataAtom {
+	case atom.A:
+		sc.inA++
+	case atom.Img:
+		sc.entries[idx].imgs++
+	case atom.Li:
+		sc.entries[idx].lis++
+	}
+	if block && n.DataAtom != atom.Br {
+		sc.runs = append(sc.runs, run{block: idx})
+	}
+	return true
+}
+
+func (sc *scorer) leave(n *html.Node) {
+	if n.Type != html.ElementNode || len(sc.stack) == 0 || sc.entries[sc.stack[len(sc.stack)-1]].n != n {
+		return
+	}
+	idx := sc.stack[len(sc.stack)-1]
+	if len(sc.runs) > 0 && sc.runs[len(sc.runs)-1].block == idx {
+		sc.endRun(&sc.runs[len(sc.runs)-1])
+		sc.runs = sc.runs[:len(sc.runs)-1]
+	}
+	sc.stack = sc.stack[:len(sc.stack)-1]
+	e := &sc.entries[idx]
+	e.end = int32(len(sc.entries))
+	if n.DataAtom == atom.A {
+		sc.inA--
+	}
+	if e.parent >= 0 {
+		p := &sc.entries[e.parent]
+		p.chars += e.chars
+		p.linkChars += e.linkChars
+		p.forgiven += e.forgiven
+		p.commas += e.commas
+		p.paras += e.paras
+		p.imgs += e.imgs
+		p.lis += e.lis
+	}
+}
+
+// endRun scores a finished text run as a paragraph if it is long enough.
+func (sc *scorer) endRun(r *run) {
+	chars, commas, links := r.chars, r.commas, r.links
+	r.chars, r.commas, r.links = 0, 0, 0
+	if chars < minParaChars {
+		return
+	}
+	b := &sc.entries[r.block]
+	b.paras++
+	if 2*links < chars {
+		// Links inside a paragraph of prose are citations, not navigation.
+		b.forgiven += links
+	}
+	s := 1 + float32(commas) + min(float32(chars/100), 3)
+	// Find the block on the element stack; the run's paragraph is the block
+	// itself for <p>-like elements, else an implicit paragraph inside it.
+	pos := len(sc.stack) - 1
+	for pos >= 0 && sc.stack[pos] != r.block {
+		pos--
+	}
+	if pos < 0 {
+		return
+	}
+	if paragraphTag(b.n.DataAtom) {
+		pos--
+	}
+	for level := 0; level < 5 && pos-level >= 0; level++ {
+		a := &sc.entries[sc.stack[pos-level]]
+		if !a.scored {
+			a.scored = true
+			a.score += tagWeight(a.n.DataAtom)
+		}
+		switch level {
+		case 0:
+			a.score += s
+		case 1:
+			a.score += s / 2
 		default:
-			if e.blocks == 0 {
-				text = e.chars
-			} else {
-				text = e.direct
-			}
+			a.score += s / float32(level*3)
 		}
-		if text >= minParaChars && len(stack) > 0 {
-			e.paras++
-			s := 1 + float32(e.commas) + min(float32(text/100), 3)
-			for level := 0; level < 5 && len(stack)-1-level >= 0; level++ {
-				a := &entries[stack[len(stack)-1-level]]
-				if !a.scored {
-					a.scored = true
-					a.score += tagWeight(a.n.DataAtom) + float32(hintWeight(a.hint))
-				}
-				switch level {
-				case 0:
-					a.score += s
-				case 1:
-					a.score += s / 2
-				default:
-					a.score += s / float32(level*3)
-				}
-			}
-		}
-		if e.parent >= 0 {
-			p := &entries[e.parent]
-			p.chars += e.chars
-			p.linkChars += e.linkChars
-			p.commas += e.commas
-			p.paras += e.paras
-			p.imgs += e.imgs
-			p.lis += e.lis
-		}
-	})
-	return entries
+	}
 }

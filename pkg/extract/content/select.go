@@ -6,8 +6,14 @@ import (
 
 // finalScore discounts a candidate's score by its link density: a block of
 // links is navigation however much text it has.
+// A good class name counts in full only with some text behind it, so a
+// "content-title" wrapper of one line cannot beat the article.
 func finalScore(e *entry) float32 {
-	return e.score * float32(1-e.linkDensity())
+	w := float32(hintWeight(e.hint))
+	if w > 0 {
+		w *= min(1, float32(e.chars)/500)
+	}
+	return (e.score + w) * float32(1-e.linkDensity())
 }
 
 // pickTop returns the index of the best candidate, or -1.
