@@ -37,7 +37,7 @@ func (r *renderer) drop(e *entry) bool {
 	ld := e.linkDensity()
 	p, img, li := e.paras, e.imgs, e.lis
 	switch {
-	case img > 1 && float64(p)/float64(img) < 0.5:
+	case img > 1 && p == 0:
 		return true
 	case !isList && li > p+1 && a != atom.Table:
 		return true

@@ -1,6 +1,8 @@
 package content
 
 import (
+	"strings"
+
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -19,6 +21,7 @@ type entry struct {
 	paras     int32 // paragraph-like descendants with text
 	imgs      int32
 	lis       int32
+	articles  int32 // <article> descendants, itself excluded
 	blocks    int32 // block-level children
 	score     float32
 	hint      uint8
@@ -79,6 +82,9 @@ type run struct {
 	chars  int32
 	commas int32
 	links  int32
+	// teaser is set when the run's text so far ends in an ellipsis: an
+	// excerpt of another article, not a paragraph of this one.
+	teaser bool
 }
 
 // scorer holds the state of the scoring pass.
@@ -119,6 +125,9 @@ func (sc *scorer) enter(n *html.Node) bool {
 			r.commas += int32(commas)
 			if sc.inA > 0 {
 				r.links += int32(c)
+			}
+			if c > 0 {
+				r.teaser = endsWithEllipsis(n.Data)
 			}
 		}
 		return false
@@ -182,14 +191,18 @@ func (sc *scorer) leave(n *html.Node) {
 		p.paras += e.paras
 		p.imgs += e.imgs
 		p.lis += e.lis
+		p.articles += e.articles
+		if n.DataAtom == atom.Article {
+			p.articles++
+		}
 	}
 }
 
 // endRun scores a finished text run as a paragraph if it is long enough.
 func (sc *scorer) endRun(r *run) {
-	chars, commas, links := r.chars, r.commas, r.links
-	r.chars, r.commas, r.links = 0, 0, 0
-	if chars < minParaChars {
+	chars, commas, links, teaser := r.chars, r.commas, r.links, r.teaser
+	r.chars, r.commas, r.links, r.teaser = 0, 0, 0, false
+	if chars < minParaChars || teaser {
 		return
 	}
 	b := &sc.entries[r.block]
@@ -226,4 +239,14 @@ func (sc *scorer) endRun(r *run) {
 			a.score += s / float32(level*3)
 		}
 	}
+}
+
+// endsWithEllipsis reports text ending in "…", "...", "[…]" or "[...]".
+func endsWithEllipsis(s string) bool {
+	end := len(s)
+	for end > 0 && (s[end-1] == ' ' || s[end-1] == '\n' || s[end-1] == '\t' || s[end-1] == '\r' || s[end-1] == ']' || s[end-1] == ')') {
+		end--
+	}
+	s = s[:end]
+	return strings.HasSuffix(s, "…") || strings.HasSuffix(s, "...")
 }

@@ -13,7 +13,13 @@ func finalScore(e *entry) float32 {
 	if w > 0 {
 		w *= min(1, float32(e.chars)/500)
 	}
-	return (e.score + w) * float32(1-e.linkDensity())
+	s := (e.score + w) * float32(1-e.linkDensity())
+	if e.articles >= 2 {
+		// A container of several <article>s is a list of teasers, or a
+		// wrapper around the article and such a list.
+		s *= 0.3
+	}
+	return s
 }
 
 // pickTop returns the index of the best candidate, or -1.
@@ -34,22 +40,33 @@ func pickTop(entries []entry) int32 {
 	}
 	// When several strong candidates share an ancestor, the article is
 	// split into sections: take the ancestor.
+	// Ancestors and descendants of the top candidate hold the same text,
+	// so they are no alternative to it.
 	var alts []int32
+	topEnd := entries[top].end
 	for i := range entries {
-		if int32(i) != top && entries[i].scored && finalScore(&entries[i]) >= 0.75*best {
-			alts = append(alts, int32(i))
+		a := int32(i)
+		if a >= top && a < topEnd || a < top && entries[a].end > top {
+			continue
+		}
+		if entries[i].scored && finalScore(&entries[i]) >= 0.75*best {
+			alts = append(alts, a)
 		}
 	}
 	if len(alts) >= 3 {
 		for p := entries[top].parent; p >= 0 && entries[p].n.DataAtom != atom.Body; p = entries[p].parent {
 			inside := 0
 			for _, a := range alts {
-				if a >= p && a < entries[p].end {
+				if a > p && a < entries[p].end {
 					inside++
 				}
 			}
 			if inside >= 3 {
-				top = p
+				// Only an ancestor that is itself a fair candidate: a page
+				// wrapper around the article and its teaser list is not.
+				if entries[p].scored && finalScore(&entries[p]) >= 0.5*best {
+					top = p
+				}
 				break
 			}
 		}
@@ -106,6 +123,9 @@ func siblings(entries []entry, top int32) []int32 {
 			continue
 		}
 		e := &entries[c]
+		if e.articles >= 2 {
+			continue
+		}
 		var bonus float32
 		if topClass != "" && attr(e.n, "class") == topClass {
 			bonus = topScore * 0.2
