@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Class and id hints. Short words match whole tokens of the value (split at
@@ -61,14 +62,32 @@ var stemHints = []struct {
 	{[]byte("postbody"), hintGood}, {[]byte("post-body"), hintGood}, {[]byte("bodytext"), hintGood}, {[]byte("body-text"), hintGood},
 }
 
-// hints returns the hint bits of n's class and id.
+// hints returns the hint bits of n's class, id and microdata.
 func hints(n *html.Node) uint8 {
 	var h uint8
 	for i := range n.Attr {
 		a := &n.Attr[i]
-		if (a.Key == "class" || a.Key == "id") && a.Namespace == "" && a.Val != "" {
-			h |= classify(a.Val)
+		if a.Namespace != "" || a.Val == "" {
+			continue
 		}
+		switch a.Key {
+		case "class", "id":
+			h |= classify(a.Val)
+		case "itemprop":
+			switch a.Val {
+			case "datePublished", "dateModified", "dateCreated", "author", "creator", "publisher":
+				h |= hintByline
+			case "articleBody", "text":
+				h |= hintGood
+			}
+		case "rel":
+			if a.Val == "author" {
+				h |= hintByline
+			}
+		}
+	}
+	if n.DataAtom == atom.Time || n.DataAtom == atom.Address {
+		h |= hintByline
 	}
 	return h
 }

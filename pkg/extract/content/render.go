@@ -51,6 +51,10 @@ type renderer struct {
 	images   []events.Image
 	figure   int // index into images of the current figure's first image, -1 outside
 	inByline int
+	inA      int // depth inside <a>
+	lineLink int // characters of the current run inside links
+	lineA    int // links with text in the current run
+	lastA    *html.Node
 }
 
 // minBodyPara is the length from which a block is surely article text, so
@@ -122,6 +126,7 @@ func (r *renderer) enter(n *html.Node) bool {
 		f.kind, f.open, f.close = kindBox, "<"+n.Data+">", "</"+n.Data+">"
 	case atom.A:
 		f.kind = kindInline
+		r.inA++
 		if href := attr(n, "href"); href != "" && !strings.HasPrefix(strings.TrimSpace(strings.ToLower(href)), "javascript:") {
 			f.open, f.close = `<a href="`+html.EscapeString(href)+`">`, "</a>"
 		}
@@ -175,6 +180,9 @@ func (r *renderer) leave(n *html.Node) {
 	if f.byline {
 		r.inByline--
 	}
+	if n.DataAtom == atom.A {
+		r.inA--
+	}
 }
 
 // addText appends a text node to the current run, collapsing whitespace.
@@ -208,11 +216,28 @@ func (r *renderer) word(w string) {
 	}
 	r.space = false
 	r.line = append(r.line, w...)
+	if r.inA > 0 {
+		r.lineLink += len(w)
+		if a := r.innerA(); a != r.lastA {
+			r.lastA = a
+			r.lineA++
+		}
+	}
 	if strings.ContainsAny(w, `<>&"'`) {
 		r.lineH.WriteString(html.EscapeString(w))
 	} else {
 		r.lineH.WriteString(w)
 	}
+}
+
+// innerA returns the innermost <a> the renderer is in.
+func (r *renderer) innerA() *html.Node {
+	for i := len(r.frames) - 1; i >= 0; i-- {
+		if r.frames[i].n.DataAtom == atom.A {
+			return r.frames[i].n
+		}
+	}
+	return nil
 }
 
 // flushInline writes the opening tags of inline elements that have content now.
@@ -249,8 +274,10 @@ func (r *renderer) writeLineTag(t string) {
 // the HTML, a paragraph or the content of its wrapper element.
 func (r *renderer) flush() {
 	line := strings.TrimSpace(string(r.line))
+	links, linkChars := r.lineA, r.lineLink
 	r.line = r.line[:0]
 	r.space = false
+	r.lineA, r.lineLink, r.lastA = 0, 0, nil
 	lineH := r.lineH.String()
 	r.lineH.Reset()
 	// Inline tags opened in this run are closed with it and reopened by
@@ -278,6 +305,10 @@ func (r *renderer) flush() {
 		b.heading = isHeading(b.at)
 	}
 	b.byline = r.inByline > 0
+	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) {
+		// A run of links (tags, "more on this") inside the article.
+		return
+	}
 	if r.paras == 0 && r.dropLead(b) {
 		return
 	}
