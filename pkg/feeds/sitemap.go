@@ -11,8 +11,13 @@ import (
 
 // sitemapEntry collects one <url> or <sitemap> element.
 type sitemapEntry struct {
-	loc, bare, title, published, lastmod, image string
+	loc, title, published, lastmod, image string
+	bare                                  strings.Builder
 }
+
+// maxBareText bounds the text kept from directly inside <url>/<sitemap>:
+// a URL fits, and a hostile document cannot make each entry hold megabytes.
+const maxBareText = 8 << 10
 
 // walkSitemap streams the document with encoding/xml (gofeed has no sitemap
 // support) and calls emit for every child of the root named entryName.
@@ -57,7 +62,9 @@ func walkSitemap(doc []byte, entryName string, emit func(*sitemapEntry)) error {
 			}
 			if len(stack) == 2 {
 				// Text directly inside <url>/<sitemap>: some generators omit <loc>.
-				cur.bare += string(t)
+				if cur.bare.Len()+len(t) <= maxBareText {
+					cur.bare.Write(t)
+				}
 			} else {
 				text.Write(t)
 			}
@@ -99,7 +106,7 @@ func parseURLSet(doc []byte, base string) (*Feed, error) {
 	b := pickBase(base)
 	f := &Feed{Kind: KindSitemap}
 	err := walkSitemap(doc, "url", func(e *sitemapEntry) {
-		link := firstURL(b, e.loc, e.bare)
+		link := firstURL(b, e.loc, e.bare.String())
 		if link == "" {
 			f.Skipped++
 			return
@@ -122,7 +129,7 @@ func parseSitemapIndex(doc []byte, base string) (*Feed, error) {
 	b := pickBase(base)
 	f := &Feed{Kind: KindSitemapIndex}
 	err := walkSitemap(doc, "sitemap", func(e *sitemapEntry) {
-		if link := resolve(b, firstNonEmpty(e.loc, e.bare)); link != "" {
+		if link := resolve(b, firstNonEmpty(e.loc, e.bare.String())); link != "" {
 			f.Sitemaps = append(f.Sitemaps, link)
 		} else {
 			f.Skipped++

@@ -46,7 +46,9 @@ func parseRSS(doc []byte, base string) (*Feed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
 	}
-	uf, err := (&gofeed.DefaultRSSTranslator{}).Translate(rf)
+	// The translator's own <img> scan builds a DOM of every item's content;
+	// firstImg below tokenizes only when no declared image exists.
+	uf, err := (&gofeed.DefaultRSSTranslator{DisableContentImageScan: true}).Translate(rf)
 	if err != nil {
 		return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
 	}
@@ -76,6 +78,9 @@ func parseRSS(doc []byte, base string) (*Feed, error) {
 			img := mediaImage(ri.Extensions)
 			if img == "" && ui.Image != nil {
 				img = ui.Image.URL
+			}
+			if img == "" {
+				img = firstImg(ri.Content, ri.Description)
 			}
 			it.Image = resolve(b, img)
 		}

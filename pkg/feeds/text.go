@@ -129,3 +129,33 @@ func looksLikeMarkup(s string) bool {
 func hasPrefixFoldStr(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
+
+// firstImg returns the src of the first <img> in the HTML fragments that is
+// not a tracking pixel (FeedBurner appends one to every description).
+func firstImg(fragments ...string) string {
+	for _, frag := range fragments {
+		if !strings.Contains(frag, "<img") && !strings.Contains(frag, "<IMG") {
+			continue
+		}
+		z := html.NewTokenizer(strings.NewReader(frag))
+		for {
+			tt := z.Next()
+			if tt == html.ErrorToken {
+				break
+			}
+			if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+				continue
+			}
+			if name, hasAttr := z.TagName(); string(name) != "img" || !hasAttr {
+				continue
+			}
+			a := attrs(z)
+			src := strings.TrimSpace(a["src"])
+			if src == "" || a["width"] == "1" || a["height"] == "1" || strings.Contains(src, "feedburner.com/~r/") || strings.Contains(src, "feeds.feedblitz.com") {
+				continue
+			}
+			return src
+		}
+	}
+	return ""
+}
