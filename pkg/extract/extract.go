@@ -95,6 +95,14 @@ func Extract(in Input) (*events.Article, error) {
 		a.Language = meta.DetectLanguage(body.Text)
 	}
 	setURLs(a, pageURL, m)
+	a.LeadImage = resolveImage(a.LeadImage, pageURL)
+	images := a.Images[:0]
+	for i := range a.Images {
+		if img := resolveImage(&a.Images[i], pageURL); img != nil {
+			images = append(images, *img)
+		}
+	}
+	a.Images = images
 	a.WordCount = countWords(body.Text)
 	a.ReadingTimeS = int(math.Round(float64(a.WordCount) / 230 * 60))
 	if body.Text != "" {
@@ -136,6 +144,30 @@ func setURLs(a *events.Article, pageURL *url.URL, m meta.Meta) {
 		idURL = "urn:content:" + events.ContentHash([]byte(a.Title+"\n"+a.BodyText))
 	}
 	a.ID = events.ArticleID(idURL)
+}
+
+// resolveImage makes img's URL absolute against the page; an image whose URL
+// cannot be made an absolute http(s) URL keeps its caption only when it has one.
+func resolveImage(img *events.Image, pageURL *url.URL) *events.Image {
+	if img == nil {
+		return nil
+	}
+	out := *img
+	if out.URL != "" {
+		u, err := url.Parse(strings.TrimSpace(out.URL))
+		if err == nil && pageURL != nil {
+			u = pageURL.ResolveReference(u)
+		}
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			out.URL = ""
+		} else {
+			out.URL = u.String()
+		}
+	}
+	if out.URL == "" && out.Caption == "" {
+		return nil
+	}
+	return &out
 }
 
 func countWords(s string) int {

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/natsx"
+	"github.com/newsflow/newsflow/pkg/natsx/natstest"
+	"github.com/newsflow/newsflow/pkg/redistest"
+	"github.com/newsflow/newsflow/pkg/service"
+	"github.com/newsflow/newsflow/services/fetcher"
+	"github.com/newsflow/newsflow/services/parser"
+	"github.com/newsflow/newsflow/services/store"
+)
+
+type seedExpect struct {
+	Title       string   `json:"title"`
+	PublishedAt string   `json:"published_at"`
+	Authors     []string `json:"authors"`
+}
+
+func loadSeedExpect(t *testing.T) seedExpect {
+	data, err := os.ReadFile(filepath.Join(sharedDir(t), "seed", "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e seedExpect
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+type listing struct {
+	Articles   []events.Article `json:"articles"`
+	NextCursor string           `json:"next_cursor"`
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("decode %s: %v", url, err)
+	}
+	return resp.StatusCode
+}
+
+// waitArticles polls the API until it lists n articles.
+func waitArticles(t *testing.T, api string, n int) listing {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var l listing
+	for time.Now().Before(deadline) {
+		l = listing{}
+		if getJSON(t, api+"/v1/articles?limit=50", &l) == http.StatusOK && len(l.Articles) >= n {
+			return l
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("API lists %d articles after 60s, want %d", len(l.Articles), n)
+	return l
+}
+
+func checkSeed(t *testing.T, l listing) {
+	t.Helper()
+	want := loadSeedExpect(t)
+	for _, a := range l.Articles {
+		if a.Title != want.Title {
+			continue
+		}
+		if !slices.Equal(a.Authors, want.Authors) {
+			t.Errorf("seed authors = %q, want %q", a.Authors, want.Authors)
+		}
+		if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != want.PublishedAt {
+			t.Errorf("seed published_at = %v, want %s", a.PublishedAt, want.PublishedAt)
+		}
+		return
+	}
+	var titles []string
+	for _, a := range l.Articles {
+		titles = append(titles, a.Title)
+	}
+	t.Errorf("no article titled %q among %q", want.Title, titles)
+}
+
+func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
+	t.Helper()
+	s, err := js.Stream(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+// TestPipelineEndToEnd runs fetcher, parser and store as three services on
+// their own NATS connections against an embedded nats-server and the real
+// Redis, and checks what the store's API serves.
+func TestPipelineEndToEnd(t *testing.T) {
+	o := newOrigin(t)
+	ns := natstest.Start(t)
+	rdb, prefix := redistest.Client(t)
+	log := testLogger(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+
+	connect := func(name string) service.Deps {
+		d, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: name}, events.DefaultTopology(), log.With("stage", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(d.NC.Close)
+		return d
+	}
+	apiAddr := freeAddr(t)
+	fcfg := fetcher.Config{Feeds: []string{o.URL + "/feed.xml"}, PollInterval: 300 * time.Millisecond,
+		MaxBackoff: time.Second, Workers: 2, MaxDeliver: 3, HostDelay: 10 * time.Millisecond,
+		Timeout: 10 * time.Second, MaxBytes: 5 << 20, AllowPrivate: true}
+	pcfg := parser.Config{Workers: 2, MaxDeliver: 3, Timeout: 10 * time.Second}
+	scfg := store.Config{Prefix: prefix, TTL: time.Hour, Workers: 2, HTTPAddr: apiAddr}
+
+	var wg sync.WaitGroup
+	run := func(name string, fn func() error) {
+		wg.Go(func() {
+			if err := fn(); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+	}
+	sd, pd, fd := connect("store"), connect("parser"), connect("fetcher")
+	run("store", func() error { return store.Run(ctx, scfg, sd, rdb) })
+	run("parser", func() error { return parser.Run(ctx, pcfg, pd) })
+	run("fetcher", func() error { return fetcher.Run(ctx, fcfg, fd) })
+
+	// Every event the parser emits must validate against the committed schema.
+	sub, err := js(t, ns.ClientURL()).OrderedConsumer(ctx, events.StreamArticles, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	api := "http://" + apiAddr
+	l := waitArticles(t, api, 3)
+	if len(l.Articles) != 3 {
+		t.Fatalf("API lists %d articles, want 3", len(l.Articles))
+	}
+	checkSeed(t, l)
+	for i := 1; i < len(l.Articles); i++ {
+		if a, b := l.Articles[i-1], l.Articles[i]; a.PublishedAt != nil && b.PublishedAt != nil && a.PublishedAt.Before(*b.PublishedAt) {
+			t.Errorf("listing not newest first: %v before %v", a.PublishedAt, b.PublishedAt)
+		}
+	}
+	for _, a := range l.Articles {
+		var got events.Article
+		if code := getJSON(t, api+"/v1/articles/"+a.ID, &got); code != http.StatusOK || got.ID != a.ID {
+			t.Errorf("GET /v1/articles/%s: status %d, id %q", a.ID, code, got.ID)
+		}
+	}
+	for range 3 {
+		m, err := sub.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatalf("article event: %v", err)
+		}
+		if err := events.ValidateArticleJSON(m.Data()); err != nil {
+			t.Errorf("emitted event fails the schema: %v\n%s", err, m.Data())
+		}
+		if _, err := events.EventFromHeader(m.Headers()); err != nil {
+			t.Errorf("emitted event: %v", err)
+		}
+	}
+
+	// Polling the feed again adds nothing.
+	hits := o.feedHits.Load()
+	deadline := time.Now().Add(30 * time.Second)
+	for o.feedHits.Load() < hits+3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if o.feedHits.Load() < hits+3 {
+		t.Fatalf("feed polled %d more times, want 3", o.feedHits.Load()-hits)
+	}
+	time.Sleep(500 * time.Millisecond) // let anything a repoll queued flow through
+	l = waitArticles(t, api, 3)
+	if len(l.Articles) != 3 {
+		t.Errorf("after repolls the API lists %d articles, want 3", len(l.Articles))
+	}
+	jsx := js(t, ns.ClientURL())
+	for _, s := range []string{events.StreamRaw, events.StreamArticles} {
+		if n := streamMsgs(t, jsx, s); n != 3 {
+			t.Errorf("%s holds %d messages, want 3", s, n)
+		}
+	}
+	if n := streamMsgs(t, jsx, events.StreamDLQ); n != 0 {
+		t.Errorf("DLQ holds %d messages, want 0", n)
+	}
+	if n, err := rdb.ZCard(ctx, prefix+"idx:published").Result(); err != nil || n != 3 {
+		t.Errorf("redis index holds %d ids (%v), want 3", n, err)
+	}
+
+	cancel()
+	wg.Wait()
+}
+
+func js(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	_, j, err := natsx.Connect(t.Context(), natsx.Config{URL: url, Name: "test"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// TestUpCommand runs "newsflow up" as a user would, against the same origin.
+func TestUpCommand(t *testing.T) {
+	o := newOrigin(t)
+	_, prefix := redistest.Client(t)
+	t.Setenv("REDIS_PREFIX", prefix)
+	t.Setenv("LOG_LEVEL", "warn")
+	apiAddr := freeAddr(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"up", "--feed", o.URL + "/feed.xml", "--allow-private",
+			"--api-addr", apiAddr, "--data-dir", t.TempDir(), "--poll-interval", "1s"},
+			nil, io.Discard, io.Discard)
+	}()
+	l := waitArticles(t, "http://"+apiAddr, 3)
+	checkSeed(t, l)
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("newsflow up exited %d, want 0", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("newsflow up did not stop within 30s of SIGTERM")
+	}
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/extract"
+)
+
+func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pageURL := fs.String("url", "", "the page's URL (resolves links, gives the article id)")
+	rulesFile := fs.String("rules", "", "site rules file (JSON)")
+	batch := fs.Bool("batch", false, `read JSON lines {"path": ..., "url": ...} on stdin; write one article JSON per line`)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: newsflow extract [--url URL] [--rules FILE] FILE|-\n       newsflow extract --batch < pages.jsonl")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var rules *extract.Rules
+	if *rulesFile != "" {
+		r, err := extract.LoadRules(*rulesFile)
+		if err != nil {
+			return err
+		}
+		rules = r
+	}
+	if *batch {
+		if fs.NArg() != 0 {
+			fs.Usage()
+			return errUsage
+		}
+		return extractBatch(stdin, stdout, rules)
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	var page []byte
+	var err error
+	if fs.Arg(0) == "-" {
+		page, err = readPage(stdin)
+	} else {
+		page, err = readPageFile(fs.Arg(0))
+	}
+	if err != nil {
+		return err
+	}
+	a, err := extractPage(page, *pageURL, rules)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(a)
+}
+
+func extractPage(page []byte, pageURL string, rules *extract.Rules) (*events.Article, error) {
+	return extract.Extract(extract.Input{HTML: page, URL: pageURL, Rules: rules})
+}
+
+// readPage reads a page, gunzipping it when its first bytes say gzip.
+func readPage(r io.Reader) ([]byte, error) {
+	br := bufio.NewReader(r)
+	magic, _ := br.Peek(2)
+	var src io.Reader = br
+	if bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		src = zr
+	}
+	data, err := io.ReadAll(io.LimitReader(src, extract.MaxPageBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read page: %w", err)
+	}
+	if len(data) > extract.MaxPageBytes {
+		return nil, fmt.Errorf("%w: over %d bytes", extract.ErrTooLarge, extract.MaxPageBytes)
+	}
+	return data, nil
+}
+
+func readPageFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := readPage(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
+}
+
+type batchInput struct {
+	Path string `json:"path"`
+	URL  string `json:"url"`
+}
+
+// extractBatch extracts pages on every core and writes the results in input
+// order, one JSON document per line; a page that fails gives {"error": ...}
+// on its line and the batch goes on.
+func extractBatch(stdin io.Reader, stdout io.Writer, rules *extract.Rules) error {
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+
+	results := make(chan chan []byte, runtime.GOMAXPROCS(0)*2)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	var writeErr error
+	wg.Go(func() {
+		for r := range results {
+			line := <-r
+			if writeErr == nil {
+				_, writeErr = out.Write(append(line, '\n'))
+			}
+		}
+	})
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var in batchInput
+		jsonErr := json.Unmarshal(line, &in)
+		r := make(chan []byte, 1)
+		results <- r
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			if jsonErr != nil {
+				r <- errorLine(fmt.Errorf("bad input line: %w", jsonErr))
+				return
+			}
+			r <- batchOne(in, rules)
+		}()
+	}
+	close(results)
+	wg.Wait()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read stdin: %w", err)
+	}
+	if writeErr != nil {
+		return fmt.Errorf("write: %w", writeErr)
+	}
+	return out.Flush()
+}
+
+func batchOne(in batchInput, rules *extract.Rules) (line []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			line = errorLine(fmt.Errorf("%s: extractor panic: %v", in.Path, p))
+		}
+	}()
+	if in.Path == "" {
+		return errorLine(fmt.Errorf("no path"))
+	}
+	page, err := readPageFile(in.Path)
+	if err != nil {
+		return errorLine(err)
+	}
+	a, err := extractPage(page, in.URL, rules)
+	if err != nil {
+		return errorLine(fmt.Errorf("%s: %w", in.Path, err))
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		return errorLine(err)
+	}
+	return data
+}
+
+func errorLine(err error) []byte {
+	data, _ := json.Marshal(map[string]string{"error": err.Error()})
+	return data
+}

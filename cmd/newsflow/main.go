@@ -1,0 +1,73 @@
+// Command newsflow is the operator CLI: the whole pipeline in one process,
+// offline extraction, evaluation, and the feed registry.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `newsflow — event-driven news ingestion
+
+usage:
+  newsflow up --feed URL [--feed URL ...] [--api-addr 127.0.0.1:8080] [--data-dir ./data] [--allow-private]
+  newsflow extract [--url URL] [--rules FILE] FILE|-
+  newsflow extract --batch            (JSON lines {"path","url"} on stdin, one article per line out)
+  newsflow eval [--dir DIR] [--worst N]
+
+Run "newsflow <command> -h" for a command's flags.
+`
+
+// errUsage means the arguments were wrong; the message was printed already.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "up":
+		err = cmdUp(ctx, args[1:], stderr)
+	case "extract":
+		err = cmdExtract(args[1:], stdin, stdout, stderr)
+	case "eval":
+		err = cmdEval(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "newsflow: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "newsflow %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return fmt.Sprint(*s) }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

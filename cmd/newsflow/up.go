@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/natsx"
+	"github.com/newsflow/newsflow/pkg/obs"
+	"github.com/newsflow/newsflow/pkg/service"
+	"github.com/newsflow/newsflow/services/fetcher"
+	"github.com/newsflow/newsflow/services/parser"
+	"github.com/newsflow/newsflow/services/store"
+)
+
+// cmdUp runs fetcher, parser and store in this process on an embedded
+// nats-server and the Redis at REDIS_URL. Service settings not given as flags
+// come from the same environment variables the services read.
+func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
+	env := config.FromOS()
+	fcfg := fetcher.ConfigFromEnv(env)
+	pcfg := parser.ConfigFromEnv(env)
+	scfg := store.ConfigFromEnv(env)
+	logc := obs.LogConfigFromEnv(env)
+	if logc.Format == "json" && env.String("LOG_FORMAT", "") == "" {
+		logc.Format = "text" // a person is reading
+	}
+
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var feedURLs stringList
+	fs.Var(&feedURLs, "feed", "feed, sitemap or page URL to poll (repeatable; adds to FETCHER_FEEDS)")
+	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "address of the HTTP API")
+	dataDir := fs.String("data-dir", "./data", "where the embedded NATS keeps its streams")
+	allowPrivate := fs.Bool("allow-private", fcfg.AllowPrivate, "allow fetching loopback and private addresses")
+	natsPort := fs.Int("nats-port", -1, "port of the embedded NATS server for other clients (-1: a free port)")
+	poll := fs.Duration("poll-interval", fcfg.PollInterval, "how often each feed is polled")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if err := env.Err(); err != nil {
+		return err
+	}
+	log, err := obs.NewLogger(stderr, logc, "newsflow")
+	if err != nil {
+		return err
+	}
+	fcfg.Feeds = append(fcfg.Feeds, feedURLs...)
+	fcfg.AllowPrivate = *allowPrivate
+	fcfg.PollInterval = *poll
+	fcfg.HTTPAddr, pcfg.HTTPAddr = "", "" // the store's address serves health and metrics
+	scfg.HTTPAddr = *apiAddr
+	if len(fcfg.Feeds) == 0 {
+		log.Warn("no --feed given: polling only feeds already in the registry")
+	}
+
+	rdb, err := store.NewRedis(scfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	err = rdb.Ping(pingCtx).Err()
+	cancel()
+	if err != nil {
+		return fmt.Errorf("no Redis answers at %s (%v).\nStart one with:  redis-server --daemonize yes\n"+
+			"or with Docker:   docker run -d -p 6379:6379 redis:7\nor point REDIS_URL at yours", scfg.RedisURL, err)
+	}
+
+	ns, err := natsx.StartServer(natsx.ServerOptions{Port: *natsPort, StoreDir: filepath.Join(*dataDir, "nats")})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	}()
+	log.Info("embedded nats running", "url", ns.ClientURL(), "store", filepath.Join(*dataDir, "nats"))
+
+	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "newsflow-up", InProcess: ns},
+		events.DefaultTopology(), log)
+	if err != nil {
+		return err
+	}
+	defer deps.NC.Close()
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	start := func(i int, name string, fn func() error) {
+		wg.Go(func() {
+			if err := fn(); err != nil {
+				errs[i] = fmt.Errorf("%s: %w", name, err)
+				stop() // one stage failing stops the pipeline rather than leaving it half-up
+			}
+		})
+	}
+	start(0, "store", func() error { return store.Run(ctx, scfg, with(deps, "store"), rdb) })
+	start(1, "parser", func() error { return parser.Run(ctx, pcfg, with(deps, "parser")) })
+	start(2, "fetcher", func() error { return fetcher.Run(ctx, fcfg, with(deps, "fetcher")) })
+	log.Info("newsflow up", "api", "http://"+*apiAddr+"/v1/articles", "feeds", len(fcfg.Feeds))
+	wg.Wait()
+	log.Info("newsflow stopped")
+	return errors.Join(errs...)
+}
+
+// with gives one in-process stage its own logger and event source.
+func with(d service.Deps, stage string) service.Deps {
+	d.Log = d.Log.With("stage", stage)
+	d.Source = "newsflow/" + stage
+	return d
+}
