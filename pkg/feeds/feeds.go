@@ -55,6 +55,11 @@ type Feed struct {
 	// Skipped is what the document holds, which lets callers and tests tell
 	// "empty feed" from "feed of unusable entries".
 	Skipped int
+	// Partial is set when the document broke off or went bad part-way
+	// (truncated body, invalid XML after some entries): Items are the
+	// entries before the break. A document with no complete entry before
+	// the break is ErrMalformed instead.
+	Partial bool
 }
 
 // Sentinel errors; match them with errors.Is. Parse wraps them with detail.

@@ -105,6 +105,9 @@ func TestManifest(t *testing.T) {
 					t.Errorf("sitemap index has %d items, want none", len(f.Items))
 				}
 			}
+			if f.Partial {
+				t.Errorf("complete document reported as Partial")
+			}
 			if f.Skipped != skippedEntries[name] {
 				t.Errorf("Skipped = %d, want %d", f.Skipped, skippedEntries[name])
 			}

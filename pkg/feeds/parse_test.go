@@ -293,3 +293,45 @@ func TestParseDoesNotModifyInput(t *testing.T) {
 		t.Error("Parse modified its input")
 	}
 }
+
+func TestRecoverTruncated(t *testing.T) {
+	rssDoc := `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>1</title><link>https://ex.com/1</link></item>
+<item><title>2</title><link>https://ex.com/2</link></item>
+<item><title><![CDATA[3`
+	atomBroken := `<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+<entry><title>1</title><link href="https://ex.com/1"/></entry>
+<entry><title>2</title><link href="https://ex.com/2"/></entry>
+<entry><title>bad <<< markup</title><link href="https://ex.com/3"/></entry>
+<entry><title>4</title><link href="https://ex.com/4"/></entry></feed>`
+	rdfDoc := `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel><title>T</title></channel>
+<item><title>1</title><link>https://ex.com/1</link></item><item><title>2</title><link>https://ex.com/2</link></item><item><ti`
+	sitemapDoc := `<urlset><url><loc>https://ex.com/1</loc></url><url><loc>https://ex.com/2</loc></url><url><loc>https://ex`
+	for name, c := range map[string]struct {
+		doc   string
+		items int
+	}{
+		"rss cut inside CDATA":      {rssDoc, 2},
+		"atom with a broken entry":  {atomBroken, 2},
+		"rdf cut inside an item":    {rdfDoc, 2},
+		"urlset cut inside a <url>": {sitemapDoc, 2},
+	} {
+		f, err := Parse([]byte(c.doc), "", "")
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(f.Items) != c.items || !f.Partial {
+			t.Errorf("%s: %d items, partial=%v; want %d, partial", name, len(f.Items), f.Partial, c.items)
+		}
+	}
+	for name, doc := range map[string]string{
+		"rss cut in the first item":     `<rss version="2.0"><channel><title>T</title><item><title>1</title><link>https://ex.com/1</li`,
+		"urlset cut in the first <url>": `<urlset><url><loc>https://ex.com/1</loc>`,
+		"atom cut before any entry":     `<feed xmlns="http://www.w3.org/2005/Atom"><title>T`,
+	} {
+		if _, err := Parse([]byte(doc), "", ""); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
+		}
+	}
+}

@@ -27,7 +27,7 @@ const maxBareText = 8 << 10
 //
 // A document that breaks off mid-way keeps the entries completed before the
 // break; only a document with no complete entry is ErrMalformed.
-func walkSitemap(doc []byte, entryName string, emit func(*sitemapEntry)) error {
+func walkSitemap(doc []byte, entryName string, emit func(*sitemapEntry)) (partial bool, err error) {
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	d.Strict = false
 	d.Entity = xml.HTMLEntity
@@ -40,13 +40,17 @@ func walkSitemap(doc []byte, entryName string, emit func(*sitemapEntry)) error {
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
-			return nil
+			// An entry still open here means the document was cut short.
+			if cur != nil && emitted == 0 {
+				return false, fmt.Errorf("sitemap: %w: ends inside the first <%s>", ErrMalformed, entryName)
+			}
+			return cur != nil, nil
 		}
 		if err != nil {
 			if emitted > 0 {
-				return nil
+				return true, nil
 			}
-			return fmt.Errorf("sitemap: %w: %w", ErrMalformed, err)
+			return false, fmt.Errorf("sitemap: %w: %w", ErrMalformed, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -105,7 +109,7 @@ func walkSitemap(doc []byte, entryName string, emit func(*sitemapEntry)) error {
 func parseURLSet(doc []byte, base string) (*Feed, error) {
 	b := pickBase(base)
 	f := &Feed{Kind: KindSitemap}
-	err := walkSitemap(doc, "url", func(e *sitemapEntry) {
+	partial, err := walkSitemap(doc, "url", func(e *sitemapEntry) {
 		link := firstURL(b, e.loc, e.bare.String())
 		if link == "" {
 			f.Skipped++
@@ -122,13 +126,14 @@ func parseURLSet(doc []byte, base string) (*Feed, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.Partial = partial
 	return f, nil
 }
 
 func parseSitemapIndex(doc []byte, base string) (*Feed, error) {
 	b := pickBase(base)
 	f := &Feed{Kind: KindSitemapIndex}
-	err := walkSitemap(doc, "sitemap", func(e *sitemapEntry) {
+	partial, err := walkSitemap(doc, "sitemap", func(e *sitemapEntry) {
 		if link := resolve(b, firstNonEmpty(e.loc, e.bare.String())); link != "" {
 			f.Sitemaps = append(f.Sitemaps, link)
 		} else {
@@ -138,6 +143,7 @@ func parseSitemapIndex(doc []byte, base string) (*Feed, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.Partial = partial
 	return f, nil
 }
 

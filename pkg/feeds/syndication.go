@@ -42,9 +42,17 @@ func parseXML(data []byte, base string) (*Feed, error) {
 // choose well (guid isPermaLink, Atom rel and type, feedburner:origLink).
 
 func parseRSS(doc []byte, base string) (*Feed, error) {
+	partial := false
 	rf, err := (&rss.Parser{}).Parse(bytes.NewReader(doc))
 	if err != nil {
-		return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
+		rec := recoverPrefix(doc, "</item>")
+		if rec == nil {
+			return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
+		}
+		if rf, err = (&rss.Parser{}).Parse(bytes.NewReader(rec)); err != nil {
+			return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
+		}
+		partial = true
 	}
 	// The translator's own <img> scan builds a DOM of every item's content;
 	// firstImg below tokenizes only when no declared image exists.
@@ -53,7 +61,7 @@ func parseRSS(doc []byte, base string) (*Feed, error) {
 		return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
 	}
 	b := pickBase(base, atomLinkHref(rf.Extensions, "self"), rf.Link)
-	f := &Feed{Kind: KindRSS, Title: cleanText(uf.Title), TTL: rssTTL(rf)}
+	f := &Feed{Kind: KindRSS, Title: cleanText(uf.Title), TTL: rssTTL(rf), Partial: partial}
 	for i, ri := range rf.Items {
 		var ui *gofeed.Item
 		if i < len(uf.Items) {
@@ -90,16 +98,24 @@ func parseRSS(doc []byte, base string) (*Feed, error) {
 }
 
 func parseAtom(doc []byte, base string) (*Feed, error) {
+	partial := false
 	af, err := (&atom.Parser{}).Parse(bytes.NewReader(doc))
 	if err != nil {
-		return nil, fmt.Errorf("atom: %w: %w", ErrMalformed, err)
+		rec := recoverPrefix(doc, "</entry>")
+		if rec == nil {
+			return nil, fmt.Errorf("atom: %w: %w", ErrMalformed, err)
+		}
+		if af, err = (&atom.Parser{}).Parse(bytes.NewReader(rec)); err != nil {
+			return nil, fmt.Errorf("atom: %w: %w", ErrMalformed, err)
+		}
+		partial = true
 	}
 	uf, err := (&gofeed.DefaultAtomTranslator{}).Translate(af)
 	if err != nil {
 		return nil, fmt.Errorf("atom: %w: %w", ErrMalformed, err)
 	}
 	b := pickBase(base, atomRel(af.Links, "self"), atomRel(af.Links, "alternate"))
-	f := &Feed{Kind: KindAtom, Title: cleanText(uf.Title)}
+	f := &Feed{Kind: KindAtom, Title: cleanText(uf.Title), Partial: partial}
 	for i, e := range af.Entries {
 		var ui *gofeed.Item
 		if i < len(uf.Items) {
