@@ -14,7 +14,7 @@ import (
 // pass already made.
 func (r *renderer) drop(e *entry) bool {
 	a := e.n.DataAtom
-	if e.hint&hintCaption != 0 && e.hint&hintGood == 0 && e.chars < 400 && a != atom.Figure {
+	if e.hint&hintCaption != 0 && e.chars < 400 && a != atom.Figure {
 		r.captionText(e)
 		return true
 	}
@@ -27,7 +27,7 @@ func (r *renderer) drop(e *entry) bool {
 	default:
 		return false
 	}
-	if float32(weight)+e.score < 0 {
+	if e.hint&hintJunk != 0 && float32(weight)+e.score < 0 {
 		return true
 	}
 	if e.commas >= 10 {
@@ -42,7 +42,9 @@ func (r *renderer) drop(e *entry) bool {
 	case !isList && li > p+1 && a != atom.Table:
 		return true
 	case !isList && e.chars < minParaChars && (img == 0 || img > 2):
-		return true
+		// Short text is a label or a widget's stub, unless it reads like
+		// a subheading: a few words, no links, no boilerplate hint.
+		return e.chars < 8 || ld > 0 || e.hint&(hintWeak|hintJunk) != 0 || e.blocks > 1
 	case !isList && weight < 25 && ld > 0.2:
 		return true
 	case weight >= 25 && ld > 0.5:

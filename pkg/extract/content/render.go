@@ -37,24 +37,25 @@ type block struct {
 }
 
 type renderer struct {
-	entries  []entry
-	cursor   int32
-	frames   []frame
-	line     []byte // current text run, whitespace collapsed
-	lineH    strings.Builder
-	space    bool // a space is due before the next word of the run
-	html     strings.Builder
-	text     strings.Builder
-	blocks   int
-	paras    int // blocks of at least minBodyPara characters so far
-	opts     *Options
-	images   []events.Image
-	figure   int // index into images of the current figure's first image, -1 outside
-	inByline int
-	inA      int // depth inside <a>
-	lineLink int // characters of the current run inside links
-	lineA    int // links with text in the current run
-	lastA    *html.Node
+	entries   []entry
+	cursor    int32
+	frames    []frame
+	line      []byte // current text run, whitespace collapsed
+	lineH     strings.Builder
+	space     bool // a space is due before the next word of the run
+	html      strings.Builder
+	text      strings.Builder
+	blocks    int
+	paras     int // blocks of at least minBodyPara characters so far
+	opts      *Options
+	images    []events.Image
+	figure    int // index into images of the current figure's first image, -1 outside
+	inByline  int
+	inA       int // depth inside <a>
+	lineLink  int // characters of the current run inside links
+	lineA     int // links with text in the current run
+	lastA     *html.Node
+	lineWords int // words of the current run outside links
 }
 
 // minBodyPara is the length from which a block is surely article text, so
@@ -216,6 +217,9 @@ func (r *renderer) word(w string) {
 	}
 	r.space = false
 	r.line = append(r.line, w...)
+	if r.inA == 0 {
+		r.lineWords++
+	}
 	if r.inA > 0 {
 		r.lineLink += len(w)
 		if a := r.innerA(); a != r.lastA {
@@ -274,10 +278,10 @@ func (r *renderer) writeLineTag(t string) {
 // the HTML, a paragraph or the content of its wrapper element.
 func (r *renderer) flush() {
 	line := strings.TrimSpace(string(r.line))
-	links, linkChars := r.lineA, r.lineLink
+	links, linkChars, words := r.lineA, r.lineLink, r.lineWords
 	r.line = r.line[:0]
 	r.space = false
-	r.lineA, r.lineLink, r.lastA = 0, 0, nil
+	r.lineA, r.lineLink, r.lastA, r.lineWords = 0, 0, nil, 0
 	lineH := r.lineH.String()
 	r.lineH.Reset()
 	// Inline tags opened in this run are closed with it and reopened by
@@ -307,6 +311,13 @@ func (r *renderer) flush() {
 	b.byline = r.inByline > 0
 	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) {
 		// A run of links (tags, "more on this") inside the article.
+		return
+	}
+	if links >= 1 && words <= 3 && 2*linkChars >= len(line) {
+		// A link with at most a label: "Related: ...", "READ MORE: ...".
+		return
+	}
+	if isURL(line) {
 		return
 	}
 	if r.paras == 0 && r.dropLead(b) {
@@ -411,4 +422,10 @@ func appendCollapsed(b []byte, s string) []byte {
 		b = append(b, ' ')
 	}
 	return b
+}
+
+// isURL reports a block that is nothing but a web address.
+func isURL(s string) bool {
+	return (strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "www.")) &&
+		!strings.ContainsAny(s, " \n")
 }
