@@ -87,6 +87,71 @@ func (r *renderer) dropLead(b block) bool {
 	if chars < 80 && (hasPrefixFold(b.text, "by ") || hasPrefixFold(b.text, "posted by ") || hasPrefixFold(b.text, "written by ")) {
 		return true
 	}
+	return chars < 80 && looksLikeDateline(b.text)
+}
+
+// looksLikeDateline reports a short line that is mostly a date or time —
+// "Updated 10:01 pm PST, Tuesday, November 19, 2019", "05/10/2018",
+// "3 min read" — and not a sentence.
+func looksLikeDateline(s string) bool {
+	if strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "a.m.") && !strings.HasSuffix(s, "p.m.") {
+		return false
+	}
+	words, digitWords, year, clock := 0, 0, false, false
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == '|' || r == '·' }) {
+		words++
+		digits := 0
+		for _, r := range w {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		if digits > 0 {
+			digitWords++
+		}
+		if digits == 4 && len(w) <= 6 && (strings.HasPrefix(w, "19") || strings.HasPrefix(w, "20")) {
+			year = true
+		}
+		if digits >= 3 && strings.Contains(w, ":") || digits >= 6 && strings.Count(w, "/")+strings.Count(w, ".")+strings.Count(w, "-") >= 2 {
+			clock = true
+		}
+	}
+	if words == 0 || words > 12 {
+		return false
+	}
+	if year || clock {
+		return true
+	}
+	// "5 min read", "Tempo de leitura: 2 minutos".
+	return words <= 6 && digitWords >= 1 && strings.Contains(strings.ToLower(s), "min")
+}
+
+// creditPhrases end wire copy: who reported and edited it. They are not
+// the story and benchmarks leave them out.
+var creditPhrases = []string{"reporting by", "editing by", "contributed to this report", "contributed reporting", "additional reporting"}
+
+// dropTail cuts trailing credit lines from the rendered text and HTML.
+func (r *renderer) dropTail() {
+	for k := 0; k < 2 && len(r.spans) > 1; k++ {
+		sp := r.spans[len(r.spans)-1]
+		block := string(r.text[sp.text:sp.textEnd])
+		if len(block) > 400 || !containsAnyFold(block, creditPhrases) {
+			return
+		}
+		r.text = r.text[:sp.text]
+		r.html = append(r.html[:sp.html], r.html[sp.htmlEnd:]...)
+		r.spans = r.spans[:len(r.spans)-1]
+		r.blocks--
+	}
+}
+
+func containsAnyFold(s string, phrases []string) bool {
+	l := strings.ToLower(s)
+	for _, p := range phrases {
+		if strings.Contains(l, p) {
+			return true
+		}
+	}
 	return false
 }
 

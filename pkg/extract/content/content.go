@@ -149,7 +149,8 @@ func newRenderer(entries []entry, opts *Options) *renderer {
 }
 
 func (r *renderer) result(method string) Result {
-	return Result{Text: r.text.String(), HTML: r.html.String(), Images: r.images, Method: method}
+	r.dropTail()
+	return Result{Text: string(r.text), HTML: string(r.html), Images: r.images, Method: method}
 }
 
 // confidence grows with the amount of text and paragraphs found and falls

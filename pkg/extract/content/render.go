@@ -36,6 +36,12 @@ type block struct {
 	at      atom.Atom
 }
 
+// span locates one written block, so trailing credits can be cut out.
+type span struct {
+	text, textEnd int
+	html, htmlEnd int
+}
+
 type renderer struct {
 	entries   []entry
 	cursor    int32
@@ -43,8 +49,9 @@ type renderer struct {
 	line      []byte // current text run, whitespace collapsed
 	lineH     strings.Builder
 	space     bool // a space is due before the next word of the run
-	html      strings.Builder
-	text      strings.Builder
+	html      []byte
+	text      []byte
+	spans     []span // where each block is in text and html
 	blocks    int
 	paras     int // blocks of at least minBodyPara characters so far
 	opts      *Options
@@ -172,7 +179,7 @@ func (r *renderer) leave(n *html.Node) {
 		if f.kind == kindInline {
 			r.lineH.WriteString(f.close)
 		} else {
-			r.html.WriteString(f.close)
+			r.html = append(r.html, f.close...)
 		}
 	}
 	if f.n.DataAtom == atom.Figure {
@@ -330,22 +337,27 @@ func (r *renderer) flush() {
 	for i := 0; i < len(r.frames); i++ {
 		f := &r.frames[i]
 		if f.kind != kindInline && f.kind != kindWrapper && f.open != "" && !f.written {
-			r.html.WriteString(f.open)
+			r.html = append(r.html, f.open...)
 			f.written = true
 		}
 	}
+	sp := span{html: len(r.html)}
 	switch {
 	case wrapper >= 0 && r.frames[wrapper].kind == kindWrapper:
-		r.html.WriteString(r.frames[wrapper].open + lineH + closing + r.frames[wrapper].close)
+		r.html = append(append(append(append(r.html, r.frames[wrapper].open...), lineH...), closing...), r.frames[wrapper].close...)
 	case wrapper >= 0 && r.frames[wrapper].kind == kindBox && r.frames[wrapper].n.DataAtom != atom.Blockquote:
-		r.html.WriteString(lineH + closing)
+		r.html = append(append(r.html, lineH...), closing...)
 	default:
-		r.html.WriteString("<p>" + lineH + closing + "</p>")
+		r.html = append(append(append(append(r.html, "<p>"...), lineH...), closing...), "</p>"...)
 	}
+	sp.htmlEnd = len(r.html)
+	sp.text = len(r.text)
 	if r.blocks > 0 {
-		r.text.WriteString("\n\n")
+		r.text = append(r.text, "\n\n"...)
 	}
-	r.text.WriteString(line)
+	r.text = append(r.text, line...)
+	sp.textEnd = len(r.text)
+	r.spans = append(r.spans, sp)
 	r.blocks++
 }
 
