@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -159,3 +160,22 @@ func (e *Env) File(name string) string {
 
 // Err returns every error found so far, joined; nil when all values parsed.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
+
+// Prefixes returns a list of CIDR networks ("10.0.0.0/8, 192.168.1.5/32").
+func (e *Env) Prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range e.List(name, nil) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(v); aerr == nil {
+				p, err = a.Prefix(a.BitLen())
+			}
+		}
+		if err != nil {
+			e.fail(name, v, "not a CIDR network such as 10.0.0.0/8")
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}

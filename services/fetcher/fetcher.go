@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync"
 	"time"
@@ -34,17 +35,18 @@ import (
 
 // Config of the fetcher.
 type Config struct {
-	Feeds        []string      // FETCHER_FEEDS: added to the registry at start
-	PollInterval time.Duration // FETCHER_POLL_INTERVAL
-	MaxBackoff   time.Duration // FETCHER_MAX_BACKOFF: longest wait after failures
-	Workers      int           // FETCHER_WORKERS: pages fetched at once
-	MaxDeliver   int           // FETCHER_MAX_DELIVER: attempts per page before the DLQ
-	HostDelay    time.Duration // FETCHER_HOST_DELAY: minimum gap between requests to one host
-	UserAgent    string        // FETCHER_USER_AGENT
-	Timeout      time.Duration // FETCHER_TIMEOUT: per request, body included
-	MaxBytes     int64         // FETCHER_MAX_BYTES: largest page or feed accepted
-	AllowPrivate bool          // FETCHER_ALLOW_PRIVATE: fetch loopback/private addresses
-	HTTPAddr     string        // HTTP_ADDR: /healthz /readyz /metrics ("" = off)
+	Feeds        []string       // FETCHER_FEEDS: added to the registry at start
+	PollInterval time.Duration  // FETCHER_POLL_INTERVAL
+	MaxBackoff   time.Duration  // FETCHER_MAX_BACKOFF: longest wait after failures
+	Workers      int            // FETCHER_WORKERS: pages fetched at once
+	MaxDeliver   int            // FETCHER_MAX_DELIVER: attempts per page before the DLQ
+	HostDelay    time.Duration  // FETCHER_HOST_DELAY: minimum gap between requests to one host
+	UserAgent    string         // FETCHER_USER_AGENT
+	Timeout      time.Duration  // FETCHER_TIMEOUT: per request, body included
+	MaxBytes     int64          // FETCHER_MAX_BYTES: largest page or feed accepted
+	AllowPrivate bool           // FETCHER_ALLOW_PRIVATE: fetch loopback/private addresses
+	AllowNets    []netip.Prefix // FETCHER_ALLOW_NETWORKS: private networks allowed anyway (CIDR list)
+	HTTPAddr     string         // HTTP_ADDR: /healthz /readyz /metrics ("" = off)
 }
 
 // ConfigFromEnv reads the fetcher's variables.
@@ -60,6 +62,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		Timeout:      env.Duration("FETCHER_TIMEOUT", 30*time.Second),
 		MaxBytes:     env.Int64("FETCHER_MAX_BYTES", 10<<20),
 		AllowPrivate: env.Bool("FETCHER_ALLOW_PRIVATE", false),
+		AllowNets:    env.Prefixes("FETCHER_ALLOW_NETWORKS"),
 		HTTPAddr:     env.String("HTTP_ADDR", ":8082"),
 	}
 }
@@ -96,7 +99,7 @@ type Fetcher struct {
 func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	f := &Fetcher{cfg: cfg, deps: deps, hosts: newHostGate(cfg.HostDelay)}
 	f.client = web.New(web.Options{UserAgent: cfg.UserAgent, Timeout: cfg.Timeout,
-		MaxBytes: cfg.MaxBytes, AllowPrivate: cfg.AllowPrivate})
+		MaxBytes: cfg.MaxBytes, AllowPrivate: cfg.AllowPrivate, Allow: cfg.AllowNets})
 	var err error
 	if f.feeds, err = deps.JS.KeyValue(ctx, events.BucketFeeds); err != nil {
 		return nil, fmt.Errorf("open feeds bucket: %w", err)

@@ -35,7 +35,10 @@ type Options struct {
 	Timeout      time.Duration // whole request, body included
 	MaxBytes     int64         // decoded body limit
 	MaxRedirects int
-	AllowPrivate bool // allow loopback/private targets (local origins, tests)
+	AllowPrivate bool // allow every loopback/private target
+	// Allow lists private networks that may be fetched even so (a local
+	// origin), leaving the rest refused.
+	Allow []netip.Prefix
 }
 
 // Client fetches pages and feeds.
@@ -60,7 +63,9 @@ func New(opt Options) *Client {
 	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	if !opt.AllowPrivate {
-		dialer.Control = refusePrivate
+		dialer.Control = func(network, address string, _ syscall.RawConn) error {
+			return refusePrivate(address, opt.Allow)
+		}
 	}
 	tr := &http.Transport{
 		Proxy:                 nil, // a proxy would defeat the address check
@@ -86,7 +91,7 @@ func New(opt Options) *Client {
 
 // refusePrivate runs after DNS resolution, on the address actually dialled,
 // so neither a DNS name pointing inside nor a redirect gets through.
-func refusePrivate(network, address string, _ syscall.RawConn) error {
+func refusePrivate(address string, allow []netip.Prefix) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		return fmt.Errorf("%w: %s", ErrPrivateAddress, address)
@@ -96,6 +101,11 @@ func refusePrivate(network, address string, _ syscall.RawConn) error {
 		return fmt.Errorf("%w: %s", ErrPrivateAddress, address)
 	}
 	ip = ip.Unmap()
+	for _, p := range allow {
+		if p.Contains(ip) {
+			return nil
+		}
+	}
 	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
 		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
 		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) { // carrier-grade NAT
