@@ -134,6 +134,12 @@ func siblings(entries []entry, top int32) []int32 {
 			out = append(out, c)
 			continue
 		}
+		if bonus > 0 && e.paras > 0 && e.linkDensity() < 0.5 && bestWithin(entries, c)+bonus >= threshold {
+			// A section of the article like the top one, with its
+			// paragraphs nested deeper than scores propagate.
+			out = append(out, c)
+			continue
+		}
 		if e.n.DataAtom == atom.P || e.blocks == 0 {
 			ld := e.linkDensity()
 			if e.chars > 80 && ld < 0.25 || e.chars > 0 && e.chars <= 80 && ld == 0 && endsSentence(e) {
@@ -158,4 +164,15 @@ func endsSentence(e *entry) bool {
 		s = s[:len(s)-1]
 	}
 	return len(s) > 0 && (s[len(s)-1] == '.' || s[len(s)-1] == '!' || s[len(s)-1] == '?')
+}
+
+// bestWithin is the best final score in the subtree of c.
+func bestWithin(entries []entry, c int32) float32 {
+	var best float32
+	for i := c; i < entries[c].end; i++ {
+		if entries[i].scored {
+			best = max(best, finalScore(&entries[i]))
+		}
+	}
+	return best
 }
