@@ -18,6 +18,10 @@ func (r *renderer) drop(e *entry) bool {
 		r.captionText(e)
 		return true
 	}
+	if a == atom.Figure && e.imgs > 0 && e.chars < 300 {
+		r.figureImages(e)
+		return true
+	}
 	weight := hintWeight(e.hint)
 	switch a {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
@@ -189,5 +193,43 @@ func sameText(block, title string) bool {
 		}
 		matched++
 		bi, ti = nbi, nti
+	}
+}
+
+// figureImages records the images of a picture <figure>, whose text is all
+// caption and credit: the figcaption is the caption, any other text (a
+// <cite>, a credit line) the credit.
+func (r *renderer) figureImages(e *entry) {
+	first := len(r.images)
+	var caption, credit []byte
+	inCaption := 0
+	walk(e.n, func(n *html.Node) bool {
+		switch n.Type {
+		case html.TextNode:
+			if inCaption > 0 {
+				caption = appendCollapsed(caption, n.Data)
+			} else {
+				credit = appendCollapsed(credit, n.Data)
+			}
+		case html.ElementNode:
+			switch n.DataAtom {
+			case atom.Img:
+				r.image(n)
+			case atom.Figcaption:
+				inCaption++
+			}
+		}
+		return true
+	}, func(n *html.Node) {
+		if n.Type == html.ElementNode && n.DataAtom == atom.Figcaption {
+			inCaption--
+		}
+	})
+	if len(caption) == 0 {
+		caption, credit = credit, nil
+	}
+	for i := first; i < len(r.images); i++ {
+		r.images[i].Caption = strings.TrimSpace(string(caption))
+		r.images[i].Credit = strings.TrimSpace(string(credit))
 	}
 }

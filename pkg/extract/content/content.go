@@ -115,7 +115,7 @@ func domBody(entries []entry, opts *Options) Result {
 	r := newRenderer(entries, opts)
 	parts := siblings(entries, top)
 	for _, i := range parts {
-		r.render(i)
+		r.render(i, i == top)
 	}
 	res := r.result(MethodDOM)
 	res.Confidence = confidence(entries, top, parts, r)
@@ -131,7 +131,7 @@ func ruleBody(doc *goquery.Document, entries []entry, opts *Options) Result {
 	for _, n := range sel.Nodes {
 		for i := range entries {
 			if entries[i].n == n {
-				r.render(int32(i))
+				r.render(int32(i), true)
 				break
 			}
 		}

@@ -52,6 +52,7 @@ type renderer struct {
 	html      []byte
 	text      []byte
 	spans     []span // where each block is in text and html
+	keep      bool   // the subtree being rendered is kept whatever drop says
 	blocks    int
 	paras     int // blocks of at least minBodyPara characters so far
 	opts      *Options
@@ -69,9 +70,12 @@ type renderer struct {
 // title and byline filtering stop.
 const minBodyPara = 120
 
-func (r *renderer) render(top int32) {
-	e := &r.entries[top]
-	r.cursor = top
+// render writes the subtree of entry i. Boilerplate inside it is dropped;
+// so is the subtree itself unless it is the chosen candidate (keep).
+func (r *renderer) render(i int32, keep bool) {
+	e := &r.entries[i]
+	r.cursor = i
+	r.keep = keep
 	walk(e.n, r.enter, r.leave)
 	r.flush()
 }
@@ -95,7 +99,7 @@ func (r *renderer) enter(n *html.Node) bool {
 	e := &r.entries[idx]
 	r.cursor++
 	a := n.DataAtom
-	if len(r.frames) > 0 && r.drop(e) {
+	if (len(r.frames) > 0 || !r.keep) && r.drop(e) {
 		r.cursor = e.end
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
