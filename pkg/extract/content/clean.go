@@ -18,6 +18,10 @@ func (r *renderer) drop(e *entry) bool {
 		r.captionText(e)
 		return true
 	}
+	if e.hint&hintByline != 0 && e.hint&hintGood == 0 && e.chars < 600 && isBlock(a) {
+		// Author boxes and date lines, at the top or the bottom.
+		return true
+	}
 	if a == atom.Figure && e.imgs > 0 && e.chars < 300 {
 		r.figureImages(e)
 		return true

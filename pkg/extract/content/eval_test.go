@@ -44,7 +44,7 @@ func TestBenchmarkContentOnly(t *testing.T) {
 	if err := r.Print(&b, 25); err != nil {
 		t.Fatal(err)
 	}
-	t.Log("\n" + b.String())
+	t.Logf("F1 %.4f P %.4f R %.4f accuracy %.4f\n%s", r.F1, r.Precision, r.Recall, r.Accuracy, b.String())
 	if r.F1 < contentFloor {
 		t.Errorf("F1 %.4f is below the floor %.3f", r.F1, contentFloor)
 	}

@@ -34,6 +34,7 @@ var tokenHints = map[string]uint8{
 	// Weak.
 	"author": hintWeak | hintByline, "byline": hintWeak | hintByline, "bio": hintWeak,
 	"caption": hintWeak | hintCaption, "credit": hintWeak | hintCaption, "figcaption": hintWeak | hintCaption, "copyright": hintCaption,
+	"slider": hintCaption, "slideshow": hintCaption, "carousel": hintCaption, "gallery": hintCaption,
 	"dateline": hintWeak | hintByline, "timestamp": hintWeak | hintByline, "meta": hintWeak,
 	"date": hintByline, "published": hintByline, "posted": hintByline, "authors": hintByline,
 	"header": hintWeak, "head": hintWeak, "masthead": hintWeak, "hidden": hintWeak, "hide": hintWeak,
