@@ -1,13 +1,21 @@
 // Package meta reads an article's metadata — title, authors, dates, language,
 // images and the rest — from a parsed page, each field with a fixed order of
 // precedence and none invented.
+//
+// Extract walks the document once, collecting <head> tags, JSON-LD and a
+// short list of candidate nodes (headlines, <time>, elements whose class says
+// byline or date, figures); every field is then read from those lists, so the
+// cost does not grow with the number of fields or with page size beyond that
+// single walk.
 package meta
 
 import (
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 
 	"github.com/newsflow/newsflow/pkg/events"
 )
@@ -42,12 +50,227 @@ type Meta struct {
 	ArticleBody string
 }
 
+const maxAuthors = 10
+
+// extractor carries one page's collected nodes between the field readers.
+type extractor struct {
+	in    Input
+	s     *scan
+	ld    *ldDoc
+	art   *ldArticle
+	site  string
+	h1    *html.Node
+	h1idx int
+	near  []string // short text lines just after the headline
+	nearD bool     // near has been computed
+}
+
 // Extract reads the metadata of doc. It does not modify doc.
-func Extract(doc *goquery.Document, in Input) Meta {
-	var m Meta
-	m.Title = doc.Find("title").First().Text()
+func Extract(doc *goquery.Document, in Input) (m Meta) {
+	if doc == nil || len(doc.Nodes) == 0 || doc.Nodes[0] == nil {
+		return m
+	}
+	// A metadata bug must cost one page its metadata, not the parser its
+	// process: the pipeline feeds us arbitrary pages from the internet.
+	defer func() {
+		if r := recover(); r != nil {
+			m = Meta{}
+		}
+	}()
+	root := doc.Nodes[0]
+	for root.Parent != nil {
+		root = root.Parent
+	}
+	x := &extractor{in: in, s: walk(root)}
+	x.ld = parseLD(x.s.ldjson)
+	canon := x.resolve(x.s.canonical)
+	if canon == "" {
+		canon = x.resolve(x.s.meta("og:url"))
+	}
+	var pageURLs []string
+	if canon != "" {
+		pageURLs = append(pageURLs, canon)
+	}
+	if in.URL != nil {
+		pageURLs = append(pageURLs, in.URL.String())
+	}
+	x.art = x.ld.article(pageURLs)
+	if x.art == nil {
+		x.art = &ldArticle{}
+	}
+
+	m.SiteName = x.siteName()
+	x.site = m.SiteName
+	m.Title = x.title()
+	m.Description = x.description()
+	m.Section = x.section()
+	m.Language = x.language(m.Title, m.Description)
+	m.Tags = x.tags()
+	m.CanonicalURL = canon
+	m.AMPURL = x.resolve(x.s.amp)
+	m.Authors = x.authors()
+	m.Published, m.Modified = x.dates(m.Language)
+	m.LeadImage = x.leadImage()
+	if x.art.free != nil {
+		p := !*x.art.free
+		m.Paywalled = &p
+	}
+	m.ArticleBody = cleanBody(x.art.body)
 	return m
 }
 
-// DetectLanguage guesses the BCP 47 language of text; "" when unsure.
-func DetectLanguage(text string) string { return "" }
+func (x *extractor) siteName() string {
+	for _, v := range []string{x.s.meta("og:site_name"), unescape(x.art.publisher), x.s.meta("application-name", "apple-mobile-web-app-title")} {
+		if v = collapse(v); v != "" && len(v) < 120 {
+			return v
+		}
+	}
+	return ""
+}
+
+func (x *extractor) description() string {
+	for _, v := range []string{x.s.meta("og:description"), x.s.meta("description"), x.s.meta("twitter:description"), unescape(x.art.description)} {
+		if v = collapse(v); v != "" {
+			return clip(v, 2000)
+		}
+	}
+	return ""
+}
+
+func (x *extractor) section() string {
+	for _, v := range []string{x.s.meta("article:section"), unescape(x.art.section), x.s.meta("section", "parsely-section", "sailthru.section", "cxenseparse:recs:articlesection")} {
+		if v = collapse(v); v != "" && len(v) < 100 {
+			return v
+		}
+	}
+	return ""
+}
+
+// tags come from the first source that has any: article:tag, meta
+// keywords, JSON-LD keywords. Sources are not merged because each spells
+// the same tag its own way.
+func (x *extractor) tags() []string {
+	var raw []string
+	for _, t := range x.s.metaAll("article:tag") {
+		raw = append(raw, splitList(t)...)
+	}
+	if len(raw) == 0 {
+		raw = splitList(x.s.meta("news_keywords", "keywords"))
+	}
+	if len(raw) == 0 {
+		raw = x.art.keywords
+	}
+	var out []string
+	for _, t := range raw {
+		t = collapse(unescape(t))
+		if t == "" || len(t) > 80 {
+			continue
+		}
+		out = addNames(out, []string{t}, 30)
+	}
+	return out
+}
+
+// language takes the first valid tag of <html lang>, Content-Language,
+// og:locale and JSON-LD inLanguage. When they disagree on the language
+// itself, the one the title and description are written in wins: CMS
+// templates often hard-code lang="en".
+func (x *extractor) language(title, desc string) string {
+	var cands []string
+	for _, v := range []string{x.s.htmlLang, x.s.meta("content-language"), x.s.meta("og:locale"), x.art.lang, x.s.meta("language", "dc.language")} {
+		if t := normalizeLang(v); t != "" {
+			cands = append(cands, t)
+		}
+	}
+	if len(cands) == 0 {
+		return ""
+	}
+	for _, c := range cands[1:] {
+		if primary(c) != primary(cands[0]) {
+			if d := DetectLanguage(title + ". " + desc); d != "" {
+				for _, c2 := range cands {
+					if primary(c2) == d {
+						return c2
+					}
+				}
+			}
+			break
+		}
+	}
+	return cands[0]
+}
+
+// resolve makes ref absolute against the page URL; only http(s) results
+// are kept.
+func (x *extractor) resolve(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" || len(ref) > 2048 {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	if x.in.URL != nil {
+		u = x.in.URL.ResolveReference(u)
+	} else if strings.HasPrefix(ref, "//") {
+		u.Scheme = "https"
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+func unescape(s string) string {
+	if strings.IndexByte(s, '&') < 0 {
+		return s
+	}
+	return html.UnescapeString(s)
+}
+
+// cleanBody turns JSON-LD articleBody into plain paragraphs separated by a
+// blank line. Some sites put HTML in it; tags become paragraph breaks.
+func cleanBody(s string) string {
+	if s == "" {
+		return ""
+	}
+	if strings.Contains(s, "<") && strings.Contains(s, ">") {
+		s = stripTags(s)
+	}
+	s = unescape(s)
+	var paras []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = collapse(line); line != "" {
+			paras = append(paras, line)
+		}
+	}
+	return strings.Join(paras, "\n\n")
+}
+
+// stripTags removes tags, turning block-level ones into newlines.
+func stripTags(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			b.WriteString(s[i:])
+			break
+		}
+		tag := strings.ToLower(strings.TrimLeft(s[i+1:i+j], "/"))
+		for _, bt := range []string{"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"} {
+			if tag == bt || strings.HasPrefix(tag, bt+" ") || strings.HasPrefix(tag, bt+"/") {
+				b.WriteByte('\n')
+				break
+			}
+		}
+		s = s[i+j+1:]
+	}
+	return b.String()
+}

@@ -1,0 +1,359 @@
+package meta
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// bylineMarkers open a byline: "By A and B", "Por A", "Von A".
+var bylineMarkers = []string{
+	"written by", "reporting by", "words by", "story by", "text by", "posted by", "by",
+	"por", "von", "par", "di", "door", "av", "af", "przez", "autor", "autora", "auteur", "author", "text", "texto", "testo",
+	"від", "автор", "текст", "tekst", "yazar", "oleh", "bởi",
+}
+
+// nameJoiners separate names in a byline: "A, B and C", "A und B", "A y B".
+var nameJoiners = []string{" and ", " & ", " und ", " et ", " y ", " e ", " en ", " och ", " og ", " ve ", " dan ", " и ", " i ", " a ", " with "}
+
+// orgWords mark a byline part as an organisation, desk or role, not a
+// person. Bylines like "Jane Doe, Reuters" or "AP Staff" carry them.
+var orgWords = map[string]bool{
+	"news": true, "press": true, "agency": true, "agencies": true, "staff": true, "desk": true, "team": true, "newsroom": true,
+	"editorial": true, "editors": true, "editor": true, "reporter": true, "reporters": true, "correspondent": true, "correspondents": true,
+	"writer": true, "writers": true, "contributor": true, "contributors": true, "contributing": true, "times": true, "herald": true,
+	"post": true, "daily": true, "journal": true, "tribune": true, "media": true, "network": true, "group": true, "inc": true,
+	"ltd": true, "llc": true, "gmbh": true, "service": true, "services": true, "online": true, "magazine": true, "gazette": true,
+	"wire": true, "wires": true, "associated": true, "reuters": true, "afp": true, "ap": true, "upi": true, "dpa": true, "efe": true,
+	"ansa": true, "yonhap": true, "xinhua": true, "kyodo": true, "pti": true, "ians": true, "ani": true, "bloomberg": true, "cnn": true,
+	"bbc": true, "tass": true, "ria": true, "interfax": true, "admin": true, "administrator": true, "redaktion": true, "rédaction": true,
+	"redacción": true, "redazione": true, "redação": true, "redactie": true, "bureau": true, "sports": true, "foundation": true,
+	"university": true, "institute": true, "ministry": true, "department": true, "office": true, "council": true, "committee": true,
+	"company": true, "corporation": true, "the": true, "online-redaktion": true, "nachrichten": true, "noticias": true, "agencia": true,
+	"agence": true, "agentur": true, "newsdesk": true, "webdesk": true, "web": true, "digital": true, "partner": true, "sponsored": true,
+	"photo": true, "photos": true, "video": true, "updated": true, "published": true, "share": true, "follow": true, "email": true,
+	"more": true, "read": true, "view": true, "print": true, "send": true, "comments": true, "and": true, "of": true, "for": true,
+	"senior": true, "chief": true, "political": true, "business": true, "associate": true, "special": true, "guest": true, "opinion": true,
+	"columnist": true, "analyst": true, "producer": true, "journalist": true, "author": true, "authors": true, "contact": true,
+	"subscribe": true, "newsletter": true, "sport": true, "international": true, "channel": true, "radio": true, "tv": true, "is": true, "has": true, "was": true, "in": true, "on": true, "at": true, "to": true,
+}
+
+// nameParticles may be lower case inside a name: "Ludwig van Beethoven".
+var nameParticles = map[string]bool{
+	"van": true, "von": true, "de": true, "der": true, "den": true, "da": true, "das": true, "dos": true, "du": true, "del": true,
+	"della": true, "di": true, "le": true, "la": true, "bin": true, "binti": true, "al": true, "el": true, "ibn": true, "ter": true,
+	"ten": true, "zu": true, "y": true, "st.": true, "e": true, "dei": true, "degli": true, "af": true, "op": true, "'t": true,
+}
+
+// cjkOrgSuffixes end the names of news organisations: 연합뉴스, 朝日新聞.
+var cjkOrgSuffixes = []string{"뉴스", "일보", "신문", "통신", "방송", "新聞", "新闻", "通信", "日报", "日報", "电视台", "放送", "社", "部"}
+
+// roleWords trail a name in bylines: "Jane Doe, Staff Writer" or
+// "Jane Doe Reporter" when the role sits in its own element.
+var roleWords = map[string]bool{
+	"reporter": true, "correspondent": true, "writer": true, "editor": true, "staff": true, "contributor": true,
+	"columnist": true, "analyst": true, "producer": true, "journalist": true, "senior": true, "chief": true,
+	"contributing": true, "political": true, "business": true, "special": true, "associate": true, "guest": true,
+	"redakteur": true, "redakteurin": true, "korrespondent": true, "korrespondentin": true, "journaliste": true,
+	"correspondant": true, "periodista": true, "redactor": true, "redactora": true, "giornalista": true, "repórter": true,
+}
+
+// cjkTitles follow a name in Korean, Japanese and Chinese bylines.
+var cjkTitles = []string{"선임기자", "특파원", "기자", "記者", "特派員", "編集委員", "记者", "通讯员", "編集部"}
+
+// splitByline turns a byline into person names: "By A, B and C" gives
+// [A B C]; "A, Reuters" and "A | AP" give [A]; dates, roles and
+// organisations are dropped. site is the publication's name, which never
+// counts as a person.
+func splitByline(s, site string) []string {
+	s = collapse(clip(s, 400))
+	if s == "" {
+		return nil
+	}
+	s = afterMarker(s)
+	var out []string
+	for _, seg := range splitSegments(s) {
+		for _, part := range splitNames(seg) {
+			if name, ok := cleanName(part, site); ok {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// afterMarker returns s from just after its "By"; s itself when it has
+// none. The marker must start s or follow a non-word ("13:25 By Lee").
+func afterMarker(s string) string {
+	ls := strings.ToLower(s)
+	for pos := 0; pos < len(ls); {
+		for _, m := range bylineMarkers {
+			if !strings.HasPrefix(ls[pos:], m) {
+				continue
+			}
+			end := pos + len(m)
+			if end < len(ls) && ls[end] != ' ' && ls[end] != ':' && ls[end] != '\u00a0' {
+				continue
+			}
+			if pos > 0 {
+				prev, _ := utf8.DecodeLastRuneInString(ls[:pos])
+				if prev != ' ' {
+					continue
+				}
+				before, _ := utf8.DecodeLastRuneInString(strings.TrimRight(ls[:pos], " "))
+				// Mid-text markers need a non-letter before them, or a
+				// capital "By", else "stand by me" would be a byline.
+				// "Analysis by Jane Doe": a short label before a lower-case by.
+				label := m == "by" && len(strings.Fields(ls[:pos])) <= 3
+				if unicode.IsLetter(before) && !(m == "by" && s[pos] == 'B') && !label {
+					continue
+				}
+			}
+			rest := strings.TrimLeft(s[end:], " :")
+			if rest != "" {
+				return rest
+			}
+		}
+		// advance to the next word start
+		next := strings.IndexByte(ls[pos:], ' ')
+		if next < 0 {
+			break
+		}
+		pos += next + 1
+	}
+	return s
+}
+
+// splitSegments cuts a byline at separators that never sit inside a name.
+func splitSegments(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case '|', '•', '·', '–', '—', '\n', '(', ')', '[', ']', '/', ';', '；', '、', '，':
+			return true
+		}
+		return false
+	})
+	var out []string
+	for _, x := range f {
+		for _, y := range splitSentences(x) {
+			// A date or time ends the names: "Lee Jung-joo Feb. 23, 2024".
+			if i := strings.IndexFunc(y, unicode.IsDigit); i >= 0 {
+				y = y[:i]
+			}
+			if y = strings.TrimSpace(y); y != "" {
+				out = append(out, y)
+			}
+		}
+	}
+	return out
+}
+
+// splitSentences splits at " - " and at ". " after a word (not an
+// initial): "Finian Cunningham. Sputnik International".
+func splitSentences(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, " - ") {
+		start := 0
+		for i := 0; i+1 < len(part); i++ {
+			if part[i] == '.' && part[i+1] == ' ' {
+				w := part[start:i]
+				if j := strings.LastIndexByte(w, ' '); j >= 0 {
+					w = w[j+1:]
+				}
+				if utf8.RuneCountInString(w) > 2 && !strings.Contains(w, ".") {
+					out = append(out, part[start:i])
+					start = i + 2
+				}
+			}
+		}
+		out = append(out, part[start:])
+	}
+	return out
+}
+
+func splitNames(seg string) []string {
+	parts := strings.Split(seg, ",")
+	var out []string
+	for _, p := range parts {
+		p = " " + strings.TrimSpace(p) + " "
+		for _, j := range nameJoiners {
+			p = strings.ReplaceAll(p, j, ",")
+		}
+		for _, q := range strings.Split(p, ",") {
+			if q = strings.TrimSpace(q); q != "" {
+				out = append(out, q)
+			}
+		}
+	}
+	return out
+}
+
+// cleanName trims a candidate and says whether it is a person's name.
+func cleanName(s, site string) (string, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.Trim(s, " .,:;-–—|*•·\"'“”‘’")
+	ls := strings.ToLower(s)
+	for _, p := range []string{"by ", "and ", "por ", "von ", "par "} {
+		if strings.HasPrefix(ls, p) {
+			s, ls = strings.TrimSpace(s[len(p):]), ls[len(p):]
+		}
+	}
+	// "Text: Jane Doe", "Reportage: Jane Doe"
+	if i := strings.IndexByte(s, ':'); i >= 0 && i < 30 {
+		s = strings.TrimSpace(s[i+1:])
+		ls = strings.ToLower(s)
+	}
+	if s == "" || len(s) > 80 || strings.ContainsAny(s, "@<>{}=#?!+\\") || strings.Contains(ls, "http") || strings.Contains(ls, "www.") {
+		return "", false
+	}
+	if site != "" && (strings.EqualFold(s, site) || strings.EqualFold(trimThe(s), trimThe(site))) {
+		return "", false
+	}
+	if cjkOnly(s) {
+		// "이정주 기자 입력": the name is what precedes the title.
+		for _, t := range cjkTitles {
+			if i := strings.Index(s, t); i > 0 {
+				s = strings.TrimSpace(s[:i])
+			}
+		}
+		for _, o := range cjkOrgSuffixes {
+			if strings.HasSuffix(s, o) {
+				return "", false
+			}
+		}
+		n := utf8.RuneCountInString(strings.ReplaceAll(s, " ", ""))
+		if n < 2 || n > 8 {
+			return "", false
+		}
+		return s, true
+	}
+	words := strings.Fields(s)
+	// "Lee Jung-joo Feb. 23" was cut at the digit; drop the month left over.
+	for len(words) > 2 {
+		lw := strings.ToLower(strings.Trim(words[len(words)-1], ".,"))
+		if months[lw] == 0 && !weekday(lw) && lw != "on" && lw != "at" && lw != "am" && lw != "le" {
+			break
+		}
+		words = words[:len(words)-1]
+		s = strings.Join(words, " ")
+	}
+	for len(words) > 2 && roleWords[strings.ToLower(strings.Trim(words[len(words)-1], ".,"))] {
+		words = words[:len(words)-1]
+		s = strings.Join(words, " ")
+	}
+	if len(words) < 2 || len(words) > 5 {
+		return "", false
+	}
+	upper := 0
+	siteWords := strings.Fields(strings.ToLower(site))
+	for _, w := range words {
+		// "Austria.Leonhard" is two words run together, not an initial.
+		if i := strings.IndexByte(w, '.'); i > 1 && i < len(w)-2 {
+			return "", false
+		}
+		for _, sw := range siteWords {
+			if len(sw) >= 5 && strings.EqualFold(strings.Trim(w, ".,"), sw) {
+				return "", false
+			}
+		}
+		lw := strings.ToLower(strings.Trim(w, ".,"))
+		if orgWords[lw] {
+			return "", false
+		}
+		r, _ := utf8.DecodeRuneInString(w)
+		switch {
+		case unicode.IsUpper(r) || unicode.IsTitle(r):
+			upper++
+		case unicode.IsLetter(r) && !unicode.IsLower(r):
+			// Arabic, Hebrew, Devanagari...: no case to check.
+			upper++
+		case nameParticles[lw]:
+		case !unicode.IsLetter(r):
+			if r != '\'' && r != '’' {
+				return "", false
+			}
+		default:
+			return "", false
+		}
+		for _, c := range w {
+			if unicode.IsDigit(c) {
+				return "", false
+			}
+		}
+	}
+	if upper == 0 {
+		return "", false
+	}
+	return s, true
+}
+
+func trimThe(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 4 && strings.EqualFold(s[:4], "the ") {
+		return s[4:]
+	}
+	return s
+}
+
+func cjkOnly(s string) bool {
+	seen := false
+	for _, r := range s {
+		switch {
+		case r == ' ':
+		case isIdeo(r) || isCJKMarker(r) || r == '・':
+			seen = true
+		default:
+			return false
+		}
+	}
+	return seen
+}
+
+// hasBylineMarker says whether line opens like a byline, so free text near
+// the headline can be read as one.
+func hasBylineMarker(line string) bool {
+	ll := strings.ToLower(line)
+	for _, m := range bylineMarkers {
+		if strings.HasPrefix(ll, m) && len(ll) > len(m) && (ll[len(m)] == ' ' || ll[len(m)] == ':') {
+			return true
+		}
+	}
+	for _, t := range cjkTitles {
+		if strings.Contains(line, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasAgency says whether the line names a wire service or desk, as in
+// "Jane Doe, Reuters" or "John Roe | AP".
+func hasAgency(line string) bool {
+	for _, w := range strings.FieldsFunc(line, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		switch strings.ToLower(w) {
+		case "reuters", "ap", "afp", "upi", "dpa", "efe", "ansa", "yonhap", "xinhua", "kyodo", "pti", "ians", "ani", "bloomberg", "tass":
+			return true
+		}
+	}
+	return false
+}
+
+// addNames appends names not yet in list (case-insensitive), up to max.
+func addNames(list []string, names []string, max int) []string {
+	for _, n := range names {
+		if len(list) >= max {
+			break
+		}
+		dup := false
+		for _, e := range list {
+			if strings.EqualFold(e, n) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			list = append(list, n)
+		}
+	}
+	return list
+}

@@ -1,0 +1,299 @@
+package meta
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// normalizeLang turns a language attribute into a BCP 47 tag with the
+// usual casing: "EN-us" → "en-US", "en_GB" → "en-GB", "zh-hans-cn" →
+// "zh-Hans-CN". Values that are not a language ("x-default", "und",
+// "*") give "".
+func normalizeLang(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, ",; "); i >= 0 {
+		s = s[:i]
+	}
+	if s == "" || len(s) > 35 {
+		return ""
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' })
+	if len(parts) == 0 {
+		return ""
+	}
+	for _, p := range parts {
+		if len(p) > 8 || !isAlnumASCII(p) {
+			return ""
+		}
+	}
+	prim := strings.ToLower(parts[0])
+	if len(prim) < 2 || len(prim) > 3 || !isAlphaASCII(prim) {
+		return ""
+	}
+	switch prim {
+	case "und", "mul", "zxx", "mis":
+		return ""
+	case "iw":
+		prim = "he"
+	case "in":
+		prim = "id"
+	case "ji":
+		prim = "yi"
+	}
+	out := []string{prim}
+	for i, p := range parts[1:] {
+		switch {
+		case len(p) == 4 && isAlphaASCII(p) && i == 0:
+			out = append(out, strings.ToUpper(p[:1])+strings.ToLower(p[1:]))
+		case len(p) == 2 && isAlphaASCII(p), len(p) == 3 && isDigitASCII(p):
+			out = append(out, strings.ToUpper(p))
+		default:
+			out = append(out, strings.ToLower(p))
+		}
+	}
+	return strings.Join(out, "-")
+}
+
+func isAlphaASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigitASCII(s string) bool { return isAllDigits(s) }
+
+func isAlnumASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || (c|0x20) >= 'a' && (c|0x20) <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// primary returns the language subtag of a BCP 47 tag.
+func primary(tag string) string {
+	if i := strings.IndexByte(tag, '-'); i >= 0 {
+		return tag[:i]
+	}
+	return tag
+}
+
+// stopwords are the most frequent function words of each Latin-script
+// language; a few words that tell close languages apart (da "af", no "av")
+// are kept on purpose.
+var stopwords = map[string][]string{
+	"en": strings.Fields("the of and to in is that for it as was with on be by are this at from have an not but or which his has they their were been will would said who its after"),
+	"de": strings.Fields("der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es an werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über so zum oder vor"),
+	"fr": strings.Fields("de la le et les des en un une du est que dans qui pour pas par au sur il avec ne se plus sont ce aux elle été son mais ont cette ses leur"),
+	"es": strings.Fields("de la que el en y los del se las por un para con no una su al lo es como más pero sus le ya fue este ha sobre entre también muy"),
+	"it": strings.Fields("di e il la che in per un del è non una le si con della al sono da dei gli alla anche nel più ha ma come delle questo"),
+	"pt": strings.Fields("de a o que e do da em um para com não uma os no se na por mais as dos como mas foi ao ele das à seu sua ou ser quando também"),
+	"nl": strings.Fields("de het een en van in is dat op te zijn voor met die niet aan er ook als bij door maar om dan nog wordt uit worden naar hij werd"),
+	"sv": strings.Fields("och att det i som en på är av för med till den har de inte om ett var men jag sig från vi så kan man när också efter"),
+	"da": strings.Fields("og i at det en den til er som på de med af for ikke der var har et sig men om han efter også blev kan fra hvad"),
+	"no": strings.Fields("og i det som på en er til at av for med har ikke de den et var om seg men fra også kan etter ble hadde vi hva"),
+	"fi": strings.Fields("ja on ei se että oli hän ovat mutta kuin myös tai sen joka kun ole niin vain hänen jos mukaan kanssa voi sekä"),
+	"pl": strings.Fields("i w na z się nie do to że jest o jak po co ale przez od jego za dla tak są już być czy który przy"),
+	"cs": strings.Fields("a v se na je že s z do o to i jako pro by jsou ale po od jeho které už tak při který za jak bylo"),
+	"tr": strings.Fields("ve bir bu da de için ile olarak daha çok gibi en ne o ama kadar sonra olan var değil ise her şey"),
+	"id": strings.Fields("yang dan di dari ini itu dengan untuk dalam tidak akan pada juga ke ada adalah oleh karena bisa telah sudah mereka saat"),
+	"ro": strings.Fields("și de la în cu pe a o un care nu să din este mai pentru se au fost ca sau dar sunt"),
+	"hu": strings.Fields("a az és hogy nem is egy van de meg el már csak mint volt még ez ki azt fel sem"),
+	"vi": strings.Fields("của và là có các trong được cho không những với một người này đã khi về cũng"),
+}
+
+var stopIndex = func() map[string][]string {
+	idx := map[string][]string{}
+	for lang, words := range stopwords {
+		for _, w := range words {
+			idx[w] = append(idx[w], lang)
+		}
+	}
+	return idx
+}()
+
+var latinLangs = []string{"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "tr", "id", "ro", "hu", "vi"}
+
+var latinIdx = func() map[string]int {
+	m := map[string]int{}
+	for i, l := range latinLangs {
+		m[l] = i
+	}
+	return m
+}()
+
+// scriptLang maps scripts used by essentially one language.
+var scriptLang = []struct {
+	tab  *unicode.RangeTable
+	lang string
+}{
+	{unicode.Hebrew, "he"}, {unicode.Greek, "el"}, {unicode.Thai, "th"}, {unicode.Devanagari, "hi"},
+	{unicode.Bengali, "bn"}, {unicode.Tamil, "ta"}, {unicode.Telugu, "te"}, {unicode.Gujarati, "gu"},
+	{unicode.Gurmukhi, "pa"}, {unicode.Kannada, "kn"}, {unicode.Malayalam, "ml"}, {unicode.Georgian, "ka"},
+	{unicode.Armenian, "hy"}, {unicode.Khmer, "km"}, {unicode.Lao, "lo"}, {unicode.Myanmar, "my"},
+	{unicode.Sinhala, "si"}, {unicode.Ethiopic, "am"},
+}
+
+// DetectLanguage guesses the BCP 47 language of text; "" when unsure.
+// Scripts that belong to one language decide at once; Latin-script text
+// is told apart by how often each language's function words occur.
+func DetectLanguage(text string) string {
+	var latin, cyr, arab, han, kana, hangul, other, total int
+	var otherLang string
+	var ukr, bgHard, ruOnly, srb, fa, ur int
+	n := 0
+	for _, r := range text {
+		if n++; n > 4000 {
+			break
+		}
+		if r < 0x80 {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+				latin++
+				total++
+			}
+			continue
+		}
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		total++
+		switch {
+		case unicode.Is(unicode.Latin, r):
+			latin++
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+			switch r {
+			case 'і', 'ї', 'є', 'ґ', 'І', 'Ї', 'Є':
+				ukr++
+			case 'ъ':
+				bgHard++
+			case 'ы', 'э', 'ё':
+				ruOnly++
+			case 'ђ', 'ј', 'љ', 'њ', 'ћ', 'џ':
+				srb++
+			}
+		case unicode.Is(unicode.Arabic, r):
+			arab++
+			switch r {
+			case 'پ', 'چ', 'ژ', 'گ', 'ی', 'ک':
+				fa++
+			case 'ے', 'ں', 'ٹ', 'ڈ', 'ڑ':
+				ur++
+			}
+		case unicode.Is(unicode.Hangul, r):
+			hangul++
+		case unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r):
+			kana++
+		case unicode.Is(unicode.Han, r):
+			han++
+		default:
+			other++
+			if otherLang == "" {
+				for _, s := range scriptLang {
+					if unicode.Is(s.tab, r) {
+						otherLang = s.lang
+						break
+					}
+				}
+			}
+		}
+	}
+	if total < 12 {
+		return ""
+	}
+	major := func(c int) bool { return c*2 > total }
+	switch {
+	case hangul*3 > total:
+		return "ko"
+	case kana*10 > total && (kana+han)*2 > total:
+		return "ja"
+	case major(han + kana):
+		return "zh"
+	case major(cyr):
+		switch {
+		case ukr*100 > cyr && ruOnly == 0:
+			return "uk"
+		case srb*100 > cyr:
+			return "sr"
+		case bgHard*100 > cyr*2 && ruOnly == 0:
+			return "bg"
+		}
+		return "ru"
+	case major(arab):
+		switch {
+		case ur*100 > arab:
+			return "ur"
+		case fa*50 > arab:
+			return "fa"
+		}
+		return "ar"
+	case major(other) && otherLang != "":
+		return otherLang
+	case major(latin):
+		return latinLang(text)
+	}
+	return ""
+}
+
+// latinLang scores function words; it needs a clear winner.
+func latinLang(text string) string {
+	var score [32]int
+	idx := latinIdx
+	words := 0
+	for len(text) > 0 && words < 3000 {
+		// next word
+		i := 0
+		for i < len(text) {
+			r, sz := utf8.DecodeRuneInString(text[i:])
+			if unicode.IsLetter(r) || r == '\'' {
+				break
+			}
+			i += sz
+		}
+		text = text[i:]
+		j := 0
+		for j < len(text) {
+			r, sz := utf8.DecodeRuneInString(text[j:])
+			if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) {
+				break
+			}
+			j += sz
+		}
+		if j == 0 {
+			if len(text) > 0 {
+				_, sz := utf8.DecodeRuneInString(text)
+				text = text[sz:]
+			}
+			continue
+		}
+		w := text[:j]
+		text = text[j:]
+		words++
+		if len(w) > 12 {
+			continue
+		}
+		for _, l := range stopIndex[strings.ToLower(w)] {
+			score[idx[l]]++
+		}
+	}
+	best, second, bi := 0, 0, -1
+	for i := range latinLangs {
+		switch s := score[i]; {
+		case s > best:
+			best, second, bi = s, best, i
+		case s > second:
+			second = s
+		}
+	}
+	if bi < 0 || best < 3 || best*8 < words || best*4 < second*5 {
+		return ""
+	}
+	return latinLangs[bi]
+}

@@ -1,0 +1,100 @@
+package meta_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/newsflow/newsflow/pkg/extract/meta"
+)
+
+const corpusDir = "../../../../shared/corpus/extraction-benchmark"
+
+type corpusPage struct {
+	name string
+	url  *url.URL
+	doc  *goquery.Document
+}
+
+// loadCorpus decompresses and parses the benchmark pages, outside any timer.
+func loadCorpus(tb testing.TB) []corpusPage {
+	tb.Helper()
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "html", "*.html.gz"))
+	if len(files) == 0 {
+		tb.Skip("benchmark corpus not available")
+	}
+	var truth map[string]struct {
+		URL string `json:"url"`
+	}
+	if raw, err := os.ReadFile(filepath.Join(corpusDir, "ground-truth.json")); err == nil {
+		_ = json.Unmarshal(raw, &truth)
+	}
+	var pages []corpusPage
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		data, err := io.ReadAll(zr)
+		fh.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		doc, err := goquery.NewDocumentFromReader(bytes.NewReader(data))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		id := filepath.Base(f)
+		id = id[:len(id)-len(".html.gz")]
+		var u *url.URL
+		if t, ok := truth[id]; ok {
+			u, _ = url.Parse(t.URL)
+		}
+		pages = append(pages, corpusPage{name: id, url: u, doc: doc})
+	}
+	return pages
+}
+
+// BenchmarkMeta reports the cost of meta.Extract per page over the corpus
+// (run with -cpu 1; the parse is outside the timer).
+func BenchmarkMeta(b *testing.B) {
+	pages := loadCorpus(b)
+	runtime.GC()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, p := range pages {
+			meta.Extract(p.doc, meta.Input{URL: p.url})
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(pages)), "µs/page")
+}
+
+// TestCorpusDump prints what Extract reads from every corpus page; run it
+// by hand with NEWSFLOW_META_DUMP=1 to review quality.
+func TestCorpusDump(t *testing.T) {
+	if os.Getenv("NEWSFLOW_META_DUMP") == "" {
+		t.Skip("set NEWSFLOW_META_DUMP=1")
+	}
+	for _, p := range loadCorpus(t) {
+		m := meta.Extract(p.doc, meta.Input{URL: p.url})
+		img := ""
+		if m.LeadImage != nil {
+			img = fmt.Sprintf("%q / %q", m.LeadImage.Caption, m.LeadImage.Credit)
+		}
+		fmt.Printf("== %s %s\n  title=%q\n  authors=%q pub=%s mod=%s lang=%s site=%q sec=%q\n  img=%s paywall=%v tags=%d\n",
+			p.name[:8], p.url, m.Title, m.Authors, fmtTime(m.Published), fmtTime(m.Modified), m.Language, m.SiteName, m.Section, img, m.Paywalled != nil && *m.Paywalled, len(m.Tags))
+	}
+}

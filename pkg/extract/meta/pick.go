@@ -1,0 +1,526 @@
+package meta
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Candidates further than this many elements from the headline belong to
+// other stories (teasers, sidebars) more often than to this one.
+const (
+	windowBefore = 80
+	windowAfter  = 600
+	groupSpan    = 30 // byline parts split over sibling nodes
+)
+
+// byDistance orders candidates by closeness to the headline, those after it
+// first (bylines and datelines follow headlines far more often than they
+// precede them), and drops those outside the window. Without a headline the
+// document order stands.
+func (x *extractor) byDistance(list []element) []element {
+	if x.h1 == nil || len(list) == 0 {
+		return list
+	}
+	out := make([]element, 0, len(list))
+	for _, e := range list {
+		if e.idx < x.h1idx-windowBefore || e.idx > x.h1idx+windowAfter {
+			continue
+		}
+		out = append(out, e)
+	}
+	key := func(e element) int {
+		if e.idx < x.h1idx {
+			return (x.h1idx - e.idx) * 3
+		}
+		return e.idx - x.h1idx
+	}
+	slices.SortStableFunc(out, func(a, b element) int { return key(a) - key(b) })
+	return out
+}
+
+// authors reads the byline: a pinned selector, JSON-LD Person authors,
+// author meta tags, itemprop/rel=author, byline-classed elements, then a
+// "By ..." line under the headline, then the feed's author.
+func (x *extractor) authors() []string {
+	var out []string
+	if sel := x.in.AuthorSelector; sel != "" {
+		if c, err := cascadia.Compile(sel); err == nil {
+			for i, n := range c.MatchAll(x.s.root) {
+				if i >= 10 {
+					break
+				}
+				out = addNames(out, x.nodeNames(n, true), maxAuthors)
+			}
+			if len(out) > 0 {
+				return out
+			}
+		}
+	}
+	for _, a := range x.art.authors {
+		out = addNames(out, splitByline(unescape(a), x.site), maxAuthors)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, k := range []string{"author", "article:author", "dc.creator", "dcterms.creator", "byl", "parsely-author", "sailthru.author", "cxenseparse:author"} {
+		for _, v := range x.s.metaAll(k) {
+			if isURLish(v) {
+				out = addNames(out, x.authorForURL(v), maxAuthors)
+				continue
+			}
+			out = addNames(out, splitByline(v, x.site), maxAuthors)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	// Strong markup first (itemprop, rel), then class names.
+	var strong, weak []element
+	for _, e := range x.s.authorNodes {
+		if isStrongAuthor(e.n) {
+			strong = append(strong, e)
+		} else {
+			weak = append(weak, e)
+		}
+	}
+	for _, list := range [][]element{strong, weak} {
+		anchor := -1
+		for _, e := range x.byDistance(list) {
+			if anchor >= 0 && (e.idx < anchor-groupSpan || e.idx > anchor+groupSpan) {
+				continue
+			}
+			names := x.nodeNames(e.n, isStrongAuthor(e.n) || isAuthorClass(e.n))
+			if len(names) > 0 {
+				out = addNames(out, names, maxAuthors)
+				if anchor < 0 {
+					anchor = e.idx
+				}
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	for _, line := range x.nearLines() {
+		if hasBylineMarker(line) || len(line) <= 80 && hasAgency(line) {
+			if names := splitByline(line, x.site); len(names) > 0 {
+				return addNames(out, names, maxAuthors)
+			}
+		}
+	}
+	if h := x.in.Hints.Author; h != "" && !strings.Contains(h, "@") {
+		out = addNames(out, splitByline(h, x.site), maxAuthors)
+	}
+	return out
+}
+
+// isAuthorClass says the element's class or id names it a byline or
+// author element (not merely "meta" or "info").
+func isAuthorClass(n *html.Node) bool {
+	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
+	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
+}
+
+func isStrongAuthor(n *html.Node) bool {
+	ip := strings.ToLower(attr(n, "itemprop"))
+	return hasToken(ip, "author") || hasToken(ip, "creator") || hasToken(strings.ToLower(attr(n, "rel")), "author")
+}
+
+// nodeNames reads person names from a byline element. Lines without a
+// "By" are names only when the element is explicitly an author element;
+// in generic "meta"/"info" boxes they are section names, read times...
+func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
+	if n.DataAtom == atom.Link {
+		return nil
+	}
+	if c := attr(n, "content"); c != "" && n.DataAtom == atom.Meta {
+		return splitByline(c, x.site)
+	}
+	// schema.org microdata: the name is in itemprop=name.
+	if nm := findItemprop(n, "name", 200); nm != nil {
+		if c := attr(nm, "content"); c != "" {
+			return splitByline(c, x.site)
+		}
+		return splitByline(textOf(nm, 200), x.site)
+	}
+	var out []string
+	for i, line := range textLines(n, 600) {
+		if i >= 6 {
+			break
+		}
+		if len(line) > 200 {
+			continue
+		}
+		if !explicit && !hasBylineMarker(line) && !hasAgency(line) && !strings.Contains(strings.ToLower(line), " by ") {
+			continue
+		}
+		out = addNames(out, splitByline(line, x.site), maxAuthors)
+	}
+	return out
+}
+
+// findItemprop finds a descendant with itemprop=prop, looking at most at
+// limit nodes.
+func findItemprop(n *html.Node, prop string, limit int) *html.Node {
+	c := n.FirstChild
+	for seen := 0; c != nil && seen < limit; seen++ {
+		if c.Type == html.ElementNode && hasToken(strings.ToLower(attr(c, "itemprop")), prop) {
+			return c
+		}
+		if c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != nil && c != n && c.NextSibling == nil {
+			c = c.Parent
+		}
+		if c == nil || c == n {
+			return nil
+		}
+		c = c.NextSibling
+	}
+	return nil
+}
+
+// authorForURL resolves article:author given as a profile URL to the name
+// of the page's link to that profile.
+func (x *extractor) authorForURL(u string) []string {
+	for _, e := range x.s.authorNodes {
+		if e.n.DataAtom == atom.A && sameURL(x.resolve(attr(e.n, "href")), x.resolve(u)) {
+			return splitByline(textOf(e.n, 200), x.site)
+		}
+	}
+	return nil
+}
+
+// nearLines are the short text lines right after the headline, where
+// templates without class names put the byline and the dateline. Reading
+// stops at the first long (body) paragraph.
+func (x *extractor) nearLines() []string {
+	if x.nearD {
+		return x.near
+	}
+	x.nearD = true
+	if x.h1 == nil {
+		return nil
+	}
+	var b strings.Builder
+	space := false
+	var lines []string
+	flush := func() bool {
+		if b.Len() > 0 {
+			line := b.String()
+			b.Reset()
+			if len(line) > 250 {
+				return false
+			}
+			lines = append(lines, line)
+		}
+		space = false
+		return len(lines) < 12
+	}
+	// Start after the h1's subtree.
+	n := x.h1
+	for n != nil && n.NextSibling == nil {
+		n = n.Parent
+	}
+	if n != nil {
+		n = n.NextSibling
+	}
+	for steps := 0; n != nil && steps < 150; steps++ {
+		descend := false
+		switch n.Type {
+		case html.TextNode:
+			appendText(&b, n.Data, &space, 300)
+		case html.ElementNode:
+			switch n.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Button, atom.Figure, atom.Figcaption, atom.Nav, atom.Aside:
+			case atom.Br:
+				if !flush() {
+					n = nil
+					continue
+				}
+			default:
+				if isBlock(n.DataAtom) && !flush() {
+					n = nil
+					continue
+				}
+				// Photo captions and credits name photographers, not authors.
+				descend = !containsAny(lowerASCII(attr(n, "class")), "caption", "credit", "copyright")
+				space = space || !isInlineFormat(n.DataAtom)
+			}
+		}
+		if descend && n.FirstChild != nil {
+			n = n.FirstChild
+			continue
+		}
+		for n != nil && n.NextSibling == nil {
+			n = n.Parent
+			if n != nil && n.Type == html.ElementNode && isBlock(n.DataAtom) && !flush() {
+				n = nil
+			}
+		}
+		if n != nil {
+			n = n.NextSibling
+		}
+	}
+	flush()
+	x.near = lines
+	return lines
+}
+
+// pubMetaKeys and modMetaKeys are the meta names and properties that carry
+// dates, in order of trust.
+var pubMetaKeys = []string{
+	"article:published_time", "og:article:published_time", "og:published_time", "published_time", "article:published",
+	"datepublished", "pubdate", "publishdate", "publish-date", "publish_date", "publication_date", "date.release",
+	"dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created", "dc.date.created", "date",
+	"sailthru.date", "parsely-pub-date", "article.published", "cxenseparse:recs:publishtime", "original-publish-date",
+	"displaydate", "article_date_original", "og:pubdate", "citation_publication_date", "release_date",
+}
+var modMetaKeys = []string{
+	"article:modified_time", "og:article:modified_time", "og:updated_time", "modified_time", "article:modified",
+	"datemodified", "dc.date.modified", "dcterms.modified", "last-modified", "lastmod", "article.updated", "updated_time",
+}
+
+type dateCands struct {
+	pub, mod []stamp
+}
+
+// dates reads published and modified: JSON-LD, meta tags, itemprop and
+// <time> elements, the URL, visible datelines, then the feed's date. A
+// winner without a time of day borrows it from a later candidate on the
+// same day; one without a zone gets the page's offset (see zoneFor).
+func (x *extractor) dates(lang string) (pub, mod time.Time) {
+	now := x.in.FetchedAt
+	if now.IsZero() {
+		now = time.Now()
+	}
+	opts := dateOpts{ref: x.in.Hints.Published, now: now, mdy: primary(lang) == "en" && (lang == "en" || lang == "en-US")}
+	var c dateCands
+	add := func(list *[]stamp, st stamp) {
+		if st.ok() && len(*list) < 40 {
+			*list = append(*list, st)
+		}
+	}
+	add(&c.pub, parseMachineDate(unescape(x.art.published), opts))
+	add(&c.mod, parseMachineDate(unescape(x.art.modified), opts))
+	for _, k := range pubMetaKeys {
+		add(&c.pub, parseMachineDate(x.s.meta(k), opts))
+	}
+	for _, k := range modMetaKeys {
+		add(&c.mod, parseMachineDate(x.s.meta(k), opts))
+	}
+	if opts.ref.IsZero() && len(c.pub) > 0 {
+		opts.ref = c.pub[0].t
+	}
+	if x.in.DateSelector != "" {
+		if sel, err := cascadia.Compile(x.in.DateSelector); err == nil {
+			for i, n := range sel.MatchAll(x.s.root) {
+				if i >= 5 {
+					break
+				}
+				x.nodeDates(&c, n, opts, now)
+			}
+		}
+	}
+	for _, e := range x.byDistance(x.s.times) {
+		x.nodeDates(&c, e.n, opts, now)
+	}
+	if st := urlDate(x.in.URL); st.ok() {
+		add(&c.pub, st)
+	}
+	for _, e := range x.byDistance(x.s.dateNodes) {
+		x.nodeDates(&c, e.n, opts, now)
+	}
+	for _, line := range x.nearLines() {
+		x.lineDates(&c, line, roleUnknown, opts, now)
+	}
+	if h := x.in.Hints.Published; !h.IsZero() {
+		add(&c.pub, stamp{t: h, zoned: true, hasTime: true})
+	}
+	pub = x.pick(c.pub, c)
+	mod = x.pick(c.mod, c)
+	if !pub.IsZero() && !mod.IsZero() && mod.Before(pub.Add(-time.Minute)) {
+		mod = time.Time{}
+	}
+	return pub, mod
+}
+
+// nodeDates reads the dates of a <time>, itemprop or dateline element.
+func (x *extractor) nodeDates(c *dateCands, n *html.Node, opts dateOpts, now time.Time) {
+	role := roleUnknown
+	ip := strings.ToLower(attr(n, "itemprop"))
+	cls := lowerASCII(attr(n, "class") + " " + attr(n, "id"))
+	switch {
+	case strings.Contains(ip, "datemodified") || containsAny(cls, "updated", "modified", "update"):
+		role = roleModified
+	case strings.Contains(ip, "datepublished") || strings.Contains(ip, "datecreated") || containsAny(cls, "publish", "posted", "created") || hasAttr(n, "pubdate"):
+		role = rolePublished
+	}
+	if v := attr(n, "datetime"); v != "" || n.DataAtom == atom.Time || ip != "" {
+		if v == "" {
+			v = attr(n, "content")
+		}
+		if st := parseMachineDate(v, opts); st.ok() {
+			if role == roleUnknown {
+				// The label is in the text: <time datetime=...>Updated 3 PM</time>.
+				role = roleOf(tokenize(clip(textOf(n, 80), 80), make([]token, 0, 16)))
+			}
+			if role == roleModified {
+				c.mod = append(c.mod, st)
+			} else {
+				c.pub = append(c.pub, st)
+			}
+			return
+		}
+	}
+	for i, line := range textLines(n, 400) {
+		if i >= 6 {
+			break
+		}
+		x.lineDates(c, line, role, opts, now)
+	}
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// lineDates reads the dates written in one line of visible text.
+func (x *extractor) lineDates(c *dateCands, line string, role dateRole, opts dateOpts, now time.Time) {
+	if len(line) > 300 || len(c.pub)+len(c.mod) > 60 {
+		return
+	}
+	for _, f := range findDates(line, opts) {
+		// A visible date in the future is an event date, not a dateline.
+		if f.st.t.After(now.Add(48 * time.Hour)) {
+			continue
+		}
+		r := f.role
+		if r == roleUnknown {
+			r = role
+		}
+		if r == roleModified {
+			c.mod = append(c.mod, f.st)
+		} else {
+			c.pub = append(c.pub, f.st)
+		}
+	}
+}
+
+// pick returns the first candidate, with a time of day borrowed from a
+// later candidate on the same day and a zone from zoneFor.
+func (x *extractor) pick(list []stamp, all dateCands) time.Time {
+	if len(list) == 0 {
+		return time.Time{}
+	}
+	best := list[0]
+	if !best.hasTime {
+		for _, c := range list[1:] {
+			if c.hasTime && sameDay(c, best) {
+				best = c
+				break
+			}
+		}
+	}
+	if best.zoned {
+		return best.t
+	}
+	loc := x.zoneFor(best, all)
+	if best.instant {
+		return best.t.In(loc)
+	}
+	w := best.t
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+}
+
+func sameDay(a, b stamp) bool {
+	ay, am, ad := a.t.Date()
+	by, bm, bd := b.t.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// zoneFor finds the offset for a wall-clock date: another dated signal on
+// the page with a real (non-UTC) offset; else the feed's date when it is
+// within 36 hours; else UTC.
+func (x *extractor) zoneFor(st stamp, all dateCands) *time.Location {
+	for _, list := range [][]stamp{all.mod, all.pub} {
+		for _, c := range list {
+			if !c.zoned || c.instant {
+				continue
+			}
+			if _, off := c.t.Zone(); off != 0 {
+				return c.t.Location()
+			}
+		}
+	}
+	if h := x.in.Hints.Published; !h.IsZero() {
+		w := st.t
+		local := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, h.Location())
+		if st.instant || absDur(local.Sub(h)) <= 36*time.Hour {
+			return h.Location()
+		}
+	}
+	return time.UTC
+}
+
+// urlDate reads /2024/02/23/, /2024-02-23/ or /20240223/ from the path.
+func urlDate(u *url.URL) stamp {
+	if u == nil {
+		return stamp{}
+	}
+	p := u.Path
+	if len(p) > 400 {
+		p = p[:400]
+	}
+	for i := 0; i+8 <= len(p); i++ {
+		if p[i] != '/' && p[i] != '-' && p[i] != '_' {
+			continue
+		}
+		s := p[i+1:]
+		if y, ok := digitsAt(s, 0, 4); ok && (y >= 1995 && y <= 2100) && len(s) >= 10 && (s[4] == '/' || s[4] == '-' || s[4] == '_') {
+			if m, ok := digitsAt(s, 5, 2); ok && s[7] == s[4] {
+				if d, ok := digitsAt(s, 8, 2); ok && validYMD(y, m, d) && (len(s) == 10 || !isDigit(s[10])) {
+					return stamp{t: time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)}
+				}
+			}
+		}
+		if len(s) >= 8 && (len(s) == 8 || s[8] == '/' || s[8] == '-' || s[8] == '_' || s[8] == '.') {
+			if n, ok := digitsAt(s, 0, 8); ok && (i == 0 || p[i] == '/') {
+				y, m, d := n/10000, n/100%100, n%100
+				if validYMD(y, m, d) {
+					return stamp{t: time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)}
+				}
+			}
+		}
+	}
+	return stamp{}
+}
+
+func digitsAt(s string, i, n int) (int, bool) {
+	if i+n > len(s) {
+		return 0, false
+	}
+	v := 0
+	for j := i; j < i+n; j++ {
+		if !isDigit(s[j]) {
+			return 0, false
+		}
+		v = v*10 + int(s[j]-'0')
+	}
+	return v, true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -1,0 +1,562 @@
+package meta
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Limits that keep hostile pages cheap: every list and text read is bounded
+// so a page with a million <time> tags or a 10 MB attribute costs no more
+// than an ordinary one.
+const (
+	maxCandidates = 64
+	maxMetas      = 512
+	maxLDScripts  = 16
+	maxLDBytes    = 512 << 10
+	maxAttrLen    = 4096
+)
+
+// metaTag is one <meta> with its key lower-cased: name, property, itemprop
+// or http-equiv, whichever it carries.
+type metaTag struct {
+	key     string
+	content string
+}
+
+// element is a node with its position in document order, so candidates can
+// be compared by distance to the headline.
+type element struct {
+	n   *html.Node
+	idx int
+}
+
+// scan is everything one walk over the document collects. Extract reads only
+// these small lists afterwards instead of querying the whole tree per field.
+type scan struct {
+	root      *html.Node
+	htmlLang  string
+	title     string
+	metas     []metaTag
+	canonical string
+	amp       string
+	ldjson    []string
+
+	h1s         []element
+	times       []element // <time> and elements with itemprop date*
+	authorNodes []element // itemprop=author, rel=author, class/id byline/author
+	dateNodes   []element // class/id says date/time/published/...
+	figures     []element
+	articles    []element
+}
+
+// walk visits every node once, iteratively (hostile pages nest deeper than
+// any recursion limit we would like to rely on).
+func walk(root *html.Node) *scan {
+	s := &scan{root: root}
+	var excl *html.Node // root of the boilerplate subtree we are inside, if any
+	idx := 0
+	n := root
+	for n != nil {
+		descend := true
+		if n.Type == html.ElementNode {
+			idx++
+			descend = s.visit(n, idx, excl != nil)
+			if descend && excl == nil && n.FirstChild != nil && isBoilerplate(n) {
+				excl = n
+			}
+		}
+		if descend && n.FirstChild != nil {
+			n = n.FirstChild
+			continue
+		}
+		for n != nil && n != root && n.NextSibling == nil {
+			n = n.Parent
+			if n == excl {
+				excl = nil
+			}
+		}
+		if n == nil || n == root {
+			break
+		}
+		n = n.NextSibling
+	}
+	return s
+}
+
+// visit records n and says whether to walk its children.
+func (s *scan) visit(n *html.Node, idx int, inBoiler bool) bool {
+	switch n.DataAtom {
+	case atom.Html:
+		if s.htmlLang == "" {
+			s.htmlLang = attr(n, "lang")
+			if s.htmlLang == "" {
+				s.htmlLang = attr(n, "xml:lang")
+			}
+		}
+	case atom.Title:
+		if s.title == "" && !inSVG(n) {
+			s.title = textOf(n, 600)
+		}
+		return false
+	case atom.Meta:
+		s.addMeta(n)
+		return false
+	case atom.Link:
+		rel := strings.ToLower(attr(n, "rel"))
+		switch {
+		case s.canonical == "" && hasToken(rel, "canonical"):
+			s.canonical = attr(n, "href")
+		case s.amp == "" && hasToken(rel, "amphtml"):
+			s.amp = attr(n, "href")
+		case hasToken(rel, "author") && !inBoiler:
+			s.authorNodes = appendCand(s.authorNodes, n, idx)
+		}
+		return false
+	case atom.Script:
+		if len(s.ldjson) < maxLDScripts && strings.EqualFold(strings.TrimSpace(attr(n, "type")), "application/ld+json") {
+			if t := rawText(n, maxLDBytes); t != "" {
+				s.ldjson = append(s.ldjson, t)
+			}
+		}
+		return false
+	case atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Textarea, atom.Button:
+		return false
+	case atom.H1:
+		if !inBoiler && len(s.h1s) < 8 {
+			s.h1s = append(s.h1s, element{n, idx})
+		}
+	case atom.Time:
+		if !inBoiler {
+			s.times = appendCand(s.times, n, idx)
+		}
+	case atom.Figure:
+		if !inBoiler {
+			s.figures = appendCand(s.figures, n, idx)
+		}
+	case atom.Article:
+		if len(s.articles) < 8 {
+			s.articles = append(s.articles, element{n, idx})
+		}
+	}
+	if inBoiler {
+		return true
+	}
+	var class, id, itemprop, rel string
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "class":
+			class = a.Val
+		case "id":
+			id = a.Val
+		case "itemprop":
+			itemprop = a.Val
+		case "rel":
+			rel = a.Val
+		}
+	}
+	if itemprop != "" {
+		ip := strings.ToLower(itemprop)
+		switch {
+		case hasToken(ip, "author") || hasToken(ip, "creator"):
+			s.authorNodes = appendCand(s.authorNodes, n, idx)
+			return true
+		case hasToken(ip, "datepublished") || hasToken(ip, "datemodified") || hasToken(ip, "datecreated"):
+			if n.DataAtom != atom.Time {
+				s.times = appendCand(s.times, n, idx)
+			}
+		}
+	}
+	if rel != "" && n.DataAtom == atom.A && hasToken(strings.ToLower(rel), "author") {
+		s.authorNodes = appendCand(s.authorNodes, n, idx)
+		return true
+	}
+	if class == "" && id == "" {
+		return true
+	}
+	switch classify(class, id) {
+	case hintAuthor:
+		s.authorNodes = appendCand(s.authorNodes, n, idx)
+	case hintDate:
+		s.dateNodes = appendCand(s.dateNodes, n, idx)
+	case hintBoth:
+		s.authorNodes = appendCand(s.authorNodes, n, idx)
+		s.dateNodes = appendCand(s.dateNodes, n, idx)
+	}
+	return true
+}
+
+func appendCand(list []element, n *html.Node, idx int) []element {
+	if len(list) >= maxCandidates {
+		return list
+	}
+	return append(list, element{n, idx})
+}
+
+func (s *scan) addMeta(n *html.Node) {
+	if len(s.metas) >= maxMetas {
+		return
+	}
+	var key, content string
+	var hasContent bool
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "name", "property", "itemprop", "http-equiv":
+			if key == "" || a.Key == "property" {
+				key = a.Val
+			}
+		case "content":
+			content, hasContent = a.Val, true
+		case "datetime":
+			if !hasContent {
+				content = a.Val
+			}
+		}
+	}
+	if key == "" {
+		return
+	}
+	content = strings.TrimSpace(clip(content, maxAttrLen))
+	if content == "" {
+		return
+	}
+	s.metas = append(s.metas, metaTag{key: strings.ToLower(strings.TrimSpace(key)), content: content})
+}
+
+// meta returns the first non-empty content among keys, in key order.
+func (s *scan) meta(keys ...string) string {
+	for _, k := range keys {
+		for _, m := range s.metas {
+			if m.key == k {
+				return m.content
+			}
+		}
+	}
+	return ""
+}
+
+// metaAll returns every content of key in document order.
+func (s *scan) metaAll(key string) []string {
+	var out []string
+	for _, m := range s.metas {
+		if m.key == key {
+			out = append(out, m.content)
+		}
+	}
+	return out
+}
+
+type hint int
+
+const (
+	hintNone hint = iota
+	hintAuthor
+	hintDate
+	hintBoth
+)
+
+// classify reads a class/id for the words news templates use around bylines
+// and datelines. Containers named "meta"/"info" often hold both.
+func classify(class, id string) hint {
+	v := class
+	if id != "" {
+		v = class + " " + id
+	}
+	if len(v) > 256 {
+		v = v[:256]
+	}
+	lv := lowerASCII(v)
+	author := containsAny(lv, "byline", "author", "writer", "reporter", "journalist", "contributor", "by-line", "posted-by", "autor", "auteur", "signature", "firma")
+	date := containsAny(lv, "date", "time", "publish", "posted", "timestamp", "dateline", "datum", "fecha", "updated", "article-info", "article__info")
+	both := containsAny(lv, "meta", "byline", "dateline", "info", "credit")
+	if containsAny(lv, "comment", "reply") {
+		return hintNone
+	}
+	switch {
+	case author && date, both && (author || date), both:
+		return hintBoth
+	case author:
+		return hintAuthor
+	case date:
+		return hintDate
+	}
+	return hintNone
+}
+
+var boilerWords = []string{"comment", "related", "sidebar", "footer", "recommend", "popular", "trending", "most-read", "mostread", "newsletter", "outbrain", "taboola", "teaser", "more-stories", "read-more", "readmore"}
+
+// isBoilerplate says n is page furniture whose dates and names belong to
+// other articles or to readers.
+func isBoilerplate(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Nav, atom.Footer, atom.Aside, atom.Form:
+		return true
+	case atom.Html, atom.Body, atom.Head, atom.Main, atom.P, atom.Span, atom.A, atom.Time, atom.H1:
+		return false
+	}
+	for _, a := range n.Attr {
+		if a.Key == "class" || a.Key == "id" {
+			v := a.Val
+			if len(v) > 256 {
+				v = v[:256]
+			}
+			if containsAny(lowerASCII(v), boilerWords...) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return clip(a.Val, maxAttrLen)
+		}
+	}
+	return ""
+}
+
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max]
+}
+
+func hasToken(list, tok string) bool {
+	for _, f := range strings.Fields(list) {
+		if f == tok {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerASCII lower-cases without allocating when s is already lower case.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func inSVG(n *html.Node) bool {
+	return n.Parent != nil && n.Parent.Namespace == "svg"
+}
+
+// rawText is the text content of a script-like element, bounded.
+func rawText(n *html.Node, max int) string {
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode {
+			if b.Len()+len(c.Data) > max {
+				return ""
+			}
+			b.WriteString(c.Data)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// textOf returns n's visible text with whitespace collapsed, at most max
+// bytes (cut at a word boundary). It walks iteratively.
+func textOf(n *html.Node, max int) string {
+	return textOfExcept(n, nil, max)
+}
+
+// textOfExcept is textOf leaving out the subtree at skip.
+func textOfExcept(n, skip *html.Node, max int) string {
+	var b strings.Builder
+	space := false
+	c := n.FirstChild
+	if n.Type == html.TextNode {
+		appendText(&b, n.Data, &space, max)
+		return b.String()
+	}
+	for c != nil && b.Len() < max {
+		descend := false
+		switch c.Type {
+		case html.TextNode:
+			appendText(&b, c.Data, &space, max)
+		case html.ElementNode:
+			switch c.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Button:
+			case atom.Br, atom.P, atom.Div, atom.Li, atom.Td, atom.Tr, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+				space = true
+				descend = c != skip
+			default:
+				space = space || !isInlineFormat(c.DataAtom)
+				descend = c != skip
+			}
+		}
+		if descend && c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != nil && c != n && c.NextSibling == nil {
+			c = c.Parent
+			if c != nil && c.Type == html.ElementNode && isBlock(c.DataAtom) {
+				space = true
+			}
+		}
+		if c == nil || c == n {
+			break
+		}
+		c = c.NextSibling
+	}
+	return b.String()
+}
+
+// textLines returns n's text split at block boundaries and <br>, each line
+// whitespace-collapsed; bylines and datelines often share one container.
+func textLines(n *html.Node, max int) []string {
+	var lines []string
+	var b strings.Builder
+	space := false
+	total := 0
+	flush := func() {
+		if b.Len() > 0 {
+			lines = append(lines, b.String())
+			total += b.Len()
+			b.Reset()
+		}
+		space = false
+	}
+	c := n.FirstChild
+	for c != nil && total+b.Len() < max {
+		descend := false
+		switch c.Type {
+		case html.TextNode:
+			appendText(&b, c.Data, &space, max)
+		case html.ElementNode:
+			switch c.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Button:
+			case atom.Br:
+				flush()
+			default:
+				if isBlock(c.DataAtom) {
+					flush()
+				}
+				space = space || !isInlineFormat(c.DataAtom)
+				descend = true
+			}
+		}
+		if descend && c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != nil && c != n && c.NextSibling == nil {
+			c = c.Parent
+			if c != nil && c.Type == html.ElementNode && isBlock(c.DataAtom) {
+				flush()
+			}
+		}
+		if c == nil || c == n {
+			break
+		}
+		c = c.NextSibling
+	}
+	flush()
+	return lines
+}
+
+// isInlineFormat elements sit inside words ("<b>Mac</b>Leod"); any other
+// element boundary separates words even without whitespace, as in
+// "<span>Jane Doe</span><span>Reporter</span>".
+func isInlineFormat(a atom.Atom) bool {
+	switch a {
+	case atom.B, atom.I, atom.Em, atom.Strong, atom.U, atom.Small, atom.Sup, atom.Sub, atom.Mark, atom.Abbr, atom.Wbr, atom.S:
+		return true
+	}
+	return false
+}
+
+func isBlock(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Li, atom.Ul, atom.Ol, atom.Td, atom.Tr, atom.Table, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Section, atom.Article, atom.Header, atom.Footer, atom.Figure, atom.Figcaption, atom.Dl, atom.Dt, atom.Dd, atom.Address, atom.Blockquote, atom.Time:
+		return true
+	}
+	return false
+}
+
+func appendText(b *strings.Builder, s string, space *bool, max int) {
+	for _, r := range s {
+		if b.Len() >= max {
+			return
+		}
+		if isSpace(r) {
+			*space = true
+			continue
+		}
+		if r == utf8.RuneError || r == 0 || r == '\u200b' || r == '\u00ad' || r == '\ufeff' {
+			continue
+		}
+		if *space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		*space = false
+		b.WriteRune(r)
+	}
+}
+
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\f', '\v', 0xa0, 0x2002, 0x2003, 0x2009, 0x200a, 0x202f, 0x3000, 0x85, 0x2028, 0x2029:
+		return true
+	}
+	return false
+}
+
+// collapse normalises whitespace in s.
+func collapse(s string) string {
+	var b strings.Builder
+	space := false
+	appendText(&b, s, &space, len(s)+1)
+	return b.String()
+}
+
+// ancestor returns the nearest ancestor of n (n included) with atom a
+// within depth levels.
+func ancestor(n *html.Node, a atom.Atom, depth int) *html.Node {
+	for ; n != nil && depth >= 0; n, depth = n.Parent, depth-1 {
+		if n.Type == html.ElementNode && n.DataAtom == a {
+			return n
+		}
+	}
+	return nil
+}
+
+// contains says whether n is an ancestor of (or is) c, looking at most 200
+// levels up.
+func contains(n, c *html.Node) bool {
+	for i := 0; c != nil && i < 200; i, c = i+1, c.Parent {
+		if c == n {
+			return true
+		}
+	}
+	return false
+}

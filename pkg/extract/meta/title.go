@@ -1,0 +1,199 @@
+package meta
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+)
+
+// titleSeps separate a headline from the site name in <title> and og:title.
+var titleSeps = []string{" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " « ", " / ", " ｜ ", "｜", " : "}
+
+// title picks the headline. An <h1> that agrees with the JSON-LD headline,
+// og:title or <title> (modulo a site suffix) is the visible, untruncated
+// form and wins; otherwise JSON-LD headline, og:title, <title> without
+// its site part, then the h1.
+func (x *extractor) title() string {
+	ld := collapse(unescape(x.art.headline))
+	og := collapse(x.s.meta("og:title"))
+	if og == "" {
+		og = collapse(x.s.meta("twitter:title"))
+	}
+	tt := collapse(x.s.title)
+	ogS, ttS := x.stripSite(og), x.stripSite(tt)
+
+	var firstH1 *element
+	var firstText string
+	for i := range x.s.h1s {
+		h := &x.s.h1s[i]
+		t := textOf(h.n, 500)
+		if len(t) < 3 || len(t) >= 500 || x.siteLike(t) {
+			continue
+		}
+		if firstH1 == nil {
+			firstH1, firstText = h, t
+		}
+		if agrees(t, ld) || agrees(t, og) || agrees(t, ogS) || agrees(t, ttS) || prefixAtSep(tt, t) {
+			x.h1, x.h1idx = h.n, h.idx
+			return t
+		}
+	}
+	if firstH1 != nil {
+		x.h1, x.h1idx = firstH1.n, firstH1.idx
+	}
+	switch {
+	case ld != "":
+		// Google asks for ≤110 characters, so some CMSs cut the headline.
+		if strings.HasSuffix(ld, "…") || strings.HasSuffix(ld, "...") {
+			stem := norm(strings.TrimRight(ld, ".… "))
+			for _, c := range []string{ogS, ttS, firstText} {
+				if len(c) > len(stem) && strings.HasPrefix(norm(c), stem) {
+					return c
+				}
+			}
+		}
+		return ld
+	case ogS != "":
+		return ogS
+	case ttS != "":
+		if firstText != "" && strings.Contains(norm(tt), norm(firstText)) {
+			return firstText
+		}
+		return ttS
+	case firstText != "":
+		return firstText
+	}
+	return collapse(x.in.Hints.Title)
+}
+
+// stripSite removes a " | Site" suffix or "Site | " prefix when the part
+// names the site (og:site_name or the host).
+func (x *extractor) stripSite(t string) string {
+	for range 2 { // "Title - Section | Site": at most two site-like parts
+		stripped := false
+		for _, sep := range titleSeps {
+			if i := strings.LastIndex(t, sep); i > 0 && x.siteLike(t[i+len(sep):]) {
+				t, stripped = strings.TrimSpace(t[:i]), true
+				break
+			}
+			if i := strings.Index(t, sep); i > 0 && x.siteLike(t[:i]) && len(t)-i-len(sep) > 0 {
+				t, stripped = strings.TrimSpace(t[i+len(sep):]), true
+				break
+			}
+		}
+		if !stripped {
+			break
+		}
+	}
+	return t
+}
+
+// siteLike says whether s is the site's name: og:site_name, or the host's
+// name ("The Korea Herald" ~ koreaherald.com).
+func (x *extractor) siteLike(s string) bool {
+	k := squash(s)
+	if len(k) < 2 {
+		return false
+	}
+	if x.site != "" {
+		sk := squash(x.site)
+		if k == sk || strings.TrimPrefix(k, "the") == strings.TrimPrefix(sk, "the") {
+			return true
+		}
+		// "Herald" ~ "The Korea Herald", "The Korea Herald Online" ~ "The
+		// Korea Herald"; a headline that merely mentions the site is not.
+		if len(k) >= 4 && len(sk) >= 4 && (strings.Contains(sk, k) || strings.Contains(k, sk) && len(k) <= len(sk)+8) {
+			return true
+		}
+	}
+	if host := hostLabel(x.in.URL); len(host) >= 3 && len(k) < 60 {
+		if k == host || strings.TrimPrefix(k, "the") == host || strings.HasPrefix(k, host) && len(k) <= len(host)+4 {
+			return true
+		}
+		if len(k) >= 5 && strings.Contains(host, k) && len(k)*2 >= len(host) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostLabel is the registrable name of the host without its suffix:
+// "www.koreaherald.com" → "koreaherald".
+func hostLabel(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	labels := strings.Split(strings.ToLower(u.Hostname()), ".")
+	if len(labels) < 2 {
+		return ""
+	}
+	labels = labels[:len(labels)-1] // the TLD
+	if len(labels) > 1 {
+		switch labels[len(labels)-1] {
+		case "co", "com", "org", "net", "ac", "gov", "or", "ne", "go", "edu":
+			labels = labels[:len(labels)-1]
+		}
+	}
+	return squash(labels[len(labels)-1])
+}
+
+// squash lower-cases s and keeps only letters and digits.
+func squash(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// norm is a comparison key for headlines: case, quotes, spacing and final
+// punctuation do not matter.
+func norm(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch r {
+		case '‘', '’', '`', '´', '′':
+			r = '\''
+		case '“', '”', '„', '«', '»', '″':
+			r = '"'
+		case '–', '—':
+			r = '-'
+		}
+		if isSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return strings.TrimRight(b.String(), ".!?:;, ")
+}
+
+func agrees(a, b string) bool {
+	return a != "" && b != "" && norm(a) == norm(b)
+}
+
+// prefixAtSep says whether title is h1 followed by a separator and more
+// ("Headline - Anything"): the h1 is the headline whatever the rest is.
+func prefixAtSep(title, h1 string) bool {
+	nt, nh := norm(title), norm(h1)
+	if nh == "" || !strings.HasPrefix(nt, nh) {
+		return false
+	}
+	rest := nt[len(nh):]
+	if rest == "" {
+		return true
+	}
+	for _, sep := range titleSeps {
+		if strings.HasPrefix(rest, sep) || strings.HasPrefix(rest, strings.TrimLeft(sep, " ")) {
+			return true
+		}
+	}
+	return false
+}
