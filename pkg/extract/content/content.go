@@ -54,8 +54,8 @@ func Extract(doc *goquery.Document, opts Options) Result {
 		return Result{Method: MethodNone}
 	}
 	root := doc.Nodes[0]
+	scripts := prune(root) // the whole page, for JSON-LD in <head>
 	body := findBody(root)
-	scripts := prune(body)
 	entries := score(body, nil)
 
 	var res Result

@@ -177,6 +177,7 @@ func (r *renderer) leave(n *html.Node) {
 	}
 	if f.kind != kindInline {
 		r.flush()
+		f = r.frames[len(r.frames)-1] // flush may have written its opening tag
 	}
 	r.frames = r.frames[:len(r.frames)-1]
 	if f.written {
@@ -220,9 +221,10 @@ func (r *renderer) addText(s string) {
 
 func (r *renderer) word(w string) {
 	if len(r.line) > 0 && r.space && r.line[len(r.line)-1] != '\n' {
+		// The space goes before any tag opened since: "with <a>link</a>".
 		r.line = append(r.line, ' ')
-		r.flushInline()
 		r.lineH.WriteByte(' ')
+		r.flushInline()
 	} else {
 		r.flushInline()
 	}

@@ -1,0 +1,252 @@
+package content
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+func parse(t testing.TB, page string) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// para is a paragraph long enough to count as article text.
+func para(s string) string {
+	return "<p>" + s + ", which is a sentence long enough, with commas, to be article text and not a label or a link.</p>"
+}
+
+func TestExtract(t *testing.T) {
+	article := para("First") + para("Second") + para("Third")
+	tests := []struct {
+		name     string
+		page     string
+		opts     Options
+		want     string // exact Text, when set
+		contains []string
+		absent   []string
+		method   string
+	}{
+		{
+			name: "boilerplate around an article",
+			page: `<html><body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
+				<div class="share-bar">Share on Facebook, Twitter, email</div>
+				<article><h1>The headline</h1><p class="byline">By Jane Doe</p>` + article + `
+				<div class="related-stories"><h3>Related</h3><ul><li><a href="/a">A story about something else entirely</a></li><li><a href="/b">Another story</a></li></ul></div>
+				</article><footer>Copyright 2026, Example Corp, all rights reserved.</footer></body></html>`,
+			opts:     Options{Title: "The headline"},
+			contains: []string{"First, which", "Third, which"},
+			absent:   []string{"Home", "Share on", "The headline", "Jane Doe", "another story", "Copyright"},
+			method:   MethodDOM,
+		},
+		{
+			name: "paragraphs separated by a blank line, whitespace collapsed",
+			page: `<body><div id="story"><p>One   two,
+				three and four, five, six and more words here.</p><p>Seven <b>eight</b>, nine and ten, eleven, twelve and more words.</p></div></body>`,
+			want:   "One two, three and four, five, six and more words here.\n\nSeven eight, nine and ten, eleven, twelve and more words.",
+			method: MethodDOM,
+		},
+		{
+			name:     "headings, lists and quotes in reading order",
+			page:     `<body><div class="post-body">` + para("Intro") + `<h2>A subheading</h2><ul><li>first item of the list</li><li>second item of the list</li></ul><blockquote><p>A quoted sentence, from someone, said in public.</p></blockquote>` + para("Outro") + `</div></body>`,
+			contains: []string{"Intro, which", "\n\nA subheading\n\nfirst item of the list\n\nsecond item of the list\n\nA quoted sentence", "Outro, which"},
+		},
+		{
+			name:     "captions are not body text",
+			page:     `<body><div class="article-body">` + para("Before") + `<figure><img src="/a.jpg"><figcaption>A cat on a mat <span class="credit">Photo: Someone</span></figcaption></figure>` + para("After") + `</div></body>`,
+			contains: []string{"Before, which", "After, which"},
+			absent:   []string{"cat on a mat", "Photo"},
+		},
+		{
+			name:   "hidden elements are not text",
+			page:   `<body><div class="content">` + article + `<div style="display: none">Secret hidden words here</div><p hidden>Also hidden, with commas, and long enough to be a paragraph of text.</p><span aria-hidden="true">icon text</span></div></body>`,
+			absent: []string{"Secret", "Also hidden", "icon text"},
+		},
+		{
+			name:   "body selector from a site rule",
+			page:   `<body><div class="story">` + para("Ruled") + `</div><div class="other">` + article + `</div></body>`,
+			opts:   Options{BodySelector: "div.story"},
+			want:   "Ruled, which is a sentence long enough, with commas, to be article text and not a label or a link.",
+			method: MethodRule,
+		},
+		{
+			name:   "JSON-LD body when the page shows only a teaser",
+			page:   `<body><div class="content"><p>Only the first lines of the story are visible here, the rest is paywalled.</p></div></body>`,
+			opts:   Options{FallbackText: strings.Repeat("The full story is in the structured data, and it is long. ", 20) + "\nSecond paragraph of it."},
+			method: MethodJSONLD,
+			absent: []string{"paywalled"},
+		},
+		{
+			name:     "JSON-LD from the page when meta gave none",
+			page:     `<html><head><script type="application/ld+json">{"@type":"NewsArticle","articleBody":"` + strings.Repeat("Words of the real body, long enough to beat the teaser. ", 20) + `"}</script></head><body><p>Short teaser only.</p></body></html>`,
+			method:   MethodJSONLD,
+			contains: []string{"Words of the real body"},
+		},
+		{
+			name:   "nothing to extract",
+			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
+			want:   "",
+			method: MethodNone,
+		},
+		{
+			name:   "lead dateline and trailing credit",
+			page:   `<body><div class="content"><div>Updated 10:01 pm PST, Tuesday, November 19, 2019</div>` + article + `<p>Reporting by Jane Doe; Editing by John Roe</p></div></body>`,
+			absent: []string{"Updated", "Reporting by"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Extract(parse(t, tt.page), tt.opts)
+			if tt.want != "" || tt.method == MethodNone {
+				if got.Text != tt.want {
+					t.Errorf("Text = %q, want %q", got.Text, tt.want)
+				}
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(got.Text, s) {
+					t.Errorf("Text lacks %q:\n%s", s, got.Text)
+				}
+			}
+			for _, s := range tt.absent {
+				if strings.Contains(strings.ToLower(got.Text), strings.ToLower(s)) {
+					t.Errorf("Text has %q:\n%s", s, got.Text)
+				}
+			}
+			if tt.method != "" && got.Method != tt.method {
+				t.Errorf("Method = %q, want %q", got.Method, tt.method)
+			}
+			if got.Confidence < 0 || got.Confidence > 1 {
+				t.Errorf("Confidence = %v, out of 0..1", got.Confidence)
+			}
+		})
+	}
+}
+
+func TestExtractImages(t *testing.T) {
+	page := `<body><div class="article-body">` + para("Before") +
+		`<figure><img src="https://x.test/a.jpg" alt="alt text"><figcaption>A cat on a mat</figcaption><cite>Jane Photographer</cite></figure>` +
+		para("After") + `</div></body>`
+	got := Extract(parse(t, page), Options{})
+	if len(got.Images) != 1 {
+		t.Fatalf("Images = %+v, want one", got.Images)
+	}
+	im := got.Images[0]
+	if im.URL != "https://x.test/a.jpg" || im.Caption != "A cat on a mat" || im.Credit != "Jane Photographer" {
+		t.Errorf("image = %+v", im)
+	}
+}
+
+func TestExtractHTML(t *testing.T) {
+	page := `<body><div class="article-body" onclick="evil()">
+		<p style="color:red" class="x">Text with <a href="/rel?a=1&amp;b=2" onclick="x()">a link</a>, <em>emphasis</em>, <strong>bold</strong>, and a &lt;tag&gt; &amp; more words, enough words.</p>
+		<h2 id="h">Section heading</h2>
+		<ul><li>item one of the list</li><li>item <i>two</i> of it</li></ul>
+		<p>Another paragraph, long enough, with commas, to count as article text.<script>alert(1)</script></p>
+		<p><a href="javascript:alert(1)">bad link</a> in a paragraph with enough other words to stay.</p>
+	</div></body>`
+	got := Extract(parse(t, page), Options{})
+	want := `<p>Text with <a href="/rel?a=1&amp;b=2">a link</a>, <em>emphasis</em>, <strong>bold</strong>, and a &lt;tag&gt; &amp; more words, enough words.</p>` +
+		`<h2>Section heading</h2><ul><li>item one of the list</li><li>item <em>two</em> of it</li></ul>` +
+		`<p>Another paragraph, long enough, with commas, to count as article text.</p>` +
+		`<p>bad link in a paragraph with enough other words to stay.</p>`
+	if got.HTML != want {
+		t.Errorf("HTML =\n%s\nwant\n%s", got.HTML, want)
+	}
+	for _, bad := range []string{"onclick", "style", "class", "script", "javascript"} {
+		if strings.Contains(got.HTML, bad) {
+			t.Errorf("HTML keeps %q", bad)
+		}
+	}
+}
+
+// TestHostileNesting checks that deep nesting costs no stack: every pass is
+// iterative.
+func TestHostileNesting(t *testing.T) {
+	// x/net/html refuses to parse more than 512 open elements, so the tree
+	// is built by hand, as a future parser or a rule could produce it.
+	const depth = 100000
+	doc := parse(t, "<html><body></body></html>")
+	n := doc.Find("body").Nodes[0]
+	for i := 0; i < depth; i++ {
+		c := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+		n.AppendChild(c)
+		n = c
+	}
+	p := parse(t, "<body>"+para("Deep")+"</body>").Find("p").Nodes[0]
+	p.Parent.RemoveChild(p)
+	n.AppendChild(p)
+	got := Extract(doc, Options{})
+	if !strings.Contains(got.Text, "Deep, which") {
+		t.Errorf("deeply nested paragraph lost: %q", got.Text)
+	}
+}
+
+func TestSameText(t *testing.T) {
+	tests := []struct {
+		block, title string
+		want         bool
+	}{
+		{"The Headline", "The headline", true},
+		{"The headline!", "the headline", true},
+		{"The headline of the story here", "The headline of the story here | Example News", true},
+		{"The headline of the story here", "The headline of the story here - Example News", true},
+		{"The", "The headline of the story here", false},
+		{"Another text", "The headline", false},
+		{"", "The headline", false},
+	}
+	for _, tt := range tests {
+		if got := sameText(tt.block, tt.title); got != tt.want {
+			t.Errorf("sameText(%q, %q) = %v, want %v", tt.block, tt.title, got, tt.want)
+		}
+	}
+}
+
+func TestLooksLikeDateline(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"Updated 10:01 pm PST, Tuesday, November 19, 2019", true},
+		{"Wednesday 20 November 2019 9:22 am", true},
+		{"05/10/2018", true},
+		{"3 min read", true},
+		{"Tempo de leitura: 2 minutos", true},
+		{"In 2019, the city grew faster than in any year before.", false},
+		{"Our ruling", false},
+		{"A subheading about the 2020 race and what comes next in the campaign trail for all of them", false},
+	}
+	for _, tt := range tests {
+		if got := looksLikeDateline(tt.s); got != tt.want {
+			t.Errorf("looksLikeDateline(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		v    string
+		want uint8
+	}{
+		{"article-body", hintGood},
+		{"head", hintWeak},
+		{"download-link", 0},
+		{"ad-slot", hintJunk},
+		{"relatedArticles", hintJunk | hintGood}, // good wins in prune: keep the stems broad
+		{"social-share", hintJunk},
+		{"wp-caption-text", hintWeak | hintCaption | hintGood},
+		{"author-bio", hintWeak | hintByline},
+		{"content-with-sidebar", hintGood | hintJunk},
+	}
+	for _, tt := range tests {
+		if got := classify(tt.v); got != tt.want {
+			t.Errorf("classify(%q) = %05b, want %05b", tt.v, got, tt.want)
+		}
+	}
+}
