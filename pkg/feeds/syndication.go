@@ -43,26 +43,31 @@ func parseXML(data []byte, base string) (*Feed, error) {
 
 func parseRSS(doc []byte, base string) (*Feed, error) {
 	partial := false
-	rf, err := (&rss.Parser{}).Parse(bytes.NewReader(doc))
+	rf, err := guard(func() (*rss.Feed, error) { return (&rss.Parser{}).Parse(bytes.NewReader(doc)) })
 	if err != nil {
 		rec := recoverPrefix(doc, "</item>")
 		if rec == nil {
 			return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
 		}
-		if rf, err = (&rss.Parser{}).Parse(bytes.NewReader(rec)); err != nil {
+		if rf, err = guard(func() (*rss.Feed, error) { return (&rss.Parser{}).Parse(bytes.NewReader(rec)) }); err != nil {
 			return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
 		}
 		partial = true
 	}
 	// The translator's own <img> scan builds a DOM of every item's content;
 	// firstImg below tokenizes only when no declared image exists.
-	uf, err := (&gofeed.DefaultRSSTranslator{DisableContentImageScan: true}).Translate(rf)
+	uf, err := guard(func() (*gofeed.Feed, error) {
+		return (&gofeed.DefaultRSSTranslator{DisableContentImageScan: true}).Translate(rf)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("rss: %w: %w", ErrMalformed, err)
 	}
 	b := pickBase(base, atomLinkHref(rf.Extensions, "self"), rf.Link)
 	f := &Feed{Kind: KindRSS, Title: cleanText(uf.Title), TTL: rssTTL(rf), Partial: partial}
 	for i, ri := range rf.Items {
+		if ri == nil {
+			continue
+		}
 		var ui *gofeed.Item
 		if i < len(uf.Items) {
 			ui = uf.Items[i]
@@ -99,27 +104,26 @@ func parseRSS(doc []byte, base string) (*Feed, error) {
 
 func parseAtom(doc []byte, base string) (*Feed, error) {
 	partial := false
-	af, err := (&atom.Parser{}).Parse(bytes.NewReader(doc))
+	af, err := guard(func() (*atom.Feed, error) { return (&atom.Parser{}).Parse(bytes.NewReader(doc)) })
 	if err != nil {
 		rec := recoverPrefix(doc, "</entry>")
 		if rec == nil {
 			return nil, fmt.Errorf("atom: %w: %w", ErrMalformed, err)
 		}
-		if af, err = (&atom.Parser{}).Parse(bytes.NewReader(rec)); err != nil {
+		if af, err = guard(func() (*atom.Feed, error) { return (&atom.Parser{}).Parse(bytes.NewReader(rec)) }); err != nil {
 			return nil, fmt.Errorf("atom: %w: %w", ErrMalformed, err)
 		}
 		partial = true
 	}
-	uf, err := (&gofeed.DefaultAtomTranslator{}).Translate(af)
+	uf, err := guard(func() (*gofeed.Feed, error) { return (&gofeed.DefaultAtomTranslator{}).Translate(af) })
 	if err != nil {
 		return nil, fmt.Errorf("atom: %w: %w", ErrMalformed, err)
 	}
 	b := pickBase(base, atomRel(af.Links, "self"), atomRel(af.Links, "alternate"))
 	f := &Feed{Kind: KindAtom, Title: cleanText(uf.Title), Partial: partial}
-	for i, e := range af.Entries {
-		var ui *gofeed.Item
-		if i < len(uf.Items) {
-			ui = uf.Items[i]
+	for _, e := range af.Entries {
+		if e == nil {
+			continue
 		}
 		// The id is a URL only by convention (tag: and urn:uuid: ids are
 		// common), so it is the last resort and only when it is http(s).
@@ -132,20 +136,22 @@ func parseAtom(doc []byte, base string) (*Feed, error) {
 			f.Skipped++
 			continue
 		}
-		it := Item{URL: link, Title: cleanText(e.Title), Author: atomAuthor(e.Authors)}
-		if ui != nil {
-			// The translator substitutes updated for a missing published;
-			// read the raw fields so Published is never a modification time.
-			it.Published = dateOr(e.Published, e.PublishedParsed)
-			it.Modified = dateOr(e.Updated, e.UpdatedParsed)
-			if it.Author == "" {
-				it.Author = personName(uf.Authors)
-			}
+		// Dates come from the raw entry: the translator substitutes updated
+		// for a missing published, and Published must never be an edit time.
+		it := Item{
+			URL:       link,
+			Title:     cleanText(e.Title),
+			Author:    atomAuthor(e.Authors),
+			Published: dateOr(e.Published, e.PublishedParsed),
+			Modified:  dateOr(e.Updated, e.UpdatedParsed),
+		}
+		if it.Author == "" {
+			it.Author = personName(uf.Authors) // RFC 4287: entries inherit the feed's author
 		}
 		img := mediaImage(e.Extensions)
 		if img == "" {
 			for _, l := range e.Links {
-				if l.Rel == "enclosure" && strings.HasPrefix(l.Type, "image/") {
+				if l != nil && l.Rel == "enclosure" && strings.HasPrefix(l.Type, "image/") {
 					img = l.Href
 					break
 				}
@@ -164,14 +170,14 @@ func parseJSON(data []byte, base string) (*Feed, error) {
 		}
 		return nil, fmt.Errorf("json: %w", ErrMalformed)
 	}
-	jf, err := (&jsonfeed.Parser{}).Parse(bytes.NewReader(data))
+	jf, err := guard(func() (*jsonfeed.Feed, error) { return (&jsonfeed.Parser{}).Parse(bytes.NewReader(data)) })
 	if err != nil {
 		return nil, fmt.Errorf("json feed: %w: %w", ErrMalformed, err)
 	}
 	if !strings.Contains(jf.Version, "jsonfeed.org") && jf.Items == nil {
 		return nil, fmt.Errorf("JSON without a JSON Feed version or items: %w", ErrNotFeed)
 	}
-	uf, err := (&gofeed.DefaultJSONTranslator{}).Translate(jf)
+	uf, err := guard(func() (*gofeed.Feed, error) { return (&gofeed.DefaultJSONTranslator{}).Translate(jf) })
 	if err != nil {
 		return nil, fmt.Errorf("json feed: %w: %w", ErrMalformed, err)
 	}
@@ -375,4 +381,17 @@ func pickBase(cands ...string) *url.URL {
 		}
 	}
 	return nil
+}
+
+// guard turns a panic inside gofeed into an error. Parse reads untrusted
+// bytes in long-running services; a bug in a third-party parser must cost
+// one document, not the process. (Panics in this package's own code are not
+// caught, so FuzzParse still finds them.)
+func guard[T any](f func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("gofeed panicked: %v", r)
+		}
+	}()
+	return f()
 }
