@@ -58,10 +58,13 @@ var stemHints = []struct {
 	{[]byte("outbrain"), hintJunk}, {[]byte("taboola"), hintJunk}, {[]byte("recommend"), hintJunk}, {[]byte("cookie"), hintJunk},
 	{[]byte("consent"), hintJunk}, {[]byte("banner"), hintJunk}, {[]byte("popup"), hintJunk}, {[]byte("advert"), hintJunk},
 	{[]byte("sponsor"), hintJunk}, {[]byte("disqus"), hintJunk}, {[]byte("share"), hintJunk}, {[]byte("footer"), hintJunk},
-	{[]byte("morestories"), hintJunk}, {[]byte("more-stories"), hintJunk}, {[]byte("readmore"), hintJunk}, {[]byte("read-more"), hintJunk},
+	{[]byte("morestories"), hintJunk}, {[]byte("readmore"), hintJunk},
 	{[]byte("article"), hintGood}, {[]byte("content"), hintGood}, {[]byte("story"), hintGood}, {[]byte("entry"), hintGood},
-	{[]byte("postbody"), hintGood}, {[]byte("post-body"), hintGood}, {[]byte("bodytext"), hintGood}, {[]byte("body-text"), hintGood},
+	{[]byte("postbody"), hintGood}, {[]byte("bodytext"), hintGood},
 }
+
+// hyphenStems are junk names that span tokens.
+var hyphenStems = [][]byte{[]byte("more-stories"), []byte("read-more"), []byte("you-may-like")}
 
 // hints returns the hint bits of n's class, id and microdata.
 func hints(n *html.Node) uint8 {
@@ -134,13 +137,26 @@ func classify(v string) uint8 {
 			continue
 		}
 		if start >= 0 {
-			h |= tokenHints[string(lower[start:i])]
+			tok := lower[start:i]
+			th, ok := tokenHints[string(tok)]
+			h |= th
+			if !ok && len(tok) >= 5 {
+				// Compounds: "commentlist", "articlebody", "sharebar".
+				for _, sh := range stemHints {
+					if h&sh.hint == 0 && bytes.Contains(tok, sh.stem) {
+						h |= sh.hint
+					}
+				}
+			}
 			start = -1
 		}
 	}
-	for _, sh := range stemHints {
-		if h&sh.hint == 0 && bytes.Contains(lower, sh.stem) {
-			h |= sh.hint
+	if h&hintJunk == 0 && bytes.IndexByte(lower, '-') >= 0 {
+		for _, st := range hyphenStems {
+			if bytes.Contains(lower, st) {
+				h |= hintJunk
+				break
+			}
 		}
 	}
 	return h

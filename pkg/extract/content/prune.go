@@ -10,16 +10,21 @@ import (
 // <header>, <form> or a "main-sidebar-layout" div must not lose it.
 const keepShare = 0.5
 
+// pruneBudget bounds the node visits of the guard: some ten times a big page.
+const pruneBudget = 1 << 20
+
 // prune removes what is never article text — scripts, styles, hidden and
 // interactive elements — and what very likely is not — navigation, asides,
 // footers, share bars, related lists — unless that subtree holds most of the
 // page's paragraph text. It returns the JSON-LD scripts it saw.
 func prune(root *html.Node) (jsonld []string) {
 	var remove []*html.Node
-	total := paraText(root, nil)
-	// The guard walks each suspicious subtree; a budget of a few document
-	// sizes keeps nested suspicious wrappers from making that quadratic.
-	budget := 4 * countNodes(root)
+	// The page's paragraph text is counted only when a suspicious subtree
+	// holds some: most navigation and footers hold none.
+	total := -1
+	// The guard walks each suspicious subtree; a budget of node visits
+	// keeps nested suspicious wrappers from making that quadratic.
+	budget := pruneBudget
 	walk(root, func(n *html.Node) bool {
 		switch n.Type {
 		case html.CommentNode:
@@ -57,8 +62,15 @@ func prune(root *html.Node) (jsonld []string) {
 		if !suspicious {
 			return true
 		}
-		if total > 0 && budget > 0 && float64(paraText(n, &budget)) >= keepShare*float64(total) {
-			return true // the article lives in here after all
+		if budget > 0 {
+			if inside := paraText(n, &budget); inside > 0 {
+				if total < 0 {
+					total = paraText(root, nil)
+				}
+				if float64(inside) >= keepShare*float64(total) {
+					return true // the article lives in here after all
+				}
+			}
 		}
 		remove = append(remove, n)
 		return false
@@ -69,12 +81,6 @@ func prune(root *html.Node) (jsonld []string) {
 		}
 	}
 	return jsonld
-}
-
-func countNodes(root *html.Node) int {
-	k := 0
-	walk(root, func(*html.Node) bool { k++; return true }, nil)
-	return k
 }
 
 // paraText counts the characters inside <p> elements of n's subtree,

@@ -2,6 +2,7 @@ package content
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -200,45 +201,57 @@ func (r *renderer) leave(n *html.Node) {
 
 // addText appends a text node to the current run, collapsing whitespace.
 func (r *renderer) addText(s string) {
-	start := -1
-	for i, c := range s {
+	first := true
+	for i := 0; i < len(s); {
+		c, size := rune(s[i]), 1
+		if c >= utf8.RuneSelf {
+			c, size = utf8.DecodeRuneInString(s[i:])
+		}
 		if c <= ' ' || isSpace(c) {
-			if start >= 0 {
-				r.word(s[start:i])
-				start = -1
-			}
 			r.space = true
+			i += size
 			continue
 		}
-		if start < 0 {
-			start = i
+		j := i + size
+		for j < len(s) {
+			c, size := rune(s[j]), 1
+			if c >= utf8.RuneSelf {
+				c, size = utf8.DecodeRuneInString(s[j:])
+			}
+			if c <= ' ' || isSpace(c) {
+				break
+			}
+			j += size
 		}
-	}
-	if start >= 0 {
-		r.word(s[start:])
+		r.word(s[i:j], first)
+		first = false
+		i = j
 	}
 }
 
-func (r *renderer) word(w string) {
+// word appends one word of a text node; first says it is the node's first,
+// when inline tags opened since the last text may need writing.
+func (r *renderer) word(w string, first bool) {
 	if len(r.line) > 0 && r.space && r.line[len(r.line)-1] != '\n' {
 		// The space goes before any tag opened since: "with <a>link</a>".
 		r.line = append(r.line, ' ')
 		r.lineH.WriteByte(' ')
-		r.flushInline()
-	} else {
-		r.flushInline()
 	}
 	r.space = false
+	if first {
+		r.flushInline()
+		if r.inA > 0 {
+			if a := r.innerA(); a != r.lastA {
+				r.lastA = a
+				r.lineA++
+			}
+		}
+	}
 	r.line = append(r.line, w...)
 	if r.inA == 0 {
 		r.lineWords++
-	}
-	if r.inA > 0 {
+	} else {
 		r.lineLink += len(w)
-		if a := r.innerA(); a != r.lastA {
-			r.lastA = a
-			r.lineA++
-		}
 	}
 	if strings.ContainsAny(w, `<>&"'`) {
 		r.lineH.WriteString(html.EscapeString(w))
