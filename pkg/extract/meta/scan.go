@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -63,8 +64,9 @@ func walk(root *html.Node) *scan {
 		descend := true
 		if n.Type == html.ElementNode {
 			idx++
-			descend = s.visit(n, idx, excl != nil)
-			if descend && excl == nil && n.FirstChild != nil && isBoilerplate(n) {
+			var boiler bool
+			descend, boiler = s.visit(n, idx, excl != nil)
+			if descend && boiler && excl == nil && n.FirstChild != nil {
 				excl = n
 			}
 		}
@@ -86,8 +88,9 @@ func walk(root *html.Node) *scan {
 	return s
 }
 
-// visit records n and says whether to walk its children.
-func (s *scan) visit(n *html.Node, idx int, inBoiler bool) bool {
+// visit records n and says whether to walk its children and whether n is
+// page furniture (see isBoilerplate).
+func (s *scan) visit(n *html.Node, idx int, inBoiler bool) (descend, boiler bool) {
 	switch n.DataAtom {
 	case atom.Html:
 		if s.htmlLang == "" {
@@ -100,10 +103,10 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) bool {
 		if s.title == "" && !inSVG(n) {
 			s.title = textOf(n, 600)
 		}
-		return false
+		return false, false
 	case atom.Meta:
 		s.addMeta(n)
-		return false
+		return false, false
 	case atom.Link:
 		rel := strings.ToLower(attr(n, "rel"))
 		switch {
@@ -114,16 +117,16 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) bool {
 		case hasToken(rel, "author") && !inBoiler:
 			s.authorNodes = appendCand(s.authorNodes, n, idx)
 		}
-		return false
+		return false, false
 	case atom.Script:
 		if len(s.ldjson) < maxLDScripts && strings.EqualFold(strings.TrimSpace(attr(n, "type")), "application/ld+json") {
 			if t := rawText(n, maxLDBytes); t != "" {
 				s.ldjson = append(s.ldjson, t)
 			}
 		}
-		return false
+		return false, false
 	case atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Textarea, atom.Button:
-		return false
+		return false, false
 	case atom.H1:
 		if !inBoiler && len(s.h1s) < 8 {
 			s.h1s = append(s.h1s, element{n, idx})
@@ -142,7 +145,11 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) bool {
 		}
 	}
 	if inBoiler {
-		return true
+		return true, false
+	}
+	switch n.DataAtom {
+	case atom.Nav, atom.Footer, atom.Aside, atom.Form:
+		boiler = true
 	}
 	var class, id, itemprop, rel string
 	for _, a := range n.Attr {
@@ -162,7 +169,7 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) bool {
 		switch {
 		case hasToken(ip, "author") || hasToken(ip, "creator"):
 			s.authorNodes = appendCand(s.authorNodes, n, idx)
-			return true
+			return true, boiler
 		case hasToken(ip, "datepublished") || hasToken(ip, "datemodified") || hasToken(ip, "datecreated"):
 			if n.DataAtom != atom.Time {
 				s.times = appendCand(s.times, n, idx)
@@ -171,12 +178,16 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) bool {
 	}
 	if rel != "" && n.DataAtom == atom.A && hasToken(strings.ToLower(rel), "author") {
 		s.authorNodes = appendCand(s.authorNodes, n, idx)
-		return true
+		return true, boiler
 	}
 	if class == "" && id == "" {
-		return true
+		return true, boiler
 	}
-	switch classify(class, id) {
+	bits := classBits(class) | classBits(id)
+	if bits&kwBoiler != 0 && !inlineAtom(n.DataAtom) {
+		boiler = true
+	}
+	switch classify(bits) {
 	case hintAuthor:
 		s.authorNodes = appendCand(s.authorNodes, n, idx)
 	case hintDate:
@@ -185,7 +196,7 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) bool {
 		s.authorNodes = appendCand(s.authorNodes, n, idx)
 		s.dateNodes = appendCand(s.dateNodes, n, idx)
 	}
-	return true
+	return true, boiler
 }
 
 func appendCand(list []element, n *html.Node, idx int) []element {
@@ -248,6 +259,82 @@ func (s *scan) metaAll(key string) []string {
 	return out
 }
 
+// Class and id keywords. A class attribute is scanned once for all of
+// them (classBits), since this runs for every element of every page.
+const (
+	kwAuthor uint8 = 1 << iota
+	kwDate
+	kwBoth // containers named "meta"/"info" often hold byline and dateline
+	kwComment
+	kwBoiler
+)
+
+var keywords = []struct {
+	word string
+	bits uint8
+}{
+	{"byline", kwAuthor | kwBoth}, {"author", kwAuthor}, {"writer", kwAuthor}, {"reporter", kwAuthor}, {"journalist", kwAuthor},
+	{"contributor", kwAuthor}, {"by-line", kwAuthor}, {"posted-by", kwAuthor}, {"autor", kwAuthor}, {"auteur", kwAuthor},
+	{"signature", kwAuthor}, {"firma", kwAuthor},
+	{"date", kwDate}, {"time", kwDate}, {"publish", kwDate}, {"posted", kwDate}, {"timestamp", kwDate}, {"dateline", kwDate | kwBoth},
+	{"datum", kwDate}, {"fecha", kwDate}, {"updated", kwDate}, {"article-info", kwDate}, {"article__info", kwDate},
+	{"meta", kwBoth}, {"info", kwBoth}, {"credit", kwBoth},
+	{"comment", kwComment | kwBoiler}, {"reply", kwComment},
+	{"related", kwBoiler}, {"sidebar", kwBoiler}, {"footer", kwBoiler}, {"recommend", kwBoiler}, {"popular", kwBoiler},
+	{"trending", kwBoiler}, {"most-read", kwBoiler}, {"mostread", kwBoiler}, {"newsletter", kwBoiler}, {"outbrain", kwBoiler},
+	{"taboola", kwBoiler}, {"teaser", kwBoiler}, {"more-stories", kwBoiler}, {"read-more", kwBoiler}, {"readmore", kwBoiler},
+}
+
+// kwFirst[c] and kwSecond[c] are the sets (bit i = keywords[i]) of
+// keywords whose first, respectively second, byte is c; their AND at a
+// position leaves the few keywords worth comparing, usually none.
+var kwFirst, kwSecond = func() (f, s [256]uint64) {
+	if len(keywords) > 64 {
+		panic("meta: more than 64 class keywords")
+	}
+	for i, k := range keywords {
+		f[k.word[0]] |= 1 << i
+		s[k.word[1]] |= 1 << i
+	}
+	return f, s
+}()
+
+// classBits returns the keyword bits found in a class or id value,
+// ignoring ASCII case, in one pass.
+func classBits(v string) uint8 {
+	// Semantic class names come first; utility-class tails ("text-sm
+	// font-bold ...") are long and never say byline.
+	if len(v) > 120 {
+		v = v[:120]
+	}
+	var out uint8
+	for i := 0; i+3 < len(v); i++ {
+		m := kwFirst[v[i]|0x20] & kwSecond[v[i+1]|0x20]
+		for m != 0 {
+			k := bits.TrailingZeros64(m)
+			m &= m - 1
+			w := keywords[k].word
+			if len(v)-i >= len(w) && equalFoldASCII(v[i:i+len(w)], w) {
+				out |= keywords[k].bits
+			}
+		}
+	}
+	return out
+}
+
+func equalFoldASCII(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
 type hint int
 
 const (
@@ -257,25 +344,13 @@ const (
 	hintBoth
 )
 
-// classify reads a class/id for the words news templates use around bylines
-// and datelines. Containers named "meta"/"info" often hold both.
-func classify(class, id string) hint {
-	v := class
-	if id != "" {
-		v = class + " " + id
-	}
-	if len(v) > 256 {
-		v = v[:256]
-	}
-	lv := lowerASCII(v)
-	author := containsAny(lv, "byline", "author", "writer", "reporter", "journalist", "contributor", "by-line", "posted-by", "autor", "auteur", "signature", "firma")
-	date := containsAny(lv, "date", "time", "publish", "posted", "timestamp", "dateline", "datum", "fecha", "updated", "article-info", "article__info")
-	both := containsAny(lv, "meta", "byline", "dateline", "info", "credit")
-	if containsAny(lv, "comment", "reply") {
-		return hintNone
-	}
+// classify turns keyword bits into the kind of candidate an element is.
+func classify(bits uint8) hint {
+	author, date, both := bits&kwAuthor != 0, bits&kwDate != 0, bits&kwBoth != 0
 	switch {
-	case author && date, both && (author || date), both:
+	case bits&kwComment != 0:
+		return hintNone
+	case author && date, both:
 		return hintBoth
 	case author:
 		return hintAuthor
@@ -285,27 +360,12 @@ func classify(class, id string) hint {
 	return hintNone
 }
 
-var boilerWords = []string{"comment", "related", "sidebar", "footer", "recommend", "popular", "trending", "most-read", "mostread", "newsletter", "outbrain", "taboola", "teaser", "more-stories", "read-more", "readmore"}
-
-// isBoilerplate says n is page furniture whose dates and names belong to
-// other articles or to readers.
-func isBoilerplate(n *html.Node) bool {
-	switch n.DataAtom {
-	case atom.Nav, atom.Footer, atom.Aside, atom.Form:
+// inlineAtom elements are never page furniture by themselves: a
+// <span class="related-tag"> inside the byline is still the byline.
+func inlineAtom(a atom.Atom) bool {
+	switch a {
+	case atom.Html, atom.Body, atom.Head, atom.Main, atom.P, atom.Span, atom.A, atom.Time, atom.H1, atom.Article:
 		return true
-	case atom.Html, atom.Body, atom.Head, atom.Main, atom.P, atom.Span, atom.A, atom.Time, atom.H1:
-		return false
-	}
-	for _, a := range n.Attr {
-		if a.Key == "class" || a.Key == "id" {
-			v := a.Val
-			if len(v) > 256 {
-				v = v[:256]
-			}
-			if containsAny(lowerASCII(v), boilerWords...) {
-				return true
-			}
-		}
 	}
 	return false
 }
@@ -504,22 +564,41 @@ func isBlock(a atom.Atom) bool {
 }
 
 func appendText(b *strings.Builder, s string, space *bool, max int) {
-	for _, r := range s {
+	for i := 0; i < len(s); {
 		if b.Len() >= max {
 			return
 		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch c {
+			case ' ', '\t', '\n', '\r', '\f', '\v':
+				*space = true
+				continue
+			case 0:
+				continue
+			}
+			if *space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			*space = false
+			b.WriteByte(c)
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		if isSpace(r) {
 			*space = true
 			continue
 		}
-		if r == utf8.RuneError || r == 0 || r == '\u200b' || r == '\u00ad' || r == '\ufeff' {
+		if r == utf8.RuneError || r == '\u200b' || r == '\u00ad' || r == '\ufeff' {
 			continue
 		}
 		if *space && b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		*space = false
-		b.WriteRune(r)
+		b.WriteString(s[i-size : i])
 	}
 }
 
