@@ -59,6 +59,8 @@ func TestDetect(t *testing.T) {
 		{"leading blank lines and comment", []byte("\n\n<!-- generated -->\n" + rss2), KindRSS, nil, 1},
 		{"file name lies: .xml holding JSON", []byte(`  {"version":"https://jsonfeed.org/version/1","items":[]}`), KindJSON, nil, 0},
 
+		{"PHP warning before the feed", []byte("<br />\n<b>Warning</b>:  Cannot modify header information in <b>/var/www/feed.php</b> on line <b>3</b><br />\n" + rss2), KindRSS, nil, 1},
+
 		{"empty", nil, "", ErrEmpty, 0},
 		{"whitespace", []byte(" \r\n\t "), "", ErrEmpty, 0},
 		{"BOM only", []byte("\xEF\xBB\xBF\n"), "", ErrEmpty, 0},

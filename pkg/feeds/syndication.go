@@ -18,6 +18,10 @@ import (
 
 // parseXML dispatches on the root element. data is UTF-8 (see toUTF8).
 func parseXML(data []byte, base string) (*Feed, error) {
+	return parseXMLAt(data, base, true)
+}
+
+func parseXMLAt(data []byte, base string, skipJunk bool) (*Feed, error) {
 	doc, root, err := cleanProlog(data)
 	if err != nil {
 		return nil, err
@@ -32,7 +36,32 @@ func parseXML(data []byte, base string) (*Feed, error) {
 	case "sitemapindex":
 		return parseSitemapIndex(doc, base)
 	}
+	// One skip only: retrying at every later marker would make a hostile
+	// document cost quadratic time.
+	if k := junkBeforeFeed(data, root); skipJunk && k > 0 {
+		return parseXMLAt(data[k:], base, false)
+	}
 	return nil, fmt.Errorf("root element <%s>: %w", root, ErrNotFeed)
+}
+
+// junkBeforeFeed finds a feed that starts after leading junk, the classic
+// case being PHP notices ("<br />\n<b>Warning</b>: ...") printed before the
+// XML declaration. It returns the offset of the feed's XML declaration or
+// root element, or 0. HTML documents are never searched: a page that merely
+// mentions "<rss" in its text is not a feed.
+func junkBeforeFeed(data []byte, root string) int {
+	switch root {
+	case "html", "head", "body", "rss", "rdf", "feed", "urlset", "sitemapindex":
+		return 0
+	}
+	head := data[:min(len(data), 64<<10)]
+	best := -1
+	for _, marker := range []string{"<?xml", "<rss", "<rdf:RDF", "<feed", "<urlset", "<sitemapindex"} {
+		if i := bytes.Index(head, []byte(marker)); i > 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return max(best, 0)
 }
 
 // The format parsers come from gofeed; its translators are used only for the
