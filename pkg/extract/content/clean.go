@@ -232,8 +232,28 @@ func (r *renderer) figureImages(e *entry) {
 	if len(caption) == 0 {
 		caption, credit = credit, nil
 	}
+	cp, cr := splitCredit(string(caption), string(credit))
 	for i := first; i < len(r.images); i++ {
-		r.images[i].Caption = strings.TrimSpace(string(caption))
-		r.images[i].Credit = strings.TrimSpace(string(credit))
+		r.images[i].Caption, r.images[i].Credit = cp, cr
 	}
+}
+
+// splitCredit trims a caption and, when no credit was marked up, takes a
+// trailing "(Agency)" or "Photo: Name" as the credit.
+func splitCredit(caption, credit string) (string, string) {
+	caption, credit = strings.TrimSpace(caption), strings.TrimSpace(credit)
+	if credit != "" {
+		return caption, credit
+	}
+	if strings.HasSuffix(caption, ")") {
+		if i := strings.LastIndexByte(caption, '('); i > 0 && len(caption)-i < 50 {
+			return strings.TrimSpace(caption[:i]), strings.TrimSpace(caption[i+1 : len(caption)-1])
+		}
+	}
+	for _, p := range []string{" Photo: ", " Photograph: ", " Credit: ", " Image: "} {
+		if i := strings.LastIndex(caption, p); i > 0 && len(caption)-i < 60 {
+			return strings.TrimSpace(caption[:i]), strings.TrimSpace(caption[i+len(p):])
+		}
+	}
+	return caption, ""
 }

@@ -1,12 +1,17 @@
 package content
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsflow/newsflow/pkg/evaluate"
 )
 
 func parse(t testing.TB, page string) *goquery.Document {
@@ -248,5 +253,76 @@ func TestClassify(t *testing.T) {
 		if got := classify(tt.v); got != tt.want {
 			t.Errorf("classify(%q) = %05b, want %05b", tt.v, got, tt.want)
 		}
+	}
+}
+
+// TestSeedArticle lays the seed story (../shared/seed) out the way a typical
+// news site does and checks what ../shared/seed/expected.json asks of the body.
+func TestSeedArticle(t *testing.T) {
+	shared, err := evaluate.SharedDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(shared, "seed", "article.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Title          string   `json:"title"`
+		StartsWith     string   `json:"body_starts_with"`
+		EndsWith       string   `json:"body_ends_with"`
+		Paragraphs     int      `json:"body_paragraphs"`
+		MustNotContain []string `json:"body_must_not_contain"`
+		LeadImage      struct {
+			Caption string `json:"caption"`
+			Credit  string `json:"credit"`
+		} `json:"lead_image"`
+	}
+	data, err := os.ReadFile(filepath.Join(shared, "seed", "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	// article.txt: share widget, title, dateline+byline, caption, then the body.
+	var body strings.Builder
+	for _, l := range lines[5:] {
+		if l = strings.TrimSpace(l); l != "" {
+			body.WriteString("<p>" + html.EscapeString(l) + "</p>\n")
+		}
+	}
+	page := `<html><head><title>` + html.EscapeString(want.Title) + ` - The Korea Herald</title></head><body>
+<header class="site-header"><a href="/">The Korea Herald</a><ul class="menu"><li><a href="/national">National</a></li><li><a href="/business">Business</a></li></ul></header>
+<div class="share-tools"><a href="#">` + html.EscapeString(strings.TrimSpace(lines[0])) + `</a><a href="#">Facebook</a><a href="#">X</a></div>
+<div class="view">
+  <h1 class="view-title">` + html.EscapeString(strings.TrimSpace(lines[2])) + `</h1>
+  <div class="view-info">` + html.EscapeString(strings.TrimSpace(lines[4])) + `</div>
+  <div id="articleText" class="view-con">
+    <figure><img src="/photo/2024/02/23/a.jpg"><figcaption>` + html.EscapeString(strings.TrimSpace(lines[5])) + `</figcaption></figure>
+` + body.String()[strings.Index(body.String(), "\n")+1:] + `
+  </div>
+  <div class="related-news"><h3>Related articles</h3><ul><li><a href="/1">Yoon, Kishida agree to step up cooperation</a></li><li><a href="/2">N. Korea fires cruise missiles</a></li></ul></div>
+</div>
+<footer><p>Copyright Herald Corporation. All rights reserved.</p></footer>
+</body></html>`
+	got := Extract(parse(t, page), Options{Title: want.Title})
+	if !strings.HasPrefix(got.Text, want.StartsWith) {
+		t.Errorf("body starts %.80q, want %.80q", got.Text, want.StartsWith)
+	}
+	if !strings.HasSuffix(got.Text, want.EndsWith) {
+		t.Errorf("body ends %q, want %q", got.Text[max(0, len(got.Text)-80):], want.EndsWith)
+	}
+	if n := strings.Count(got.Text, "\n\n") + 1; n != want.Paragraphs {
+		t.Errorf("%d paragraphs, want %d", n, want.Paragraphs)
+	}
+	for _, s := range want.MustNotContain {
+		if strings.Contains(got.Text, s) {
+			t.Errorf("body contains %q", s)
+		}
+	}
+	if len(got.Images) != 1 || got.Images[0].Caption != want.LeadImage.Caption || got.Images[0].Credit != want.LeadImage.Credit {
+		t.Errorf("images = %+v, want caption %q credit %q", got.Images, want.LeadImage.Caption, want.LeadImage.Credit)
 	}
 }

@@ -430,9 +430,9 @@ func (r *renderer) caption(n *html.Node) {
 	if r.figure < 0 || r.figure >= len(r.images) {
 		return
 	}
+	cp, cr := splitCredit(string(cap), string(credit))
 	for i := r.figure; i < len(r.images); i++ {
-		r.images[i].Caption = strings.TrimSpace(string(cap))
-		r.images[i].Credit = strings.TrimSpace(string(credit))
+		r.images[i].Caption, r.images[i].Credit = cp, cr
 	}
 }
 
