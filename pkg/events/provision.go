@@ -73,6 +73,14 @@ func (t Topology) Buckets() []jetstream.KeyValueConfig {
 		{Bucket: BucketSeen, Description: "article URLs already queued", TTL: t.SeenTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
 		{Bucket: BucketClaims, Description: "feed polls in progress, one replica each", TTL: t.ClaimTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
 		{Bucket: BucketFeeds, Description: "feed registry and poll state", History: 1, Replicas: t.Replicas, Storage: jetstream.FileStorage},
+		{Bucket: BucketHosts, Description: "per-host fetch slots and next start times", TTL: t.ClaimTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
+	}
+}
+
+// ObjectStores returns the object store configurations of t.
+func (t Topology) ObjectStores() []jetstream.ObjectStoreConfig {
+	return []jetstream.ObjectStoreConfig{
+		{Bucket: BucketPages, Description: "raw pages too large for one message", TTL: t.RawMaxAge, Replicas: t.Replicas, Storage: jetstream.FileStorage},
 	}
 }
 
@@ -96,6 +104,15 @@ func Provision(ctx context.Context, js jetstream.JetStream, t Topology) error {
 		})
 		if err != nil {
 			return fmt.Errorf("provision bucket %s: %w", cfg.Bucket, err)
+		}
+	}
+	for _, cfg := range t.ObjectStores() {
+		err := retryConflict(ctx, func() error {
+			_, err := js.CreateOrUpdateObjectStore(ctx, cfg)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("provision object store %s: %w", cfg.Bucket, err)
 		}
 	}
 	return nil

@@ -51,6 +51,23 @@ func Permanent(err error) error {
 	return permanent{err}
 }
 
+type delayed struct {
+	err   error
+	delay time.Duration
+}
+
+func (d delayed) Error() string { return d.err.Error() }
+func (d delayed) Unwrap() error { return d.err }
+
+// RetryAfter asks for the message to be redelivered no sooner than d — a
+// server's Retry-After — instead of after the usual backoff.
+func RetryAfter(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return delayed{err: err, delay: d}
+}
+
 // IsPermanent reports whether err was marked Permanent.
 func IsPermanent(err error) bool {
 	var p permanent
@@ -243,6 +260,10 @@ func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
 		delivered = md.NumDelivered
 	}
 	delay := opt.Backoff(delivered)
+	var d delayed
+	if errors.As(err, &d) && d.delay > delay {
+		delay = d.delay
+	}
 	opt.Log.Warn("handler failed, will retry", "stage", opt.Stage, "subject", m.Subject(),
 		"deliveries", delivered, "retry_in", delay.String(), "err", err)
 	if nerr := m.NakWithDelay(delay); nerr != nil {

@@ -25,7 +25,16 @@ type FeedState struct {
 	LastError    string    `json:"last_error,omitempty"`
 	Errors       int       `json:"errors"`
 	NextPoll     time.Time `json:"next_poll,omitzero"`
-	Items        int       `json:"items"`
+	// Interval is the adaptive poll interval (see Fetcher.interval).
+	Interval time.Duration `json:"interval_ns,omitempty"`
+	// Kind is what the source turned out to be: rss, atom, json, sitemap,
+	// sitemapindex, or page (an HTML page, searched for feeds and links).
+	Kind string `json:"kind,omitempty"`
+	// Discovered lists the feeds a page source announced; they are polled
+	// as sources of their own.
+	Discovered []string `json:"discovered,omitempty"`
+	// Items counts the article URLs this source has queued.
+	Items int `json:"items"`
 }
 
 // FeedKey is the registry key of a feed URL.
@@ -54,9 +63,28 @@ func AddFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) error {
 	return nil
 }
 
+// RemoveFeed takes feedURL out of the registry; URLs it already queued are
+// still fetched.
+func RemoveFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) error {
+	key, err := FeedKey(feedURL)
+	if err != nil {
+		return err
+	}
+	if _, err := kv.Get(ctx, key); err != nil {
+		return fmt.Errorf("remove feed %s: %w", feedURL, err)
+	}
+	if err := kv.Purge(ctx, key); err != nil {
+		return fmt.Errorf("remove feed %s: %w", feedURL, err)
+	}
+	return nil
+}
+
 // ListFeeds returns every registered feed.
 func ListFeeds(ctx context.Context, kv jetstream.KeyValue) ([]FeedState, error) {
 	keys, err := kv.ListKeys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list feeds: %w", err)
 	}

@@ -70,7 +70,11 @@ func New(deps service.Deps, rules *extract.Rules) *Parser {
 
 // Handle parses one raw page and publishes its article.
 func (p *Parser) Handle(ctx context.Context, m jetstream.Msg) error {
-	page, err := events.DecodeRawPage(m.Headers(), m.Data())
+	body, err := events.LoadBody(ctx, p.deps.JS, m.Headers(), m.Data())
+	if err != nil {
+		return err // the object store may be back shortly
+	}
+	page, err := events.DecodeRawPage(m.Headers(), body)
 	if err != nil {
 		return router.Permanent(err)
 	}

@@ -29,6 +29,10 @@ var (
 	ErrNotModified    = errors.New("web: not modified")
 )
 
+// DefaultUserAgent names newsflow and where to learn about it; robots.txt
+// rules for "newsflow" apply to it.
+const DefaultUserAgent = "newsflow/0.1 (+https://github.com/newsflow/newsflow)"
+
 // Options configure a Client.
 type Options struct {
 	UserAgent    string
@@ -50,7 +54,7 @@ type Client struct {
 // New returns a client with opt (zero fields get safe defaults).
 func New(opt Options) *Client {
 	if opt.UserAgent == "" {
-		opt.UserAgent = "newsflow/0.1 (+https://github.com/newsflow/newsflow)"
+		opt.UserAgent = DefaultUserAgent
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 30 * time.Second

@@ -1,0 +1,71 @@
+package fetcher
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/obs"
+)
+
+// Handler serves the feed registry (GET/POST/DELETE /v1/feeds), health and metrics.
+func (f *Fetcher) Handler() http.Handler {
+	mux := http.NewServeMux()
+	obs.Mount(mux, f.deps.NATSReady)
+	mux.HandleFunc("GET /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
+		list, err := ListFeeds(r.Context(), f.feeds)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		sort.Slice(list, func(i, j int) bool { return list[i].URL < list[j].URL })
+		if list == nil {
+			list = []FeedState{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"feeds": list})
+	})
+	mux.HandleFunc("POST /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			URL string `json:"url"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil || body.URL == "" {
+			writeError(w, http.StatusBadRequest, `url: want a JSON body {"url": "https://…"}`)
+			return
+		}
+		if err := AddFeed(r.Context(), f.feeds, body.URL); err != nil {
+			writeError(w, http.StatusBadRequest, "url: "+err.Error())
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]string{"url": body.URL})
+	})
+	mux.HandleFunc("DELETE /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
+		u := r.URL.Query().Get("url")
+		if u == "" {
+			writeError(w, http.StatusBadRequest, "url: required")
+			return
+		}
+		err := RemoveFeed(r.Context(), f.feeds, u)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			writeError(w, http.StatusNotFound, "feed not registered")
+		case err != nil:
+			writeError(w, http.StatusBadRequest, "url: "+err.Error())
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"status": status, "message": msg})
+}

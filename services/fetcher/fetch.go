@@ -1,0 +1,140 @@
+package fetcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/router"
+	"github.com/newsflow/newsflow/pkg/service"
+	"github.com/newsflow/newsflow/services/fetcher/internal/web"
+)
+
+// HandleJob fetches one page — robots.txt permitting, within the host's
+// limits — and publishes it to NEWSFLOW_RAW.
+func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
+	var job Job
+	if err := json.Unmarshal(m.Data(), &job); err != nil || job.URL == "" {
+		return router.Permanent(fmt.Errorf("bad fetch job: %v", err))
+	}
+	u, err := url.Parse(job.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return router.Permanent(fmt.Errorf("bad job url %q", job.URL))
+	}
+	host := u.Host
+	log := f.deps.Log.With("url", job.URL)
+
+	delay := f.cfg.HostDelay
+	if !f.cfg.IgnoreRobots {
+		rules, err := f.robots.rules(ctx, u)
+		if err != nil {
+			pageFetches.WithLabelValues(host, "robots_unavailable").Inc()
+			if errors.Is(err, web.ErrPrivateAddress) {
+				return router.Permanent(err)
+			}
+			return err
+		}
+		if !rules.Allowed(u.EscapedPath() + queryOf(u)) {
+			// Not an error: the site asked not to be fetched there. The job is
+			// done, and the count shows it.
+			pageFetches.WithLabelValues(host, "robots_disallowed").Inc()
+			log.Info("robots.txt disallows page")
+			return nil
+		}
+		delay = max(delay, min(rules.CrawlDelay, f.cfg.MaxCrawlDelay))
+	}
+
+	release, err := f.hosts.acquire(ctx, hostKey(u), delay)
+	if err != nil {
+		return fmt.Errorf("host slot for %s: %w", host, err)
+	}
+	start := time.Now()
+	resp, err := f.client.Get(ctx, web.Request{URL: job.URL, Accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+		ContentTypes: []string{"text/html", "application/xhtml+xml", "text/plain"}})
+	release()
+	fetchSeconds.WithLabelValues("page", host).Observe(time.Since(start).Seconds())
+	if err != nil {
+		pageFetches.WithLabelValues(host, web.Kind(err)).Inc()
+		if resp != nil && resp.RetryAfter > 0 {
+			// Slow the whole host down, on every replica, not just this page.
+			if _, rerr := f.hosts.reserve(ctx, hostKey(u), delay, resp.RetryAfter); rerr != nil {
+				log.Warn("push back host", "err", rerr)
+			}
+			return router.RetryAfter(err, resp.RetryAfter)
+		}
+		if permanentFetchError(resp, err) {
+			return router.Permanent(err)
+		}
+		return err
+	}
+	pageFetches.WithLabelValues(host, "ok").Inc()
+	fetchedBytes.WithLabelValues("page", host).Add(float64(len(resp.Body)))
+
+	page := events.RawPage{
+		URL: job.URL, FinalURL: resp.FinalURL, Status: resp.Status,
+		ContentType: resp.ContentType, Charset: resp.Charset, ETag: resp.ETag,
+		LastModified: resp.LastModified, FetchedAt: time.Now().UTC(), SourceFeed: job.SourceFeed,
+		Entry: events.EntryHints{Title: job.Title, Published: job.Published, Author: job.Author, Image: job.Image},
+		Body:  resp.Body,
+	}
+	if resp.Charset != "" {
+		page.ContentType += "; charset=" + resp.Charset
+	}
+	msg, err := page.Msg(f.deps.Source, service.Traceparent(m.Headers()))
+	if err != nil {
+		return router.Permanent(err)
+	}
+	if _, err := events.PublishLarge(ctx, f.deps.JS, msg, f.deps.NC.MaxPayload()); err != nil {
+		return fmt.Errorf("publish page %s: %w", job.URL, err)
+	}
+	published.Inc()
+	return nil
+}
+
+func queryOf(u *url.URL) string {
+	if u.RawQuery == "" {
+		return ""
+	}
+	return "?" + u.RawQuery
+}
+
+func urlHost(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+func urlPath(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	p := u.EscapedPath()
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p
+}
+
+// permanentFetchError says whether retrying the page can help: refused
+// addresses, wrong content, oversize bodies and client errors other than 429
+// will not change.
+func permanentFetchError(resp *web.Response, err error) bool {
+	switch {
+	case errors.Is(err, web.ErrPrivateAddress), errors.Is(err, web.ErrContentType),
+		errors.Is(err, web.ErrTooLarge), errors.Is(err, web.ErrTooManyHops):
+		return true
+	case errors.Is(err, web.ErrStatus) && resp != nil:
+		return resp.Status >= 400 && resp.Status < 500 && resp.Status != http.StatusTooManyRequests && resp.Status != http.StatusRequestTimeout
+	}
+	return false
+}
