@@ -52,7 +52,7 @@ func (r *renderer) drop(e *entry) bool {
 	case !isList && e.chars < minParaChars && (img == 0 || img > 2):
 		// Short text is a label or a widget's stub, unless it reads like
 		// a subheading: a few words, no links, no boilerplate hint.
-		return e.chars < 8 || ld > 0 || e.hint&(hintWeak|hintJunk) != 0 || e.blocks > 1
+		return e.chars < 8 || ld > 0 || e.hint&(hintWeak|hintJunk) != 0 && e.hint&hintGood == 0 || e.blocks > 1
 	case !isList && weight < 25 && ld > 0.2:
 		return true
 	case weight >= 25 && ld > 0.5:

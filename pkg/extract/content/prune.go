@@ -25,6 +25,7 @@ func prune(root *html.Node) (jsonld []string) {
 	// The guard walks each suspicious subtree; a budget of node visits
 	// keeps nested suspicious wrappers from making that quadratic.
 	budget := pruneBudget
+	inArticle := 0
 	walk(root, func(n *html.Node) bool {
 		switch n.Type {
 		case html.CommentNode:
@@ -46,16 +47,23 @@ func prune(root *html.Node) (jsonld []string) {
 			atom.Meta, atom.Dialog, atom.Audio, atom.Video, atom.Map, atom.Label:
 			remove = append(remove, n)
 			return false
-		case atom.Html, atom.Body, atom.Article, atom.Main:
+		case atom.Article:
+			inArticle++
+			return true
+		case atom.Html, atom.Body, atom.Main:
 			return true
 		}
 		suspicious := isHidden(n)
 		if !suspicious {
+			h := hints(n)
 			switch n.DataAtom {
-			case atom.Nav, atom.Aside, atom.Footer, atom.Header, atom.Form:
+			case atom.Aside:
+				// Inside an <article> an aside is often a pull quote, which
+				// is article text; related boxes there carry junk names.
+				suspicious = inArticle == 0 || h&hintJunk != 0
+			case atom.Nav, atom.Footer, atom.Header, atom.Form:
 				suspicious = true
 			default:
-				h := hints(n)
 				suspicious = h&hintJunk != 0 && h&hintGood == 0
 			}
 		}
@@ -74,7 +82,11 @@ func prune(root *html.Node) (jsonld []string) {
 		}
 		remove = append(remove, n)
 		return false
-	}, nil)
+	}, func(n *html.Node) {
+		if n.DataAtom == atom.Article && n.Type == html.ElementNode {
+			inArticle--
+		}
+	})
 	for _, n := range remove {
 		if n.Parent != nil {
 			n.Parent.RemoveChild(n)
