@@ -67,7 +67,7 @@ type extractor struct {
 
 // Extract reads the metadata of doc. It does not modify doc.
 func Extract(doc *goquery.Document, in Input) (m Meta) {
-	if doc == nil || len(doc.Nodes) == 0 || doc.Nodes[0] == nil {
+	if doc == nil || doc.Selection == nil || len(doc.Nodes) == 0 || doc.Nodes[0] == nil {
 		return m
 	}
 	// A metadata bug must cost one page its metadata, not the parser its

@@ -18,6 +18,7 @@ const (
 	maxLDScripts  = 16
 	maxLDBytes    = 512 << 10
 	maxAttrLen    = 4096
+	maxTextSteps  = 3000 // nodes visited to read one candidate's text
 )
 
 // metaTag is one <meta> with its key lower-cased: name, property, itemprop
@@ -456,7 +457,7 @@ func textOfExcept(n, skip *html.Node, max int) string {
 		appendText(&b, n.Data, &space, max)
 		return b.String()
 	}
-	for c != nil && b.Len() < max {
+	for steps := 0; c != nil && b.Len() < max && steps < maxTextSteps; steps++ {
 		descend := false
 		switch c.Type {
 		case html.TextNode:
@@ -506,7 +507,7 @@ func textLines(n *html.Node, max int) []string {
 		space = false
 	}
 	c := n.FirstChild
-	for c != nil && total+b.Len() < max {
+	for steps := 0; c != nil && total+b.Len() < max && steps < maxTextSteps; steps++ {
 		descend := false
 		switch c.Type {
 		case html.TextNode:

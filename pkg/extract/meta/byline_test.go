@@ -1,0 +1,121 @@
+package meta
+
+import (
+	"net/url"
+	"reflect"
+	"testing"
+)
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestSplitByline(t *testing.T) {
+	tests := []struct {
+		in   string
+		site string
+		want []string
+	}{
+		{"By Lee Jung-joo", "", []string{"Lee Jung-joo"}},
+		{"Feb. 23, 2024 - 13:25 By Lee Jung-joo", "", []string{"Lee Jung-joo"}},
+		{"By Lee Jung-joo Feb. 23, 2024", "", []string{"Lee Jung-joo"}},
+		{"By Anna Smith and Bob Jones", "", []string{"Anna Smith", "Bob Jones"}},
+		{"By Anna Smith, Bob Jones and Carla Díaz", "", []string{"Anna Smith", "Bob Jones", "Carla Díaz"}},
+		{"By Anna Smith, Bob Jones & Carla Díaz", "", []string{"Anna Smith", "Bob Jones", "Carla Díaz"}},
+		{"Jane Doe, Reuters", "", []string{"Jane Doe"}},
+		{"John Roe | AP", "", []string{"John Roe"}},
+		{"By JOHN ROE Associated Press", "", nil},
+		{"By John Roe, Associated Press", "", []string{"John Roe"}},
+		{"Von Anna Müller und Jonas Weber", "", []string{"Anna Müller", "Jonas Weber"}},
+		{"Par Claire Dupont et Marc Lévy", "", []string{"Claire Dupont", "Marc Lévy"}},
+		{"Por María José García y Luis Pérez", "", []string{"María José García", "Luis Pérez"}},
+		{"di Giulia Bianchi e Marco Rossi", "", []string{"Giulia Bianchi", "Marco Rossi"}},
+		{"Door Pieter de Vries", "", []string{"Pieter de Vries"}},
+		{"Analysis by Chris Cillizza, CNN Editor-at-large", "", []string{"Chris Cillizza"}},
+		{"By Fiona MacLeod Reporter", "", []string{"Fiona MacLeod"}},
+		{"Kevin Tran, Staff Writer", "", []string{"Kevin Tran"}},
+		{"Finian Cunningham. Sputnik International", "", []string{"Finian Cunningham"}},
+		{"Текст: Венера Ерофеева", "", []string{"Венера Ерофеева"}},
+		{"이정주 기자", "", []string{"이정주"}},
+		{"연합뉴스", "", nil},
+		{"أحمد الخطيب", "", []string{"أحمد الخطيب"}},
+		{"By Reuters Staff", "", nil},
+		{"Reuters", "", nil},
+		{"Yonhap", "", nil},
+		{"AP", "", nil},
+		{"Staff", "", nil},
+		{"By The Korea Herald", "The Korea Herald", nil},
+		{"Telegraph Sport", "The Telegraph", nil},
+		{"admin", "", nil},
+		{"https://www.facebook.com/janedoe", "", nil},
+		{"@janedoe", "", nil},
+		{"Share this article", "", nil},
+		{"North korea fires missiles", "", nil},
+		{"Austria.Leonhard Foeger", "", nil},
+	}
+	for _, tc := range tests {
+		got := splitByline(tc.in, tc.site)
+		if len(got) == 0 {
+			got = nil
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("splitByline(%q): got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestAddNamesDedupes(t *testing.T) {
+	got := addNames([]string{"Jane Doe"}, []string{"jane doe", "John Roe", "JOHN ROE"}, 10)
+	if want := []string{"Jane Doe", "John Roe"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	many := []string{"A B", "C D", "E F", "G H"}
+	if got := addNames(nil, many, 3); len(got) != 3 {
+		t.Fatalf("limit: got %d names", len(got))
+	}
+}
+
+func TestSplitCredit(t *testing.T) {
+	tests := []struct{ in, caption, credit string }{
+		{"Ministers attend a meeting in Rio, Thursday. (Foreign Ministry)", "Ministers attend a meeting in Rio, Thursday.", "Foreign Ministry"},
+		{"Minister Cho (right) and Blinken (left)", "Minister Cho (right) and Blinken (left)", ""},
+		{"The stage during the final (Ansa)", "The stage during the final", "Ansa"},
+		{"Fed Chair Jerome Powell. Photo: Kevin Dietsch/Getty Images", "Fed Chair Jerome Powell.", "Kevin Dietsch/Getty Images"},
+		{"Protesters in Paris. Credit: Jane Doe", "Protesters in Paris.", "Jane Doe"},
+		{"A sunset over the bay © John Smith", "A sunset over the bay", "John Smith"},
+		{"Abgeordnete im Plenarsaal. Foto: Michael Kappeler/dpa", "Abgeordnete im Plenarsaal.", "Michael Kappeler/dpa"},
+		{"Kristi Noem at the White House. Alex Wong/Getty Images", "Kristi Noem at the White House.", "Alex Wong/Getty Images"},
+		{"Image via Getty Images", "", "Getty Images"},
+		{"조태열 외교부 장관 [외교부 제공]", "조태열 외교부 장관", "외교부"},
+		{"A telephoto: lens", "A telephoto: lens", ""},
+		{"Plain caption.", "Plain caption.", ""},
+	}
+	for _, tc := range tests {
+		c, cr := splitCredit(tc.in)
+		if c != tc.caption || cr != tc.credit {
+			t.Errorf("splitCredit(%q) = %q, %q; want %q, %q", tc.in, c, cr, tc.caption, tc.credit)
+		}
+	}
+}
+
+func TestStripSite(t *testing.T) {
+	x := &extractor{site: "The Korea Herald", in: Input{URL: mustURL(t, "https://www.koreaherald.com/view.php")}}
+	tests := []struct{ in, want string }{
+		{"Headline here - The Korea Herald", "Headline here"},
+		{"Headline here | Korea Herald", "Headline here"},
+		{"The Korea Herald | Headline here", "Headline here"},
+		{"Headline - with dash - koreaherald.com", "Headline - with dash"},
+		{"The Korea Herald view on things: a long editorial headline", "The Korea Herald view on things: a long editorial headline"},
+		{"Plain headline", "Plain headline"},
+	}
+	for _, tc := range tests {
+		if got := x.stripSite(tc.in); got != tc.want {
+			t.Errorf("stripSite(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

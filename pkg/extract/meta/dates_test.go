@@ -1,0 +1,160 @@
+package meta
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFindDates(t *testing.T) {
+	now := time.Date(2024, 2, 23, 16, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in      string
+		opts    dateOpts
+		want    string // RFC 3339 of the wall clock (UTC location when naive), "" for none
+		zoned   bool
+		hasTime bool
+		role    dateRole
+	}{
+		{"Feb. 23, 2024 - 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"Feb. 23, 2024 - 13:25 By Lee Jung-joo", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"February 23, 2024 1:25 PM", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"February 23rd, 2024 at 12:05 a.m.", dateOpts{}, "2024-02-23T00:05:00Z", false, true, roleUnknown},
+		{"23.02.2024 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"23.02.2024, 13.25 Uhr", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"23/02/2024", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
+		{"02/03/2024", dateOpts{mdy: true}, "2024-02-03T00:00:00Z", false, false, roleUnknown},
+		{"02/03/2024", dateOpts{}, "2024-03-02T00:00:00Z", false, false, roleUnknown},
+		{"02/03/2024", dateOpts{ref: time.Date(2024, 3, 2, 9, 0, 0, 0, time.UTC), mdy: true}, "2024-03-02T00:00:00Z", false, false, roleUnknown},
+		{"2024-02-23 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"2024-02-23T13:25:00+09:00", dateOpts{}, "2024-02-23T13:25:00+09:00", true, true, roleUnknown},
+		{"2024-02-23T13:25:07.123-0500", dateOpts{}, "2024-02-23T13:25:07-05:00", true, true, roleUnknown},
+		{"2024년 2월 23일", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
+		{"입력 2024년 2월 23일 오후 1:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, rolePublished},
+		{"2024.02.23 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"2024年2月23日 13時25分", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"2024年2月23日", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
+		{"Publié le 23 février 2024 à 13h25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, rolePublished},
+		{"23. Februar 2024", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
+		{"23 de febrero de 2024", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
+		{"23 февраля 2024, 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"2024. február 23.", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
+		{"23 lutego 2024", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
+		{"Updated 1:25 PM EST, Fri February 23, 2024", dateOpts{}, "2024-02-23T13:25:00-05:00", true, true, roleModified},
+		{"Published 02/03/2024 7:45 p.m. ET", dateOpts{mdy: true}, "2024-02-03T19:45:00-05:00", true, true, rolePublished},
+		{"June 3, 2024 7:45 p.m. ET", dateOpts{}, "2024-06-03T19:45:00-04:00", true, true, roleUnknown},
+		{"Sat 24 Feb 2024 09.41 GMT", dateOpts{}, "2024-02-24T09:41:00Z", true, true, roleUnknown},
+		{"23 Feb 2024 13:25 KST", dateOpts{}, "2024-02-23T13:25:00+09:00", true, true, roleUnknown},
+		{"23 Feb 2024 13:25 (GMT+5:30)", dateOpts{}, "2024-02-23T13:25:00+05:30", true, true, roleUnknown},
+		{"Fri, 23 Feb 2024 13:25:00 +0900", dateOpts{}, "2024-02-23T13:25:00+09:00", true, true, roleUnknown},
+		{"Aktualisiert am 23.02.2024", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleModified},
+		// French "et" and German "ist" are words, not zones.
+		{"le 23 février 2024 à 13h25 et mis à jour", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		// Not dates.
+		{"Call 555-1234 today", dateOpts{}, "", false, false, 0},
+		{"31/02/2024", dateOpts{}, "", false, false, 0},
+		{"13:25", dateOpts{}, "", false, false, 0},
+		{"The 2024 election", dateOpts{}, "", false, false, 0},
+		{"Feb 30, 2024", dateOpts{}, "", false, false, 0},
+		// Relative.
+		{"hace 2 horas", dateOpts{now: now}, "2024-02-23T14:00:00Z", false, true, roleUnknown},
+		{"2 hours ago", dateOpts{now: now}, "2024-02-23T14:00:00Z", false, true, roleUnknown},
+		{"vor 3 Stunden", dateOpts{now: now}, "2024-02-23T13:00:00Z", false, true, roleUnknown},
+		{"il y a 45 minutes", dateOpts{now: now}, "2024-02-23T15:15:00Z", false, true, roleUnknown},
+		{"há 1 hora", dateOpts{now: now}, "2024-02-23T15:00:00Z", false, true, roleUnknown},
+		{"2 ore fa", dateOpts{now: now}, "2024-02-23T14:00:00Z", false, true, roleUnknown},
+		{"2 часа назад", dateOpts{now: now}, "2024-02-23T14:00:00Z", false, true, roleUnknown},
+		{"2시간 전", dateOpts{now: now}, "2024-02-23T14:00:00Z", false, true, roleUnknown},
+		{"2時間前", dateOpts{now: now}, "2024-02-23T14:00:00Z", false, true, roleUnknown},
+		{"Updated an hour ago", dateOpts{now: now}, "2024-02-23T15:00:00Z", false, true, roleModified},
+		{"3 days ago", dateOpts{now: now}, "2024-02-20T00:00:00Z", false, false, roleUnknown},
+		{"2 hours ago", dateOpts{}, "", false, false, 0}, // no reference time
+		{"20 years ago", dateOpts{now: now}, "", false, false, 0},
+	}
+	for _, tc := range tests {
+		got := findDates(tc.in, tc.opts)
+		if tc.want == "" {
+			if len(got) > 0 {
+				t.Errorf("%q: got %v, want no date", tc.in, got[0].st.t)
+			}
+			continue
+		}
+		if len(got) == 0 {
+			t.Errorf("%q: no date, want %s", tc.in, tc.want)
+			continue
+		}
+		f := got[0]
+		gotS := f.st.t.Format(time.RFC3339)
+		if f.st.instant {
+			gotS = f.st.t.UTC().Format(time.RFC3339)
+		}
+		if gotS != tc.want || f.st.zoned != tc.zoned || f.st.hasTime != tc.hasTime || f.role != tc.role {
+			t.Errorf("%q: got %s zoned=%v time=%v role=%d; want %s zoned=%v time=%v role=%d",
+				tc.in, gotS, f.st.zoned, f.st.hasTime, f.role, tc.want, tc.zoned, tc.hasTime, tc.role)
+		}
+	}
+}
+
+func TestFindDatesRoles(t *testing.T) {
+	got := findDates("입력 2024.02.23 13:25 수정 2024.02.23 15:00", dateOpts{})
+	if len(got) != 2 || got[0].role != rolePublished || got[1].role != roleModified || got[1].st.t.Hour() != 15 {
+		t.Fatalf("got %+v", got)
+	}
+	now := time.Date(2024, 2, 23, 18, 40, 0, 0, time.UTC)
+	got = findDates("Updated 45 minutes ago Published 3 hours ago", dateOpts{now: now})
+	if len(got) != 2 || got[0].role != roleModified || got[1].role != rolePublished || got[1].st.t.Hour() != 15 {
+		t.Fatalf("relative: got %+v", got)
+	}
+}
+
+func TestParseMachineDate(t *testing.T) {
+	tests := []struct {
+		in, want string
+		zoned    bool
+	}{
+		{"2024-02-23T13:25:00+09:00", "2024-02-23T13:25:00+09:00", true},
+		{"2024-02-23T04:25:00Z", "2024-02-23T04:25:00Z", true},
+		{"2024-02-23T13:25:00.000+0900", "2024-02-23T13:25:00+09:00", true},
+		{"2024-02-23T13:25+09:00", "2024-02-23T13:25:00+09:00", true},
+		{"2024-02-23 13:25:00", "2024-02-23T13:25:00Z", false},
+		{"2024-02-23", "2024-02-23T00:00:00Z", false},
+		{"20240223", "2024-02-23T00:00:00Z", false},
+		{"1708662300", "2024-02-23T04:25:00Z", true},
+		{"Fri, 23 Feb 2024 13:25:00 GMT", "2024-02-23T13:25:00Z", true},
+		{"not a date", "", false},
+		{"0000-00-00 00:00:00", "", false},
+		{"", "", false},
+	}
+	for _, tc := range tests {
+		st := parseMachineDate(tc.in, dateOpts{})
+		got := ""
+		if st.ok() {
+			got = st.t.Format(time.RFC3339)
+		}
+		if got != tc.want || (st.ok() && st.zoned != tc.zoned) {
+			t.Errorf("%q: got %q zoned=%v, want %q zoned=%v", tc.in, got, st.zoned, tc.want, tc.zoned)
+		}
+	}
+}
+
+func TestURLDate(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/2024/02/23/story-slug/", "2024-02-23"},
+		{"/news/2024-02-23/story", "2024-02-23"},
+		{"/20240223/story.html", "2024-02-23"},
+		{"/story-20240223", ""},
+		{"/2024/02/story", ""},
+		{"/article/12345678901", ""},
+		{"/2024/13/45/x", ""},
+	}
+	for _, tc := range tests {
+		u := mustURL(t, "https://example.com"+tc.path)
+		st := urlDate(u)
+		got := ""
+		if st.ok() {
+			got = st.t.Format("2006-01-02")
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
