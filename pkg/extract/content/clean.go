@@ -146,10 +146,7 @@ func (r *renderer) dropTail() {
 		if len(block) > 400 || !containsAnyFold(block, creditPhrases) {
 			return
 		}
-		r.text = r.text[:sp.text]
-		r.html = append(r.html[:sp.html], r.html[sp.htmlEnd:]...)
-		r.spans = r.spans[:len(r.spans)-1]
-		r.blocks--
+		r.cutLast()
 	}
 }
 

@@ -41,6 +41,7 @@ type block struct {
 type span struct {
 	text, textEnd int
 	html, htmlEnd int
+	heading       bool // a heading or a "Label:" line
 }
 
 type renderer struct {
@@ -101,6 +102,9 @@ func (r *renderer) enter(n *html.Node) bool {
 	r.cursor++
 	a := n.DataAtom
 	if (len(r.frames) > 0 || !r.keep) && r.drop(e) {
+		if e.chars > 0 && (e.linkDensity() > 0.5 || a == atom.Ul || a == atom.Ol) {
+			r.dropOrphanHeading()
+		}
 		r.cursor = e.end
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
@@ -360,7 +364,7 @@ func (r *renderer) flush() {
 			f.written = true
 		}
 	}
-	sp := span{html: len(r.html)}
+	sp := span{html: len(r.html), heading: b.heading || len(line) < 40 && strings.HasSuffix(line, ":")}
 	switch {
 	case wrapper >= 0 && r.frames[wrapper].kind == kindWrapper:
 		r.html = append(append(append(append(r.html, r.frames[wrapper].open...), lineH...), closing...), r.frames[wrapper].close...)
@@ -459,4 +463,29 @@ func appendCollapsed(b []byte, s string) []byte {
 func isURL(s string) bool {
 	return (strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "www.")) &&
 		!strings.ContainsAny(s, " \n")
+}
+
+// dropOrphanHeading removes the last block when it is a heading that only
+// introduced the link list just dropped: "More:", "Related articles".
+func (r *renderer) dropOrphanHeading() {
+	if len(r.spans) == 0 || r.flushPending() {
+		return
+	}
+	sp := r.spans[len(r.spans)-1]
+	if !sp.heading || sp.textEnd-sp.text > 100 || sp.htmlEnd != len(r.html) {
+		return
+	}
+	r.cutLast()
+}
+
+// flushPending reports text not yet written as a block.
+func (r *renderer) flushPending() bool { return len(strings.TrimSpace(string(r.line))) > 0 }
+
+// cutLast removes the last written block.
+func (r *renderer) cutLast() {
+	sp := r.spans[len(r.spans)-1]
+	r.text = r.text[:sp.text]
+	r.html = append(r.html[:sp.html], r.html[sp.htmlEnd:]...)
+	r.spans = r.spans[:len(r.spans)-1]
+	r.blocks--
 }
