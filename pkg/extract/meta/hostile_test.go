@@ -33,7 +33,9 @@ func TestHostilePages(t *testing.T) {
 				t.Fatal(err)
 			}
 			done := make(chan meta.Meta, 1)
-			go func() { done <- meta.Extract(doc, meta.Input{FetchedAt: time.Date(2024, 2, 23, 16, 0, 0, 0, time.UTC)}) }()
+			go func() {
+				done <- meta.Extract(doc, meta.Input{FetchedAt: time.Date(2024, 2, 23, 16, 0, 0, 0, time.UTC)})
+			}()
 			select {
 			case <-done:
 			case <-time.After(20 * time.Second):
