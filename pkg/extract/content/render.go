@@ -341,10 +341,12 @@ func (r *renderer) flush() {
 	b.byline = r.inByline > 0
 	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) {
 		// A run of links (tags, "more on this") inside the article.
+		r.dropOrphanHeading()
 		return
 	}
 	if links >= 1 && words <= 3 && 2*linkChars >= len(line) {
 		// A link with at most a label: "Related: ...", "READ MORE: ...".
+		r.dropOrphanHeading()
 		return
 	}
 	if isURL(line) {
@@ -364,7 +366,7 @@ func (r *renderer) flush() {
 			f.written = true
 		}
 	}
-	sp := span{html: len(r.html), heading: b.heading || len(line) < 40 && strings.HasSuffix(line, ":")}
+	sp := span{html: len(r.html), heading: b.heading || isLabel(line)}
 	switch {
 	case wrapper >= 0 && r.frames[wrapper].kind == kindWrapper:
 		r.html = append(append(append(append(r.html, r.frames[wrapper].open...), lineH...), closing...), r.frames[wrapper].close...)
@@ -488,4 +490,17 @@ func (r *renderer) cutLast() {
 	r.html = append(r.html[:sp.html], r.html[sp.htmlEnd:]...)
 	r.spans = r.spans[:len(r.spans)-1]
 	r.blocks--
+}
+
+// isLabel reports a short line that introduces what follows rather than
+// saying something: "More:", "DON'T MISS", "You may also like...".
+func isLabel(s string) bool {
+	if len(s) >= 40 {
+		return false
+	}
+	if strings.HasSuffix(s, "...") || strings.HasSuffix(s, "…") || strings.HasSuffix(s, ":") {
+		return true
+	}
+	last, _ := utf8.DecodeLastRuneInString(s)
+	return !strings.ContainsRune(".!?\"”»)", last)
 }
