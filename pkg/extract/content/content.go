@@ -174,8 +174,25 @@ func confidence(entries []entry, top int32, parts []int32, r *renderer) float64 
 	return math.Round(100*(0.2+0.4*size+0.4*paras)*(1-ld)) / 100
 }
 
-// jsonldResult turns an articleBody into a result: its lines become paragraphs.
+// jsonldResult turns an articleBody into a result: its lines become
+// paragraphs. Some sites put HTML in articleBody; that is rendered like a
+// page's article (sanitized, blocks kept).
 func jsonldResult(body string, images []events.Image) Result {
+	if strings.Contains(body, "</") || strings.Contains(body, "<p") || strings.Contains(body, "<br") {
+		if root, err := html.Parse(strings.NewReader(body)); err == nil {
+			prune(root)
+			b := findBody(root)
+			entries := score(b, nil)
+			r := newRenderer(entries, &Options{})
+			r.render(0, true)
+			res := r.result(MethodJSONLD)
+			if res.Text != "" {
+				res.Images, res.Confidence = images, 0.6
+				return res
+			}
+		}
+	}
+	body = html.UnescapeString(body)
 	var text, h strings.Builder
 	for _, line := range strings.Split(body, "\n") {
 		line = strings.Join(strings.Fields(line), " ")

@@ -95,6 +95,13 @@ func TestExtract(t *testing.T) {
 			contains: []string{"Words of the real body"},
 		},
 		{
+			name:   "JSON-LD body written in HTML",
+			page:   `<body><p>Teaser.</p></body>`,
+			opts:   Options{FallbackText: "<p>" + strings.Repeat("First paragraph of the HTML body &amp; more. ", 10) + "</p><p>Second <b>paragraph</b>.</p><script>x()</script>"},
+			method: MethodJSONLD,
+			want:   strings.TrimSpace(strings.Repeat("First paragraph of the HTML body & more. ", 10)) + "\n\nSecond paragraph.",
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",

@@ -344,8 +344,9 @@ func (r *renderer) flush() {
 		r.dropOrphanHeading()
 		return
 	}
-	if links >= 1 && words <= 3 && 2*linkChars >= len(line) {
-		// A link with at most a label: "Related: ...", "READ MORE: ...".
+	if links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !strings.HasSuffix(line, ".")) {
+		// A link with at most a label: "Related: ...", "READ MORE: ...";
+		// but "<a>Smith</a> said." is a sentence.
 		r.dropOrphanHeading()
 		return
 	}
