@@ -70,9 +70,10 @@ func TestExtract(t *testing.T) {
 			absent:   []string{"cat on a mat", "Photo"},
 		},
 		{
-			name:   "hidden elements are not text",
-			page:   `<body><div class="content">` + article + `<div style="display: none">Secret hidden words here</div><p hidden>Also hidden, with commas, and long enough to be a paragraph of text.</p><span aria-hidden="true">icon text</span></div></body>`,
-			absent: []string{"Secret", "Also hidden", "icon text"},
+			name:     "hidden elements are not text",
+			page:     `<body><div class="content">` + article + `<div style="display: none">Secret hidden words here</div><p hidden>Also hidden, with commas, and long enough to be a paragraph of text.</p><aside class="pull-quote" aria-hidden="true">A pulled quote</aside></div></body>`,
+			absent:   []string{"Secret", "Also hidden"},
+			contains: []string{"A pulled quote"}, // aria-hidden is for screen readers, the quote is on screen
 		},
 		{
 			name:   "body selector from a site rule",

@@ -47,6 +47,8 @@ var tokenHints = map[string]uint8{
 	"post": hintGood, "text": hintGood, "main": hintGood, "blog": hintGood, "prose": hintGood,
 	"rte": hintGood, "richtext": hintGood, "articlebody": hintGood, "storybody": hintGood,
 	"postbody": hintGood, "entrycontent": hintGood,
+	// Embedded posts quoted by the article (tweets and the like) are its text.
+	"embed": hintGood, "tweet": hintGood,
 }
 
 var stemHints = []struct {

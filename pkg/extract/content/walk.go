@@ -57,17 +57,15 @@ func hasAttr(n *html.Node, key string) bool {
 }
 
 // isHidden reports markup that keeps an element from being seen: the hidden
-// attribute, aria-hidden, or an inline display:none / visibility:hidden.
+// attribute or an inline display:none / visibility:hidden. aria-hidden is
+// not among them: it hides from screen readers what is on screen, such as
+// pull quotes that repeat the text.
 func isHidden(n *html.Node) bool {
 	for i := range n.Attr {
 		a := &n.Attr[i]
 		switch a.Key {
 		case "hidden":
 			return true
-		case "aria-hidden":
-			if a.Val == "true" {
-				return true
-			}
 		case "style":
 			if hiddenStyle(a.Val) {
 				return true
