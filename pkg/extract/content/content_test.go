@@ -71,7 +71,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name:     "hidden elements are not text",
-			page:     `<body><div class="content">` + article + `<div style="display: none">Secret hidden words here</div><p hidden>Also hidden, with commas, and long enough to be a paragraph of text.</p><aside class="pull-quote" aria-hidden="true">A pulled quote</aside></div></body>`,
+			page:     `<body><article class="content">` + article + `<div style="display: none">Secret hidden words here</div><p hidden>Also hidden, with commas, and long enough to be a paragraph of text.</p><aside class="pull-quote" aria-hidden="true">A pulled quote</aside></article></body>`,
 			absent:   []string{"Secret", "Also hidden"},
 			contains: []string{"A pulled quote"}, // aria-hidden is for screen readers, the quote is on screen
 		},
