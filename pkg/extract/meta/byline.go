@@ -241,6 +241,17 @@ func cleanName(s, site string) (string, bool) {
 		words = words[:len(words)-1]
 		s = strings.Join(words, " ")
 	}
+	// "Kevin McCoy USA TODAY": the publication trails the name.
+	if site != "" {
+		sq := squash(site)
+		for k := len(words) - 1; k >= 2; k-- {
+			if squash(strings.Join(words[k:], "")) == sq {
+				words = words[:k]
+				s = strings.Join(words, " ")
+				break
+			}
+		}
+	}
 	if len(words) < 2 || len(words) > 5 {
 		return "", false
 	}

@@ -186,10 +186,16 @@ var creditClasses = []string{"credit", "copyright", "photographer", "source", "c
 // otherwise a trailing "(Credit)" or "Photo: X" is split off.
 func figureCaption(fig *html.Node) (caption, credit string) {
 	var capNode, creditNode *html.Node
+	video := false
 	c := fig.FirstChild
 	for seen := 0; c != nil && seen < 300; seen++ {
 		if c.Type == html.ElementNode {
 			cls := lowerASCII(attr(c, "class") + " " + attr(c, "itemprop"))
+			// A video's placeholder caption ("Media playback is
+			// unsupported") says nothing about a picture.
+			if c.DataAtom == atom.Video || strings.Contains(cls, "player") {
+				video = true
+			}
 			switch {
 			case capNode == nil && (c.DataAtom == atom.Figcaption || strings.Contains(cls, "caption")):
 				capNode = c
@@ -208,6 +214,9 @@ func figureCaption(fig *html.Node) (caption, credit string) {
 			break
 		}
 		c = c.NextSibling
+	}
+	if video {
+		return "", ""
 	}
 	if capNode != nil {
 		if creditNode != nil && contains(capNode, creditNode) {
@@ -229,7 +238,12 @@ func figureCaption(fig *html.Node) (caption, credit string) {
 	if credit != "" && strings.HasSuffix(caption, credit) {
 		caption = strings.TrimSpace(strings.TrimSuffix(caption, credit))
 	}
-	return strings.TrimSpace(caption), credit
+	caption = trimCounter(strings.TrimSpace(caption))
+	// Promotions dressed as figures ("Subscribe to our magazine...").
+	if lc := strings.ToLower(caption); containsAny(lc, "subscribe", "subscription", "sign up", "newsletter") {
+		return "", ""
+	}
+	return caption, credit
 }
 
 // creditMarkers introduce a photo credit inside a caption.
@@ -291,10 +305,19 @@ func splitCredit(c string) (caption, credit string) {
 		}
 	}
 	if best >= 0 {
-		credit = cleanCredit(c[best:])
+		rest := c[best:]
+		inParen := strings.HasSuffix(strings.TrimSpace(c[:best]), "(")
+		if j := strings.IndexByte(rest, ')'); inParen && j > 0 {
+			rest = rest[:j] // "(Photo: Getty Images) Getty"
+		}
+		credit = cleanCredit(rest)
 		caption = strings.TrimRight(strings.TrimSpace(c[:best]), "|/-–—([ ")
-		if credit != "" && len(credit) <= 100 {
+		switch {
+		case credit != "" && len(credit) <= 100 && len(strings.Fields(credit)) <= 10:
 			return caption, credit
+		case best == 0:
+			// "Image: <a long sentence>" is a label before the caption.
+			return credit, ""
 		}
 	}
 	// "... on Thursday. John Doe/Getty Images"
@@ -305,6 +328,21 @@ func splitCredit(c string) (caption, credit string) {
 		}
 	}
 	return c, ""
+}
+
+// trimCounter drops a slideshow counter: "1 of 4 Grass Valley's..." .
+func trimCounter(c string) string {
+	f := strings.SplitN(c, " ", 3)
+	if len(f) == 3 && isAllDigits(f[0]) && (f[1] == "of" || strings.HasPrefix(f[1], "of") && isAllDigits(f[1][2:])) {
+		rest := f[2]
+		if f[1] == "of" {
+			if g := strings.SplitN(rest, " ", 2); len(g) == 2 && isAllDigits(g[0]) {
+				rest = g[1]
+			}
+		}
+		return rest
+	}
+	return c
 }
 
 // cleanCredit drops the label and brackets around a credit.

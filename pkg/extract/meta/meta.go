@@ -121,7 +121,7 @@ func Extract(doc *goquery.Document, in Input) (m Meta) {
 
 func (x *extractor) siteName() string {
 	for _, v := range []string{x.s.meta("og:site_name"), unescape(x.art.publisher), x.s.meta("application-name", "apple-mobile-web-app-title")} {
-		if v = collapse(v); v != "" && len(v) < 120 {
+		if v = collapse(v); v != "" && len(v) < 120 && !isURLish(v) && !strings.HasPrefix(v, "@") {
 			return v
 		}
 	}
@@ -139,6 +139,10 @@ func (x *extractor) description() string {
 
 func (x *extractor) section() string {
 	for _, v := range []string{x.s.meta("article:section"), unescape(x.art.section), x.s.meta("section", "parsely-section", "sailthru.section", "cxenseparse:recs:articlesection")} {
+		// "News, World": the first is the section.
+		if i := strings.IndexByte(v, ','); i > 0 {
+			v = v[:i]
+		}
 		if v = collapse(v); v != "" && len(v) < 100 {
 			return v
 		}
@@ -185,19 +189,18 @@ func (x *extractor) language(title, desc string) string {
 	if len(cands) == 0 {
 		return ""
 	}
-	for _, c := range cands[1:] {
-		if primary(c) != primary(cands[0]) {
-			if d := DetectLanguage(title + ". " + desc); d != "" {
-				for _, c2 := range cands {
-					if primary(c2) == d {
-						return c2
-					}
-				}
-			}
-			break
+	d := DetectLanguage(title + ". " + desc)
+	if d == "" {
+		return cands[0]
+	}
+	for _, c := range cands {
+		if primary(c) == d {
+			return c
 		}
 	}
-	return cands[0]
+	// The markup names a language the headline and summary are not
+	// written in (a template default): leave it to detection on the body.
+	return ""
 }
 
 // resolve makes ref absolute against the page URL; only http(s) results
