@@ -162,13 +162,13 @@ func TestExtractHTML(t *testing.T) {
 		<h2 id="h">Section heading</h2>
 		<ul><li>item one of the list</li><li>item <i>two</i> of it</li></ul>
 		<p>Another paragraph, long enough, with commas, to count as article text.<script>alert(1)</script></p>
-		<p><a href="javascript:alert(1)">bad link</a> in a paragraph with enough other words to stay.</p>
+		<p><a href="javascript:alert(1)">bad link</a> in a paragraph with enough other words to stay, <a href=" JavaScript:x">and</a> <a href="data:text/html,x">more</a>.</p>
 	</div></body>`
 	got := Extract(parse(t, page), Options{})
 	want := `<p>Text with <a href="/rel?a=1&amp;b=2">a link</a>, <em>emphasis</em>, <strong>bold</strong>, and a &lt;tag&gt; &amp; more words, enough words.</p>` +
 		`<h2>Section heading</h2><ul><li>item one of the list</li><li>item <em>two</em> of it</li></ul>` +
 		`<p>Another paragraph, long enough, with commas, to count as article text.</p>` +
-		`<p>bad link in a paragraph with enough other words to stay.</p>`
+		`<p>bad link in a paragraph with enough other words to stay, and more.</p>`
 	if got.HTML != want {
 		t.Errorf("HTML =\n%s\nwant\n%s", got.HTML, want)
 	}

@@ -131,20 +131,16 @@ func (r *renderer) enter(n *html.Node) bool {
 		f.kind = kindBlock
 		r.flush()
 		r.figure = len(r.images)
-	case atom.P, atom.Pre:
-		f.kind, f.open, f.close = kindWrapper, "<"+n.Data+">", "</"+n.Data+">"
-	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
-		tag := n.Data
-		if a == atom.H1 {
-			tag = "h2" // the page's h1 is the article's title, kept apart
-		}
-		f.kind, f.open, f.close = kindWrapper, "<"+tag+">", "</"+tag+">"
+	case atom.P, atom.Pre, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		f.kind = kindWrapper
+		f.open, f.close = tags(a)
 	case atom.Ul, atom.Ol, atom.Li, atom.Blockquote, atom.Table, atom.Tr, atom.Td, atom.Th, atom.Dl, atom.Dt, atom.Dd:
-		f.kind, f.open, f.close = kindBox, "<"+n.Data+">", "</"+n.Data+">"
+		f.kind = kindBox
+		f.open, f.close = tags(a)
 	case atom.A:
 		f.kind = kindInline
 		r.inA++
-		if href := attr(n, "href"); href != "" && !strings.HasPrefix(strings.TrimSpace(strings.ToLower(href)), "javascript:") {
+		if href := strings.TrimSpace(attr(n, "href")); safeHref(href) {
 			f.open, f.close = `<a href="`+html.EscapeString(href)+`">`, "</a>"
 		}
 	case atom.Em, atom.I:
@@ -504,4 +500,65 @@ func isLabel(s string) bool {
 	}
 	last, _ := utf8.DecodeLastRuneInString(s)
 	return !strings.ContainsRune(".!?\"”»)", last)
+}
+
+// tags returns the output tags of a structural element. The page's h1 is the
+// article's title, kept apart, so one inside the body becomes an h2.
+func tags(a atom.Atom) (open, close string) {
+	switch a {
+	case atom.P:
+		return "<p>", "</p>"
+	case atom.Pre:
+		return "<pre>", "</pre>"
+	case atom.H1, atom.H2:
+		return "<h2>", "</h2>"
+	case atom.H3:
+		return "<h3>", "</h3>"
+	case atom.H4:
+		return "<h4>", "</h4>"
+	case atom.H5:
+		return "<h5>", "</h5>"
+	case atom.H6:
+		return "<h6>", "</h6>"
+	case atom.Ul:
+		return "<ul>", "</ul>"
+	case atom.Ol:
+		return "<ol>", "</ol>"
+	case atom.Li:
+		return "<li>", "</li>"
+	case atom.Blockquote:
+		return "<blockquote>", "</blockquote>"
+	case atom.Table:
+		return "<table>", "</table>"
+	case atom.Tr:
+		return "<tr>", "</tr>"
+	case atom.Td:
+		return "<td>", "</td>"
+	case atom.Th:
+		return "<th>", "</th>"
+	case atom.Dl:
+		return "<dl>", "</dl>"
+	case atom.Dt:
+		return "<dt>", "</dt>"
+	case atom.Dd:
+		return "<dd>", "</dd>"
+	}
+	return "", ""
+}
+
+// safeHref accepts relative links and http(s), mailto and tel ones, so the
+// sanitized HTML carries no javascript: or data: URLs.
+func safeHref(href string) bool {
+	if href == "" {
+		return false
+	}
+	colon := strings.IndexByte(href, ':')
+	if colon < 0 || strings.ContainsAny(href[:colon], "/?#") {
+		return true
+	}
+	switch strings.ToLower(href[:colon]) {
+	case "http", "https", "mailto", "tel":
+		return true
+	}
+	return false
 }

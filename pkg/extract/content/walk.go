@@ -47,15 +47,6 @@ func attr(n *html.Node, key string) string {
 	return ""
 }
 
-func hasAttr(n *html.Node, key string) bool {
-	for i := range n.Attr {
-		if n.Attr[i].Key == key && n.Attr[i].Namespace == "" {
-			return true
-		}
-	}
-	return false
-}
-
 // isHidden reports markup that keeps an element from being seen: the hidden
 // attribute or an inline display:none / visibility:hidden. aria-hidden is
 // not among them: it hides from screen readers what is on screen, such as
