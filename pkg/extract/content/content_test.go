@@ -103,6 +103,13 @@ func TestExtract(t *testing.T) {
 			want:   strings.TrimSpace(strings.Repeat("First paragraph of the HTML body & more. ", 10)) + "\n\nSecond paragraph.",
 		},
 		{
+			name: "preformatted text keeps its lines",
+			page: `<body><div class="post-body">` + para("Code below") + `<pre><code>func main() {
+	fmt.Println("hi")
+}</code></pre>` + para("Code above") + `</div></body>`,
+			contains: []string{"\n\nfunc main() {\n\tfmt.Println(\"hi\")\n}\n\n"},
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",

@@ -66,6 +66,7 @@ type renderer struct {
 	lineA     int // links with text in the current run
 	lastA     *html.Node
 	lineWords int // words of the current run outside links
+	inPre     int // depth inside <pre>, where whitespace is kept
 }
 
 // minBodyPara is the length from which a block is surely article text, so
@@ -163,6 +164,9 @@ func (r *renderer) enter(n *html.Node) bool {
 		f.byline = true
 		r.inByline++
 	}
+	if a == atom.Pre {
+		r.inPre++
+	}
 	r.frames = append(r.frames, f)
 	return true
 }
@@ -194,6 +198,9 @@ func (r *renderer) leave(n *html.Node) {
 	if f.byline {
 		r.inByline--
 	}
+	if n.DataAtom == atom.Pre {
+		r.inPre--
+	}
 	if n.DataAtom == atom.A {
 		r.inA--
 	}
@@ -201,6 +208,10 @@ func (r *renderer) leave(n *html.Node) {
 
 // addText appends a text node to the current run, collapsing whitespace.
 func (r *renderer) addText(s string) {
+	if r.inPre > 0 {
+		r.preText(s)
+		return
+	}
 	first := true
 	for i := 0; i < len(s); {
 		c, size := rune(s[i]), 1
@@ -227,6 +238,18 @@ func (r *renderer) addText(s string) {
 		first = false
 		i = j
 	}
+}
+
+// preText appends preformatted text as it is.
+func (r *renderer) preText(s string) {
+	if strings.TrimSpace(s) == "" && len(r.line) == 0 {
+		return
+	}
+	r.flushInline()
+	r.line = append(r.line, s...)
+	r.lineWords += strings.Count(s, " ") + 1
+	r.lineH.WriteString(html.EscapeString(s))
+	r.space = false
 }
 
 // word appends one word of a text node; first says it is the node's first,
