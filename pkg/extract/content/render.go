@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -49,8 +50,8 @@ type renderer struct {
 	cursor    int32
 	frames    []frame
 	line      []byte // current text run, whitespace collapsed
-	lineH     strings.Builder
-	space     bool // a space is due before the next word of the run
+	lineH     []byte // the current run as HTML
+	space     bool   // a space is due before the next word of the run
 	html      []byte
 	text      []byte
 	spans     []span // where each block is in text and html
@@ -187,7 +188,7 @@ func (r *renderer) leave(n *html.Node) {
 	r.frames = r.frames[:len(r.frames)-1]
 	if f.written {
 		if f.kind == kindInline {
-			r.lineH.WriteString(f.close)
+			r.lineH = append(r.lineH, f.close...)
 		} else {
 			r.html = append(r.html, f.close...)
 		}
@@ -248,7 +249,7 @@ func (r *renderer) preText(s string) {
 	r.flushInline()
 	r.line = append(r.line, s...)
 	r.lineWords += strings.Count(s, " ") + 1
-	r.lineH.WriteString(html.EscapeString(s))
+	r.lineH = append(r.lineH, html.EscapeString(s)...)
 	r.space = false
 }
 
@@ -258,7 +259,7 @@ func (r *renderer) word(w string, first bool) {
 	if len(r.line) > 0 && r.space && r.line[len(r.line)-1] != '\n' {
 		// The space goes before any tag opened since: "with <a>link</a>".
 		r.line = append(r.line, ' ')
-		r.lineH.WriteByte(' ')
+		r.lineH = append(r.lineH, ' ')
 	}
 	r.space = false
 	if first {
@@ -277,9 +278,9 @@ func (r *renderer) word(w string, first bool) {
 		r.lineLink += len(w)
 	}
 	if strings.ContainsAny(w, `<>&"'`) {
-		r.lineH.WriteString(html.EscapeString(w))
+		r.lineH = append(r.lineH, html.EscapeString(w)...)
 	} else {
-		r.lineH.WriteString(w)
+		r.lineH = append(r.lineH, w...)
 	}
 }
 
@@ -301,7 +302,7 @@ func (r *renderer) flushInline() {
 			for j := i + 1; j < len(r.frames); j++ {
 				f := &r.frames[j]
 				if f.open != "" && !f.written {
-					r.lineH.WriteString(f.open)
+					r.lineH = append(r.lineH, f.open...)
 					f.written = true
 				}
 			}
@@ -311,7 +312,7 @@ func (r *renderer) flushInline() {
 	for j := range r.frames {
 		f := &r.frames[j]
 		if f.kind == kindInline && f.open != "" && !f.written {
-			r.lineH.WriteString(f.open)
+			r.lineH = append(r.lineH, f.open...)
 			f.written = true
 		}
 	}
@@ -319,30 +320,31 @@ func (r *renderer) flushInline() {
 
 func (r *renderer) writeLineTag(t string) {
 	if len(r.line) > 0 {
-		r.lineH.WriteString(t)
+		r.lineH = append(r.lineH, t...)
 	}
 }
 
 // flush ends the current text run: it becomes a block of the text and, in
 // the HTML, a paragraph or the content of its wrapper element.
 func (r *renderer) flush() {
-	line := strings.TrimSpace(string(r.line))
+	// line and lineH alias the run buffers, which are reused once the block
+	// is written; nothing below keeps them.
+	line := bytes.TrimSpace(r.line)
+	lineH := r.lineH
 	links, linkChars, words := r.lineA, r.lineLink, r.lineWords
 	r.line = r.line[:0]
+	r.lineH = r.lineH[:0]
 	r.space = false
 	r.lineA, r.lineLink, r.lastA, r.lineWords = 0, 0, nil, 0
-	lineH := r.lineH.String()
-	r.lineH.Reset()
 	// Inline tags opened in this run are closed with it and reopened by
 	// the next run if it is still inside them.
-	closing := ""
 	for i := len(r.frames) - 1; i >= 0 && r.frames[i].kind == kindInline; i-- {
 		if r.frames[i].written {
-			closing += r.frames[i].close
+			lineH = append(lineH, r.frames[i].close...)
 			r.frames[i].written = false
 		}
 	}
-	if line == "" {
+	if len(line) == 0 {
 		return
 	}
 	wrapper := -1
@@ -352,7 +354,7 @@ func (r *renderer) flush() {
 			break
 		}
 	}
-	b := block{text: line}
+	var b block
 	if wrapper >= 0 {
 		b.at = r.frames[wrapper].n.DataAtom
 		b.heading = isHeading(b.at)
@@ -363,7 +365,7 @@ func (r *renderer) flush() {
 		r.dropOrphanHeading()
 		return
 	}
-	if links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !strings.HasSuffix(line, ".")) {
+	if links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
 		// A link with at most a label: "Related: ...", "READ MORE: ...";
 		// but "<a>Smith</a> said." is a sentence.
 		r.dropOrphanHeading()
@@ -372,10 +374,18 @@ func (r *renderer) flush() {
 	if isURL(line) {
 		return
 	}
-	if r.paras == 0 && r.dropLead(b) {
-		return
+	if r.paras == 0 {
+		b.text = string(line)
+		if r.dropLead(b) {
+			return
+		}
 	}
-	chars, _ := textStats(line)
+	chars := 0
+	for _, c := range string(line) { // ranging over a conversion does not copy
+		if c > ' ' && !isSpace(c) {
+			chars++
+		}
+	}
 	if chars >= minBodyPara {
 		r.paras++
 	}
@@ -389,11 +399,11 @@ func (r *renderer) flush() {
 	sp := span{html: len(r.html), heading: b.heading || isLabel(line)}
 	switch {
 	case wrapper >= 0 && r.frames[wrapper].kind == kindWrapper:
-		r.html = append(append(append(append(r.html, r.frames[wrapper].open...), lineH...), closing...), r.frames[wrapper].close...)
+		r.html = append(append(append(r.html, r.frames[wrapper].open...), lineH...), r.frames[wrapper].close...)
 	case wrapper >= 0 && r.frames[wrapper].kind == kindBox && r.frames[wrapper].n.DataAtom != atom.Blockquote:
-		r.html = append(append(r.html, lineH...), closing...)
+		r.html = append(r.html, lineH...)
 	default:
-		r.html = append(append(append(append(r.html, "<p>"...), lineH...), closing...), "</p>"...)
+		r.html = append(append(append(r.html, "<p>"...), lineH...), "</p>"...)
 	}
 	sp.htmlEnd = len(r.html)
 	sp.text = len(r.text)
@@ -482,9 +492,9 @@ func appendCollapsed(b []byte, s string) []byte {
 }
 
 // isURL reports a block that is nothing but a web address.
-func isURL(s string) bool {
-	return (strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "www.")) &&
-		!strings.ContainsAny(s, " \n")
+func isURL(s []byte) bool {
+	return (bytes.HasPrefix(s, []byte("http://")) || bytes.HasPrefix(s, []byte("https://")) || bytes.HasPrefix(s, []byte("www."))) &&
+		!bytes.ContainsAny(s, " \n")
 }
 
 // dropOrphanHeading removes the last block when it is a heading that only
@@ -501,7 +511,7 @@ func (r *renderer) dropOrphanHeading() {
 }
 
 // flushPending reports text not yet written as a block.
-func (r *renderer) flushPending() bool { return len(strings.TrimSpace(string(r.line))) > 0 }
+func (r *renderer) flushPending() bool { return len(bytes.TrimSpace(r.line)) > 0 }
 
 // cutLast removes the last written block.
 func (r *renderer) cutLast() {
@@ -514,14 +524,14 @@ func (r *renderer) cutLast() {
 
 // isLabel reports a short line that introduces what follows rather than
 // saying something: "More:", "DON'T MISS", "You may also like...".
-func isLabel(s string) bool {
+func isLabel(s []byte) bool {
 	if len(s) >= 40 {
 		return false
 	}
-	if strings.HasSuffix(s, "...") || strings.HasSuffix(s, "…") || strings.HasSuffix(s, ":") {
+	if bytes.HasSuffix(s, []byte("...")) || bytes.HasSuffix(s, []byte("…")) || bytes.HasSuffix(s, []byte(":")) {
 		return true
 	}
-	last, _ := utf8.DecodeLastRuneInString(s)
+	last, _ := utf8.DecodeLastRune(s)
 	return !strings.ContainsRune(".!?\"”»)", last)
 }
 
