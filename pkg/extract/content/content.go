@@ -12,6 +12,7 @@ package content
 import (
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
@@ -56,7 +57,17 @@ func Extract(doc *goquery.Document, opts Options) Result {
 	root := doc.Nodes[0]
 	scripts := prune(root) // the whole page, for JSON-LD in <head>
 	body := findBody(root)
-	entries := score(body, nil)
+	buf := entryPool.Get().(*[]entry)
+	entries := score(body, *buf)
+	defer func() {
+		// Drop the node pointers so the pool does not keep this page alive.
+		if cap(entries) > maxPooledEntries {
+			return // a freak page; do not keep its table around
+		}
+		clear(entries)
+		*buf = entries[:0]
+		entryPool.Put(buf)
+	}()
 
 	var res Result
 	if opts.BodySelector != "" {
@@ -78,6 +89,11 @@ func Extract(doc *goquery.Document, opts Options) Result {
 	}
 	return res
 }
+
+// entryPool recycles the scoring table, the biggest allocation per page.
+const maxPooledEntries = 1 << 16
+
+var entryPool = sync.Pool{New: func() any { s := make([]entry, 0, 2048); return &s }}
 
 // findBody returns the <body> element, or root when the page has none.
 func findBody(root *html.Node) *html.Node {
@@ -114,6 +130,13 @@ func domBody(entries []entry, opts *Options) Result {
 	}
 	r := newRenderer(entries, opts)
 	parts := siblings(entries, top)
+	chars := 0
+	for _, i := range parts {
+		chars += int(entries[i].chars)
+	}
+	// Text is about the counted characters plus spaces; HTML adds tags.
+	r.text = make([]byte, 0, chars*5/4+64)
+	r.html = make([]byte, 0, chars*3/2+256)
 	for _, i := range parts {
 		r.render(i, i == top)
 	}
