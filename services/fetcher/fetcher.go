@@ -177,9 +177,11 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 			return err
 		}
 	}
-	perJob := cfg.Timeout*2 + cfg.MaxCrawlDelay + 30*time.Second // robots.txt + page + politeness wait
+	// A job may wait for robots.txt, then for the host's turn, then fetch; a
+	// job unacked after that (its replica died) is handed to another.
+	perJob := cfg.Timeout*2 + cfg.MaxCrawlDelay + 5*time.Second
 	jobs, err := events.EnsureConsumer(ctx, deps.JS, events.StreamJobs,
-		events.ConsumerConfig(events.ConsumerFetcher, "", perJob+30*time.Second))
+		events.ConsumerConfig(events.ConsumerFetcher, "", perJob+5*time.Second))
 	if err != nil {
 		return err
 	}
