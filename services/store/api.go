@@ -4,21 +4,51 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
 )
 
-var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var (
+	idPattern   = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	langPattern = regexp.MustCompile(`^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$`)
+)
 
-// Handler serves the API, health and metrics.
+// HeaderDuplicateOf carries, on a single-article response, the id of the
+// earlier copy the article duplicates. The body stays a pure Article v1
+// document (its schema allows no extra properties).
+const HeaderDuplicateOf = "Newsflow-Duplicate-Of"
+
+// Handler serves the API, the web page, health and metrics.
 func (s *Store) Handler() http.Handler {
 	mux := http.NewServeMux()
 	obs.Mount(mux, s.Ready)
 	mux.HandleFunc("GET /v1/articles", s.list)
+	mux.HandleFunc("GET /v1/articles/by-url", s.getByURL)
 	mux.HandleFunc("GET /v1/articles/{id}", s.get)
-	return mux
+	mux.HandleFunc("GET /v1/sites", s.sites)
+	mux.HandleFunc("GET /v1/stream", s.stream)
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	mountWeb(mux)
+	return publicRead(mux)
+}
+
+// publicRead lets pages on other origins read the API (it is read-only).
+func publicRead(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			w.Header().Set("Access-Control-Expose-Headers", HeaderDuplicateOf)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // apiError is every error the API returns.
@@ -37,8 +67,133 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// paramError is a bad query parameter; its message starts with the name.
+type paramError struct{ name, why string }
+
+func (e *paramError) Error() string { return e.name + ": " + e.why }
+
+// Parameters each endpoint takes; anything else is a 400, so a misspelt
+// filter is not silently ignored.
+var (
+	filterParams = []string{"site", "language", "lang", "author", "tag", "q", "since", "until", "include_duplicates"}
+	listParams   = append([]string{"limit", "cursor"}, filterParams...)
+	streamParams = append([]string{"last_event_id"}, filterParams...)
+)
+
+// ParseFilter reads the filter parameters of a listing or a stream.
+func ParseFilter(q url.Values) (Filter, error) {
+	var f Filter
+	one := func(name string) (string, error) {
+		vs := q[name]
+		switch {
+		case len(vs) > 1:
+			return "", &paramError{name, "given more than once"}
+		case len(vs) == 0:
+			return "", nil
+		case len(vs[0]) > 500:
+			return "", &paramError{name, "longer than 500 characters"}
+		}
+		return strings.TrimSpace(vs[0]), nil
+	}
+	var err error
+	var v string
+	if v, err = one("site"); err != nil {
+		return f, err
+	} else if v != "" {
+		f.Site = events.SiteToken(v)
+	}
+	langName := "language"
+	if q.Has("lang") {
+		langName = "lang"
+		if q.Has("language") {
+			return f, &paramError{"lang", "give language or lang, not both"}
+		}
+	}
+	if v, err = one(langName); err != nil {
+		return f, err
+	} else if v != "" {
+		if !langPattern.MatchString(v) {
+			return f, &paramError{langName, "not a BCP 47 language tag such as en or pt-BR"}
+		}
+		f.Language = strings.ToLower(strings.ReplaceAll(v, "_", "-"))
+	}
+	if v, err = one("author"); err != nil {
+		return f, err
+	}
+	f.Author = normName(v)
+	if v, err = one("tag"); err != nil {
+		return f, err
+	}
+	f.Tag = normName(v)
+	if v, err = one("q"); err != nil {
+		return f, err
+	}
+	f.Q = strings.ToLower(v)
+	for _, p := range []struct {
+		name string
+		t    *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v, err = one(p.name); err != nil {
+			return f, err
+		} else if v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, &paramError{p.name, "not an RFC 3339 time such as 2024-05-01T08:00:00Z"}
+			}
+			*p.t = t
+		}
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.Before(f.Since) {
+		return f, &paramError{"until", "before since"}
+	}
+	if v, err = one("include_duplicates"); err != nil {
+		return f, err
+	} else if v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, &paramError{"include_duplicates", "not true or false"}
+		}
+		f.IncludeDuplicates = b
+	}
+	return f, nil
+}
+
+func checkParams(q url.Values, allowed []string) error {
+	for name := range q {
+		known := false
+		for _, a := range allowed {
+			known = known || a == name
+		}
+		if !known {
+			return &paramError{name, "unknown parameter (known: " + strings.Join(allowed, ", ") + ")"}
+		}
+	}
+	return nil
+}
+
+func badRequest(w http.ResponseWriter, err error) bool {
+	var pe *paramError
+	if errors.As(err, &pe) {
+		writeError(w, http.StatusBadRequest, pe.Error())
+		return true
+	}
+	return false
+}
+
+func (s *Store) unavailable(w http.ResponseWriter, what string, err error) {
+	s.deps.Log.Error(what, "err", err)
+	writeError(w, http.StatusServiceUnavailable, "storage unavailable")
+}
+
 func (s *Store) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if err := checkParams(q, listParams); badRequest(w, err) {
+		return
+	}
+	f, err := ParseFilter(q)
+	if badRequest(w, err) {
+		return
+	}
 	limit := 20
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -48,17 +203,32 @@ func (s *Store) list(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	page, err := s.articles.List(r.Context(), limit, q.Get("cursor"))
+	page, err := s.articles.List(r.Context(), f, limit, q.Get("cursor"))
 	if errors.Is(err, ErrBadCursor) {
-		writeError(w, http.StatusBadRequest, "cursor: invalid")
+		writeError(w, http.StatusBadRequest, "cursor: invalid (use next_cursor of a previous page)")
 		return
 	}
 	if err != nil {
-		s.deps.Log.Error("list articles", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "storage unavailable")
+		s.unavailable(w, "list articles", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Store) writeStored(w http.ResponseWriter, st Stored, err error) {
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, "article not found")
+		return
+	}
+	if err != nil {
+		s.unavailable(w, "get article", err)
+		return
+	}
+	if st.DuplicateOf != "" {
+		w.Header().Set(HeaderDuplicateOf, st.DuplicateOf)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(st.JSON)
 }
 
 func (s *Store) get(w http.ResponseWriter, r *http.Request) {
@@ -67,16 +237,35 @@ func (s *Store) get(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "id: must be 32 hex characters")
 		return
 	}
-	data, err := s.articles.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		writeError(w, http.StatusNotFound, "article not found")
+	st, err := s.articles.Get(r.Context(), id)
+	s.writeStored(w, st, err)
+}
+
+func (s *Store) getByURL(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if err := checkParams(q, []string{"url"}); badRequest(w, err) {
 		return
 	}
+	raw := q.Get("url")
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		writeError(w, http.StatusBadRequest, "url: want an absolute http(s) URL")
+		return
+	}
+	st, err := s.articles.GetByURL(r.Context(), raw)
+	s.writeStored(w, st, err)
+}
+
+func (s *Store) sites(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r.URL.Query(), nil); badRequest(w, err) {
+		return
+	}
+	sites, err := s.articles.Sites(r.Context())
 	if err != nil {
-		s.deps.Log.Error("get article", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "storage unavailable")
+		s.unavailable(w, "count sites", err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(data)
+	writeJSON(w, http.StatusOK, struct {
+		Sites []SiteCount `json:"sites"`
+	}{sites})
 }

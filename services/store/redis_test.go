@@ -1,34 +1,83 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/redistest"
 )
 
-func article(n int, published time.Time, body string) *events.Article {
-	u := fmt.Sprintf("https://example.com/news/%d", n)
+var base = time.Date(2024, 2, 23, 13, 25, 0, 0, time.FixedZone("KST", 9*3600))
+
+// words is a body of n distinct words: long enough to be linked as a duplicate.
+func words(seed string, n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%s%d ", seed, i)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// art builds an article on host with a body and simhash of its own.
+func art(host string, n int, published time.Time, mods ...func(*events.Article)) *events.Article {
+	u := fmt.Sprintf("https://%s/news/%d", host, n)
 	p := published
-	return &events.Article{
-		ID: events.ArticleID(u), URL: u, Host: "example.com", Title: fmt.Sprintf("Story %d", n),
-		PublishedAt: &p, BodyText: body, ContentHash: events.ContentHash([]byte(body)),
-		SchemaVersion: events.SchemaVersion,
+	body := words(fmt.Sprintf("%s-%d-", host, n), 80)
+	a := &events.Article{
+		ID: events.ArticleID(u), URL: u, Host: host, Title: fmt.Sprintf("Story %d from %s", n, host),
+		PublishedAt: &p, BodyText: body, WordCount: 80, ContentHash: events.ContentHash([]byte(body)),
+		Simhash:  fmt.Sprintf("%016x", uint64(n)*0x9e3779b97f4a7c15^uint64(len(host))*0xbf58476d1ce4e5b9),
+		Language: "en", SchemaVersion: events.SchemaVersion,
+	}
+	for _, m := range mods {
+		m(a)
+	}
+	return a
+}
+
+func withBody(body string) func(*events.Article) {
+	return func(a *events.Article) {
+		a.BodyText = body
+		a.WordCount = len(strings.Fields(body))
+		a.ContentHash = events.ContentHash([]byte(body))
 	}
 }
 
-func decodeTitles(t *testing.T, page Page) []string {
-	var out []string
+func mustPut(t *testing.T, s *Articles, a *events.Article, want Result) PutResult {
+	t.Helper()
+	r, err := s.Put(t.Context(), a)
+	if err != nil {
+		t.Fatalf("put %s: %v", a.Title, err)
+	}
+	if r.Result != want {
+		t.Fatalf("put %s: %v, want %v", a.Title, r.Result, want)
+	}
+	return r
+}
+
+func decode(t *testing.T, raw json.RawMessage) events.Article {
+	t.Helper()
+	var a events.Article
+	if err := json.Unmarshal(raw, &a); err != nil {
+		t.Fatalf("stored JSON: %v", err)
+	}
+	return a
+}
+
+func titles(t *testing.T, page Page) []string {
+	t.Helper()
+	out := []string{}
 	for _, raw := range page.Articles {
-		var a events.Article
-		if err := json.Unmarshal(raw, &a); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, a.Title)
+		out = append(out, decode(t, raw).Title)
 	}
 	return out
 }
@@ -37,35 +86,42 @@ func TestPutIsIdempotentAndKeepsNewest(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	s := NewArticles(rdb, prefix, time.Hour)
 	ctx := t.Context()
-	base := time.Date(2024, 2, 23, 13, 25, 0, 0, time.FixedZone("KST", 9*3600))
-
-	a := article(1, base, "first version")
-	if changed, err := s.Put(ctx, a); err != nil || !changed {
-		t.Fatalf("first put: changed=%v err=%v", changed, err)
+	at := func(d time.Duration) *time.Time { x := base.Add(d); return &x }
+	version := func(body string, modified, parsed *time.Time) *events.Article {
+		return art("example.com", 1, base, withBody(body), func(a *events.Article) { a.ModifiedAt, a.ParsedAt = modified, parsed })
 	}
-	if changed, err := s.Put(ctx, a); err != nil || changed {
-		t.Fatalf("redelivered put: changed=%v err=%v, want unchanged", changed, err)
+	steps := []struct {
+		name string
+		a    *events.Article
+		want Result
+		body string // stored afterwards
+	}{
+		{"first", version("first version", nil, at(0)), Created, "first version"},
+		{"redelivered", version("first version", nil, at(0)), Unchanged, "first version"},
+		{"new content, no dates", version("second version", nil, at(time.Minute)), Replaced, "second version"},
+		{"modified later", version("third version", at(time.Hour), at(2*time.Minute)), Replaced, "third version"},
+		{"modified earlier", version("stale version", at(time.Minute), at(3*time.Minute)), Stale, "third version"},
+		{"no modified date after one", version("undated version", nil, at(4*time.Minute)), Stale, "third version"},
+		{"same modified, parsed earlier", version("reparse of old", at(time.Hour), at(time.Minute)), Stale, "third version"},
+		{"same modified, parsed later", version("reparse", at(time.Hour), at(5*time.Minute)), Replaced, "reparse"},
+		{"redelivered after replace", version("reparse", at(time.Hour), at(5*time.Minute)), Unchanged, "reparse"},
 	}
-	newer := article(1, base, "second version")
-	m := base.Add(time.Hour)
-	newer.ModifiedAt = &m
-	if changed, err := s.Put(ctx, newer); err != nil || !changed {
-		t.Fatalf("newer put: changed=%v err=%v", changed, err)
-	}
-	older := article(1, base, "stale version")
-	om := base.Add(time.Minute)
-	older.ModifiedAt = &om
-	if changed, err := s.Put(ctx, older); err != nil || changed {
-		t.Fatalf("older put: changed=%v err=%v, want ignored", changed, err)
-	}
-	raw, err := s.Get(ctx, a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got events.Article
-	json.Unmarshal(raw, &got)
-	if got.BodyText != "second version" {
-		t.Errorf("stored body %q, want the newer version", got.BodyText)
+	for _, st := range steps {
+		st.a.Title = st.name
+		r, err := s.Put(ctx, st.a)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if r.Result != st.want {
+			t.Errorf("%s: %v, want %v", st.name, r.Result, st.want)
+		}
+		got, err := s.Get(ctx, st.a.ID)
+		if err != nil {
+			t.Fatalf("%s: get: %v", st.name, err)
+		}
+		if b := decode(t, got.JSON).BodyText; b != st.body {
+			t.Errorf("%s: stored body %q, want %q", st.name, b, st.body)
+		}
 	}
 	if n, _ := s.Count(ctx); n != 1 {
 		t.Errorf("index holds %d ids, want 1", n)
@@ -75,88 +131,415 @@ func TestPutIsIdempotentAndKeepsNewest(t *testing.T) {
 	}
 }
 
+// members lists the ids in every set under the prefix, by key suffix.
+func members(t *testing.T, rdb redis.UniversalClient, prefix string) map[string][]string {
+	t.Helper()
+	ctx := t.Context()
+	out := map[string][]string{}
+	iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
+	for iter.Next(ctx) {
+		key := iter.Val()
+		name := strings.TrimPrefix(key, prefix)
+		switch typ := rdb.Type(ctx, key).Val(); typ {
+		case "zset":
+			out[name] = rdb.ZRange(ctx, key, 0, -1).Val()
+		case "string":
+			out[name] = []string{rdb.Get(ctx, key).Val()}
+		case "hash":
+			if strings.HasPrefix(name, "a:") {
+				out[name] = []string{strings.TrimPrefix(name, "a:")}
+			} else {
+				out[name] = rdb.HKeys(ctx, key).Val()
+			}
+		default:
+			t.Errorf("unexpected %s key %s", typ, key)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestNewVersionRepairsIndexes(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	ctx := t.Context()
+	old := art("example.com", 1, base, func(a *events.Article) {
+		a.Language, a.Authors, a.Tags = "de", []string{"Anna Alt", "Bo Both"}, []string{"Politics", "EU"}
+		a.AMPURL = "https://example.com/amp/1"
+	})
+	mustPut(t, s, old, Created)
+	later := base.Add(time.Hour)
+	newer := art("example.com", 1, later, withBody(words("rewritten", 90)), func(a *events.Article) {
+		a.Language, a.Authors, a.Tags = "en-GB", []string{"bo  BOTH", "Cy New"}, []string{"eu", "Economy"}
+		a.AMPURL = "https://example.com/amp/1-v2"
+		a.ModifiedAt = &later
+		a.Title = "Rewritten"
+	})
+	mustPut(t, s, newer, Replaced)
+
+	got := members(t, rdb, prefix)
+	for key, want := range map[string]bool{
+		"i:all": true, "i:site:example_com": true, "i:lang:en": true, "i:lang:de": false,
+		"i:author:anna alt": false, "i:author:bo both": true, "i:author:cy new": true,
+		"i:tag:politics": false, "i:tag:eu": true, "i:tag:economy": true,
+		"u:" + events.ArticleID(old.AMPURL): false, "u:" + events.ArticleID(newer.AMPURL): true,
+		"u:" + events.ArticleID(old.URL): true,
+		"h:" + old.ContentHash:           false, "h:" + newer.ContentHash: true,
+	} {
+		if has := slices.Contains(got[key], old.ID); has != want {
+			t.Errorf("%s holds the article: %v, want %v (members %v)", key, has, want, got[key])
+		}
+	}
+	for _, band := range s.bandKeys(old.Simhash) {
+		if slices.Contains(got[strings.TrimPrefix(band, prefix)], old.ID) && !slices.Contains(s.bandKeys(newer.Simhash), band) {
+			t.Errorf("old simhash band %s still names the article", band)
+		}
+	}
+	for _, f := range []Filter{{Language: "de"}, {Author: "anna alt"}, {Tag: "politics"}} {
+		p, err := s.List(ctx, f, 10, "")
+		if err != nil || len(p.Articles) != 0 {
+			t.Errorf("List(%+v) after the new version: %q, %v; want nothing", f, titles(t, p), err)
+		}
+	}
+	for _, f := range []Filter{{Language: "en"}, {Language: "en-gb"}, {Author: "bo both"}, {Tag: "eu"}} {
+		p, err := s.List(ctx, f, 10, "")
+		if err != nil || !slices.Equal(titles(t, p), []string{"Rewritten"}) {
+			t.Errorf("List(%+v): %q, %v; want the new version", f, titles(t, p), err)
+		}
+	}
+	if _, err := s.GetByURL(ctx, old.AMPURL); !errors.Is(err, ErrNotFound) {
+		t.Errorf("old AMP URL still resolves: %v", err)
+	}
+	if st, err := s.GetByURL(ctx, newer.AMPURL); err != nil || decode(t, st.JSON).Title != "Rewritten" {
+		t.Errorf("new AMP URL: %v", err)
+	}
+}
+
+// Records expire with the TTL, and every set and lookup key lets go of them.
+func TestTTLExpiresRecordsAndIndexes(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	short := NewArticles(rdb, prefix, time.Second)
+	long := NewArticles(rdb, prefix, time.Hour)
+	ctx := t.Context()
+	gone := art("gone.example", 1, base, func(a *events.Article) {
+		a.Authors, a.Tags, a.Language = []string{"Shared Author"}, []string{"shared", "only-gone"}, "fr"
+	})
+	kept := art("kept.example", 2, base, func(a *events.Article) {
+		a.Authors, a.Tags = []string{"Shared Author"}, []string{"shared"}
+	})
+	mustPut(t, short, gone, Created)
+	mustPut(t, long, kept, Created)
+
+	deadline := time.Now().Add(10 * time.Second)
+	for rdb.Exists(ctx, short.recordKey(gone.ID)).Val() == 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("record outlived its TTL by 9s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := long.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for key, ids := range members(t, rdb, prefix) {
+		for _, id := range ids {
+			if id == gone.ID || id == "gone_example" {
+				t.Errorf("%s still names the expired article", key)
+			}
+		}
+	}
+	for _, f := range []Filter{{}, {Author: "shared author"}, {Tag: "shared"}} {
+		p, err := long.List(ctx, f, 10, "")
+		if err != nil || len(p.Articles) != 1 || decode(t, p.Articles[0]).ID != kept.ID {
+			t.Errorf("List(%+v) after expiry: %q, %v", f, titles(t, p), err)
+		}
+	}
+	sites, err := long.Sites(ctx)
+	if err != nil || len(sites) != 1 || sites[0].Site != "kept_example" || sites[0].Articles != 1 {
+		t.Errorf("sites after expiry: %+v, %v", sites, err)
+	}
+	if _, err := long.GetByURL(ctx, gone.URL); !errors.Is(err, ErrNotFound) {
+		t.Errorf("expired article by URL: %v", err)
+	}
+}
+
+// The listing drops index entries whose record expired before any sweep ran.
+func TestListSkipsAndDropsUnsweptEntries(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	ctx := t.Context()
+	for i := range 5 {
+		mustPut(t, s, art("example.com", i, base.Add(time.Duration(i)*time.Hour)), Created)
+	}
+	// As if the records of 3 and 1 had expired and no sweep had run yet.
+	rdb.Del(ctx, s.recordKey(art("example.com", 3, base).ID), s.recordKey(art("example.com", 1, base).ID))
+	var got []string
+	cur := ""
+	for range 5 {
+		p, err := s.List(ctx, Filter{}, 1, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, titles(t, p)...)
+		if cur = p.NextCursor; cur == "" {
+			break
+		}
+	}
+	want := []string{"Story 4 from example.com", "Story 2 from example.com", "Story 0 from example.com"}
+	if !slices.Equal(got, want) {
+		t.Errorf("pages gave %q, want %q", got, want)
+	}
+	if n, _ := s.Count(ctx); n != 3 {
+		t.Errorf("index holds %d ids after the listing met the stale ones, want 3", n)
+	}
+}
+
+func TestListFilters(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	ctx := t.Context()
+	h := func(n int) time.Time { return base.Add(time.Duration(n) * time.Hour) }
+	mustPut(t, s, art("www.alpha.com", 1, h(1), func(a *events.Article) {
+		a.Title, a.Language, a.Authors, a.Tags = "Election results are in", "en-GB", []string{"Ann Lee"}, []string{"Politics"}
+	}), Created)
+	mustPut(t, s, art("alpha.com", 2, h(2), func(a *events.Article) {
+		a.Title, a.Language, a.Authors, a.Tags = "Markets rally", "en-US", []string{"Bob Roe", "ann lee"}, []string{"economy"}
+	}), Created)
+	mustPut(t, s, art("beta.de", 3, h(3), func(a *events.Article) {
+		a.Title, a.Language, a.Authors, a.Tags = "Wahl: Ergebnisse", "de", []string{"Ann Lee"}, []string{"politics", "Wahl"}
+	}), Created)
+	mustPut(t, s, art("beta.de", 4, h(4), func(a *events.Article) {
+		a.Title, a.Language, a.PublishedAt = "ELECTION night live", "", nil
+		pa := h(5)
+		a.ParsedAt = &pa
+	}), Created)
+
+	for _, tc := range []struct {
+		name string
+		f    Filter
+		want []int
+	}{
+		{"everything, newest first", Filter{}, []int{4, 3, 2, 1}},
+		{"site token", Filter{Site: "alpha_com"}, []int{2, 1}},
+		{"other site", Filter{Site: "beta_de"}, []int{4, 3}},
+		{"unknown site", Filter{Site: "gamma_org"}, nil},
+		{"primary language covers regions", Filter{Language: "en"}, []int{2, 1}},
+		{"full language tag", Filter{Language: "en-gb"}, []int{1}},
+		{"language", Filter{Language: "de"}, []int{3}},
+		{"author", Filter{Author: "ann lee"}, []int{3, 2, 1}},
+		{"tag", Filter{Tag: "politics"}, []int{3, 1}},
+		{"q matches titles case-insensitively", Filter{Q: "election"}, []int{4, 1}},
+		{"since is inclusive", Filter{Since: h(2)}, []int{4, 3, 2}},
+		{"until is inclusive", Filter{Until: h(2)}, []int{2, 1}},
+		{"since and until", Filter{Since: h(2), Until: h(3)}, []int{3, 2}},
+		{"empty window", Filter{Since: h(10)}, nil},
+		{"combined", Filter{Site: "alpha_com", Author: "ann lee", Tag: "politics", Language: "en"}, []int{1}},
+		{"combined, no match", Filter{Site: "beta_de", Language: "en"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := s.List(ctx, tc.f, 10, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, raw := range p.Articles {
+				var n int
+				fmt.Sscanf(decode(t, raw).URL[strings.LastIndex(decode(t, raw).URL, "/")+1:], "%d", &n)
+				got = append(got, n)
+			}
+			if !slices.Equal(got, tc.want) || p.NextCursor != "" {
+				t.Errorf("got %v (cursor %q), want %v and no cursor", got, p.NextCursor, tc.want)
+			}
+		})
+	}
+}
+
 func TestListPagination(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	s := NewArticles(rdb, prefix, time.Hour)
 	ctx := t.Context()
 
-	empty, err := s.List(ctx, 10, "")
+	empty, err := s.List(ctx, Filter{}, 10, "")
 	if err != nil || len(empty.Articles) != 0 || empty.NextCursor != "" {
 		t.Fatalf("empty list: %+v %v", empty, err)
 	}
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	if b, _ := json.Marshal(empty); string(b) != `{"articles":[]}` {
+		t.Errorf("empty page encodes as %s", b)
+	}
 	for i := range 7 {
 		// Articles 3 and 4 share a timestamp: the cursor must not skip or repeat either.
 		at := base.Add(time.Duration(i) * time.Hour)
 		if i == 4 {
 			at = base.Add(3 * time.Hour)
 		}
-		if _, err := s.Put(ctx, article(i, at, fmt.Sprint("body ", i))); err != nil {
-			t.Fatal(err)
+		mustPut(t, s, art("example.com", i, at), Created)
+	}
+	all := func(f Filter, limit int) ([]string, int) {
+		var seen []string
+		cursor, pages := "", 0
+		for {
+			pages++
+			if pages > 20 {
+				t.Fatal("pagination does not end")
+			}
+			p, err := s.List(ctx, f, limit, cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Articles) == 0 {
+				t.Errorf("limit %d: page %d is empty", limit, pages)
+			}
+			seen = append(seen, titles(t, p)...)
+			if p.NextCursor == "" {
+				return seen, pages
+			}
+			cursor = p.NextCursor
 		}
 	}
-	var seen []string
-	cursor := ""
-	for pages := 0; ; pages++ {
-		if pages > 10 {
-			t.Fatal("pagination does not end")
+	for _, tc := range []struct{ limit, pages int }{{1, 7}, {2, 4}, {3, 3}, {7, 1}, {8, 1}, {200, 1}} {
+		seen, pages := all(Filter{}, tc.limit)
+		if len(seen) != 7 || pages != tc.pages {
+			t.Errorf("limit %d: %d articles in %d pages, want 7 in %d", tc.limit, len(seen), pages, tc.pages)
 		}
-		p, err := s.List(ctx, 3, cursor)
-		if err != nil {
-			t.Fatal(err)
+		slices.Sort(seen)
+		if len(slices.Compact(seen)) != 7 {
+			t.Errorf("limit %d: repeated articles %q", tc.limit, seen)
 		}
-		seen = append(seen, decodeTitles(t, p)...)
-		if p.NextCursor == "" {
-			break
+	}
+	// A cursor keeps working with a time window.
+	seen, _ := all(Filter{Until: base.Add(3 * time.Hour)}, 1)
+	if len(seen) != 5 {
+		t.Errorf("until with limit 1: %q, want 5 articles", seen)
+	}
+	for _, bad := range []string{"not-a-cursor!", "bm9jb2xvbg", "MTIzOg"} {
+		if _, err := s.List(ctx, Filter{}, 3, bad); !errors.Is(err, ErrBadCursor) {
+			t.Errorf("cursor %q: %v, want ErrBadCursor", bad, err)
 		}
-		cursor = p.NextCursor
 	}
-	want := []string{"Story 6", "Story 5", "Story 4", "Story 3", "Story 2", "Story 1", "Story 0"}
-	if fmt.Sprint(seen[:2]) != fmt.Sprint(want[:2]) || len(seen) != 7 || fmt.Sprint(seen[4:]) != fmt.Sprint(want[4:]) {
-		t.Errorf("pages gave %q, want %q (3 and 4 in either order)", seen, want)
-	}
-	if _, err := s.List(ctx, 3, "not-a-cursor!"); !errors.Is(err, ErrBadCursor) {
-		t.Errorf("invalid cursor: %v, want ErrBadCursor", err)
-	}
-	// A cursor at the last article gives an empty last page.
-	last, err := s.List(ctx, 7, "")
-	if err != nil || last.NextCursor == "" {
-		t.Fatalf("full page: %v, cursor %q", err, last.NextCursor)
-	}
-	after, err := s.List(ctx, 7, last.NextCursor)
-	if err != nil || len(after.Articles) != 0 || after.NextCursor != "" {
-		t.Errorf("page after the last: %d articles, cursor %q, err %v", len(after.Articles), after.NextCursor, err)
+	// A cursor past the oldest article gives an empty page with no cursor.
+	last := cursor{score: base.Add(-time.Hour).UnixMilli(), id: "0"}.String()
+	p, err := s.List(ctx, Filter{}, 3, last)
+	if err != nil || len(p.Articles) != 0 || p.NextCursor != "" {
+		t.Errorf("page after the last: %d articles, cursor %q, err %v", len(p.Articles), p.NextCursor, err)
 	}
 }
 
-// Records expire with the TTL and their index entries go with them.
-func TestTTLExpiresRecordsAndIndex(t *testing.T) {
+// flip returns sim with the given bit positions inverted.
+func flip(sim string, bits ...int) string {
+	var x uint64
+	fmt.Sscanf(sim, "%x", &x)
+	for _, b := range bits {
+		x ^= 1 << b
+	}
+	return fmt.Sprintf("%016x", x)
+}
+
+func TestNearDuplicates(t *testing.T) {
+	const sim = "0123456789abcdef"
+	h := func(n int) time.Time { return base.Add(time.Duration(n) * time.Minute) }
+	copyOf := func(host string, n int, published time.Time, simhash string, mods ...func(*events.Article)) *events.Article {
+		return art(host, n, published, append([]func(*events.Article){func(a *events.Article) { a.Simhash = simhash }}, mods...)...)
+	}
+	for _, tc := range []struct {
+		name  string
+		later *events.Article
+		dup   bool
+	}{
+		{"same simhash on another site", copyOf("b.com", 2, h(5), sim), true},
+		{"3 bits apart, in 3 bands", copyOf("b.com", 2, h(5), flip(sim, 0, 17, 40)), true},
+		{"3 bits apart, one band", copyOf("b.com", 2, h(5), flip(sim, 1, 2, 3)), true},
+		{"4 bits apart", copyOf("b.com", 2, h(5), flip(sim, 1, 2, 3, 4)), false},
+		{"4 bits apart, one per band", copyOf("b.com", 2, h(5), flip(sim, 0, 16, 32, 48)), false},
+		{"same site", copyOf("a.com", 2, h(5), sim), false},
+		{"too short to tell", copyOf("b.com", 2, h(5), sim, withBody("Breaking: more soon")), false},
+		{"exact body, different simhash", copyOf("b.com", 2, h(5), flip(sim, 0, 16, 32, 48, 63), withBody(words("wire", 80))), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rdb, prefix := redistest.Client(t)
+			s := NewArticles(rdb, prefix, time.Hour)
+			orig := copyOf("a.com", 1, h(0), sim, withBody(words("wire", 80)))
+			mustPut(t, s, orig, Created)
+			r := mustPut(t, s, tc.later, Created)
+			if got := r.DuplicateOf == orig.ID; got != tc.dup {
+				t.Fatalf("duplicate_of = %q, want linked=%v", r.DuplicateOf, tc.dup)
+			}
+			p, err := s.List(t.Context(), Filter{}, 10, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 2
+			if tc.dup {
+				want = 1
+			}
+			if len(p.Articles) != want {
+				t.Errorf("default listing shows %d articles, want %d", len(p.Articles), want)
+			}
+		})
+	}
+}
+
+// The copy published first is the original, whichever arrives first; the
+// API hides copies by default and shows them, marked, on request; a copy
+// whose original expired is shown again.
+func TestDuplicateOrderAndVisibility(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	s := NewArticles(rdb, prefix, time.Second)
+	s := NewArticles(rdb, prefix, time.Hour)
 	ctx := t.Context()
-	now := time.Now()
-	if _, err := s.Put(ctx, article(1, now, "short-lived")); err != nil {
-		t.Fatal(err)
+	body := withBody(words("wire", 80))
+	late := art("late.com", 1, base.Add(time.Hour), body)
+	early := art("early.com", 2, base, body)
+	third := art("third.com", 3, base.Add(2*time.Hour), body)
+	mustPut(t, s, late, Created)
+	if r := mustPut(t, s, early, Created); r.DuplicateOf != "" {
+		t.Errorf("the earlier copy was marked a duplicate of %s", r.DuplicateOf)
 	}
-	time.Sleep(2100 * time.Millisecond)
-	if _, err := s.Get(ctx, article(1, now, "").ID); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("article still there after its TTL: %v", err)
+	if st, _ := s.Get(ctx, late.ID); st.DuplicateOf != early.ID {
+		t.Errorf("later copy duplicate_of = %q, want the earlier copy", st.DuplicateOf)
 	}
-	// The next write sweeps the expired id out of both indexes.
-	if _, err := s.Put(ctx, article(2, now, "fresh")); err != nil {
-		t.Fatal(err)
+	if r := mustPut(t, s, third, Created); r.DuplicateOf != early.ID {
+		t.Errorf("third copy duplicate_of = %q, want the original", r.DuplicateOf)
 	}
-	for _, key := range []string{s.indexKey(), s.expiryKey()} {
-		ids, err := rdb.ZRange(ctx, key, 0, -1).Result()
-		if err != nil {
-			t.Fatal(err)
+	p, err := s.List(ctx, Filter{}, 10, "")
+	if err != nil || !slices.Equal(titles(t, p), []string{early.Title}) || p.DuplicateOf != nil {
+		t.Errorf("default listing: %q %v, %v; want only the original", titles(t, p), p.DuplicateOf, err)
+	}
+	p, err = s.List(ctx, Filter{IncludeDuplicates: true}, 10, "")
+	if err != nil || len(p.Articles) != 3 || p.DuplicateOf[late.ID] != early.ID || p.DuplicateOf[third.ID] != early.ID {
+		t.Errorf("with duplicates: %q %v, %v", titles(t, p), p.DuplicateOf, err)
+	}
+	rdb.Del(ctx, s.recordKey(early.ID)) // the original expires first
+	p, err = s.List(ctx, Filter{}, 10, "")
+	if err != nil || len(p.Articles) != 2 {
+		t.Errorf("after the original expired: %q, %v; want both copies", titles(t, p), err)
+	}
+}
+
+func TestSitesAndByURL(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	ctx := context.Background()
+	for i := range 3 {
+		mustPut(t, s, art("www.big.com", i, base), Created)
+	}
+	mustPut(t, s, art("small.org", 9, base, func(a *events.Article) {
+		a.CanonicalURL = "https://small.org/story-9"
+	}), Created)
+	sites, err := s.Sites(ctx)
+	want := []SiteCount{{"big_com", "www.big.com", 3}, {"small_org", "small.org", 1}}
+	if err != nil || !slices.Equal(sites, want) {
+		t.Errorf("Sites = %+v, %v; want %+v", sites, err, want)
+	}
+	for _, u := range []string{
+		"https://small.org/news/9", "https://small.org/story-9",
+		"https://small.org/story-9?utm_source=x#top", // same canonical form
+	} {
+		st, err := s.GetByURL(ctx, u)
+		if err != nil || decode(t, st.JSON).URL != "https://small.org/news/9" {
+			t.Errorf("GetByURL(%s): %v", u, err)
 		}
-		if len(ids) != 1 || ids[0] != article(2, now, "").ID {
-			t.Errorf("%s = %v, want only the fresh article", key, ids)
-		}
 	}
-	p, err := s.List(ctx, 10, "")
-	if err != nil || len(p.Articles) != 1 {
-		t.Errorf("list after expiry: %d articles, %v", len(p.Articles), err)
+	if _, err := s.GetByURL(ctx, "https://small.org/other"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown URL: %v", err)
 	}
 }

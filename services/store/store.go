@@ -2,7 +2,9 @@
 // events into Redis and serves them over HTTP.
 //
 //	article.parsed ──DecodeArticle──▶ Articles.Put (Lua: atomic, idempotent) ──▶ ack
-//	GET /v1/articles, GET /v1/articles/{id} ◀── Redis
+//	GET /v1/articles, /v1/articles/{id}, /v1/articles/by-url, /v1/sites ◀── Redis
+//	GET /v1/stream (server-sent events) ◀── NEWSFLOW_ARTICLES (ordered consumer per client)
+//	GET / (the live web page, embedded)
 //
 // An event is acked only after Redis has it; while Redis is down the handler
 // fails, the event is redelivered with backoff and /readyz reports the outage.
@@ -27,24 +29,82 @@ import (
 	"github.com/newsflow/newsflow/pkg/service"
 )
 
-// Config of the store.
+// Config of the store. The zero value of every field after HTTPAddr means
+// its default, so a Config literal with only the first fields works.
 type Config struct {
 	RedisURL string        // REDIS_URL
 	Prefix   string        // REDIS_PREFIX: every key starts with it
 	TTL      time.Duration // STORE_TTL: how long an article is kept
 	Workers  int           // STORE_WORKERS
 	HTTPAddr string        // HTTP_ADDR: API, health and metrics
+
+	// DuplicateBits is the largest simhash Hamming distance between two
+	// copies linked as duplicates (STORE_DUP_BITS, 0–3; 0 here means the
+	// default 3 and -1 links exact copies only).
+	DuplicateBits int
+	// DuplicateMinWords: shorter bodies are never linked (STORE_DUP_MIN_WORDS).
+	DuplicateMinWords int
+	// MaxBackoff caps the wait before a failed write is retried (STORE_MAX_BACKOFF).
+	MaxBackoff time.Duration
+	// Heartbeat is the gap between SSE keep-alive comments (STORE_SSE_HEARTBEAT).
+	Heartbeat time.Duration
+	// MaxStreams bounds the open /v1/stream connections (STORE_MAX_STREAMS).
+	MaxStreams int
 }
+
+// Defaults of the optional Config fields.
+const (
+	DefaultMaxBackoff = 30 * time.Second
+	DefaultHeartbeat  = 15 * time.Second
+	DefaultMaxStreams = 1000
+)
 
 // ConfigFromEnv reads the store's variables.
 func ConfigFromEnv(env *config.Env) Config {
-	return Config{
-		RedisURL: env.URL("REDIS_URL", "redis://127.0.0.1:6379", "redis", "rediss", "unix"),
-		Prefix:   env.String("REDIS_PREFIX", "newsflow:"),
-		TTL:      env.Duration("STORE_TTL", 30*24*time.Hour),
-		Workers:  env.Int("STORE_WORKERS", 8, 1, 256),
-		HTTPAddr: env.String("HTTP_ADDR", ":8080"),
+	bits := env.Int("STORE_DUP_BITS", DefaultMaxDistance, 0, 3)
+	if bits == 0 {
+		bits = -1
 	}
+	return Config{
+		RedisURL:          env.URL("REDIS_URL", "redis://127.0.0.1:6379", "redis", "rediss", "unix"),
+		Prefix:            env.String("REDIS_PREFIX", "newsflow:"),
+		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour),
+		Workers:           env.Int("STORE_WORKERS", 8, 1, 256),
+		HTTPAddr:          env.String("HTTP_ADDR", ":8080"),
+		DuplicateBits:     bits,
+		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000),
+		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff),
+		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat),
+		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000),
+	}
+}
+
+func (c Config) withDefaults() Config {
+	if c.TTL <= 0 {
+		c.TTL = 30 * 24 * time.Hour
+	}
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+	switch {
+	case c.DuplicateBits == 0:
+		c.DuplicateBits = DefaultMaxDistance
+	case c.DuplicateBits < 0:
+		c.DuplicateBits = 0
+	}
+	if c.DuplicateMinWords <= 0 {
+		c.DuplicateMinWords = DefaultMinWords
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = DefaultHeartbeat
+	}
+	if c.MaxStreams <= 0 {
+		c.MaxStreams = DefaultMaxStreams
+	}
+	return c
 }
 
 // NewRedis opens a client for url. It does not dial; see Ping.
@@ -59,23 +119,48 @@ func NewRedis(url string) (redis.UniversalClient, error) {
 var (
 	writes = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsflow_store_writes_total",
-		Help: "Article writes by result (stored, unchanged).",
+		Help: "Article writes by result (created, replaced, unchanged, stale, error).",
 	}, []string{"result"})
+	duplicates = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "newsflow_store_duplicates_total",
+		Help: "Articles stored as a near-duplicate of an earlier copy on another site.",
+	})
 	writeSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name: "newsflow_store_redis_write_seconds", Help: "Redis write latency.",
 		Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14)})
+	pending = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "newsflow_store_consumer_pending",
+		Help: "Lag of the store's consumer: messages not yet delivered (num_pending) and delivered but not acked (ack_pending).",
+	}, []string{"kind"})
+	swept = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "newsflow_store_expired_total", Help: "Expired articles swept out of the index sets.",
+	})
+	streams = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "newsflow_store_sse_clients", Help: "Open /v1/stream connections.",
+	})
 )
 
-// Store consumes articles into Redis.
+// Store consumes articles into Redis and serves them.
 type Store struct {
+	cfg      Config
 	deps     service.Deps
 	articles *Articles
 	rdb      redis.UniversalClient
+	// stopping is closed when Run's context ends: long-lived SSE responses
+	// end then, since http.Server.Shutdown waits for them but cannot end them.
+	stopping chan struct{}
+	stopOnce sync.Once
+	streams  chan struct{} // one token per open stream
 }
 
 // New returns a store over rdb.
 func New(deps service.Deps, rdb redis.UniversalClient, cfg Config) *Store {
-	return &Store{deps: deps, rdb: rdb, articles: NewArticles(rdb, cfg.Prefix, cfg.TTL)}
+	cfg = cfg.withDefaults()
+	a := NewArticles(rdb, cfg.Prefix, cfg.TTL)
+	a.MaxDistance = cfg.DuplicateBits
+	a.MinWords = cfg.DuplicateMinWords
+	return &Store{cfg: cfg, deps: deps, rdb: rdb, articles: a,
+		stopping: make(chan struct{}), streams: make(chan struct{}, cfg.MaxStreams)}
 }
 
 // Articles is the store's Redis model.
@@ -88,18 +173,18 @@ func (s *Store) Handle(ctx context.Context, m jetstream.Msg) error {
 		return router.Permanent(err)
 	}
 	start := time.Now()
-	changed, err := s.articles.Put(ctx, a)
+	res, err := s.articles.Put(ctx, a)
 	writeSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
+		writes.WithLabelValues("error").Inc()
 		return err // Redis unavailable: not acked, redelivered with backoff
 	}
-	if changed {
-		writes.WithLabelValues("stored").Inc()
-	} else {
-		writes.WithLabelValues("unchanged").Inc()
+	writes.WithLabelValues(res.Result.String()).Inc()
+	if res.DuplicateOf != "" && (res.Result == Created || res.Result == Replaced) {
+		duplicates.Inc()
 	}
-	s.deps.Log.Debug("article stored", "article_id", a.ID, "changed", changed,
-		"traceparent", m.Headers().Get(events.HeaderTraceparent))
+	s.deps.Log.Debug("article stored", "article_id", a.ID, "result", res.Result.String(),
+		"duplicate_of", res.DuplicateOf, "traceparent", m.Headers().Get(events.HeaderTraceparent))
 	return nil
 }
 
@@ -114,9 +199,13 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
+// Stop ends the open SSE streams; Run calls it when its context ends.
+func (s *Store) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
+
 // Run consumes articles and serves the API until ctx is done.
 func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.UniversalClient) error {
 	s := New(deps, rdb, cfg)
+	cfg = s.cfg
 	c, err := events.EnsureConsumer(ctx, deps.JS, events.StreamArticles,
 		events.ConsumerConfig(events.ConsumerStore, "", 30*time.Second))
 	if err != nil {
@@ -133,11 +222,48 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	errs := make([]error, 2)
 	wg.Go(func() {
 		errs[0] = router.Run(ctx, c, h, router.Options{Stage: "store", Workers: cfg.Workers, Log: deps.Log,
-			Backoff: func(n uint64) time.Duration { return min(time.Second<<min(n, 5), 30*time.Second) }})
+			Backoff: func(n uint64) time.Duration {
+				return min(250*time.Millisecond<<min(n, 10), cfg.MaxBackoff)
+			}})
+	})
+	wg.Go(func() { s.janitor(ctx, c) })
+	wg.Go(func() {
+		<-ctx.Done()
+		s.Stop()
 	})
 	if cfg.HTTPAddr != "" {
 		wg.Go(func() { errs[1] = obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// janitor sweeps expired articles out of the index sets while no writes come
+// and publishes the consumer's lag, until ctx is done.
+func (s *Store) janitor(ctx context.Context, c jetstream.Consumer) {
+	lag := time.NewTicker(10 * time.Second)
+	defer lag.Stop()
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-lag.C:
+			info, err := c.Info(ctx)
+			if err != nil {
+				s.deps.Log.Debug("consumer info", "err", err)
+				continue
+			}
+			pending.WithLabelValues("num_pending").Set(float64(info.NumPending))
+			pending.WithLabelValues("ack_pending").Set(float64(info.NumAckPending))
+		case <-sweep.C:
+			n, err := s.articles.Sweep(ctx)
+			if err != nil {
+				s.deps.Log.Warn("sweep expired articles", "err", err)
+				continue
+			}
+			swept.Add(float64(n))
+		}
+	}
 }

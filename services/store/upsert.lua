@@ -1,23 +1,144 @@
--- KEYS[1] article hash, KEYS[2] published index, KEYS[3] expiry index
--- ARGV: json, content hash, modified ms, score, ttl s, id, now ms
-local cur = redis.call('HMGET', KEYS[1], 'hash', 'modified')
+-- Writes one article atomically and idempotently (sweep.lua is prepended).
+--
+-- KEYS[1] record hash  KEYS[2] expiry zset  KEYS[3] members hash
+-- KEYS[4] sites zset   KEYS[5] site hosts hash
+-- ARGV  1 id           2 json            3 content hash     4 modified ms
+--       5 parsed ms    6 score (ms)      7 ttl ms           8 site token
+--       9 host        10 language       11 authors         12 tags
+--      13 title (lc)  14 simhash        15 index sets      16 URL keys
+--      17 content-hash key ('' = too short to be linked)   18 simhash band sets
+--      19 record key prefix             20 max Hamming distance
+-- Lists are joined with \31. Keys that depend on the article (its index
+-- sets, its duplicate candidates) are computed by the caller or read from
+-- Redis, so the script touches keys it was not given: on Redis Cluster every
+-- key must share one hash slot (a prefix like "{newsflow}:").
+--
+-- Returns {result, duplicate_of}: result 0 unchanged (same content), 1
+-- created, 2 stale (older than the stored version), 3 replaced.
+local id = ARGV[1]
+local rp = ARGV[19]
+local now = now_ms()
+
+local cur = redis.call('HMGET', KEYS[1], 'ch', 'mod', 'pars', 'dup', 'urls', 'chk')
+local result = 1
 if cur[1] then
-  if cur[1] == ARGV[2] then
-    return 0 -- same content: a redelivery changes nothing
+  if cur[1] == ARGV[3] then
+    return {0, cur[4] or ''} -- a redelivery changes nothing
   end
-  if cur[2] and tonumber(cur[2]) > tonumber(ARGV[3]) then
-    return 0 -- an older version never replaces a newer one
+  local om, nm = tonumber(cur[2]) or 0, tonumber(ARGV[4])
+  if nm < om or (nm == om and tonumber(ARGV[5]) < (tonumber(cur[3]) or 0)) then
+    return {2, cur[4] or ''} -- an older version never replaces a newer one
+  end
+  result = 3
+  for _, k in ipairs(split(cur[5])) do
+    if redis.call('GET', k) == id then redis.call('DEL', k) end
+  end
+  if cur[6] and cur[6] ~= '' and redis.call('GET', cur[6]) == id then
+    redis.call('DEL', cur[6])
   end
 end
-redis.call('HSET', KEYS[1], 'json', ARGV[1], 'hash', ARGV[2], 'modified', ARGV[3], 'score', ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[6])
-redis.call('ZADD', KEYS[3], tonumber(ARGV[7]) + tonumber(ARGV[5]) * 1000, ARGV[6])
--- Index entries expire with their articles: drop a bounded batch of the
--- expired ones on every write.
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[7], 'LIMIT', 0, 100)
-if #expired > 0 then
-  redis.call('ZREM', KEYS[2], unpack(expired))
-  redis.call('ZREM', KEYS[3], unpack(expired))
+-- Index repair: leave every set the previous version (or an expired,
+-- not yet swept one) was in; the new version joins its own sets below.
+for _, k in ipairs(split(redis.call('HGET', KEYS[3], id))) do
+  redis.call('ZREM', k, id)
 end
-return 1
+
+-- Near-duplicates: a candidate shares the exact content hash or one 16-bit
+-- band of the simhash (so any copy within 3 bits is found); it counts when
+-- its simhash is within ARGV[20] bits and it comes from another site.
+local function popcount(x)
+  local c = 0
+  while x > 0 do
+    c = c + x % 2
+    x = math.floor(x / 2)
+  end
+  return c
+end
+local function hamming(a, b)
+  local d = 0
+  for i = 1, 13, 4 do
+    d = d + popcount(bit.bxor(tonumber(string.sub(a, i, i + 3), 16), tonumber(string.sub(b, i, i + 3), 16)))
+  end
+  return d
+end
+local site, score = ARGV[8], tonumber(ARGV[6])
+local best, bestScore
+local function consider(cid)
+  local f = redis.call('HMGET', rp .. cid, 'score', 'dup', 'site')
+  if not f[1] then return end
+  if f[2] and f[2] ~= '' then
+    -- Link to the original the candidate names, while it exists.
+    local g = redis.call('HMGET', rp .. f[2], 'score', 'site')
+    if g[1] then cid, f = f[2], {g[1], '', g[2]} end
+  end
+  if cid == id or f[3] == site then return end
+  local s = tonumber(f[1])
+  if not best or s < bestScore or (s == bestScore and cid < best) then
+    best, bestScore = cid, s
+  end
+end
+if ARGV[17] ~= '' then
+  local cid = redis.call('GET', ARGV[17])
+  if cid and cid ~= id then consider(cid) end
+  local seen, sim, maxd = {}, ARGV[14], tonumber(ARGV[20])
+  for _, k in ipairs(split(ARGV[18])) do
+    for _, c in ipairs(redis.call('ZRANGEBYSCORE', k, now, '+inf', 'LIMIT', 0, 64)) do
+      if c ~= id and not seen[c] then
+        seen[c] = true
+        local cs = redis.call('HGET', rp .. c, 'sim')
+        if cs and #cs == 16 and hamming(sim, cs) <= maxd then consider(c) end
+      end
+    end
+  end
+end
+local dup = ''
+if best then
+  if score > bestScore or (score == bestScore and id > best) then
+    dup = best
+  else
+    -- This copy was published first: the stored one becomes its duplicate.
+    redis.call('HSET', rp .. best, 'dup', id)
+  end
+end
+
+local ttl = tonumber(ARGV[7])
+local exp = now + ttl
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'ch', ARGV[3], 'mod', ARGV[4], 'pars', ARGV[5],
+  'score', ARGV[6], 'site', site, 'lang', ARGV[10], 'au', ARGV[11], 'tg', ARGV[12], 'tl', ARGV[13],
+  'sim', ARGV[14], 'dup', dup, 'urls', ARGV[16], 'chk', ARGV[17])
+redis.call('PEXPIREAT', KEYS[1], exp)
+-- A set lives as long as its newest member, so a set nobody writes to any
+-- more disappears on its own.
+local function keep(k)
+  if redis.call('PTTL', k) < ttl then redis.call('PEXPIREAT', k, exp) end
+end
+local members = {}
+for _, k in ipairs(split(ARGV[15])) do
+  redis.call('ZADD', k, score, id)
+  keep(k)
+  members[#members + 1] = k
+end
+for _, k in ipairs(split(ARGV[18])) do
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
+  redis.call('ZADD', k, exp, id)
+  keep(k)
+  members[#members + 1] = k
+end
+for _, k in ipairs(split(ARGV[16])) do
+  redis.call('SET', k, id, 'PXAT', exp)
+end
+if ARGV[17] ~= '' then
+  -- The content-hash key names the first live copy.
+  local c = redis.call('GET', ARGV[17])
+  if not c or c == id or redis.call('EXISTS', rp .. c) == 0 then
+    redis.call('SET', ARGV[17], id, 'PXAT', exp)
+  end
+end
+redis.call('HSET', KEYS[3], id, table.concat(members, SEP))
+redis.call('ZADD', KEYS[2], exp, id)
+redis.call('ZADD', KEYS[4], 'GT', exp, site)
+redis.call('HSET', KEYS[5], site, ARGV[9])
+for i = 2, 5 do keep(KEYS[i]) end
+sweep(KEYS[2], KEYS[3], KEYS[4], KEYS[5], now, 100)
+return {result, dup}

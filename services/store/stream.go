@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/events"
+)
+
+// How long a stream waits for the store to decide whether a fresh event is
+// a duplicate before passing it on: hiding a copy is worth a short delay,
+// losing an article is not.
+const (
+	dupWait     = 2 * time.Second
+	dupFreshFor = time.Minute
+)
+
+// stream serves GET /v1/stream: server-sent events of the articles published
+// on NEWSFLOW_ARTICLES that match the filters, one ordered consumer per
+// client. Each event's id is its stream sequence, so a client reconnecting
+// with Last-Event-ID resumes right after the last event it saw. Without one
+// the stream starts at since (stream time) or, by default, at new events.
+func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if err := checkParams(q, streamParams); badRequest(w, err) {
+		return
+	}
+	f, err := ParseFilter(q)
+	if badRequest(w, err) {
+		return
+	}
+	var after uint64
+	name, v := "Last-Event-ID", r.Header.Get("Last-Event-ID")
+	if v == "" {
+		name, v = "last_event_id", q.Get("last_event_id")
+	}
+	if v != "" {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, name+": not a stream sequence number")
+			return
+		}
+		after = n
+	}
+	select {
+	case s.streams <- struct{}{}:
+		defer func() { <-s.streams }()
+	default:
+		writeError(w, http.StatusServiceUnavailable, "too many open streams, retry later")
+		return
+	}
+	streams.Inc()
+	defer streams.Dec()
+
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy, InactiveThreshold: 30 * time.Second}
+	switch {
+	case after > 0:
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
+	case !f.Since.IsZero():
+		since := f.Since
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
+	}
+	if f.Site != "" {
+		// The site is the last subject token: the server does that filtering.
+		cfg.FilterSubjects = []string{events.SubjectArticlePrefix + f.Site}
+	}
+	if s.deps.JS == nil {
+		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+		return
+	}
+	cons, err := s.deps.JS.OrderedConsumer(ctx, events.StreamArticles, cfg)
+	if err != nil {
+		s.deps.Log.Warn("stream: ordered consumer", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+		return
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		s.deps.Log.Warn("stream: consume", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+		return
+	}
+	msgs := make(chan jetstream.Msg)
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		defer close(msgs)
+		for {
+			m, err := it.Next()
+			if err != nil {
+				if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+					s.deps.Log.Warn("stream: next", "err", err)
+				}
+				return
+			}
+			select {
+			case msgs <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		it.Stop()
+		<-readerDone
+	}()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // proxies must not hold events back
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	// retry: how long a browser waits before it reconnects (with Last-Event-ID).
+	if _, err := fmt.Fprint(w, "retry: 2000\n: newsflow article stream\n\n"); err != nil || rc.Flush() != nil {
+		return
+	}
+	hb := time.NewTicker(s.cfg.Heartbeat)
+	defer hb.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.stopping:
+			return
+		case <-hb.C:
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case m, ok := <-msgs:
+			if !ok {
+				return
+			}
+			data, seq, keep := s.streamEvent(ctx, f, m)
+			if !keep {
+				continue
+			}
+			if _, err := fmt.Fprintf(w, "id: %d\nevent: article\ndata: %s\n\n", seq, data); err != nil || rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// streamEvent decides whether m goes to a client with filter f.
+func (s *Store) streamEvent(ctx context.Context, f Filter, m jetstream.Msg) ([]byte, uint64, bool) {
+	md, err := m.Metadata()
+	if err != nil {
+		return nil, 0, false
+	}
+	a, err := events.DecodeArticle(m.Data())
+	if err != nil {
+		return nil, 0, false // the store dead-letters it; a reader has nothing to show
+	}
+	if !f.match(fieldsOf(a)) {
+		return nil, 0, false
+	}
+	if !f.IncludeDuplicates && s.isDuplicate(ctx, a, time.Since(md.Timestamp) < dupFreshFor) {
+		return nil, 0, false
+	}
+	return m.Data(), md.Sequence.Stream, true
+}
+
+// isDuplicate asks the store whether a is a copy of an article still stored.
+// A fresh event may not be stored yet: then it waits a little for the store.
+func (s *Store) isDuplicate(ctx context.Context, a *events.Article, fresh bool) bool {
+	hash := a.ContentHash
+	if hash == "" {
+		hash = events.ContentHash([]byte(a.BodyText))
+	}
+	deadline := time.Now().Add(dupWait)
+	for {
+		v, err := s.rdb.HMGet(ctx, s.articles.recordKey(a.ID), "ch", "mod", "dup").Result()
+		if err == nil {
+			ch, _ := v[0].(string)
+			mod, _ := v[1].(string)
+			dup, _ := v[2].(string)
+			newer, _ := strconv.ParseInt(mod, 10, 64)
+			// The record holds this event, or a later version whose verdict stands for it.
+			stored := ch == hash || (ch != "" && newer > millis(a.ModifiedAt))
+			if stored {
+				if dup == "" {
+					return false
+				}
+				n, err := s.rdb.Exists(ctx, s.articles.recordKey(dup)).Result()
+				return err == nil && n == 1
+			}
+		}
+		if !fresh || time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
