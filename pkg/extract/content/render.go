@@ -3,6 +3,7 @@ package content
 import (
 	"bytes"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -525,8 +526,8 @@ func (r *renderer) cutLast() {
 // isLabel reports a short line that introduces what follows rather than
 // saying something: "More:", "DON'T MISS", "You may also like...".
 func isLabel(s []byte) bool {
-	if len(s) >= 40 {
-		return false
+	if len(s) >= 40 || bytes.IndexFunc(s, unicode.IsLetter) < 0 {
+		return false // "___" and "* * *" separate, they do not introduce
 	}
 	if bytes.HasSuffix(s, []byte("...")) || bytes.HasSuffix(s, []byte("…")) || bytes.HasSuffix(s, []byte(":")) {
 		return true
