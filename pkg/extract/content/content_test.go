@@ -110,6 +110,12 @@ func TestExtract(t *testing.T) {
 			contains: []string{"\n\nfunc main() {\n\tfmt.Println(\"hi\")\n}\n\n"},
 		},
 		{
+			name:     "a short line under a picture is its caption",
+			page:     `<body><div class="entry">` + para("Before") + `<div><img src="/a.jpg"></div><div><em>Kate Henshaw at the event</em></div>` + para("After") + `</div></body>`,
+			contains: []string{"Before, which", "After, which"},
+			absent:   []string{"Kate Henshaw"},
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",

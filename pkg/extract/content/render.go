@@ -69,6 +69,9 @@ type renderer struct {
 	lastA     *html.Node
 	lineWords int // words of the current run outside links
 	inPre     int // depth inside <pre>, where whitespace is kept
+	// afterImage is set while nothing but an image has come since the last
+	// block, so a short line next may be its caption.
+	afterImage bool
 }
 
 // minBodyPara is the length from which a block is surely article text, so
@@ -375,6 +378,13 @@ func (r *renderer) flush() {
 	if isURL(line) {
 		return
 	}
+	if r.afterImage && !b.heading && len(line) < 100 && isCaptionLine(line) {
+		// A short unpunctuated line right under a picture is its caption.
+		r.afterImage = false
+		r.images[len(r.images)-1].Caption = string(line)
+		return
+	}
+	r.afterImage = false
 	if r.paras == 0 {
 		b.text = string(line)
 		if r.dropLead(b) {
@@ -438,6 +448,7 @@ func (r *renderer) image(n *html.Node) {
 		return
 	}
 	r.images = append(r.images, events.Image{URL: src, Caption: strings.TrimSpace(attr(n, "alt"))})
+	r.afterImage = len(bytes.TrimSpace(r.line)) == 0
 }
 
 // caption gives the figure's images the figcaption's text, split into
@@ -595,4 +606,16 @@ func safeHref(href string) bool {
 		return true
 	}
 	return false
+}
+
+// isCaptionLine reports a short line that does not read as a sentence:
+// two to twelve words, with no sentence punctuation at its end.
+func isCaptionLine(s []byte) bool {
+	// Words are counted by spaces, so text without them (Chinese,
+	// Japanese) never qualifies: a cut-off sentence there looks the same.
+	if spaces := bytes.Count(s, []byte(" ")); spaces == 0 || spaces >= 12 {
+		return false
+	}
+	last, _ := utf8.DecodeLastRune(s)
+	return !strings.ContainsRune(".!?:\"”»。」』！？", last)
 }
