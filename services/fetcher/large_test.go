@@ -1,0 +1,104 @@
+package fetcher
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/natsx/natstest"
+)
+
+// A page larger than the server's max payload, even compressed, travels
+// through the object store and arrives whole.
+func TestLargePageViaObjectStore(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var page bytes.Buffer
+	page.WriteString("<html><body><p>")
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	for page.Len() < 12<<20 { // incompressible enough to stay above 8 MB gzipped
+		page.WriteByte(letters[rng.IntN(len(letters))])
+	}
+	page.WriteString("</p></body></html>")
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>t</title><item><title>big</title><link>%s/big-page-here-now</link></item></channel></rss>`, srv.URL)
+	})
+	mux.HandleFunc("/big-page-here-now", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(page.Bytes())
+	})
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+	ns := natstest.Start(t)
+	r := startReplica(t, ns, "f1", Config{Feeds: []string{srv.URL + "/feed.xml"}, AllowPrivate: true,
+		MaxBytes: 32 << 20, PollInterval: time.Minute, Timeout: 20 * time.Second})
+	j := js(t, ns)
+	eventually(t, 60*time.Second, "the large page", func() bool { return streamCount(t, j, events.StreamRaw) == 1 })
+	c, err := j.OrderedConsumer(t.Context(), events.StreamRaw, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Headers().Get(events.HeaderBodyRef) == "" || len(m.Data()) != 0 {
+		t.Fatalf("large page sent inline (%d bytes)", len(m.Data()))
+	}
+	body, err := events.LoadBody(t.Context(), r.deps.JS, m.Headers(), m.Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := events.DecodeRawPage(m.Headers(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Body, page.Bytes()) {
+		t.Errorf("page came back with %d bytes, want %d", len(got.Body), page.Len())
+	}
+}
+
+func TestFeedAPI(t *testing.T) {
+	ns := natstest.Start(t)
+	r := startReplica(t, ns, "f1", Config{PollInterval: time.Hour, AllowPrivate: true})
+	f, err := New(t.Context(), Config{}, r.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(f.Handler())
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/v1/feeds", "application/json", strings.NewReader(`{"url":"https://news.example/rss"}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST: %v %v", err, resp.Status)
+	}
+	resp, err = http.Post(srv.URL+"/v1/feeds", "application/json", strings.NewReader(`{"url":"mailto:x"}`))
+	if err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("POST bad url: %v %v", err, resp.Status)
+	}
+	resp, err = http.Get(srv.URL + "/v1/feeds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Feeds []FeedState }
+	json.NewDecoder(resp.Body).Decode(&list)
+	if len(list.Feeds) != 1 || list.Feeds[0].URL != "https://news.example/rss" {
+		t.Fatalf("GET: %+v", list)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/v1/feeds?url=https://news.example/rss", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE: %v %v", err, resp.Status)
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("second DELETE: %v %v", err, resp.Status)
+	}
+}
