@@ -2,11 +2,11 @@ package fetcher
 
 import (
 	"bufio"
-	"io"
 	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 )
