@@ -200,8 +200,11 @@ func (f *Fetcher) poll(ctx context.Context, st *FeedState) (pollResult, error) {
 		}
 	}
 	// Validators are saved only once every item is queued, so a failed poll
-	// is repeated in full rather than answered with 304.
-	st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	// is repeated in full rather than answered with 304; a feed that broke
+	// off part-way is fetched whole next time too.
+	if !feed.Partial {
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	}
 	return res, nil
 }
 
