@@ -47,7 +47,7 @@ func (r *renderer) drop(e *entry) bool {
 	switch {
 	case img > 1 && p == 0:
 		return true
-	case !isList && li > p+1 && a != atom.Table:
+	case !isList && li > p+1 && a != atom.Table && ld > 0.1:
 		return true
 	case !isList && e.chars < minParaChars && (img == 0 || img > 2):
 		// Short text is a label or a widget's stub, unless it reads like
