@@ -130,6 +130,7 @@ func classify(v string) uint8 {
 		lower = append(lower, c)
 	}
 	var h uint8
+	weakGood := false
 	start := -1
 	for i := 0; i <= len(lower); i++ {
 		if i < len(lower) && (lower[i] >= 'a' && lower[i] <= 'z' || lower[i] >= '0' && lower[i] <= '9') {
@@ -141,6 +142,10 @@ func classify(v string) uint8 {
 		if start >= 0 {
 			tok := lower[start:i]
 			th, ok := tokenHints[string(tok)]
+			if string(tok) == "text" {
+				weakGood = true
+				th = 0
+			}
 			h |= th
 			if !ok && len(tok) >= 5 {
 				// Compounds: "commentlist", "articlebody", "sharebar".
@@ -152,6 +157,11 @@ func classify(v string) uint8 {
 			}
 			start = -1
 		}
+	}
+	if weakGood && h&hintJunk == 0 {
+		// "text" names content ("body-text", "article-text") unless the
+		// name also says what kind of boilerplate it is ("share-text").
+		h |= hintGood
 	}
 	if h&hintJunk == 0 && bytes.IndexByte(lower, '-') >= 0 {
 		for _, st := range hyphenStems {
