@@ -21,6 +21,7 @@ var ErrInvalid = errors.New("invalid configuration")
 type Env struct {
 	lookup func(string) (string, bool)
 	errs   []error
+	read   []string // every variable asked for, in order
 }
 
 // FromOS reads the process environment.
@@ -32,6 +33,7 @@ func FromMap(vars map[string]string) *Env {
 }
 
 func (e *Env) get(name string) (string, bool) {
+	e.read = append(e.read, name)
 	v, ok := e.lookup(name)
 	v = strings.TrimSpace(v)
 	return v, ok && v != ""
@@ -156,6 +158,20 @@ func (e *Env) File(name string) string {
 		return ""
 	}
 	return v
+}
+
+// Names returns every variable read so far, once each: what a deployment
+// may set. Tests check deployment files against it.
+func (e *Env) Names() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range e.read {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Err returns every error found so far, joined; nil when all values parsed.

@@ -8,6 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -53,4 +57,32 @@ func Traceparent(h nats.Header) string {
 		return tp
 	}
 	return events.NewTraceparent()
+}
+
+// Healthcheck is a container health probe without a shell: when a service
+// binary is run as "<binary> healthcheck" it asks its own /healthz on
+// HTTP_ADDR and exits 0 if that answers 200, 1 otherwise.
+func Healthcheck(args []string, defaultAddr string) {
+	if len(args) < 2 || args[1] != "healthcheck" {
+		return
+	}
+	addr := os.Getenv("HTTP_ADDR")
+	if addr == "" {
+		addr = defaultAddr
+	}
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + addr + "/healthz")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "healthcheck:", err)
+		os.Exit(1)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, "healthcheck: status", resp.StatusCode)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }

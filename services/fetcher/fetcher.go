@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 // Config of the fetcher.
 type Config struct {
 	Feeds           []string       // FETCHER_FEEDS: added to the registry at start
+	FeedsFile       string         // FETCHER_FEEDS_FILE: more of them, OPML or one URL per line
 	PollInterval    time.Duration  // FETCHER_POLL_INTERVAL: first interval, and when a feed gives no dates
 	MinInterval     time.Duration  // FETCHER_MIN_INTERVAL: adaptive interval floor
 	MaxInterval     time.Duration  // FETCHER_MAX_INTERVAL: adaptive interval ceiling
@@ -52,6 +54,7 @@ type Config struct {
 func ConfigFromEnv(env *config.Env) Config {
 	return Config{
 		Feeds:           env.List("FETCHER_FEEDS", nil),
+		FeedsFile:       env.File("FETCHER_FEEDS_FILE"),
 		PollInterval:    env.Duration("FETCHER_POLL_INTERVAL", 10*time.Minute),
 		MinInterval:     env.Duration("FETCHER_MIN_INTERVAL", 2*time.Minute),
 		MaxInterval:     env.Duration("FETCHER_MAX_INTERVAL", 2*time.Hour),
@@ -172,6 +175,17 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 		return err
 	}
 	cfg = f.cfg
+	if cfg.FeedsFile != "" {
+		data, err := os.ReadFile(cfg.FeedsFile)
+		if err != nil {
+			return fmt.Errorf("FETCHER_FEEDS_FILE: %w", err)
+		}
+		list, err := ParseFeedList(data)
+		if err != nil {
+			return fmt.Errorf("FETCHER_FEEDS_FILE %s: %w", cfg.FeedsFile, err)
+		}
+		cfg.Feeds = append(cfg.Feeds, list...)
+	}
 	for _, u := range cfg.Feeds {
 		if err := AddFeed(ctx, f.feeds, u); err != nil {
 			return err

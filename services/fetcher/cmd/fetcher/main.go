@@ -17,6 +17,7 @@ import (
 )
 
 func main() {
+	service.Healthcheck(os.Args, ":8082")
 	env := config.FromOS()
 	cfg := fetcher.ConfigFromEnv(env)
 	nc := natsx.FromEnv(env, "fetcher")

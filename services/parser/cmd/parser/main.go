@@ -17,6 +17,7 @@ import (
 )
 
 func main() {
+	service.Healthcheck(os.Args, ":8081")
 	env := config.FromOS()
 	cfg := parser.ConfigFromEnv(env)
 	nc := natsx.FromEnv(env, "parser")

@@ -17,6 +17,7 @@ import (
 )
 
 func main() {
+	service.Healthcheck(os.Args, ":8080")
 	env := config.FromOS()
 	cfg := store.ConfigFromEnv(env)
 	nc := natsx.FromEnv(env, "store")
