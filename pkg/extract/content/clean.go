@@ -18,7 +18,7 @@ func (r *renderer) drop(e *entry) bool {
 		r.captionText(e)
 		return true
 	}
-	if e.hint&hintByline != 0 && e.hint&hintGood == 0 && e.chars < 600 && isBlock(a) {
+	if e.hint&hintByline != 0 && e.chars < 600 && isBlock(a) {
 		// Author boxes and date lines, at the top or the bottom.
 		return true
 	}
