@@ -95,7 +95,7 @@ func (r *renderer) dropLead(b block) bool {
 	if chars < 80 && (hasPrefixFold(b.text, "by ") || hasPrefixFold(b.text, "posted by ") || hasPrefixFold(b.text, "written by ")) {
 		return true
 	}
-	return chars < 80 && looksLikeDateline(b.text)
+	return looksLikeDateline(b.text)
 }
 
 // looksLikeDateline reports a short line that is mostly a date or time —
@@ -105,7 +105,10 @@ func looksLikeDateline(s string) bool {
 	if strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "a.m.") && !strings.HasSuffix(s, "p.m.") {
 		return false
 	}
-	words, digitWords, year, clock := 0, 0, false, false
+	if len(s) > 200 {
+		return false
+	}
+	words, digitWords, year, clock, leadingDate := 0, 0, false, false, false
 	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == '|' || r == '·' }) {
 		words++
 		digits := 0
@@ -122,9 +125,12 @@ func looksLikeDateline(s string) bool {
 		}
 		if digits >= 3 && strings.Contains(w, ":") || digits >= 6 && strings.Count(w, "/")+strings.Count(w, ".")+strings.Count(w, "-") >= 2 {
 			clock = true
+			leadingDate = leadingDate || words == 1
 		}
 	}
-	if words == 0 || words > 12 {
+	// A meta row that opens with the date may go on with author, section
+	// and tags: "05/10/2018 - Publicado por: ... - Categoria: ...".
+	if words == 0 || words > 12 && !(leadingDate && words <= 20) || words <= 12 && len(s) > 100 {
 		return false
 	}
 	if year || clock {

@@ -243,6 +243,8 @@ func TestLooksLikeDateline(t *testing.T) {
 		{"Wednesday 20 November 2019 9:22 am", true},
 		{"05/10/2018", true},
 		{"3 min read", true},
+		{"05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde - Tags: sad arrombamento veiculo", true},
+		{"In 2019 the city grew faster than in any year before and nobody in the council had expected that at all", false},
 		{"Tempo de leitura: 2 minutos", true},
 		{"In 2019, the city grew faster than in any year before.", false},
 		{"Our ruling", false},
