@@ -122,9 +122,17 @@ func (r *renderer) enter(n *html.Node) bool {
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
 	case atom.Br:
-		r.flushInline()
-		r.writeLineTag("<br>")
-		r.line = append(r.line, '\n')
+		if n := len(r.line); n > 0 && r.line[n-1] == '\n' && bytes.HasSuffix(r.lineH, []byte("<br>")) {
+			// A blank line ends a paragraph, as on screen: text written
+			// with <br><br> becomes blocks like text written with <p>.
+			r.line = r.line[:n-1]
+			r.lineH = r.lineH[:len(r.lineH)-len("<br>")]
+			r.flush()
+		} else {
+			r.flushInline()
+			r.writeLineTag("<br>")
+			r.line = append(r.line, '\n')
+		}
 		r.space = false
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
