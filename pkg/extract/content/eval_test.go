@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 
 	"github.com/newsflow/newsflow/pkg/evaluate"
 )
@@ -72,6 +73,79 @@ func TestBenchmarkContentOnly(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(out, s.ID[:12]+".txt"), []byte(txt), 0o644); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// allowedTags are the only elements Result.HTML may contain; allowedAttrs
+// the only attributes.
+var (
+	allowedTags = map[string]bool{
+		"p": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "ul": true, "ol": true,
+		"li": true, "blockquote": true, "table": true, "tr": true, "td": true, "th": true, "pre": true,
+		"code": true, "em": true, "strong": true, "a": true, "br": true, "dl": true, "dt": true, "dd": true,
+	}
+	allowedAttrs = map[string]bool{"href": true}
+)
+
+// TestBenchmarkHTMLSanitized checks the HTML of every benchmark page: only
+// structural tags, only href attributes, every tag closed in order.
+func TestBenchmarkHTMLSanitized(t *testing.T) {
+	shared, err := evaluate.SharedDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := evaluate.LoadCorpus(filepath.Join(shared, evaluate.BenchmarkDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Pages {
+		page, err := c.HTML(p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := Extract(doc, Options{})
+		if msg := checkHTML(res.HTML); msg != "" {
+			t.Errorf("page %s: %s", p.ID[:12], msg)
+		}
+	}
+}
+
+func checkHTML(s string) string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var open []string
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			if len(open) > 0 {
+				return "unclosed " + strings.Join(open, ",")
+			}
+			return ""
+		case html.StartTagToken:
+			tok := z.Token()
+			if !allowedTags[tok.Data] {
+				return "tag " + tok.Data
+			}
+			for _, a := range tok.Attr {
+				if !allowedAttrs[a.Key] {
+					return "attribute " + a.Key
+				}
+			}
+			if tok.Data != "br" {
+				open = append(open, tok.Data)
+			}
+		case html.EndTagToken:
+			tok := z.Token()
+			if len(open) == 0 || open[len(open)-1] != tok.Data {
+				return "misnested </" + tok.Data + "> in " + strings.Join(open, ",")
+			}
+			open = open[:len(open)-1]
+		case html.SelfClosingTagToken:
+			return "self-closing tag"
 		}
 	}
 }

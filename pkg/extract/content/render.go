@@ -23,6 +23,7 @@ type frame struct {
 	written bool
 	skip    bool // subtree not rendered
 	byline  bool // an author/date element
+	runs    int  // text runs written directly inside this element
 }
 
 const (
@@ -419,8 +420,11 @@ func (r *renderer) flush() {
 	switch {
 	case wrapper >= 0 && r.frames[wrapper].kind == kindWrapper:
 		r.html = append(append(append(r.html, r.frames[wrapper].open...), lineH...), r.frames[wrapper].close...)
-	case wrapper >= 0 && r.frames[wrapper].kind == kindBox && r.frames[wrapper].n.DataAtom != atom.Blockquote:
+	case wrapper >= 0 && r.frames[wrapper].kind == kindBox && r.frames[wrapper].n.DataAtom != atom.Blockquote && r.frames[wrapper].runs == 0:
+		// The first run of a list item or cell is its content; later runs
+		// are paragraphs of it.
 		r.html = append(r.html, lineH...)
+		r.frames[wrapper].runs++
 	default:
 		r.html = append(append(append(r.html, "<p>"...), lineH...), "</p>"...)
 	}
