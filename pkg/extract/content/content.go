@@ -151,10 +151,17 @@ func ruleBody(doc *goquery.Document, entries []entry, opts *Options) Result {
 		return Result{}
 	}
 	r := newRenderer(entries, opts)
-	for _, n := range sel.Nodes {
-		for i := range entries {
+	// Render matches in document order, each once: a match inside another
+	// match is already part of it.
+	next := int32(0)
+	for i := int32(0); i < int32(len(entries)); i++ {
+		if i < next {
+			continue
+		}
+		for _, n := range sel.Nodes {
 			if entries[i].n == n {
-				r.render(int32(i), true)
+				r.render(i, true)
+				next = entries[i].end
 				break
 			}
 		}

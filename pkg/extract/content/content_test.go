@@ -83,6 +83,13 @@ func TestExtract(t *testing.T) {
 			method: MethodRule,
 		},
 		{
+			name:   "nested rule matches render once",
+			page:   `<body><div class="story"><div class="story">` + para("Once") + `</div></div></body>`,
+			opts:   Options{BodySelector: ".story"},
+			want:   "Once, which is a sentence long enough, with commas, to be article text and not a label or a link.",
+			method: MethodRule,
+		},
+		{
 			name:   "JSON-LD body when the page shows only a teaser",
 			page:   `<body><div class="content"><p>Only the first lines of the story are visible here, the rest is paywalled.</p></div></body>`,
 			opts:   Options{FallbackText: strings.Repeat("The full story is in the structured data, and it is long. ", 20) + "\nSecond paragraph of it."},
