@@ -123,6 +123,7 @@ func (r *renderer) enter(n *html.Node) bool {
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
 	case atom.Br:
+		r.afterImage = false // a caption sits right under its picture
 		if n := len(r.line); n > 0 && r.line[n-1] == '\n' && bytes.HasSuffix(r.lineH, []byte("<br>")) {
 			// A blank line ends a paragraph, as on screen: text written
 			// with <br><br> becomes blocks like text written with <p>.
