@@ -117,6 +117,9 @@ func (r *renderer) enter(n *html.Node) bool {
 		return false
 	}
 	f := frame{n: n}
+	if a == 0 && n.Data == "amp-img" {
+		a = atom.Img // AMP pages' images
+	}
 	switch a {
 	case atom.Img:
 		r.image(n)
@@ -443,8 +446,14 @@ func (r *renderer) flush() {
 // image records an <img> as one of the article's images.
 func (r *renderer) image(n *html.Node) {
 	src := ""
-	for _, k := range [...]string{"data-src", "data-lazy-src", "data-original", "src"} {
-		if v := strings.TrimSpace(attr(n, k)); v != "" && !strings.HasPrefix(v, "data:") {
+	for _, k := range [...]string{"data-src", "data-lazy-src", "data-original", "src", "srcset", "data-srcset"} {
+		v := strings.TrimSpace(attr(n, k))
+		if strings.HasSuffix(k, "srcset") {
+			// "a.jpg 1x, b.jpg 2x": the first candidate will do.
+			v, _, _ = strings.Cut(v, ",")
+			v, _, _ = strings.Cut(strings.TrimSpace(v), " ")
+		}
+		if v != "" && !strings.HasPrefix(v, "data:") {
 			src = v
 			break
 		}
