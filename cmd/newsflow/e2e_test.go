@@ -10,11 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
@@ -133,6 +137,8 @@ func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
 // their own NATS connections against an embedded nats-server and the real
 // Redis, and checks what the store's API serves.
 func TestPipelineEndToEnd(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
 	o := newOrigin(t)
 	ns := natstest.Start(t)
 	rdb, prefix := redistest.Client(t)
@@ -227,12 +233,38 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if n := streamMsgs(t, jsx, events.StreamDLQ); n != 0 {
 		t.Errorf("DLQ holds %d messages, want 0", n)
 	}
-	if n, err := rdb.ZCard(ctx, prefix+"idx:published").Result(); err != nil || n != 3 {
-		t.Errorf("redis index holds %d ids (%v), want 3", n, err)
-	}
+
+	checkTraces(t, spans.Ended(), l)
 
 	cancel()
 	wg.Wait()
+}
+
+// checkTraces finds, for every stored article, one trace holding its queue,
+// fetch, parse and store spans.
+func checkTraces(t *testing.T, spans []sdktrace.ReadOnlySpan, l listing) {
+	t.Helper()
+	stages := map[string]map[string]bool{} // trace id -> span name prefixes
+	for _, s := range spans {
+		id := s.SpanContext().TraceID().String()
+		if stages[id] == nil {
+			stages[id] = map[string]bool{}
+		}
+		name := s.Name()
+		if i := strings.IndexByte(name, ' '); i > 0 && name != "queue article" {
+			name = name[:i]
+		}
+		stages[id][name] = true
+	}
+	complete := 0
+	for _, names := range stages {
+		if names["queue article"] && names["fetcher"] && names["parser"] && names["store"] {
+			complete++
+		}
+	}
+	if complete != len(l.Articles) {
+		t.Errorf("%d traces span queue→fetch→parse→store, want one per article (%d); traces: %v", complete, len(l.Articles), stages)
+	}
 }
 
 func js(t *testing.T, url string) jetstream.JetStream {

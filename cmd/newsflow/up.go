@@ -56,6 +56,11 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow")
+	if err != nil {
+		return err
+	}
+	defer shutdownTracing(context.WithoutCancel(ctx))
 	fcfg.Feeds = append(fcfg.Feeds, feedURLs...)
 	fcfg.AllowPrivate = *allowPrivate
 	fcfg.PollInterval = *poll

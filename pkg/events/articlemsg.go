@@ -10,7 +10,7 @@ import (
 // Msg encodes a as an article.parsed message. The event id combines the
 // article id and its content hash: a redelivered parse of the same page is
 // dropped by JetStream, a changed article is a new event.
-func (a *Article) Msg(source, traceparent string) (*nats.Msg, error) {
+func (a *Article) Msg(source string) (*nats.Msg, error) {
 	if a.ID == "" || a.URL == "" {
 		return nil, fmt.Errorf("%w: id and url are required", ErrInvalid)
 	}
@@ -30,7 +30,6 @@ func (a *Article) Msg(source, traceparent string) (*nats.Msg, error) {
 		Subject:         a.ID,
 		DataContentType: "application/json",
 		DataSchema:      DataSchemaArticle,
-		Traceparent:     traceparent,
 	}
 	if a.ParsedAt != nil {
 		ev.Time = *a.ParsedAt

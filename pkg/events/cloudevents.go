@@ -1,8 +1,6 @@
 package events
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -29,7 +27,8 @@ const (
 	HeaderSubject         = "ce-subject"
 	HeaderDataContentType = "ce-datacontenttype"
 	HeaderDataSchema      = "ce-dataschema"
-	// HeaderTraceparent carries the W3C trace context across NATS hops.
+	// HeaderTraceparent carries the W3C trace context across NATS hops
+	// (written by package obs).
 	HeaderTraceparent = "traceparent"
 )
 
@@ -42,7 +41,6 @@ type Event struct {
 	Subject         string
 	DataContentType string
 	DataSchema      string
-	Traceparent     string
 }
 
 // Header writes the attributes of e into h. The event id is also the
@@ -65,9 +63,6 @@ func (e Event) Header(h nats.Header) {
 	if e.DataSchema != "" {
 		h.Set(HeaderDataSchema, e.DataSchema)
 	}
-	if e.Traceparent != "" {
-		h.Set(HeaderTraceparent, e.Traceparent)
-	}
 }
 
 // EventFromHeader reads the CloudEvents attributes of a received message.
@@ -79,7 +74,6 @@ func EventFromHeader(h nats.Header) (Event, error) {
 		Subject:         h.Get(HeaderSubject),
 		DataContentType: h.Get(HeaderDataContentType),
 		DataSchema:      h.Get(HeaderDataSchema),
-		Traceparent:     h.Get(HeaderTraceparent),
 	}
 	if v := h.Get(HeaderSpecVersion); v != SpecVersion {
 		return e, fmt.Errorf("%w: specversion %q", ErrNotCloudEvent, v)
@@ -95,13 +89,4 @@ func EventFromHeader(h nats.Header) (Event, error) {
 		e.Time = parsed
 	}
 	return e, nil
-}
-
-// NewTraceparent starts a W3C trace context for a document entering the
-// pipeline; later stages pass the same header on, so one article's fetch,
-// parse and store share a trace id.
-func NewTraceparent() string {
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	return "00-" + hex.EncodeToString(b[:16]) + "-" + hex.EncodeToString(b[16:]) + "-01"
 }

@@ -34,7 +34,7 @@ func TestRawPageRoundTrip(t *testing.T) {
 			ContentType: "text/html; charset=utf-8", ETag: `"x"`, FetchedAt: fetched, SourceFeed: "https://example.com/feed",
 			Entry: EntryHints{Title: "Héadline", Published: time.Date(2024, 2, 23, 13, 25, 0, 0, time.FixedZone("", 9*3600)), Author: "A. Writer"},
 			Body:  body}
-		m, err := p.Msg("newsflow/test", NewTraceparent())
+		m, err := p.Msg("newsflow/test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func TestSchemaAcceptsAndRejects(t *testing.T) {
 
 func TestArticleMsg(t *testing.T) {
 	a := validArticle()
-	m, err := a.Msg("newsflow/parser", "")
+	m, err := a.Msg("newsflow/parser")
 	if err != nil {
 		t.Fatal(err)
 	}

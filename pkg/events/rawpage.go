@@ -78,7 +78,7 @@ func (p RawPage) Host() string {
 // Msg encodes p as a NATS message with CloudEvents attributes. The event id
 // is derived from the URL and the page bytes, so republishing the same fetch
 // is dropped by JetStream's duplicate window.
-func (p RawPage) Msg(source, traceparent string) (*nats.Msg, error) {
+func (p RawPage) Msg(source string) (*nats.Msg, error) {
 	if p.URL == "" {
 		return nil, fmt.Errorf("%w: empty URL", ErrBadRawPage)
 	}
@@ -91,7 +91,6 @@ func (p RawPage) Msg(source, traceparent string) (*nats.Msg, error) {
 		Time:            p.FetchedAt,
 		Subject:         p.URL,
 		DataContentType: p.ContentType,
-		Traceparent:     traceparent,
 	}.Header(m.Header)
 	set := func(k, v string) {
 		if v != "" {

@@ -18,8 +18,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/obs"
 )
 
 // Handler does the work of one message. nil acks it; an error naks it for
@@ -105,6 +109,27 @@ func Recover() Middleware {
 	}
 }
 
+// Trace continues the trace a message carries with a consumer span of the
+// stage, so one article's fetch, parse and store form one trace.
+func Trace(stage string) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, m jetstream.Msg) error {
+			ctx = obs.ExtractTrace(ctx, m.Headers())
+			ctx, span := obs.StartSpan(ctx, stage, stage+" "+m.Subject(),
+				trace.WithSpanKind(trace.SpanKindConsumer),
+				trace.WithAttributes(attribute.String("messaging.system", "nats"),
+					attribute.String("messaging.destination.name", m.Subject())))
+			defer span.End()
+			err := next(ctx, m)
+			if err != nil {
+				span.RecordError(err)
+				span.SetStatus(codes.Error, err.Error())
+			}
+			return err
+		}
+	}
+}
+
 // Timeout bounds the handling of one message.
 func Timeout(d time.Duration) Middleware {
 	return func(next Handler) Handler {
@@ -165,7 +190,7 @@ func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.
 				return fmt.Errorf("dead-letter publish failed (%v) after: %w", perr, err)
 			}
 			deadLettered.WithLabelValues(stage).Inc()
-			log.Warn("message dead-lettered", "stage", stage, "subject", m.Subject(), "deliveries", delivered, "err", err)
+			log.Warn("message dead-lettered", "stage", stage, "subject", m.Subject(), "deliveries", delivered, "err", err, obs.TraceID(ctx))
 			return nil
 		}
 	}

@@ -51,14 +51,6 @@ func (d Deps) NATSReady(ctx context.Context) error {
 	return nil
 }
 
-// Traceparent returns the trace context of an incoming message, or starts one.
-func Traceparent(h nats.Header) string {
-	if tp := h.Get(events.HeaderTraceparent); tp != "" {
-		return tp
-	}
-	return events.NewTraceparent()
-}
-
 // Healthcheck is a container health probe without a shell: when a service
 // binary is run as "<binary> healthcheck" it asks its own /healthz on
 // HTTP_ADDR and exits 0 if that answers 200, 1 otherwise.

@@ -12,8 +12,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/router"
-	"github.com/newsflow/newsflow/pkg/service"
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
 )
 
@@ -87,10 +87,11 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	if resp.Charset != "" {
 		page.ContentType += "; charset=" + resp.Charset
 	}
-	msg, err := page.Msg(f.deps.Source, service.Traceparent(m.Headers()))
+	msg, err := page.Msg(f.deps.Source)
 	if err != nil {
 		return router.Permanent(err)
 	}
+	obs.InjectTrace(ctx, msg.Header)
 	if _, err := events.PublishLarge(ctx, f.deps.JS, msg, f.deps.NC.MaxPayload()); err != nil {
 		return fmt.Errorf("publish page %s: %w", job.URL, err)
 	}

@@ -200,6 +200,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 		return err
 	}
 	h := router.Chain(f.HandleJob,
+		router.Trace("fetcher"),
 		router.DeadLetter(deps.JS, "fetcher", cfg.MaxDeliver, deps.Log),
 		router.Recover(),
 		router.Timeout(perJob),

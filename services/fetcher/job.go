@@ -21,7 +21,6 @@ type Job struct {
 	Published  time.Time `json:"published,omitzero"`
 	Author     string    `json:"author,omitempty"`
 	Image      string    `json:"image,omitempty"`
-	Trace      string    `json:"-"`
 }
 
 func (j Job) msg(source, key string) (*nats.Msg, error) {
@@ -36,7 +35,7 @@ func (j Job) msg(source, key string) (*nats.Msg, error) {
 	m := nats.NewMsg(events.JobSubject(u.Hostname()))
 	events.Event{
 		ID: "job-" + key, Source: source, Type: events.TypeFetchJob, Time: time.Now(),
-		Subject: j.URL, DataContentType: "application/json", Traceparent: j.Trace,
+		Subject: j.URL, DataContentType: "application/json",
 	}.Header(m.Header)
 	m.Data = data
 	return m, nil

@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/feeds"
+	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/urls"
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
 )
@@ -74,6 +77,8 @@ func (f *Fetcher) pollClaimed(ctx context.Context, key string) {
 		return
 	}
 	log := f.deps.Log.With("feed", st.URL)
+	ctx, span := obs.StartSpan(ctx, "fetcher", "poll feed", trace.WithAttributes(attribute.String("url.full", st.URL)))
+	defer span.End()
 	now := time.Now().UTC()
 	st.LastPoll = now
 	res, pollErr := f.poll(ctx, &st)
@@ -265,11 +270,16 @@ func (f *Fetcher) queue(ctx context.Context, feedURL string, it feeds.Item) (boo
 		return false, fmt.Errorf("seen lookup: %w", err)
 	}
 	job := Job{URL: it.URL, SourceFeed: feedURL, Title: it.Title, Published: it.Published,
-		Author: it.Author, Image: it.Image, Trace: events.NewTraceparent()}
+		Author: it.Author, Image: it.Image}
 	m, err := job.msg(f.deps.Source, key)
 	if err != nil {
 		return false, nil
 	}
+	// Each article starts a trace of its own, linked to the poll that found it.
+	ctx, span := obs.StartSpan(ctx, "fetcher", "queue article", trace.WithNewRoot(),
+		trace.WithLinks(trace.LinkFromContext(ctx)), trace.WithAttributes(attribute.String("url.full", it.URL)))
+	defer span.End()
+	obs.InjectTrace(ctx, m.Header)
 	if _, err := f.deps.JS.PublishMsg(ctx, m); err != nil {
 		return false, fmt.Errorf("queue %s: %w", it.URL, err)
 	}

@@ -82,15 +82,16 @@ func (p *Parser) Handle(ctx context.Context, m jetstream.Msg) error {
 	if err != nil {
 		return router.Permanent(err)
 	}
-	msg, err := a.Msg(p.deps.Source, service.Traceparent(m.Headers()))
+	msg, err := a.Msg(p.deps.Source)
 	if err != nil {
 		return router.Permanent(err)
 	}
+	obs.InjectTrace(ctx, msg.Header)
 	if _, err := p.deps.JS.PublishMsg(ctx, msg); err != nil {
 		return fmt.Errorf("publish article %s: %w", a.ID, err)
 	}
 	parsed.Inc()
-	p.deps.Log.Debug("article parsed", "article_id", a.ID, "url", a.URL, "title", a.Title)
+	p.deps.Log.Debug("article parsed", "article_id", a.ID, "url", a.URL, "title", a.Title, obs.TraceID(ctx))
 	return nil
 }
 
@@ -143,6 +144,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	}
 	p := New(deps, rules)
 	h := router.Chain(p.Handle,
+		router.Trace("parser"),
 		router.DeadLetter(deps.JS, "parser", cfg.MaxDeliver, deps.Log),
 		router.Recover(),
 		router.Timeout(cfg.Timeout),

@@ -46,10 +46,11 @@ func TestParserPublishesAndDeadLetters(t *testing.T) {
 	noURL := nats.NewMsg(events.RawSubject("example.com"))
 	noURL.Data = []byte(page)
 	publish(noURL)
-	empty, _ := events.RawPage{URL: "https://example.com/empty", Body: []byte("<html><body></body></html>")}.Msg("test", "")
+	empty, _ := events.RawPage{URL: "https://example.com/empty", Body: []byte("<html><body></body></html>")}.Msg("test")
 	publish(empty)
 	good, _ := events.RawPage{URL: "https://example.com/bridge?utm_source=x", Status: 200, ContentType: "text/html",
-		FetchedAt: time.Now(), Body: []byte(page)}.Msg("test", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+		FetchedAt: time.Now(), Body: []byte(page)}.Msg("test")
+	good.Header.Set(events.HeaderTraceparent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
 	publish(good)
 
 	art, err := deps.JS.OrderedConsumer(ctx, events.StreamArticles, jetstream.OrderedConsumerConfig{})

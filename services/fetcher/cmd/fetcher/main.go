@@ -33,6 +33,11 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow-fetcher")
+	if err != nil {
+		obs.Fatal(log, "tracing", err)
+	}
+	defer shutdownTracing(context.WithoutCancel(ctx))
 	deps, err := service.Connect(ctx, nc, events.DefaultTopology(), log)
 	if err != nil {
 		obs.Fatal(log, "start", err)

@@ -39,6 +39,11 @@ func main() {
 	defer rdb.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow-store")
+	if err != nil {
+		obs.Fatal(log, "tracing", err)
+	}
+	defer shutdownTracing(context.WithoutCancel(ctx))
 	deps, err := service.Connect(ctx, nc, events.DefaultTopology(), log)
 	if err != nil {
 		obs.Fatal(log, "start", err)
