@@ -22,6 +22,11 @@ func (r *renderer) drop(e *entry) bool {
 		// Author boxes and date lines, at the top or the bottom.
 		return true
 	}
+	if r.isCard(e) {
+		// A card of picture and links inside running text: a hover card
+		// or tooltip, shown on demand, not part of the sentence.
+		return true
+	}
 	if a == atom.Figure && e.imgs > 0 && e.chars < 300 {
 		r.figureImages(e)
 		return true
@@ -259,4 +264,26 @@ func splitCredit(caption, credit string) (string, string) {
 		}
 	}
 	return caption, ""
+}
+
+// isCard reports an inline element that is a picture and links and nothing
+// else, and is the innermost such: its wrapper may hold the linked name
+// that the sentence needs.
+func (r *renderer) isCard(e *entry) bool {
+	card := func(e *entry) bool {
+		return !isBlock(e.n.DataAtom) && e.n.DataAtom != atom.A && e.imgs > 0 && e.chars > 50 && e.linkDensity() > 0.85
+	}
+	if !card(e) {
+		return false
+	}
+	i := r.cursor - 1 // enter has moved past e
+	if i < 0 || r.entries[i].n != e.n {
+		return false
+	}
+	for c := i + 1; c < e.end; c = r.entries[c].end {
+		if card(&r.entries[c]) {
+			return false
+		}
+	}
+	return true
 }

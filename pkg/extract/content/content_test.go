@@ -123,6 +123,12 @@ func TestExtract(t *testing.T) {
 			absent:   []string{"Kate Henshaw"},
 		},
 		{
+			name:     "hover cards inside a sentence",
+			page:     `<body><div class="entry">` + para("Before") + `<p>Rep. <span class="person"><a href="/p/jo">Jo Smith</a><span class="card"><img src="/jo.jpg"><a href="/a1">Jo Smith votes on the budget bill today</a> <a href="/a2">Smith asks court for mercy in a case</a></span></span> (D-Minn.) said so on Monday, in a statement.</p>` + para("After") + `</div></body>`,
+			contains: []string{"Rep. Jo Smith (D-Minn.) said so on Monday, in a statement."},
+			absent:   []string{"budget bill"},
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",
