@@ -35,7 +35,7 @@ var orgWords = map[string]bool{
 	"more": true, "read": true, "view": true, "print": true, "send": true, "comments": true, "and": true, "of": true, "for": true,
 	"senior": true, "chief": true, "political": true, "business": true, "associate": true, "special": true, "guest": true, "opinion": true,
 	"columnist": true, "analyst": true, "producer": true, "journalist": true, "author": true, "authors": true, "contact": true,
-	"subscribe": true, "newsletter": true, "sport": true, "international": true, "channel": true, "radio": true, "tv": true, "is": true, "has": true, "was": true, "in": true, "on": true, "at": true, "to": true,
+	"subscribe": true, "newsletter": true, "images": true, "getty": true, "photography": true, "shutterstock": true, "istock": true, "sport": true, "international": true, "channel": true, "radio": true, "tv": true, "is": true, "has": true, "was": true, "in": true, "on": true, "at": true, "to": true,
 }
 
 // nameParticles may be lower case inside a name: "Ludwig van Beethoven".
@@ -66,6 +66,12 @@ var cjkTitles = []string{"선임기자", "특파원", "기자", "記者", "特�
 // organisations are dropped. site is the publication's name, which never
 // counts as a person.
 func splitByline(s, site string) []string {
+	return splitBylineFor(s, site, "")
+}
+
+// splitBylineFor is splitByline knowing also the host's name ("floridatoday"),
+// for pages without a site name.
+func splitBylineFor(s, site, host string) []string {
 	s = collapse(clip(s, 400))
 	if s == "" {
 		return nil
@@ -74,7 +80,7 @@ func splitByline(s, site string) []string {
 	var out []string
 	for _, seg := range splitSegments(s) {
 		for _, part := range splitNames(seg) {
-			if name, ok := cleanName(part, site); ok {
+			if name, ok := cleanName(part, site, host); ok {
 				out = append(out, name)
 			}
 		}
@@ -103,9 +109,10 @@ func afterMarker(s string) string {
 				before, _ := utf8.DecodeLastRuneInString(strings.TrimRight(ls[:pos], " "))
 				// Mid-text markers need a non-letter before them, or a
 				// capital "By", else "stand by me" would be a byline.
-				// "Analysis by Jane Doe": a short label before a lower-case by.
-				label := m == "by" && len(strings.Fields(ls[:pos])) <= 3
-				if unicode.IsLetter(before) && !(m == "by" && s[pos] == 'B') && !label {
+				// A lower-case "by" mid-text opens a byline after a label or a
+				// time ("Analysis by", "7:45 am PST by"), not after an
+				// ordinary word ("stand by me").
+				if unicode.IsLetter(before) && !(m == "by" && (s[pos] == 'B' || !lowerWordBefore(s[:pos]))) {
 					continue
 				}
 			}
@@ -122,6 +129,25 @@ func afterMarker(s string) string {
 		pos += next + 1
 	}
 	return s
+}
+
+// lowerWordBefore says the word before the end of s is an ordinary
+// lower-case word (not "Analysis", "PST" or "am").
+func lowerWordBefore(s string) bool {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return false
+	}
+	w := f[len(f)-1]
+	if w == "am" || w == "pm" || w == "a.m." || w == "p.m." {
+		return false
+	}
+	for _, r := range w {
+		if !unicode.IsLower(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitSegments cuts a byline at separators that never sit inside a name.
@@ -189,7 +215,7 @@ func splitNames(seg string) []string {
 }
 
 // cleanName trims a candidate and says whether it is a person's name.
-func cleanName(s, site string) (string, bool) {
+func cleanName(s, site, host string) (string, bool) {
 	s = strings.TrimSpace(s)
 	s = strings.Trim(s, " .,:;-–—|*•·\"'“”‘’")
 	ls := strings.ToLower(s)
@@ -242,8 +268,10 @@ func cleanName(s, site string) (string, bool) {
 		s = strings.Join(words, " ")
 	}
 	// "Kevin McCoy USA TODAY": the publication trails the name.
-	if site != "" {
-		sq := squash(site)
+	for _, sq := range []string{squash(site), host} {
+		if sq == "" {
+			continue
+		}
 		for k := len(words) - 1; k >= 2; k-- {
 			if squash(strings.Join(words[k:], "")) == sq {
 				words = words[:k]
@@ -252,8 +280,21 @@ func cleanName(s, site string) (string, bool) {
 			}
 		}
 	}
+	if host != "" && squash(s) == host {
+		return "", false
+	}
 	if len(words) < 2 || len(words) > 5 {
 		return "", false
+	}
+	dateWords := 0
+	for _, w := range words {
+		lw := strings.ToLower(strings.Trim(w, ".,"))
+		if months[lw] > 0 || weekday(lw) {
+			dateWords++
+		}
+	}
+	if dateWords == len(words) {
+		return "", false // "Monday November"
 	}
 	upper := 0
 	siteWords := strings.Fields(strings.ToLower(site))

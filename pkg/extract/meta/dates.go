@@ -411,12 +411,17 @@ func matchDate(tk []token, i int, opts dateOpts) (y, m, d, end int, ok bool) {
 			return y, m, d, i + 1, true
 		}
 	case t.kind == tNum && t.nd <= 2:
-		// 23.02.2024, 23/02/2024, 02/23/2024, 23-02-2024
+		// 23.02.2024, 23/02/2024, 02/23/2024, 23-02-2024, 11/18/19 (with a time)
 		if s := at(i + 1); isPunct(s, '.', '/', '-') {
-			if a, b, c := at(i+2), at(i+3), at(i+4); a.kind == tNum && a.nd <= 2 && isPunct(b, s.r) && c.kind == tNum && c.nd == 4 {
+			if a, b, c := at(i+2), at(i+3), at(i+4); a.kind == tNum && a.nd <= 2 && isPunct(b, s.r) && c.kind == tNum && (c.nd == 4 || c.nd == 2 && shortYearOK(tk, i+5)) {
 				y = c.n
+				if c.nd == 2 {
+					y += 2000
+				}
 				dm := validYMD(y, a.n, t.n)
-				md := s.r != '.' && validYMD(y, t.n, a.n)
+				// Dots mean day first, except where only month first
+				// makes a date (11.15.2019).
+				md := (s.r != '.' || !dm) && validYMD(y, t.n, a.n)
 				switch {
 				case dm && md && t.n != a.n:
 					if pickMDY(y, t.n, a.n, opts) {
@@ -487,6 +492,13 @@ func matchDate(tk []token, i int, opts dateOpts) (y, m, d, end int, ok bool) {
 		}
 	}
 	return 0, 0, 0, 0, false
+}
+
+// shortYearOK allows a two-digit year only when a clock time follows:
+// "11/18/19 11:04 PM" is a dateline, a bare "11/18/19" may be anything.
+func shortYearOK(tk []token, j int) bool {
+	_, _, _, _, _, ok := matchTimeAfter(tk, j)
+	return ok
 }
 
 // pickMDY resolves 02/03/2024: the reading nearest the feed's date, else
@@ -573,6 +585,13 @@ func matchTime(tk []token, j int) (h, m, s, ns, end int, ok bool) {
 		}
 	}
 	t := at(j)
+	// "Updated 0339 GMT": a four-digit clock needs its zone.
+	if t.kind == tNum && t.nd == 4 && t.n%100 < 60 && t.n/100 < 24 && !pm && !am {
+		if _, isZone := zoneAbbr[at(j+1).raw]; isZone {
+			return t.n / 100, t.n % 100, 0, 0, j + 1, true
+		}
+		return
+	}
 	if t.kind != tNum || t.nd > 2 || t.n > 24 {
 		return
 	}

@@ -248,7 +248,7 @@ func figureCaption(fig *html.Node) (caption, credit string) {
 
 // creditMarkers introduce a photo credit inside a caption.
 var creditMarkers = []string{"image credit:", "photo credit:", "photograph by", "image copyright", "image via", "photo via", "photo:", "photos:", "photo by", "photograph:", "photographs:", "picture:", "image:", "credit:", "credits:",
-	"©", "(c)", "foto:", "fotos:", "bild:", "crédit :", "crédit:", "crédits :", "photo :", "fotografía:", "imagen:", "source:", "quelle:", "사진=", "사진:", "写真:", "写真＝", "фото:"}
+	"©", "(c)", "foto:", "fotos:", "bild:", "crédit :", "crédit:", "crédits :", "photo :", "fotografía:", "imagen:", "source:", "quelle:", "file:", "사진=", "사진:", "写真:", "写真＝", "фото:"}
 
 // agencyCredits end captions as bare credits: "... on Thursday. Getty Images".
 var agencyCredits = []string{"رويترز", "getty images", "ap photo", "reuters", "afp", "epa", "shutterstock", "bloomberg", "associated press", "yonhap", "xinhua", "anadolu", "dpa", "imago"}

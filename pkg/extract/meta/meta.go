@@ -102,6 +102,7 @@ func Extract(doc *goquery.Document, in Input) (m Meta) {
 	m.SiteName = x.siteName()
 	x.site = m.SiteName
 	m.Title = x.title()
+	x.dropBoilerplate()
 	m.Description = x.description()
 	m.Section = x.section()
 	m.Language = x.language(m.Title, m.Description)
@@ -117,6 +118,32 @@ func Extract(doc *goquery.Document, in Input) (m Meta) {
 	}
 	m.ArticleBody = cleanBody(x.art.body)
 	return m
+}
+
+// dropBoilerplate removes the candidates that sit in page furniture
+// (sidebars, related lists, comments, navigation) unless that "furniture"
+// holds the headline: some templates wrap the whole page in a class like
+// "has-sidebar".
+func (x *extractor) dropBoilerplate() {
+	keep := map[*html.Node]bool{}
+	if x.h1 != nil {
+		for a, d := x.h1.Parent, 0; a != nil && d < 200; a, d = a.Parent, d+1 {
+			keep[a] = true
+		}
+	}
+	filter := func(list []element) []element {
+		out := list[:0]
+		for _, e := range list {
+			if e.boiler == nil || keep[e.boiler] {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	x.s.times = filter(x.s.times)
+	x.s.authorNodes = filter(x.s.authorNodes)
+	x.s.dateNodes = filter(x.s.dateNodes)
+	x.s.figures = filter(x.s.figures)
 }
 
 func (x *extractor) siteName() string {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
@@ -14,7 +15,7 @@ import (
 // Candidates further than this many elements from the headline belong to
 // other stories (teasers, sidebars) more often than to this one.
 const (
-	windowBefore = 80
+	windowBefore = 25
 	windowAfter  = 600
 	groupSpan    = 30 // byline parts split over sibling nodes
 )
@@ -27,9 +28,18 @@ func (x *extractor) byDistance(list []element) []element {
 	if x.h1 == nil || len(list) == 0 {
 		return list
 	}
+	// Before the headline only its own header block counts: a date in the
+	// masthead is today's.
+	block := x.h1
+	for i := 0; i < 3 && block.Parent != nil && block.Parent.DataAtom != atom.Body && block.Parent.Type == html.ElementNode; i++ {
+		block = block.Parent
+	}
 	out := make([]element, 0, len(list))
 	for _, e := range list {
 		if e.idx < x.h1idx-windowBefore || e.idx > x.h1idx+windowAfter {
+			continue
+		}
+		if e.idx < x.h1idx && !contains(block, e.n) {
 			continue
 		}
 		out = append(out, e)
@@ -63,7 +73,7 @@ func (x *extractor) authors() []string {
 		}
 	}
 	for _, a := range x.art.authors {
-		out = addNames(out, splitByline(unescape(a), x.site), maxAuthors)
+		out = addNames(out, x.byline(unescape(a), x.site), maxAuthors)
 	}
 	if len(out) > 0 {
 		return out
@@ -74,7 +84,7 @@ func (x *extractor) authors() []string {
 				out = addNames(out, x.authorForURL(v), maxAuthors)
 				continue
 			}
-			out = addNames(out, splitByline(v, x.site), maxAuthors)
+			out = addNames(out, x.byline(v, x.site), maxAuthors)
 		}
 	}
 	if len(out) > 0 {
@@ -95,6 +105,9 @@ func (x *extractor) authors() []string {
 			if anchor >= 0 && (e.idx < anchor-groupSpan || e.idx > anchor+groupSpan) {
 				continue
 			}
+			if inCaption(e.n) {
+				continue
+			}
 			names := x.nodeNames(e.n, isStrongAuthor(e.n) || isAuthorClass(e.n))
 			if len(names) > 0 {
 				out = addNames(out, names, maxAuthors)
@@ -109,15 +122,20 @@ func (x *extractor) authors() []string {
 	}
 	for _, line := range x.nearLines() {
 		if hasBylineMarker(line) || len(line) <= 80 && hasAgency(line) {
-			if names := splitByline(line, x.site); len(names) > 0 {
+			if names := x.byline(line, x.site); len(names) > 0 {
 				return addNames(out, names, maxAuthors)
 			}
 		}
 	}
 	if h := x.in.Hints.Author; h != "" && !strings.Contains(h, "@") {
-		out = addNames(out, splitByline(h, x.site), maxAuthors)
+		out = addNames(out, x.byline(h, x.site), maxAuthors)
 	}
 	return out
+}
+
+// byline splits a byline knowing the page's site and host names.
+func (x *extractor) byline(s, _ string) []string {
+	return splitBylineFor(s, x.site, hostLabel(x.in.URL))
 }
 
 // isAuthorClass says the element's class or id names it a byline or
@@ -129,7 +147,25 @@ func isAuthorClass(n *html.Node) bool {
 
 func isStrongAuthor(n *html.Node) bool {
 	ip := strings.ToLower(attr(n, "itemprop"))
-	return hasToken(ip, "author") || hasToken(ip, "creator") || hasToken(strings.ToLower(attr(n, "rel")), "author")
+	return hasToken(ip, "author") || hasToken(ip, "creator") || hasToken(strings.ToLower(attr(n, "rel")), "author") ||
+		n.DataAtom == atom.A && isAuthorHref(attr(n, "href"))
+}
+
+// inCaption says n sits in a figure or a caption/credit element, where
+// names are photographers'.
+func inCaption(n *html.Node) bool {
+	for a, d := n, 0; a != nil && d < 8; a, d = a.Parent, d+1 {
+		if a.Type != html.ElementNode {
+			continue
+		}
+		if a.DataAtom == atom.Figure || a.DataAtom == atom.Figcaption {
+			return true
+		}
+		if containsAny(lowerASCII(clip(attr(a, "class"), 200)), "caption", "credit", "photo", "image") {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeNames reads person names from a byline element. Lines without a
@@ -140,14 +176,14 @@ func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
 		return nil
 	}
 	if c := attr(n, "content"); c != "" && n.DataAtom == atom.Meta {
-		return splitByline(c, x.site)
+		return x.byline(c, x.site)
 	}
 	// schema.org microdata: the name is in itemprop=name.
 	if nm := findItemprop(n, "name", 200); nm != nil {
 		if c := attr(nm, "content"); c != "" {
-			return splitByline(c, x.site)
+			return x.byline(c, x.site)
 		}
-		return splitByline(textOf(nm, 200), x.site)
+		return x.byline(textOf(nm, 200), x.site)
 	}
 	var out []string
 	for i, line := range textLines(n, 600) {
@@ -160,7 +196,7 @@ func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
 		if !explicit && !hasBylineMarker(line) && !hasAgency(line) && !strings.Contains(strings.ToLower(line), " by ") {
 			continue
 		}
-		out = addNames(out, splitByline(line, x.site), maxAuthors)
+		out = addNames(out, x.byline(line, x.site), maxAuthors)
 	}
 	return out
 }
@@ -193,7 +229,7 @@ func findItemprop(n *html.Node, prop string, limit int) *html.Node {
 func (x *extractor) authorForURL(u string) []string {
 	for _, e := range x.s.authorNodes {
 		if e.n.DataAtom == atom.A && sameURL(x.resolve(attr(e.n, "href")), x.resolve(u)) {
-			return splitByline(textOf(e.n, 200), x.site)
+			return x.byline(textOf(e.n, 200), x.site)
 		}
 	}
 	return nil
@@ -330,17 +366,50 @@ func (x *extractor) dates(lang string) (pub, mod time.Time) {
 			}
 		}
 	}
-	for _, e := range x.byDistance(x.s.times) {
-		x.nodeDates(&c, e.n, opts, now)
+	// <time> and dateline-classed elements compete by closeness to the
+	// headline: a <time> in the page header is today's date, not the
+	// article's. A container of a <time> defers to it, which is exact.
+	hasTime := map[*html.Node]bool{}
+	for _, e := range x.s.times {
+		for a, d := e.n.Parent, 0; a != nil && d < 8; a, d = a.Parent, d+1 {
+			hasTime[a] = true
+		}
+	}
+	visible := make([]element, 0, len(x.s.times)+len(x.s.dateNodes))
+	visible = append(visible, x.s.times...)
+	for _, e := range x.s.dateNodes {
+		if !hasTime[e.n] {
+			visible = append(visible, e)
+		}
+	}
+	if x.h1 == nil {
+		slices.SortStableFunc(visible, func(a, b element) int { return a.idx - b.idx })
+	}
+	// With an exact published and a modified date from the markup, the
+	// visible ones would change nothing.
+	exact := len(c.pub) > 0 && c.pub[0].zoned && c.pub[0].hasTime && len(c.mod) > 0
+	if !exact {
+		seen := 0
+		for _, e := range x.byDistance(visible) {
+			n := len(c.pub)
+			x.nodeDates(&c, e.n, opts, now)
+			if seen > 0 || len(c.pub) > n && c.pub[len(c.pub)-1].hasTime && c.pub[len(c.pub)-1].zoned {
+				// An exact dateline is found; a few more candidates may
+				// still carry its "Updated" sibling. (A zoneless one keeps
+				// the search going: a later signal may tell the offset.)
+				if seen++; seen > 6 {
+					break
+				}
+			}
+		}
 	}
 	if st := urlDate(x.in.URL); st.ok() {
 		add(&c.pub, st)
 	}
-	for _, e := range x.byDistance(x.s.dateNodes) {
-		x.nodeDates(&c, e.n, opts, now)
-	}
-	for _, line := range x.nearLines() {
-		x.lineDates(&c, line, roleUnknown, opts, now)
+	if !exact {
+		for _, line := range x.nearLines() {
+			x.lineDates(&c, line, roleUnknown, opts, now)
+		}
 	}
 	if h := x.in.Hints.Published; !h.IsZero() {
 		add(&c.pub, stamp{t: h, zoned: true, hasTime: true})
@@ -370,8 +439,24 @@ func (x *extractor) nodeDates(c *dateCands, n *html.Node, opts dateOpts, now tim
 		}
 		if st := parseMachineDate(v, opts); st.ok() {
 			if role == roleUnknown {
-				// The label is in the text: <time datetime=...>Updated 3 PM</time>.
-				role = roleOf(tokenize(clip(textOf(n, 80), 80), make([]token, 0, 16)))
+				// The label is in the text, <time datetime=...>Updated 3 PM</time>,
+				// or just before it: "Updated <time ...>".
+				label := precedingText(n, 40) + " " + textOf(n, 80)
+				role = roleOf(tokenize(label, make([]token, 0, 24)))
+			}
+			// A zoneless datetime whose visible text carries a zone:
+			// <time datetime="2019-11-13T15:28:18">Nov 13, 2019, 10:28am EST</time>.
+			if !st.zoned && st.hasTime {
+				for _, f := range findDates(textOf(n, 120), opts) {
+					if f.st.zoned && f.st.hasTime {
+						if f.st.t.Equal(st.t) { // the attribute was UTC
+							st = stamp{t: st.t, zoned: true, hasTime: true}
+						} else if sameClock(f.st.t, st.t) {
+							st = f.st
+						}
+					}
+					break
+				}
 			}
 			if role == roleModified {
 				c.mod = append(c.mod, st)
@@ -387,6 +472,37 @@ func (x *extractor) nodeDates(c *dateCands, n *html.Node, opts dateOpts, now tim
 		}
 		x.lineDates(c, line, role, opts, now)
 	}
+}
+
+func sameClock(a, b time.Time) bool {
+	return a.Year() == b.Year() && a.YearDay() == b.YearDay() && a.Hour() == b.Hour() && a.Minute() == b.Minute()
+}
+
+// precedingText is the text of the siblings just before n, at most max
+// bytes, nearest last: the "Updated" in "Updated <time>...".
+func precedingText(n *html.Node, max int) string {
+	var parts []string
+	size := 0
+	for p := n.PrevSibling; p != nil && size < max && len(parts) < 3; p = p.PrevSibling {
+		t := textOf(p, max)
+		if p.Type == html.TextNode {
+			t = collapse(p.Data)
+		}
+		if t == "" {
+			continue
+		}
+		parts = append(parts, t)
+		size += len(t)
+	}
+	slices.Reverse(parts)
+	out := strings.Join(parts, " ")
+	if len(out) > max {
+		out = out[len(out)-max:]
+		for len(out) > 0 && !utf8.RuneStart(out[0]) {
+			out = out[1:]
+		}
+	}
+	return out
 }
 
 func hasAttr(n *html.Node, key string) bool {
@@ -456,6 +572,27 @@ func sameDay(a, b stamp) bool {
 // the page with a real (non-UTC) offset; else the feed's date when it is
 // within 36 hours; else UTC.
 func (x *extractor) zoneFor(st stamp, all dateCands) *time.Location {
+	// First, an offset that makes the wall clock the very instant another
+	// signal states: a zoneless copy of an exact date is usually in UTC
+	// or in the page's offset, and agreement says which.
+	if st.hasTime && !st.instant {
+		w := st.t
+		for _, list := range [][]stamp{all.pub, all.mod} {
+			for _, c := range list {
+				if !c.zoned {
+					continue
+				}
+				loc := c.t.Location()
+				cand := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+				if absDur(cand.Sub(c.t)) < time.Minute {
+					return loc
+				}
+				if u := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC); absDur(u.Sub(c.t)) < time.Minute {
+					return time.UTC
+				}
+			}
+		}
+	}
 	for _, list := range [][]stamp{all.mod, all.pub} {
 		for _, c := range list {
 			if !c.zoned || c.instant {

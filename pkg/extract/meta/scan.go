@@ -13,7 +13,7 @@ import (
 // so a page with a million <time> tags or a 10 MB attribute costs no more
 // than an ordinary one.
 const (
-	maxCandidates = 64
+	maxCandidates = 96
 	maxMetas      = 512
 	maxLDScripts  = 16
 	maxLDBytes    = 512 << 10
@@ -31,8 +31,9 @@ type metaTag struct {
 // element is a node with its position in document order, so candidates can
 // be compared by distance to the headline.
 type element struct {
-	n   *html.Node
-	idx int
+	n      *html.Node
+	idx    int
+	boiler *html.Node // innermost page-furniture ancestor (see isBoilerplate), if any
 }
 
 // scan is everything one walk over the document collects. Extract reads only
@@ -52,23 +53,58 @@ type scan struct {
 	dateNodes   []element // class/id says date/time/published/...
 	figures     []element
 	articles    []element
+
+	// classCache memoises classBits: lists, menus and cards repeat the
+	// same class attribute dozens of times per page.
+	classCache map[string]uint8
+}
+
+func (s *scan) classBitsCached(class string) uint8 {
+	if class == "" {
+		return 0
+	}
+	if b, ok := s.classCache[class]; ok {
+		return b
+	}
+	b := classBits(class)
+	if s.classCache == nil {
+		s.classCache = make(map[string]uint8, 64)
+	}
+	if len(s.classCache) < 1024 {
+		s.classCache[class] = b
+	}
+	return b
 }
 
 // walk visits every node once, iteratively (hostile pages nest deeper than
 // any recursion limit we would like to rely on).
 func walk(root *html.Node) *scan {
 	s := &scan{root: root}
-	var excl *html.Node // root of the boilerplate subtree we are inside, if any
+	// Page-furniture subtrees we are inside, innermost last. Candidates
+	// remember the innermost one; whether it really is furniture is only
+	// known once the headline is (a "with-sidebar" wrapper may hold the
+	// whole article), see extractor.dropBoilerplate.
+	var boilers []*html.Node
 	idx := 0
 	n := root
 	for n != nil {
 		descend := true
 		if n.Type == html.ElementNode {
 			idx++
-			var boiler bool
-			descend, boiler = s.visit(n, idx, excl != nil)
-			if descend && boiler && excl == nil && n.FirstChild != nil {
-				excl = n
+			var cur *html.Node
+			if len(boilers) > 0 {
+				cur = boilers[len(boilers)-1]
+			}
+			if n.DataAtom == atom.Nav {
+				// Navigation never holds the article's byline or dateline,
+				// and menus are a large share of a page's elements.
+				descend = false
+			} else {
+				var boiler bool
+				descend, boiler = s.visit(n, idx, cur)
+				if descend && boiler && n.FirstChild != nil && len(boilers) < 64 {
+					boilers = append(boilers, n)
+				}
 			}
 		}
 		if descend && n.FirstChild != nil {
@@ -77,8 +113,8 @@ func walk(root *html.Node) *scan {
 		}
 		for n != nil && n != root && n.NextSibling == nil {
 			n = n.Parent
-			if n == excl {
-				excl = nil
+			if len(boilers) > 0 && n == boilers[len(boilers)-1] {
+				boilers = boilers[:len(boilers)-1]
 			}
 		}
 		if n == nil || n == root {
@@ -91,7 +127,7 @@ func walk(root *html.Node) *scan {
 
 // visit records n and says whether to walk its children and whether n is
 // page furniture (see isBoilerplate).
-func (s *scan) visit(n *html.Node, idx int, inBoiler bool) (descend, boiler bool) {
+func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool) {
 	switch n.DataAtom {
 	case atom.Html:
 		if s.htmlLang == "" {
@@ -115,8 +151,8 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) (descend, boiler bool
 			s.canonical = attr(n, "href")
 		case s.amp == "" && hasToken(rel, "amphtml"):
 			s.amp = attr(n, "href")
-		case hasToken(rel, "author") && !inBoiler:
-			s.authorNodes = appendCand(s.authorNodes, n, idx)
+		case hasToken(rel, "author"):
+			s.authorNodes = appendCand(s.authorNodes, n, idx, in)
 		}
 		return false, false
 	case atom.Script:
@@ -129,32 +165,35 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) (descend, boiler bool
 	case atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Textarea, atom.Button:
 		return false, false
 	case atom.H1:
-		if !inBoiler && len(s.h1s) < 8 {
-			s.h1s = append(s.h1s, element{n, idx})
+		if len(s.h1s) < 12 {
+			s.h1s = append(s.h1s, element{n, idx, in})
 		}
 	case atom.Time:
-		if !inBoiler {
-			s.times = appendCand(s.times, n, idx)
-		}
+		s.times = appendCand(s.times, n, idx, in)
 	case atom.Figure:
-		if !inBoiler {
-			s.figures = appendCand(s.figures, n, idx)
-		}
+		s.figures = appendCand(s.figures, n, idx, in)
 	case atom.Article:
 		if len(s.articles) < 8 {
-			s.articles = append(s.articles, element{n, idx})
+			s.articles = append(s.articles, element{n, idx, in})
 		}
-	}
-	if inBoiler {
-		return true, false
 	}
 	switch n.DataAtom {
 	case atom.Nav, atom.Footer, atom.Aside, atom.Form:
 		boiler = true
 	}
+	if in != nil && (in.DataAtom == atom.Footer || in.DataAtom == atom.Aside) {
+		// Footers and sidebars hold no headline, so nothing in them is
+		// ever kept: skip the class analysis.
+		return true, boiler
+	}
 	var class, id, itemprop, rel string
 	for _, a := range n.Attr {
 		switch a.Key {
+		case "role":
+			switch strings.ToLower(a.Val) {
+			case "navigation", "complementary", "contentinfo", "menu", "menubar":
+				boiler = true
+			}
 		case "class":
 			class = a.Val
 		case "id":
@@ -169,42 +208,42 @@ func (s *scan) visit(n *html.Node, idx int, inBoiler bool) (descend, boiler bool
 		ip := strings.ToLower(itemprop)
 		switch {
 		case hasToken(ip, "author") || hasToken(ip, "creator"):
-			s.authorNodes = appendCand(s.authorNodes, n, idx)
+			s.authorNodes = appendCand(s.authorNodes, n, idx, in)
 			return true, boiler
 		case hasToken(ip, "datepublished") || hasToken(ip, "datemodified") || hasToken(ip, "datecreated"):
 			if n.DataAtom != atom.Time {
-				s.times = appendCand(s.times, n, idx)
+				s.times = appendCand(s.times, n, idx, in)
 			}
 		}
 	}
-	if rel != "" && n.DataAtom == atom.A && hasToken(strings.ToLower(rel), "author") {
-		s.authorNodes = appendCand(s.authorNodes, n, idx)
+	if n.DataAtom == atom.A && (rel != "" && hasToken(strings.ToLower(rel), "author") || isAuthorHref(attr(n, "href"))) {
+		s.authorNodes = appendCand(s.authorNodes, n, idx, in)
 		return true, boiler
 	}
 	if class == "" && id == "" {
 		return true, boiler
 	}
-	bits := classBits(class) | classBits(id)
+	bits := s.classBitsCached(class) | classBits(id)
 	if bits&kwBoiler != 0 && !inlineAtom(n.DataAtom) {
 		boiler = true
 	}
 	switch classify(bits) {
 	case hintAuthor:
-		s.authorNodes = appendCand(s.authorNodes, n, idx)
+		s.authorNodes = appendCand(s.authorNodes, n, idx, in)
 	case hintDate:
-		s.dateNodes = appendCand(s.dateNodes, n, idx)
+		s.dateNodes = appendCand(s.dateNodes, n, idx, in)
 	case hintBoth:
-		s.authorNodes = appendCand(s.authorNodes, n, idx)
-		s.dateNodes = appendCand(s.dateNodes, n, idx)
+		s.authorNodes = appendCand(s.authorNodes, n, idx, in)
+		s.dateNodes = appendCand(s.dateNodes, n, idx, in)
 	}
 	return true, boiler
 }
 
-func appendCand(list []element, n *html.Node, idx int) []element {
+func appendCand(list []element, n *html.Node, idx int, boiler *html.Node) []element {
 	if len(list) >= maxCandidates {
 		return list
 	}
-	return append(list, element{n, idx})
+	return append(list, element{n, idx, boiler})
 }
 
 func (s *scan) addMeta(n *html.Node) {
@@ -279,11 +318,11 @@ var keywords = []struct {
 	{"signature", kwAuthor}, {"firma", kwAuthor},
 	{"date", kwDate}, {"time", kwDate}, {"publish", kwDate}, {"posted", kwDate}, {"timestamp", kwDate}, {"dateline", kwDate | kwBoth},
 	{"datum", kwDate}, {"fecha", kwDate}, {"updated", kwDate}, {"article-info", kwDate}, {"article__info", kwDate},
-	{"meta", kwBoth}, {"info", kwBoth}, {"credit", kwBoth},
+	{"meta", kwBoth}, {"info", kwBoth}, {"credit", kwBoth}, {"submitted", kwBoth},
 	{"comment", kwComment | kwBoiler}, {"reply", kwComment},
 	{"related", kwBoiler}, {"sidebar", kwBoiler}, {"footer", kwBoiler}, {"recommend", kwBoiler}, {"popular", kwBoiler},
 	{"trending", kwBoiler}, {"most-read", kwBoiler}, {"mostread", kwBoiler}, {"newsletter", kwBoiler}, {"outbrain", kwBoiler},
-	{"taboola", kwBoiler}, {"teaser", kwBoiler}, {"more-stories", kwBoiler}, {"read-more", kwBoiler}, {"readmore", kwBoiler},
+	{"taboola", kwBoiler}, {"teaser", kwBoiler}, {"menu", kwBoiler}, {"more-stories", kwBoiler}, {"read-more", kwBoiler}, {"readmore", kwBoiler},
 }
 
 // kwFirst[c] and kwSecond[c] are the sets (bit i = keywords[i]) of
@@ -371,6 +410,36 @@ func inlineAtom(a atom.Atom) bool {
 	return false
 }
 
+// authorPaths are URL path segments of author pages: a link to one is
+// the byline's name in most templates (/author/jane-doe/).
+var authorPaths = []string{"author", "autor", "auteur", "staff/", "writer", "journalist", "reporter",
+	"columnist", "by/", "byline", "redakteur", "contributor", "redaccion/", "giornalisti/", "jornalista", "yazar", "avtor"}
+
+var authorPathFirst = func() (t [256]bool) {
+	for _, p := range authorPaths {
+		t[p[0]] = true
+	}
+	return t
+}()
+
+func isAuthorHref(h string) bool {
+	if len(h) > 300 {
+		h = h[:300]
+	}
+	for i := 0; i+2 < len(h); i++ {
+		if h[i] != '/' || !authorPathFirst[h[i+1]|0x20] {
+			continue
+		}
+		rest := h[i+1:]
+		for _, p := range authorPaths {
+			if len(rest) >= len(p) && equalFoldASCII(rest[:len(p)], p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func attr(n *html.Node, key string) string {
 	for _, a := range n.Attr {
 		if a.Key == key {
@@ -390,14 +459,23 @@ func clip(s string, max int) string {
 	return s[:max]
 }
 
+// hasToken says whether the space-separated list holds tok.
 func hasToken(list, tok string) bool {
-	for _, f := range strings.Fields(list) {
-		if f == tok {
+	for len(list) > 0 {
+		i := strings.Index(list, tok)
+		if i < 0 {
+			return false
+		}
+		end := i + len(tok)
+		if (i == 0 || isSpaceByte(list[i-1])) && (end == len(list) || isSpaceByte(list[end])) {
 			return true
 		}
+		list = list[end:]
 	}
 	return false
 }
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
 
 func containsAny(s string, subs ...string) bool {
 	for _, sub := range subs {

@@ -4,6 +4,9 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // titleSeps separate a headline from the site name in <title> and og:title.
@@ -30,7 +33,9 @@ func (x *extractor) title() string {
 		if len(t) < 3 || len(t) >= 500 || x.siteLike(t) {
 			continue
 		}
-		if firstH1 == nil {
+		// Without agreement, prefer the h1 of the article over a logo h1
+		// or one in page furniture.
+		if firstH1 == nil || firstH1.boiler != nil && h.boiler == nil || !inArticle(firstH1.n) && inArticle(h.n) && (h.boiler == nil || firstH1.boiler != nil) {
 			firstH1, firstText = h, t
 		}
 		if agrees(t, ld) || agrees(t, og) || agrees(t, ogS) || agrees(t, ttS) || prefixAtSep(tt, t) {
@@ -64,6 +69,15 @@ func (x *extractor) title() string {
 		return firstText
 	}
 	return collapse(x.in.Hints.Title)
+}
+
+func inArticle(n *html.Node) bool {
+	for a, d := n.Parent, 0; a != nil && d < 20; a, d = a.Parent, d+1 {
+		if a.DataAtom == atom.Article || a.DataAtom == atom.Main {
+			return true
+		}
+	}
+	return false
 }
 
 // stripSite removes a " | Site" suffix or "Site | " prefix when the part
@@ -186,7 +200,7 @@ func prefixAtSep(title, h1 string) bool {
 	if nh == "" || !strings.HasPrefix(nt, nh) {
 		return false
 	}
-	rest := nt[len(nh):]
+	rest := strings.TrimLeft(nt[len(nh):], "?!.…")
 	if rest == "" {
 		return true
 	}
