@@ -292,8 +292,9 @@ func TestClassify(t *testing.T) {
 		{"article-body", hintGood},
 		{"head", hintWeak},
 		{"download-link", 0},
-		{"ad-slot", hintJunk},
-		{"relatedArticles", hintJunk | hintGood}, // good wins in prune: keep the stems broad
+		{"ad-slot", hintJunk | hintAd},
+		{"dfp-ad-incontent", hintJunk | hintAd | hintGood}, // prune: ads beat good names
+		{"relatedArticles", hintJunk | hintGood},           // good wins in prune: keep the stems broad
 		{"social-share", hintJunk},
 		{"wp-caption-text", hintWeak | hintCaption | hintGood},
 		{"author-bio", hintWeak | hintByline},

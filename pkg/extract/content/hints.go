@@ -16,20 +16,22 @@ const (
 	hintGood                // names the article: content, story, body
 	hintCaption             // an image caption or credit, kept out of the body text
 	hintByline              // author and date lines
+	hintAd                  // advertising: junk whatever else the name says
 )
 
 var tokenHints = map[string]uint8{
 	// Junk.
-	"ad": hintJunk, "ads": hintJunk, "adv": hintJunk, "advert": hintJunk, "advertisement": hintJunk,
-	"advertising": hintJunk, "nav": hintJunk, "navbar": hintJunk, "navigation": hintJunk, "menu": hintJunk,
+	"ad": hintJunk | hintAd, "ads": hintJunk | hintAd, "adv": hintJunk | hintAd, "advert": hintJunk | hintAd,
+	"advertisement": hintJunk | hintAd,
+	"advertising":   hintJunk, "nav": hintJunk, "navbar": hintJunk, "navigation": hintJunk, "menu": hintJunk,
 	"tags": hintJunk, "share": hintJunk, "sharing": hintJunk, "social": hintJunk, "footer": hintJunk,
 	"sidebar": hintJunk, "widget": hintJunk, "promo": hintJunk, "popup": hintJunk, "modal": hintJunk,
 	"banner": hintJunk, "cookie": hintJunk, "cookies": hintJunk, "consent": hintJunk, "gdpr": hintJunk,
 	"newsletter": hintJunk, "subscribe": hintJunk, "subscription": hintJunk, "signup": hintJunk,
 	"related": hintJunk, "recommended": hintJunk, "recommendations": hintJunk, "comments": hintJunk,
 	"comment": hintJunk, "breadcrumb": hintJunk, "breadcrumbs": hintJunk, "pagination": hintJunk,
-	"pager": hintJunk, "sponsor": hintJunk, "sponsored": hintJunk, "outbrain": hintJunk,
-	"taboola": hintJunk, "disqus": hintJunk, "rss": hintJunk, "skyscraper": hintJunk, "dfp": hintJunk,
+	"pager": hintJunk, "sponsor": hintJunk | hintAd, "sponsored": hintJunk | hintAd, "outbrain": hintJunk | hintAd,
+	"taboola": hintJunk | hintAd, "disqus": hintJunk, "rss": hintJunk, "skyscraper": hintJunk | hintAd, "dfp": hintJunk | hintAd,
 	"shoutbox": hintJunk, "paywall": hintJunk, "overlay": hintJunk, "trending": hintJunk,
 	// Weak.
 	"author": hintWeak | hintByline, "byline": hintWeak | hintByline, "bio": hintWeak,

@@ -64,7 +64,7 @@ func prune(root *html.Node) (jsonld []string) {
 			case atom.Nav, atom.Footer, atom.Header, atom.Form:
 				suspicious = true
 			default:
-				suspicious = h&hintJunk != 0 && h&hintGood == 0
+				suspicious = h&hintJunk != 0 && (h&hintGood == 0 || h&hintAd != 0)
 			}
 		}
 		if !suspicious {
