@@ -525,10 +525,16 @@ func appendCollapsed(b []byte, s string) []byte {
 	return b
 }
 
-// isURL reports a block that is nothing but a web address.
+// isURL reports a block that is nothing but web and mail addresses.
 func isURL(s []byte) bool {
-	return (bytes.HasPrefix(s, []byte("http://")) || bytes.HasPrefix(s, []byte("https://")) || bytes.HasPrefix(s, []byte("www."))) &&
-		!bytes.ContainsAny(s, " \n")
+	for _, f := range bytes.Fields(s) {
+		if !(bytes.HasPrefix(f, []byte("http://")) || bytes.HasPrefix(f, []byte("https://")) ||
+			bytes.HasPrefix(f, []byte("www.")) || bytes.IndexByte(f, '@') > 0 && bytes.IndexByte(f, '.') > 0 ||
+			bytes.Contains(f, []byte(".com/"))) {
+			return false
+		}
+	}
+	return len(s) > 0
 }
 
 // dropOrphanHeading removes the last block when it is a heading that only
