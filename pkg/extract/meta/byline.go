@@ -35,6 +35,9 @@ var orgWords = map[string]bool{
 	"more": true, "read": true, "view": true, "print": true, "send": true, "comments": true, "and": true, "of": true, "for": true,
 	"senior": true, "chief": true, "political": true, "business": true, "associate": true, "special": true, "guest": true, "opinion": true,
 	"columnist": true, "analyst": true, "producer": true, "journalist": true, "author": true, "authors": true, "contact": true,
+	"agência": true, "agenzia": true, "conteúdo": true, "contenidos": true, "redacao": true, "redaccion": true,
+	"portal": true, "notícias": true, "zeitung": true, "periódico": true, "diario": true, "gazeta": true, "gazzetta": true, "jornal": true,
+	"presse": true, "prensa": true, "stampa": true, "desk.": true, "bot": true, "newswire": true, "syndicated": true, "sponsor": true,
 	"subscribe": true, "newsletter": true, "images": true, "getty": true, "photography": true, "shutterstock": true, "istock": true, "sport": true, "international": true, "channel": true, "radio": true, "tv": true, "is": true, "has": true, "was": true, "in": true, "on": true, "at": true, "to": true,
 }
 

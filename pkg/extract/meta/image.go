@@ -20,7 +20,7 @@ func (x *extractor) leadImage() *events.Image {
 	img := &events.Image{}
 	fromOG := false
 	for i, v := range []string{x.s.meta("og:image", "og:image:url", "og:image:secure_url"), x.s.meta("twitter:image", "twitter:image:src"), unescape(x.art.image.url)} {
-		if r := x.resolve(v); r != "" {
+		if r := x.resolve(v); r != "" && !genericImage(r) {
 			img.URL, fromOG = r, i == 0
 			break
 		}
@@ -58,6 +58,23 @@ func (x *extractor) leadImage() *events.Image {
 		}
 	}
 	return img
+}
+
+// genericImage says the address is a site-wide default (logo, fallback
+// share card) rather than the article's picture.
+func genericImage(u string) bool {
+	p := u
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	base := strings.ToLower(path.Base(p))
+	if containsAny(base, "default", "placeholder", "fallback", "no-image", "noimage", "blank", "spacer", "favicon", "apple-touch-icon") {
+		return true
+	}
+	// "site_fb_logo.jpg" is the site's; "alibaba-logo-getty-1024-683-57ed.jpg"
+	// is a news photo of a logo.
+	name := strings.TrimSuffix(base, path.Ext(base))
+	return strings.Contains(name, "logo") && len(name) <= 25 && strings.IndexFunc(name, unicode.IsDigit) < 0
 }
 
 // figureShowing finds the figure whose image is src, comparing file names

@@ -147,7 +147,7 @@ func (x *extractor) dropBoilerplate() {
 }
 
 func (x *extractor) siteName() string {
-	for _, v := range []string{x.s.meta("og:site_name"), unescape(x.art.publisher), x.s.meta("application-name", "apple-mobile-web-app-title")} {
+	for _, v := range []string{unescape(x.s.meta("og:site_name")), unescape(x.art.publisher), unescape(x.s.meta("application-name", "apple-mobile-web-app-title"))} {
 		if v = collapse(v); v != "" && len(v) < 120 && !isURLish(v) && !strings.HasPrefix(v, "@") {
 			return v
 		}
@@ -156,7 +156,8 @@ func (x *extractor) siteName() string {
 }
 
 func (x *extractor) description() string {
-	for _, v := range []string{x.s.meta("og:description"), x.s.meta("description"), x.s.meta("twitter:description"), unescape(x.art.description)} {
+	for _, v := range []string{x.s.meta("og:description"), x.s.meta("description"), x.s.meta("twitter:description"), x.art.description} {
+		v = unescape(v) // double-escaped "&amp;quot;" is common in CMS output
 		if v = collapse(v); v != "" {
 			return clip(v, 2000)
 		}

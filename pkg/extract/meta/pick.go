@@ -319,10 +319,12 @@ var pubMetaKeys = []string{
 	"dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created", "dc.date.created", "date",
 	"sailthru.date", "parsely-pub-date", "article.published", "cxenseparse:recs:publishtime", "original-publish-date",
 	"displaydate", "article_date_original", "og:pubdate", "citation_publication_date", "release_date",
+	"published", "publication-date", "pub_date", "date_published", "article:published_date", "article.created",
 }
 var modMetaKeys = []string{
 	"article:modified_time", "og:article:modified_time", "og:updated_time", "modified_time", "article:modified",
 	"datemodified", "dc.date.modified", "dcterms.modified", "last-modified", "lastmod", "article.updated", "updated_time",
+	"article:updated_time", "modified", "last_updated", "lastmodified", "date.updated",
 }
 
 type dateCands struct {
@@ -338,7 +340,7 @@ func (x *extractor) dates(lang string) (pub, mod time.Time) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	opts := dateOpts{ref: x.in.Hints.Published, now: now, mdy: primary(lang) == "en" && (lang == "en" || lang == "en-US")}
+	opts := dateOpts{ref: x.in.Hints.Published, now: now, mdy: x.monthFirst(lang)}
 	var c dateCands
 	add := func(list *[]stamp, st stamp) {
 		if st.ok() && len(*list) < 40 {
@@ -420,6 +422,29 @@ func (x *extractor) dates(lang string) (pub, mod time.Time) {
 		mod = time.Time{}
 	}
 	return pub, mod
+}
+
+// dmyTLDs are English-language countries that write the day first.
+var dmyTLDs = map[string]bool{"uk": true, "ie": true, "au": true, "nz": true, "in": true, "za": true, "ng": true, "pk": true,
+	"sg": true, "my": true, "ke": true, "gh": true, "lk": true, "bd": true, "np": true, "jm": true, "tt": true, "mt": true, "cy": true}
+
+// monthFirst says whether 02/03/2024 on this page means February 3: US
+// English, or English without a region on a host not known to be
+// day-first.
+func (x *extractor) monthFirst(lang string) bool {
+	if lang == "en-US" {
+		return true
+	}
+	if lang != "en" && lang != "" {
+		return false
+	}
+	if x.in.URL != nil {
+		h := strings.ToLower(x.in.URL.Hostname())
+		if i := strings.LastIndexByte(h, '.'); i >= 0 && dmyTLDs[h[i+1:]] {
+			return false
+		}
+	}
+	return lang == "en"
 }
 
 // nodeDates reads the dates of a <time>, itemprop or dateline element.

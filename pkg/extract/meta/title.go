@@ -18,11 +18,11 @@ var titleSeps = []string{" | ", " - ", " – ", " — ", " :: ", " · ", " • "
 // its site part, then the h1.
 func (x *extractor) title() string {
 	ld := collapse(unescape(x.art.headline))
-	og := collapse(x.s.meta("og:title"))
+	og := collapse(unescape(x.s.meta("og:title")))
 	if og == "" {
-		og = collapse(x.s.meta("twitter:title"))
+		og = collapse(unescape(x.s.meta("twitter:title")))
 	}
-	tt := collapse(x.s.title)
+	tt := collapse(unescape(x.s.title))
 	ogS, ttS := x.stripSite(og), x.stripSite(tt)
 
 	var firstH1 *element
