@@ -73,6 +73,7 @@ type renderer struct {
 	// afterImage is set while nothing but an image has come since the last
 	// block, so a short line next may be its caption.
 	afterImage bool
+	lineBold   bool // every word of the run so far is bold (tracked after images only)
 }
 
 // minBodyPara is the length from which a block is surely article text, so
@@ -288,6 +289,12 @@ func (r *renderer) word(w string, first bool) {
 			}
 		}
 	}
+	if r.afterImage {
+		if len(r.line) == 0 {
+			r.lineBold = true
+		}
+		r.lineBold = r.lineBold && r.inBold()
+	}
 	r.line = append(r.line, w...)
 	if r.inA == 0 {
 		r.lineWords++
@@ -299,6 +306,16 @@ func (r *renderer) word(w string, first bool) {
 	} else {
 		r.lineH = append(r.lineH, w...)
 	}
+}
+
+// inBold reports whether the text being written is inside <strong> or <b>.
+func (r *renderer) inBold() bool {
+	for i := len(r.frames) - 1; i >= 0 && r.frames[i].kind == kindInline; i-- {
+		if a := r.frames[i].n.DataAtom; a == atom.Strong || a == atom.B {
+			return true
+		}
+	}
+	return false
 }
 
 // innerA returns the innermost <a> the renderer is in.
@@ -353,6 +370,8 @@ func (r *renderer) flush() {
 	r.lineH = r.lineH[:0]
 	r.space = false
 	r.lineA, r.lineLink, r.lastA, r.lineWords = 0, 0, nil, 0
+	lineBold := r.lineBold
+	r.lineBold = false
 	// Inline tags opened in this run are closed with it and reopened by
 	// the next run if it is still inside them.
 	for i := len(r.frames) - 1; i >= 0 && r.frames[i].kind == kindInline; i-- {
@@ -391,8 +410,9 @@ func (r *renderer) flush() {
 	if isURL(line) {
 		return
 	}
-	if r.afterImage && !b.heading && len(line) < 100 && isCaptionLine(line) {
-		// A short unpunctuated line right under a picture is its caption.
+	if r.afterImage && !b.heading && !lineBold && len(line) < 100 && isCaptionLine(line) {
+		// A short unpunctuated line right under a picture is its caption;
+		// set in bold it is more likely a subheading.
 		r.afterImage = false
 		r.images[len(r.images)-1].Caption = string(line)
 		return
