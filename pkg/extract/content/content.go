@@ -77,7 +77,10 @@ func Extract(doc *goquery.Document, opts Options) Result {
 		res = domBody(entries, &opts)
 	}
 	fallback := opts.FallbackText
-	if fallback == "" && res.Method != MethodRule && weak(res.Text, 0) {
+	if fallback == "" && res.Method != MethodRule {
+		// The caller found no articleBody (meta passes it when it does):
+		// look in the page's JSON-LD, which costs a decode only on pages
+		// that have one.
 		fallback = jsonldBody(scripts)
 	}
 	if fallback != "" && res.Method != MethodRule && weak(res.Text, len(fallback)) {
@@ -90,9 +93,10 @@ func Extract(doc *goquery.Document, opts Options) Result {
 	return res
 }
 
-// entryPool recycles the scoring table, the biggest allocation per page.
+// maxPooledEntries bounds the tables kept for reuse.
 const maxPooledEntries = 1 << 16
 
+// entryPool recycles the scoring table, the biggest allocation per page.
 var entryPool = sync.Pool{New: func() any { s := make([]entry, 0, 2048); return &s }}
 
 // findBody returns the <body> element, or root when the page has none.
@@ -114,12 +118,9 @@ func findBody(root *html.Node) *html.Node {
 	return body
 }
 
-// weak reports whether the DOM text is missing or clearly shorter than a
-// fallback of fallbackLen bytes (0: judged on its own).
+// weak reports whether the DOM text is clearly shorter than a fallback of
+// fallbackLen bytes: missing, or cut short by a paywall or a "read more".
 func weak(text string, fallbackLen int) bool {
-	if fallbackLen == 0 {
-		return len(text) < 500
-	}
 	return float64(len(text)) < 0.6*float64(fallbackLen)
 }
 
