@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -111,6 +112,13 @@ type ServerOptions struct {
 	Port     int    // 0: 4222; -1: a random free port
 	StoreDir string // JetStream file store
 	NoListen bool   // in-process connections only
+	// Name distinguishes the servers of a cluster.
+	Name string
+	// ClusterName, ClusterPort and Routes make the server one node of a
+	// JetStream cluster.
+	ClusterName string
+	ClusterPort int
+	Routes      []string // nats-route://host:port of the other nodes
 }
 
 // StartServer runs a JetStream-enabled nats-server in this process.
@@ -118,8 +126,11 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 	if o.Host == "" {
 		o.Host = "127.0.0.1"
 	}
+	if o.Name == "" {
+		o.Name = "newsflow"
+	}
 	opts := &server.Options{
-		ServerName: "newsflow",
+		ServerName: o.Name,
 		Host:       o.Host,
 		Port:       o.Port,
 		JetStream:  true,
@@ -127,6 +138,16 @@ func StartServer(o ServerOptions) (*server.Server, error) {
 		DontListen: o.NoListen,
 		NoSigs:     true,
 		MaxPayload: 8 << 20,
+	}
+	if o.ClusterName != "" {
+		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: o.Host, Port: o.ClusterPort}
+		for _, r := range o.Routes {
+			u, err := url.Parse(r)
+			if err != nil {
+				return nil, fmt.Errorf("embedded nats: route %q: %w", r, err)
+			}
+			opts.Routes = append(opts.Routes, u)
+		}
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
