@@ -105,7 +105,9 @@ func TestClusterNodeLoss(t *testing.T) {
 	run("store", func() error {
 		return store.Run(ctx, store.Config{Prefix: prefix, TTL: time.Hour, Workers: 4, HTTPAddr: apiAddr}, sd, rdb)
 	})
-	run("parser", func() error { return parser.Run(ctx, parser.Config{Workers: 4, MaxDeliver: 50, Timeout: 10 * time.Second}, pd) })
+	run("parser", func() error {
+		return parser.Run(ctx, parser.Config{Workers: 4, MaxDeliver: 50, Timeout: 10 * time.Second}, pd)
+	})
 	run("fetcher", func() error {
 		return fetcher.Run(ctx, fetcher.Config{Feeds: feedURLs, PollInterval: time.Second, MinInterval: time.Second,
 			Workers: 8, MaxDeliver: 50, HostDelay: time.Millisecond, HostConcurrency: 8, Timeout: 5 * time.Second, AllowPrivate: true}, fd)
