@@ -4,9 +4,9 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// finalScore discounts a candidate's score by its link density: a block of
-// links is navigation however much text it has.
-// A good class name counts in full only with some text behind it, so a
+// finalScore is a candidate's score with its class weight, discounted by its
+// link density: a block of links is navigation however much text it has. A
+// good class name counts in full only with some text behind it, so a
 // "content-title" wrapper of one line cannot beat the article.
 func finalScore(e *entry) float32 {
 	w := float32(hintWeight(e.hint))
@@ -39,9 +39,8 @@ func pickTop(entries []entry) int32 {
 		return -1
 	}
 	// When several strong candidates share an ancestor, the article is
-	// split into sections: take the ancestor.
-	// Ancestors and descendants of the top candidate hold the same text,
-	// so they are no alternative to it.
+	// split into sections: take the ancestor. Ancestors and descendants of
+	// the top candidate hold the same text, so they are no alternative.
 	var alts []int32
 	topEnd := entries[top].end
 	for i := range entries {
