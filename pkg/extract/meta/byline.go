@@ -51,6 +51,15 @@ var nameParticles = map[string]bool{
 // cjkOrgSuffixes end the names of news organisations: 연합뉴스, 朝日新聞.
 var cjkOrgSuffixes = []string{"뉴스", "일보", "신문", "통신", "방송", "新聞", "新闻", "通信", "日报", "日報", "电视台", "放送", "社", "部"}
 
+func cjkOrg(s string) bool {
+	for _, o := range cjkOrgSuffixes {
+		if strings.HasSuffix(s, o) {
+			return true
+		}
+	}
+	return false
+}
+
 // roleWords trail a name in bylines: "Jane Doe, Staff Writer" or
 // "Jane Doe Reporter" when the role sits in its own element.
 var roleWords = map[string]bool{
@@ -62,7 +71,7 @@ var roleWords = map[string]bool{
 }
 
 // cjkTitles follow a name in Korean, Japanese and Chinese bylines.
-var cjkTitles = []string{"선임기자", "특파원", "기자", "記者", "特派員", "編集委員", "记者", "通讯员", "編集部"}
+var cjkTitles = []string{"선임기자", "특파원", "기자", "記者", "特派員", "編集委員", "记者", "通讯员", "特约记者", "編集部"}
 
 // splitByline turns a byline into person names: "By A, B and C" gives
 // [A B C]; "A, Reuters" and "A | AP" give [A]; dates, roles and
@@ -239,16 +248,29 @@ func cleanName(s, site, host string) (string, bool) {
 		return "", false
 	}
 	if cjkOnly(s) {
-		// "이정주 기자 입력": the name is what precedes the title.
+		// Korean puts the title after the name ("이정주 기자 입력"), Chinese
+		// before it ("新华社记者 张伟"): take the side that is a name.
 		for _, t := range cjkTitles {
-			if i := strings.Index(s, t); i > 0 {
-				s = strings.TrimSpace(s[:i])
+			i := strings.Index(s, t)
+			if i < 0 {
+				continue
 			}
+			before, after := strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+len(t):])
+			switch {
+			case before != "" && !cjkOrg(before):
+				s = before
+			case after != "":
+				s = after
+				if j := strings.IndexByte(s, ' '); j > 0 && utf8.RuneCountInString(s[:j]) >= 2 {
+					s = s[:j]
+				}
+			default:
+				s = before
+			}
+			break
 		}
-		for _, o := range cjkOrgSuffixes {
-			if strings.HasSuffix(s, o) {
-				return "", false
-			}
+		if cjkOrg(s) {
+			return "", false
 		}
 		n := utf8.RuneCountInString(strings.ReplaceAll(s, " ", ""))
 		if n < 2 || n > 8 {
