@@ -68,10 +68,10 @@ func (r *renderer) drop(e *entry) bool {
 	return false
 }
 
-// captionText is a hook for caption-like elements outside <figure>: their
-// text becomes the caption of the latest image without one.
+// captionText gives the text of a caption-like element outside <figure> to
+// the latest image, unless that one has a caption already.
 func (r *renderer) captionText(e *entry) {
-	if len(r.images) == 0 || r.images[len(r.images)-1].Caption != "" {
+	if len(r.images) == 0 {
 		return
 	}
 	var b []byte
@@ -81,7 +81,7 @@ func (r *renderer) captionText(e *entry) {
 		}
 		return true
 	}, nil)
-	r.images[len(r.images)-1].Caption = strings.TrimSpace(string(b))
+	r.setCaption(len(r.images)-1, strings.TrimSpace(string(b)), "")
 }
 
 // dropLead filters blocks before the first real paragraph: the repeated
@@ -242,7 +242,7 @@ func (r *renderer) figureImages(e *entry) {
 	}
 	cp, cr := splitCredit(string(caption), string(credit))
 	for i := first; i < len(r.images); i++ {
-		r.images[i].Caption, r.images[i].Credit = cp, cr
+		r.setCaption(i, cp, cr)
 	}
 }
 

@@ -73,7 +73,8 @@ type renderer struct {
 	// afterImage is set while nothing but an image has come since the last
 	// block, so a short line next may be its caption.
 	afterImage bool
-	lineBold   bool // every word of the run so far is bold (tracked after images only)
+	altCaption []bool // per image: its caption is only the alt text
+	lineBold   bool   // every word of the run so far is bold (tracked after images only)
 }
 
 // minBodyPara is the length from which a block is surely article text, so
@@ -414,7 +415,7 @@ func (r *renderer) flush() {
 		// A short unpunctuated line right under a picture is its caption;
 		// set in bold it is more likely a subheading.
 		r.afterImage = false
-		r.images[len(r.images)-1].Caption = string(line)
+		r.setCaption(len(r.images)-1, string(line), "")
 		return
 	}
 	r.afterImage = false
@@ -489,7 +490,9 @@ func (r *renderer) image(n *html.Node) {
 	if len(r.images) >= 100 {
 		return
 	}
+	// The alt text stands in for a caption until a real one turns up.
 	r.images = append(r.images, events.Image{URL: src, Caption: strings.TrimSpace(attr(n, "alt"))})
+	r.altCaption = append(r.altCaption, true)
 	r.afterImage = len(bytes.TrimSpace(r.line)) == 0
 }
 
@@ -522,7 +525,7 @@ func (r *renderer) caption(n *html.Node) {
 	}
 	cp, cr := splitCredit(string(cap), string(credit))
 	for i := r.figure; i < len(r.images); i++ {
-		r.images[i].Caption, r.images[i].Credit = cp, cr
+		r.setCaption(i, cp, cr)
 	}
 }
 
@@ -666,4 +669,17 @@ func isCaptionLine(s []byte) bool {
 	}
 	last, _ := utf8.DecodeLastRune(s)
 	return !strings.ContainsRune(".!?:\"”»。」』！？", last)
+}
+
+// setCaption gives image i a caption found in the page, unless it already
+// has one that is not just its alt text.
+func (r *renderer) setCaption(i int, caption, credit string) {
+	if caption == "" && credit == "" {
+		return
+	}
+	if !r.altCaption[i] && r.images[i].Caption != "" {
+		return
+	}
+	r.images[i].Caption, r.images[i].Credit = caption, credit
+	r.altCaption[i] = false
 }
