@@ -408,7 +408,7 @@ func (r *renderer) flush() {
 		r.dropOrphanHeading()
 		return
 	}
-	if isURL(line) {
+	if isURL(line) || isAdLabel(line) {
 		return
 	}
 	if r.afterImage && !b.heading && !lineBold && len(line) < 100 && isCaptionLine(line) {
@@ -682,4 +682,21 @@ func (r *renderer) setCaption(i int, caption, credit string) {
 	}
 	r.images[i].Caption, r.images[i].Credit = caption, credit
 	r.altCaption[i] = false
+}
+
+// adLabels are the words sites print over an ad slot; a block that says only
+// that is the slot's label.
+var adLabels = map[string]bool{
+	"advertisement": true, "advertisements": true, "advertising": true, "ad": true, "ads": true,
+	"sponsored": true, "sponsored content": true, "story continues below advertisement": true,
+	"article continues below advertisement": true, "continue reading below": true,
+	"anzeige": true, "werbung": true, "publicité": true, "publicidad": true, "pubblicità": true,
+	"publicidade": true, "advertentie": true, "reklama": true, "реклама": true, "広告": true, "광고": true,
+}
+
+func isAdLabel(s []byte) bool {
+	if len(s) > 40 {
+		return false
+	}
+	return adLabels[strings.ToLower(strings.Trim(string(s), " -–—:.()[]"))]
 }
