@@ -292,6 +292,9 @@ func findDates(s string, opts dateOpts) []found {
 		i = end - 1
 	}
 	if len(out) == 0 && !opts.now.IsZero() {
+		if f, ok := matchDayWord(tk, opts); ok {
+			return append(out, f)
+		}
 		// "Updated 45 minutes ago · Published 3 hours ago": each with its label.
 		for from := 0; from < len(tk) && len(out) < 4; {
 			st, start, end, ok := matchRelative(tk, from, opts.now)
@@ -884,6 +887,60 @@ func matchRelative(tk []token, from int, now time.Time) (st stamp, start, end in
 		return stamp{t: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}, start, end, true
 	}
 	return stamp{}, 0, 0, false
+}
+
+// dayWords are "today" and "yesterday" in the languages of the month
+// table; datelines say "Today, 13:25" or "вчера в 18:00".
+var dayWords = map[string]int{
+	"today": 0, "heute": 0, "aujourd": 0, "hoy": 0, "oggi": 0, "hoje": 0, "vandaag": 0, "idag": 0, "dzisiaj": 0, "dziś": 0,
+	"dnes": 0, "bugün": 0, "сегодня": 0, "сьогодні": 0, "tänään": 0, "ma": 0, "danes": 0, "astăzi": 0, "azi": 0,
+	"yesterday": 1, "gestern": 1, "hier": 1, "ayer": 1, "ieri": 1, "ontem": 1, "gisteren": 1, "igår": 1, "wczoraj": 1,
+	"včera": 1, "dün": 1, "kemarin": 1, "вчера": 1, "вчора": 1, "eilen": 1, "tegnap": 1,
+}
+
+// matchDayWord reads "Today, 13:25" / "Yesterday at 6:05 PM": a clock time
+// on the fetch day (or the day before) in the page's zone, which is not
+// known yet, so the day is taken in the zone of opts.ref (the feed's).
+func matchDayWord(tk []token, opts dateOpts) (found, bool) {
+	for i := 0; i < len(tk); i++ {
+		t := tk[i]
+		if t.kind != tWord {
+			continue
+		}
+		back, ok := dayWords[t.s]
+		if !ok {
+			// 오늘 / 어제 / 今日 / 昨日 are split per character.
+			if i+1 < len(tk) {
+				switch t.s + tk[i+1].s {
+				case "오늘", "今日", "今天":
+					back, ok = 0, true
+				case "어제", "昨日", "昨天":
+					back, ok = 1, true
+				}
+				if ok {
+					i++
+				}
+			}
+			if !ok {
+				continue
+			}
+		}
+		if t.s == "ma" && !(i+1 < len(tk) && isPunct(tk[i+1], ',')) {
+			continue // Hungarian "ma" is too short a word to trust bare
+		}
+		h, m, sec, _, _, tok := matchTimeAfter(tk, i+1)
+		if !tok {
+			return found{}, false
+		}
+		loc := time.UTC
+		if !opts.ref.IsZero() {
+			loc = opts.ref.Location()
+		}
+		day := opts.now.In(loc).AddDate(0, 0, -back)
+		st := stamp{t: time.Date(day.Year(), day.Month(), day.Day(), h, m, sec, 0, time.UTC), hasTime: true}
+		return found{st: st, role: roleOf(tk[:i])}, true
+	}
+	return found{}, false
 }
 
 // parseMachineDate reads a date from markup (meta content, JSON-LD,

@@ -73,6 +73,13 @@ func TestFindDates(t *testing.T) {
 		{"2時間前", dateOpts{now: now}, "2024-02-23T14:00:00Z", false, true, roleUnknown},
 		{"Updated an hour ago", dateOpts{now: now}, "2024-02-23T15:00:00Z", false, true, roleModified},
 		{"3 days ago", dateOpts{now: now}, "2024-02-20T00:00:00Z", false, false, roleUnknown},
+		{"Today, 13:25", dateOpts{now: now}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"Сегодня, 13:25", dateOpts{now: now}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"вчера в 18:05", dateOpts{now: now}, "2024-02-22T18:05:00Z", false, true, roleUnknown},
+		{"Yesterday at 6:05 PM", dateOpts{now: now}, "2024-02-22T18:05:00Z", false, true, roleUnknown},
+		{"Gestern, 18:05 Uhr", dateOpts{now: now}, "2024-02-22T18:05:00Z", false, true, roleUnknown},
+		{"어제 18:05", dateOpts{now: now}, "2024-02-22T18:05:00Z", false, true, roleUnknown},
+		{"Updated today", dateOpts{now: now}, "", false, false, 0},
 		{"2 hours ago", dateOpts{}, "", false, false, 0}, // no reference time
 		{"20 years ago", dateOpts{now: now}, "", false, false, 0},
 	}

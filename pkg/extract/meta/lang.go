@@ -107,6 +107,16 @@ var stopwords = map[string][]string{
 	"ro": strings.Fields("și de la în cu pe a o un care nu să din este mai pentru se au fost ca sau dar sunt"),
 	"hu": strings.Fields("a az és hogy nem is egy van de meg el már csak mint volt még ez ki azt fel sem"),
 	"vi": strings.Fields("của và là có các trong được cho không những với một người này đã khi về cũng"),
+	"sk": strings.Fields("a v sa na je že s z do o to sú ako pre by ale po od jeho ktoré už tak pri ktorý za aj alebo podľa bol bola"),
+	"hr": strings.Fields("i u je da se na za su od s o kao ne koji što to a iz će bi ali ili po koja nije sve samo"),
+	"sl": strings.Fields("in je v se na da za so z ki pa s o ne bi tudi po od kot še bo ali iz ter pri"),
+	"ca": strings.Fields("de la i el que a les en l els per d un amb del una és no es al va més com"),
+	"lt": strings.Fields("ir kad yra į su iš o bet kaip tai jis apie už buvo taip per ar nuo jo dar tik"),
+	"lv": strings.Fields("un ir ka no par uz ar bet tas kas lai arī pēc to vai jau kā tā viņš"),
+	"et": strings.Fields("ja on ei et see ka oli ta kui mis aga ning siis veel oma nii või nagu kes pärast"),
+	"af": strings.Fields("die van en in is dat nie te het op vir met wat was sy n hy om aan word ook by sal"),
+	"tl": strings.Fields("ang ng sa na at mga ay si ni para hindi kay ito siya may nang kung pero rin din"),
+	"sw": strings.Fields("na ya wa kwa ni la katika za kuwa hiyo pia alisema hii huo au lakini kama wakati"),
 }
 
 var stopIndex = func() map[string][]string {
@@ -119,7 +129,8 @@ var stopIndex = func() map[string][]string {
 	return idx
 }()
 
-var latinLangs = []string{"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "tr", "id", "ro", "hu", "vi"}
+var latinLangs = []string{"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "tr", "id", "ro", "hu", "vi",
+	"sk", "hr", "sl", "ca", "lt", "lv", "et", "af", "tl", "sw"}
 
 var latinIdx = func() map[string]int {
 	m := map[string]int{}
@@ -244,7 +255,10 @@ func DetectLanguage(text string) string {
 
 // latinLang scores function words; it needs a clear winner.
 func latinLang(text string) string {
-	var score [32]int
+	// A word shared by k languages counts 1/k for each: the words that
+	// tell close languages apart (es "y", ca "i") weigh the most.
+	var score [32]float64
+	hits := 0
 	idx := latinIdx
 	words := 0
 	for len(text) > 0 && words < 3000 {
@@ -279,11 +293,16 @@ func latinLang(text string) string {
 		if len(w) > 12 {
 			continue
 		}
-		for _, l := range stopIndex[strings.ToLower(w)] {
-			score[idx[l]]++
+		ls := stopIndex[strings.ToLower(w)]
+		if len(ls) > 0 {
+			hits++
+		}
+		for _, l := range ls {
+			score[idx[l]] += 1 / float64(len(ls))
 		}
 	}
-	best, second, bi := 0, 0, -1
+	var best, second float64
+	bi := -1
 	for i := range latinLangs {
 		switch s := score[i]; {
 		case s > best:
@@ -292,7 +311,7 @@ func latinLang(text string) string {
 			second = s
 		}
 	}
-	if bi < 0 || best < 3 || best*8 < words || best*4 < second*5 {
+	if bi < 0 || best < 1.5 || hits < 3 || hits*8 < words || best < second*1.25 {
 		return ""
 	}
 	return latinLangs[bi]

@@ -1,6 +1,7 @@
 package meta_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -101,4 +102,40 @@ func TestCorpusVisibleMissing(t *testing.T) {
 			fmt.Printf("MISS %s %s full=%s  ...%s...\n", p.name[:8], p.url.Host, full.Published.Format(time.RFC3339), snip)
 		}
 	}
+}
+
+func TestCorpusDetectLanguage(t *testing.T) {
+	if os.Getenv("NEWSFLOW_META_DUMP") == "" {
+		t.Skip("set NEWSFLOW_META_DUMP=1")
+	}
+	raw, err := os.ReadFile(corpusDir + "/ground-truth.json")
+	if err != nil {
+		t.Skip(err)
+	}
+	var truth map[string]struct {
+		Body string `json:"articleBody"`
+	}
+	if err := json.Unmarshal(raw, &truth); err != nil {
+		t.Fatal(err)
+	}
+	agree, differ, none := 0, 0, 0
+	for _, p := range loadCorpus(t) {
+		m := meta.Extract(p.doc, meta.Input{URL: p.url})
+		d := meta.DetectLanguage(truth[p.name].Body)
+		want := m.Language
+		if i := strings.IndexByte(want, '-'); i > 0 {
+			want = want[:i]
+		}
+		switch {
+		case d == "":
+			none++
+			fmt.Printf("NONE %s markup=%q %.60q\n", p.name[:8], want, truth[p.name].Body)
+		case want == "" || d == want:
+			agree++
+		default:
+			differ++
+			fmt.Printf("DIFF %s markup=%q detected=%q %.60q\n", p.name[:8], want, d, truth[p.name].Body)
+		}
+	}
+	fmt.Printf("agree %d differ %d undecided %d\n", agree, differ, none)
 }
