@@ -141,3 +141,52 @@ func equalTokens(a, b []string) bool {
 	}
 	return true
 }
+
+// Explain lists, for reading a bad page, up to n runs of words the
+// prediction missed and n runs it added, in text order. Each run joins
+// adjacent unmatched 4-gram shingles back into words.
+func Explain(truth, pred string, n int) (missing, extra []string) {
+	pred = strings.ReplaceAll(pred, "\u00ad", "")
+	tt, pt := Tokenize(truth), Tokenize(pred)
+	ts, ps := shingles(tt), shingles(pt)
+	return unmatched(tt, ts, ps, n), unmatched(pt, ps, ts, n)
+}
+
+// unmatched walks tokens and collects the runs whose shingles the other
+// side has fewer of; counts are consumed so repeats are judged as multisets.
+func unmatched(tokens []string, own, other map[string]int, n int) []string {
+	if len(tokens) < ShingleSize {
+		if len(tokens) > 0 && other[strings.Join(tokens, " ")] == 0 {
+			return []string{strings.Join(tokens, " ")}
+		}
+		return nil
+	}
+	left := make(map[string]int, len(other))
+	for k, v := range other {
+		left[k] = v
+	}
+	var runs []string
+	start, end := -1, -1
+	for i := 0; i+ShingleSize <= len(tokens); i++ {
+		k := strings.Join(tokens[i:i+ShingleSize], " ")
+		if left[k] > 0 {
+			left[k]--
+			continue
+		}
+		if start >= 0 && i <= end {
+			end = i + ShingleSize
+			continue
+		}
+		if start >= 0 {
+			runs = append(runs, strings.Join(tokens[start:end], " "))
+			if len(runs) == n {
+				return runs
+			}
+		}
+		start, end = i, i+ShingleSize
+	}
+	if start >= 0 && len(runs) < n {
+		runs = append(runs, strings.Join(tokens[start:end], " "))
+	}
+	return runs
+}

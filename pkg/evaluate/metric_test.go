@@ -119,3 +119,18 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("Print with worstN 2 wrote %d lines, want 3:\n%s", n, b.String())
 	}
 }
+
+func TestExplain(t *testing.T) {
+	truth := "the quick brown fox jumps over the lazy dog near the river bank today"
+	pred := "Share this story! the quick brown fox jumps over the lazy dog near the river"
+	missing, extra := Explain(truth, pred, 5)
+	if want := []string{"near the river bank today"}; !reflect.DeepEqual(missing, want) {
+		t.Errorf("missing = %q, want %q", missing, want)
+	}
+	if want := []string{"Share this story the quick brown"}; !reflect.DeepEqual(extra, want) {
+		t.Errorf("extra = %q, want %q", extra, want)
+	}
+	if m, e := Explain(truth, truth, 5); m != nil || e != nil {
+		t.Errorf("identical texts explain as %q / %q", m, e)
+	}
+}
