@@ -146,6 +146,26 @@ func siblings(entries []entry, top int32) []int32 {
 			}
 		}
 	}
+	return withSubheadings(entries, p, out)
+}
+
+// withSubheadings adds the headings that sit between two parts of the
+// article: the subheadings of an article whose sections are siblings.
+func withSubheadings(entries []entry, p int32, parts []int32) []int32 {
+	if len(parts) < 2 {
+		return parts
+	}
+	first, last := parts[0], parts[len(parts)-1]
+	in := make(map[int32]bool, len(parts))
+	for _, c := range parts {
+		in[c] = true
+	}
+	var out []int32
+	for c := p + 1; c < entries[p].end; c = entries[c].end {
+		if in[c] || c > first && c < last && isHeading(entries[c].n.DataAtom) && entries[c].linkDensity() < 0.5 {
+			out = append(out, c)
+		}
+	}
 	return out
 }
 
