@@ -53,27 +53,6 @@ type scan struct {
 	dateNodes   []element // class/id says date/time/published/...
 	figures     []element
 	articles    []element
-
-	// classCache memoises classBits: lists, menus and cards repeat the
-	// same class attribute dozens of times per page.
-	classCache map[string]uint8
-}
-
-func (s *scan) classBitsCached(class string) uint8 {
-	if class == "" {
-		return 0
-	}
-	if b, ok := s.classCache[class]; ok {
-		return b
-	}
-	b := classBits(class)
-	if s.classCache == nil {
-		s.classCache = make(map[string]uint8, 64)
-	}
-	if len(s.classCache) < 1024 {
-		s.classCache[class] = b
-	}
-	return b
 }
 
 // walk visits every node once, iteratively (hostile pages nest deeper than
@@ -164,6 +143,10 @@ func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool
 		return false, false
 	case atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Textarea, atom.Button:
 		return false, false
+	case atom.Img, atom.Source, atom.Br, atom.Hr, atom.Input, atom.Wbr, atom.Col, atom.Track, atom.Area, atom.Param, atom.Embed:
+		// Void elements carry no byline or dateline; figures read their
+		// images later.
+		return false, false
 	case atom.H1:
 		if len(s.h1s) < 12 {
 			s.h1s = append(s.h1s, element{n, idx, in})
@@ -186,9 +169,11 @@ func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool
 		// ever kept: skip the class analysis.
 		return true, boiler
 	}
-	var class, id, itemprop, rel string
+	var class, id, itemprop, rel, href string
 	for _, a := range n.Attr {
 		switch a.Key {
+		case "href":
+			href = a.Val
 		case "role":
 			switch strings.ToLower(a.Val) {
 			case "navigation", "complementary", "contentinfo", "menu", "menubar":
@@ -216,14 +201,14 @@ func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool
 			}
 		}
 	}
-	if n.DataAtom == atom.A && (rel != "" && hasToken(strings.ToLower(rel), "author") || isAuthorHref(attr(n, "href"))) {
+	if n.DataAtom == atom.A && (rel != "" && hasToken(strings.ToLower(rel), "author") || isAuthorHref(href)) {
 		s.authorNodes = appendCand(s.authorNodes, n, idx, in)
 		return true, boiler
 	}
 	if class == "" && id == "" {
 		return true, boiler
 	}
-	bits := s.classBitsCached(class) | classBits(id)
+	bits := classBits(class) | classBits(id)
 	if bits&kwBoiler != 0 && !inlineAtom(n.DataAtom) {
 		boiler = true
 	}
