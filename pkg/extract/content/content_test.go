@@ -129,6 +129,21 @@ func TestExtract(t *testing.T) {
 			absent:   []string{"budget bill"},
 		},
 		{
+			name:     "a bold line under a picture is a subheading",
+			page:     `<body><div class="entry">` + para("Before") + `<p><img src="/a.jpg"></p><p><strong>The early years</strong></p>` + para("After") + `</div></body>`,
+			contains: []string{"\n\nThe early years\n\n"},
+		},
+		{
+			name:   "ad slot labels",
+			page:   `<body><div class="entry">` + para("Before") + `<p>ADVERTISEMENT</p><div>Story continues below advertisement</div>` + para("After") + `</div></body>`,
+			absent: []string{"advertisement"},
+		},
+		{
+			name:     "subheadings between sibling sections",
+			page:     `<body><div id="wrap"><section class="part">` + article + `</section><h2>What comes next</h2><section class="part">` + para("Later") + para("Last") + `</section></div><div class="foot">Copyright</div></body>`,
+			contains: []string{"Third, which", "\n\nWhat comes next\n\nLater, which", "Last, which"},
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",
