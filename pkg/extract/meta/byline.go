@@ -10,7 +10,7 @@ import (
 var bylineMarkers = []string{
 	"written by", "reporting by", "words by", "story by", "text by", "posted by", "by",
 	"por", "von", "par", "di", "door", "av", "af", "przez", "autor", "autora", "auteur", "author", "text", "texto", "testo",
-	"від", "автор", "текст", "tekst", "yazar", "oleh", "bởi",
+	"від", "автор", "текст", "tekst", "yazar", "yazan", "oleh", "bởi", "escrito por", "publicado por", "publié par", "scritto da",
 }
 
 // nameJoiners separate names in a byline: "A, B and C", "A und B", "A y B".
@@ -124,7 +124,7 @@ func afterMarker(s string) string {
 				// A lower-case "by" mid-text opens a byline after a label or a
 				// time ("Analysis by", "7:45 am PST by"), not after an
 				// ordinary word ("stand by me").
-				if unicode.IsLetter(before) && !(m == "by" && (s[pos] == 'B' || !lowerWordBefore(s[:pos]))) {
+				if unicode.IsLetter(before) && !(m == "by" && s[pos] == 'B') && lowerWordBefore(s[:pos]) {
 					continue
 				}
 			}

@@ -438,9 +438,10 @@ func matchDate(tk []token, i int, opts dateOpts) (y, m, d, end int, ok bool) {
 				}
 			}
 		}
-		// 23 February 2024, 23. Februar 2024, 23 de febrero de 2024, 23rd Feb, 2024
+		// 23 February 2024, 23. Februar 2024, 23 de febrero de 2024, 23rd Feb, 2024, 23-Feb-2024
 		j := i + 1
-		if isPunct(at(j), '.') {
+		dash := isPunct(at(j), '-', '/') && monthOf(at(j+1)) > 0
+		if isPunct(at(j), '.') || dash {
 			j++
 		}
 		if w := at(j); w.kind == tWord && ordinals[w.s] {
@@ -454,7 +455,7 @@ func matchDate(tk []token, i int, opts dateOpts) (y, m, d, end int, ok bool) {
 			if isPunct(at(j), '.') {
 				j++
 			}
-			if w := at(j); w.kind == tWord && (w.s == "de" || w.s == "del") || isPunct(w, ',') {
+			if w := at(j); w.kind == tWord && (w.s == "de" || w.s == "del") || isPunct(w, ',') || dash && isPunct(w, '-', '/') {
 				j++
 			}
 			if c := at(j); c.kind == tNum && c.nd == 4 && validYMD(c.n, mo, t.n) {
