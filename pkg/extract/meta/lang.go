@@ -155,7 +155,11 @@ var scriptLang = []struct {
 // DetectLanguage guesses the BCP 47 language of text; "" when unsure.
 // Scripts that belong to one language decide at once; Latin-script text
 // is told apart by how often each language's function words occur.
-func DetectLanguage(text string) string {
+func DetectLanguage(text string) string { return detectLanguage(text, false) }
+
+// detectLanguage is DetectLanguage; strict asks for more evidence, for
+// overruling what the markup says.
+func detectLanguage(text string, strict bool) string {
 	var latin, cyr, arab, han, kana, hangul, other, total int
 	var otherLang string
 	var ukr, bgHard, ruOnly, srb, fa, ur int
@@ -248,13 +252,13 @@ func DetectLanguage(text string) string {
 	case major(other) && otherLang != "":
 		return otherLang
 	case major(latin):
-		return latinLang(text)
+		return latinLang(text, strict)
 	}
 	return ""
 }
 
 // latinLang scores function words; it needs a clear winner.
-func latinLang(text string) string {
+func latinLang(text string, strict bool) string {
 	// A word shared by k languages counts 1/k for each: the words that
 	// tell close languages apart (es "y", ca "i") weigh the most.
 	var score [32]float64
@@ -312,6 +316,9 @@ func latinLang(text string) string {
 		}
 	}
 	if bi < 0 || best < 1.5 || hits < 3 || hits*8 < words || best < second*1.25 {
+		return ""
+	}
+	if strict && (hits < 8 || best < 4 || best < second*2) {
 		return ""
 	}
 	return latinLangs[bi]

@@ -217,7 +217,7 @@ func (x *extractor) language(title, desc string) string {
 	if len(cands) == 0 {
 		return ""
 	}
-	d := DetectLanguage(title + ". " + desc)
+	d := detectLanguage(title+". "+desc, true)
 	if d == "" {
 		return cands[0]
 	}
