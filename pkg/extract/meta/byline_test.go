@@ -128,3 +128,17 @@ func TestStripSite(t *testing.T) {
 		}
 	}
 }
+
+func TestFeedAuthor(t *testing.T) {
+	for in, want := range map[string]string{
+		"Jane Doe":                      "Jane Doe",
+		"jane@example.com (Jane Doe)":   "Jane Doe",
+		"noreply@blogger.com":           "",
+		"noreply@blogger.com (Unknown)": "Unknown",
+		"":                              "",
+	} {
+		if got := feedAuthor(in); got != want {
+			t.Errorf("feedAuthor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -242,7 +242,7 @@ var usZones = map[string]int{"ET": -300, "CT": -360, "MT": -420, "PT": -480}
 var connectors = map[string]bool{
 	"at": true, "um": true, "à": true, "a": true, "las": true, "alle": true, "ore": true, "às": true, "kl": true,
 	"klo": true, "godz": true, "o": true, "om": true, "t": true, "le": true, "el": true, "den": true, "saat": true,
-	"pukul": true, "lúc": true, "в": true, "updated": true, "et": false, "h": false,
+	"pukul": true, "lúc": true, "в": true, "updated": true,
 }
 
 var ordinals = map[string]bool{"st": true, "nd": true, "rd": true, "th": true, "er": true, "e": true, "º": true, "ª": true, "de": false}

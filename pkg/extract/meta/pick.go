@@ -73,7 +73,7 @@ func (x *extractor) authors() []string {
 		}
 	}
 	for _, a := range x.art.authors {
-		out = addNames(out, x.byline(unescape(a), x.site), maxAuthors)
+		out = addNames(out, x.byline(unescape(a)), maxAuthors)
 	}
 	if len(out) > 0 {
 		return out
@@ -84,7 +84,7 @@ func (x *extractor) authors() []string {
 				out = addNames(out, x.authorForURL(v), maxAuthors)
 				continue
 			}
-			out = addNames(out, x.byline(v, x.site), maxAuthors)
+			out = addNames(out, x.byline(v), maxAuthors)
 		}
 	}
 	if len(out) > 0 {
@@ -122,19 +122,19 @@ func (x *extractor) authors() []string {
 	}
 	for _, line := range x.nearLines() {
 		if hasBylineMarker(line) || len(line) <= 80 && hasAgency(line) {
-			if names := x.byline(line, x.site); len(names) > 0 {
+			if names := x.byline(line); len(names) > 0 {
 				return addNames(out, names, maxAuthors)
 			}
 		}
 	}
-	if h := x.in.Hints.Author; h != "" && !strings.Contains(h, "@") {
-		out = addNames(out, x.byline(h, x.site), maxAuthors)
+	if h := feedAuthor(x.in.Hints.Author); h != "" {
+		out = addNames(out, x.byline(h), maxAuthors)
 	}
 	return out
 }
 
 // byline splits a byline knowing the page's site and host names.
-func (x *extractor) byline(s, _ string) []string {
+func (x *extractor) byline(s string) []string {
 	return splitBylineFor(s, x.site, hostLabel(x.in.URL))
 }
 
@@ -143,6 +143,21 @@ func (x *extractor) byline(s, _ string) []string {
 func isAuthorClass(n *html.Node) bool {
 	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
 	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
+}
+
+// feedAuthor reads the feed entry's author: RSS writes
+// "jane@example.com (Jane Doe)"; a bare address names nobody.
+func feedAuthor(h string) string {
+	h = strings.TrimSpace(h)
+	if !strings.Contains(h, "@") {
+		return h
+	}
+	if i, j := strings.IndexByte(h, '('), strings.LastIndexByte(h, ')'); i >= 0 && j > i {
+		if name := strings.TrimSpace(h[i+1 : j]); !strings.Contains(name, "@") {
+			return name
+		}
+	}
+	return ""
 }
 
 func isStrongAuthor(n *html.Node) bool {
@@ -176,14 +191,14 @@ func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
 		return nil
 	}
 	if c := attr(n, "content"); c != "" && n.DataAtom == atom.Meta {
-		return x.byline(c, x.site)
+		return x.byline(c)
 	}
 	// schema.org microdata: the name is in itemprop=name.
 	if nm := findItemprop(n, "name", 200); nm != nil {
 		if c := attr(nm, "content"); c != "" {
-			return x.byline(c, x.site)
+			return x.byline(c)
 		}
-		return x.byline(textOf(nm, 200), x.site)
+		return x.byline(textOf(nm, 200))
 	}
 	var out []string
 	for i, line := range textLines(n, 600) {
@@ -196,7 +211,7 @@ func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
 		if !explicit && !hasBylineMarker(line) && !hasAgency(line) && !strings.Contains(strings.ToLower(line), " by ") {
 			continue
 		}
-		out = addNames(out, x.byline(line, x.site), maxAuthors)
+		out = addNames(out, x.byline(line), maxAuthors)
 	}
 	return out
 }
@@ -229,7 +244,7 @@ func findItemprop(n *html.Node, prop string, limit int) *html.Node {
 func (x *extractor) authorForURL(u string) []string {
 	for _, e := range x.s.authorNodes {
 		if e.n.DataAtom == atom.A && sameURL(x.resolve(attr(e.n, "href")), x.resolve(u)) {
-			return x.byline(textOf(e.n, 200), x.site)
+			return x.byline(textOf(e.n, 200))
 		}
 	}
 	return nil
