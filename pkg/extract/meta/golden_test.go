@@ -226,3 +226,26 @@ func TestSeed(t *testing.T) {
 		})
 	}
 }
+
+// Site rules pin the byline and dateline when the automatic reading fails.
+func TestSelectors(t *testing.T) {
+	page := `<html><head><title>Story</title></head><body><h1>Story</h1>
+<div class="x1">Filed by Jane Doe</div><div class="x2">Posted 2024-02-23 13:25</div>
+<div class="meta">By Wrong Person, February 1, 2020</div><p>Body.</p></body></html>`
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := meta.Extract(doc, meta.Input{AuthorSelector: ".x1", DateSelector: ".x2"})
+	if !reflect.DeepEqual(m.Authors, []string{"Jane Doe"}) {
+		t.Errorf("authors %q", m.Authors)
+	}
+	if got := fmtTime(m.Published); got != "2024-02-23T13:25:00Z" {
+		t.Errorf("published %s", got)
+	}
+	// A broken selector falls back to the automatic reading.
+	m = meta.Extract(doc, meta.Input{AuthorSelector: "[[["})
+	if !reflect.DeepEqual(m.Authors, []string{"Wrong Person"}) {
+		t.Errorf("fallback authors %q", m.Authors)
+	}
+}

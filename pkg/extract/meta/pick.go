@@ -1,9 +1,11 @@
 package meta
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -60,7 +62,7 @@ func (x *extractor) byDistance(list []element) []element {
 func (x *extractor) authors() []string {
 	var out []string
 	if sel := x.in.AuthorSelector; sel != "" {
-		if c, err := cascadia.Compile(sel); err == nil {
+		if c, err := compileSelector(sel); err == nil {
 			for i, n := range c.MatchAll(x.s.root) {
 				if i >= 10 {
 					break
@@ -143,6 +145,29 @@ func (x *extractor) byline(s string) []string {
 func isAuthorClass(n *html.Node) bool {
 	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
 	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
+}
+
+// Site rules are few and their selectors repeat on every page of a site:
+// compile each once.
+var (
+	selectorMu    sync.Mutex
+	selectorCache = map[string]cascadia.Selector{}
+)
+
+func compileSelector(sel string) (cascadia.Selector, error) {
+	selectorMu.Lock()
+	defer selectorMu.Unlock()
+	if c, ok := selectorCache[sel]; ok {
+		return c, nil
+	}
+	c, err := cascadia.Compile(sel)
+	if err != nil {
+		return nil, fmt.Errorf("site rule selector %q: %w", sel, err)
+	}
+	if len(selectorCache) < 4096 {
+		selectorCache[sel] = c
+	}
+	return c, nil
 }
 
 // feedAuthor reads the feed entry's author: RSS writes
@@ -374,7 +399,7 @@ func (x *extractor) dates(lang string) (pub, mod time.Time) {
 		opts.ref = c.pub[0].t
 	}
 	if x.in.DateSelector != "" {
-		if sel, err := cascadia.Compile(x.in.DateSelector); err == nil {
+		if sel, err := compileSelector(x.in.DateSelector); err == nil {
 			for i, n := range sel.MatchAll(x.s.root) {
 				if i >= 5 {
 					break
