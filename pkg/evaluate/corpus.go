@@ -103,6 +103,15 @@ func SharedDir() (string, error) {
 	}
 }
 
+// DefaultDir is the benchmark in the shared folder SharedDir finds.
+func DefaultDir() (string, error) {
+	shared, err := SharedDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(shared, BenchmarkDir), nil
+}
+
 // ExtractFunc returns the body text an extractor finds in one page.
 type ExtractFunc func(html []byte, url string) (string, error)
 

@@ -3,7 +3,6 @@ package evaluate
 import (
 	"bytes"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,11 +11,11 @@ import (
 
 func benchmarkDir(t testing.TB) string {
 	t.Helper()
-	shared, err := SharedDir()
+	dir, err := DefaultDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(shared, BenchmarkDir)
+	return dir
 }
 
 // allParagraphs is the published calibration extractor: the text of every
