@@ -189,6 +189,7 @@ func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool
 			rel = a.Val
 		}
 	}
+	rel, itemprop = clip(rel, 256), clip(itemprop, 256)
 	if itemprop != "" {
 		ip := strings.ToLower(itemprop)
 		switch {
