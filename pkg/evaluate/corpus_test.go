@@ -89,3 +89,12 @@ func TestLoadCorpusMissing(t *testing.T) {
 		t.Error("LoadCorpus of an empty directory succeeded")
 	}
 }
+
+func TestSharedDirOverride(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("NEWSFLOW_SHARED", dir)
+	got, err := SharedDir()
+	if err != nil || got != dir {
+		t.Errorf("SharedDir() = %q, %v; want %q", got, err, dir)
+	}
+}
