@@ -32,15 +32,8 @@ func TestHostilePages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			done := make(chan meta.Meta, 1)
-			go func() {
-				done <- meta.Extract(doc, meta.Input{FetchedAt: time.Date(2024, 2, 23, 16, 0, 0, 0, time.UTC)})
-			}()
-			select {
-			case <-done:
-			case <-time.After(20 * time.Second):
-				t.Fatal("Extract did not return")
-			}
+			// A hang shows up as the test binary's timeout.
+			meta.Extract(doc, meta.Input{FetchedAt: time.Date(2024, 2, 23, 16, 0, 0, 0, time.UTC)})
 		})
 	}
 }
