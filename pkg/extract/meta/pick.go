@@ -144,7 +144,7 @@ func (x *extractor) byline(s string) []string {
 // author element (not merely "meta" or "info").
 func isAuthorClass(n *html.Node) bool {
 	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
-	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
+	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
 }
 
 // Site rules are few and their selectors repeat on every page of a site:
@@ -495,7 +495,7 @@ func (x *extractor) nodeDates(c *dateCands, n *html.Node, opts dateOpts, now tim
 	switch {
 	case strings.Contains(ip, "datemodified") || containsAny(cls, "updated", "modified", "update"):
 		role = roleModified
-	case strings.Contains(ip, "datepublished") || strings.Contains(ip, "datecreated") || containsAny(cls, "publish", "posted", "created") || hasAttr(n, "pubdate"):
+	case strings.Contains(ip, "datepublished") || strings.Contains(ip, "datecreated") || containsAny(cls, "publish", "publica", "posted", "created") || hasAttr(n, "pubdate"):
 		role = rolePublished
 	}
 	if v := attr(n, "datetime"); v != "" || n.DataAtom == atom.Time || ip != "" {

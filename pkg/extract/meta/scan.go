@@ -301,9 +301,9 @@ var keywords = []struct {
 }{
 	{"byline", kwAuthor | kwBoth}, {"author", kwAuthor}, {"writer", kwAuthor}, {"reporter", kwAuthor}, {"journalist", kwAuthor},
 	{"contributor", kwAuthor}, {"by-line", kwAuthor}, {"posted-by", kwAuthor}, {"autor", kwAuthor}, {"auteur", kwAuthor},
-	{"signature", kwAuthor}, {"firma", kwAuthor},
+	{"signature", kwAuthor}, {"firma", kwAuthor}, {"verfasser", kwAuthor}, {"assinatura", kwAuthor},
 	{"date", kwDate}, {"time", kwDate}, {"publish", kwDate}, {"posted", kwDate}, {"timestamp", kwDate}, {"dateline", kwDate | kwBoth},
-	{"datum", kwDate}, {"fecha", kwDate}, {"updated", kwDate}, {"article-info", kwDate}, {"article__info", kwDate},
+	{"datum", kwDate}, {"fecha", kwDate}, {"publica", kwDate}, {"zeit", kwDate}, {"hora", kwDate}, {"tarih", kwDate}, {"dato", kwDate}, {"updated", kwDate}, {"article-info", kwDate}, {"article__info", kwDate},
 	{"meta", kwBoth}, {"info", kwBoth}, {"credit", kwBoth}, {"submitted", kwBoth},
 	{"comment", kwComment | kwBoiler}, {"reply", kwComment},
 	{"related", kwBoiler}, {"sidebar", kwBoiler}, {"footer", kwBoiler}, {"recommend", kwBoiler}, {"popular", kwBoiler},
