@@ -61,6 +61,12 @@ type ldDoc struct {
 func parseLD(scripts []string) *ldDoc {
 	d := &ldDoc{}
 	for _, s := range scripts {
+		// Breadcrumbs, search boxes and organisation cards are most of a
+		// page's JSON-LD; decoding only what may hold an article (or a
+		// @graph that links one) saves most of the JSON work.
+		if !containsAny(s, "rticle", "osting", "eport", "@graph", "@id") {
+			continue
+		}
 		vals, err := decodeLD(s)
 		if err != nil {
 			continue
