@@ -70,13 +70,10 @@ func Extract(doc *goquery.Document, in Input) (m Meta) {
 	if doc == nil || doc.Selection == nil || len(doc.Nodes) == 0 || doc.Nodes[0] == nil {
 		return m
 	}
-	// A metadata bug must cost one page its metadata, not the parser its
-	// process: the pipeline feeds us arbitrary pages from the internet.
-	defer func() {
-		if r := recover(); r != nil {
-			m = Meta{}
-		}
-	}()
+	// A metadata bug must cost one page some metadata, not the parser its
+	// process: the pipeline feeds us arbitrary pages from the internet. The
+	// fields read before the failure stand.
+	defer func() { _ = recover() }()
 	root := doc.Nodes[0]
 	for root.Parent != nil {
 		root = root.Parent
