@@ -249,3 +249,19 @@ func TestSelectors(t *testing.T) {
 		t.Errorf("fallback authors %q", m.Authors)
 	}
 }
+
+func TestCanonicalHomePageIgnored(t *testing.T) {
+	page := `<html><head><link rel="canonical" href="https://news.example.com/"><meta property="og:url" content="https://news.example.com/world/story-1"><meta property="og:image" content="/img/a photo.jpg"></head><body><h1>Story</h1></body></html>`
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://news.example.com/world/story-1?utm_source=x")
+	m := meta.Extract(doc, meta.Input{URL: u})
+	if m.CanonicalURL != "https://news.example.com/world/story-1" {
+		t.Errorf("canonical %q", m.CanonicalURL)
+	}
+	if m.LeadImage == nil || m.LeadImage.URL != "https://news.example.com/img/a%20photo.jpg" {
+		t.Errorf("lead image %+v", m.LeadImage)
+	}
+}

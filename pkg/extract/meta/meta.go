@@ -80,9 +80,9 @@ func Extract(doc *goquery.Document, in Input) (m Meta) {
 	}
 	x := &extractor{in: in, s: walk(root)}
 	x.ld = parseLD(x.s.ldjson)
-	canon := x.resolve(x.s.canonical)
+	canon := x.canonical(x.s.canonical)
 	if canon == "" {
-		canon = x.resolve(x.s.meta("og:url"))
+		canon = x.canonical(x.s.meta("og:url"))
 	}
 	var pageURLs []string
 	if canon != "" {
@@ -228,12 +228,33 @@ func (x *extractor) language(title, desc string) string {
 	return ""
 }
 
+// canonical resolves a canonical link, ignoring one that points an
+// article at the site's home page: a common CMS misconfiguration that
+// would give every article the same id.
+func (x *extractor) canonical(ref string) string {
+	c := x.resolve(ref)
+	if c == "" {
+		return ""
+	}
+	u, err := url.Parse(c)
+	if err != nil {
+		return ""
+	}
+	if (u.Path == "" || u.Path == "/") && u.RawQuery == "" && x.in.URL != nil && x.in.URL.Path != "" && x.in.URL.Path != "/" {
+		return ""
+	}
+	return c
+}
+
 // resolve makes ref absolute against the page URL; only http(s) results
 // are kept.
 func (x *extractor) resolve(ref string) string {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || len(ref) > 2048 {
 		return ""
+	}
+	if strings.IndexByte(ref, ' ') >= 0 {
+		ref = strings.ReplaceAll(ref, " ", "%20") // unescaped spaces in CMS image paths
 	}
 	u, err := url.Parse(ref)
 	if err != nil {
