@@ -213,6 +213,12 @@ func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool
 	if bits&kwBoiler != 0 && !inlineAtom(n.DataAtom) {
 		boiler = true
 	}
+	switch n.DataAtom {
+	case atom.Article, atom.Main, atom.Body, atom.Html:
+		// WordPress puts "status-publish" on the whole article: a
+		// container of everything is no dateline.
+		return true, boiler
+	}
 	switch classify(bits) {
 	case hintAuthor:
 		s.authorNodes = appendCand(s.authorNodes, n, idx, in)
