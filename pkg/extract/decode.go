@@ -29,7 +29,56 @@ func Parse(page []byte, contentType string) (*goquery.Document, error) {
 	text = bytes.TrimPrefix(text, []byte("\xef\xbb\xbf"))
 	root, err := html.Parse(bytes.NewReader(text))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotHTML, err)
+		// The parser refuses pages nested deeper than 512 open elements
+		// (often a page that never closes its tags). Such a page still holds
+		// an article: drop the tags beyond a sane depth, keep their text.
+		root, err = html.Parse(bytes.NewReader(flatten(text, maxDepth)))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNotHTML, err)
+		}
 	}
 	return goquery.NewDocumentFromNode(root), nil
+}
+
+const maxDepth = 256
+
+// flatten rewrites page with the start and end tags of elements nested
+// deeper than limit removed; text, void elements and shallower tags stay.
+func flatten(page []byte, limit int) []byte {
+	z := html.NewTokenizer(bytes.NewReader(page))
+	var out bytes.Buffer
+	out.Grow(len(page))
+	depth, skipped := 0, 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return out.Bytes()
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if voidElements[string(name)] {
+				break
+			}
+			depth++
+			if depth > limit {
+				skipped++
+				continue
+			}
+		case html.EndTagToken:
+			if skipped > 0 {
+				skipped--
+				depth--
+				continue
+			}
+			if depth > 0 {
+				depth--
+			}
+		}
+		out.Write(z.Raw())
+	}
+}
+
+var voidElements = map[string]bool{
+	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
+	"input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true,
 }
