@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/evaluate"
+	"github.com/newsflow/newsflow/pkg/events"
 )
 
 type seedExpected struct {
