@@ -214,6 +214,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	// Redis errors are never permanent: the dead-letter limit applies to
 	// events that fail to decode, which are permanent on the first try.
 	h := router.Chain(s.Handle,
+		router.Trace("store"),
 		router.DeadLetter(deps.JS, "store", 0, deps.Log),
 		router.Recover(),
 		router.Timeout(30*time.Second),

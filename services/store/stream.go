@@ -37,6 +37,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var after uint64
+	resume := false
 	name, v := "Last-Event-ID", r.Header.Get("Last-Event-ID")
 	if v == "" {
 		name, v = "last_event_id", q.Get("last_event_id")
@@ -47,7 +48,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, name+": not a stream sequence number")
 			return
 		}
-		after = n
+		after, resume = n, true
 	}
 	select {
 	case s.streams <- struct{}{}:
@@ -63,7 +64,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy, InactiveThreshold: 30 * time.Second}
 	switch {
-	case after > 0:
+	case resume: // 0 is before the first event: a replay from the start
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
 	case !f.Since.IsZero():
 		since := f.Since

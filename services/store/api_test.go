@@ -1,0 +1,152 @@
+package store
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/redistest"
+	"github.com/newsflow/newsflow/pkg/service"
+)
+
+func apiServer(t *testing.T) (*httptest.Server, *Articles) {
+	t.Helper()
+	rdb, prefix := redistest.Client(t)
+	s := New(service.Deps{Log: testLog(t)}, rdb, Config{Prefix: prefix, TTL: time.Hour})
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv, s.Articles()
+}
+
+func get(t *testing.T, u string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+func TestAPIErrors(t *testing.T) {
+	srv, _ := apiServer(t)
+	for _, tc := range []struct {
+		path   string
+		status int
+		prefix string // of the message: the parameter's name
+	}{
+		{"/v1/articles?limit=0", 400, "limit:"},
+		{"/v1/articles?limit=201", 400, "limit:"},
+		{"/v1/articles?limit=ten", 400, "limit:"},
+		{"/v1/articles?cursor=%21%21", 400, "cursor:"},
+		{"/v1/articles?cursor=MTIzOg", 400, "cursor:"},
+		{"/v1/articles?since=yesterday", 400, "since:"},
+		{"/v1/articles?until=2024-01-01", 400, "until:"},
+		{"/v1/articles?since=2024-02-01T00:00:00Z&until=2024-01-01T00:00:00Z", 400, "until:"},
+		{"/v1/articles?language=e", 400, "language:"},
+		{"/v1/articles?lang=english%20please", 400, "lang:"},
+		{"/v1/articles?lang=en&language=en", 400, "lang:"},
+		{"/v1/articles?include_duplicates=maybe", 400, "include_duplicates:"},
+		{"/v1/articles?site=a.com&site=b.com", 400, "site:"},
+		{"/v1/articles?sites=a.com", 400, "sites:"},
+		{"/v1/articles?q=" + strings.Repeat("x", 501), 400, "q:"},
+		{"/v1/articles/xyz", 400, "id:"},
+		{"/v1/articles/0123456789abcdef0123456789abcdef", 404, "article not found"},
+		{"/v1/articles/by-url", 400, "url:"},
+		{"/v1/articles/by-url?url=ftp://a.com/x", 400, "url:"},
+		{"/v1/articles/by-url?url=/relative", 400, "url:"},
+		{"/v1/articles/by-url?url=https://a.com/none", 404, "article not found"},
+		{"/v1/sites?x=1", 400, "x:"},
+		{"/v1/nothing", 404, "no such endpoint"},
+	} {
+		resp, body := get(t, srv.URL+tc.path)
+		var e apiError
+		if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != tc.status || e.Status != tc.status ||
+			!strings.HasPrefix(e.Message, tc.prefix) || resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("GET %s: %d %s, want %d with a message starting %q", tc.path, resp.StatusCode, body, tc.status, tc.prefix)
+		}
+	}
+}
+
+type listResponse struct {
+	Articles    []events.Article  `json:"articles"`
+	DuplicateOf map[string]string `json:"duplicate_of"`
+	NextCursor  string            `json:"next_cursor"`
+}
+
+func TestAPIReads(t *testing.T) {
+	srv, s := apiServer(t)
+	ctx := t.Context()
+	wire := withBody(words("wire", 80))
+	orig := art("www.a.com", 1, base, wire, func(a *events.Article) { a.Language, a.Tags = "en", []string{"World"} })
+	copy := art("b.com", 2, base.Add(time.Hour), wire, func(a *events.Article) { a.Language = "en" })
+	other := art("b.com", 3, base.Add(2*time.Hour), func(a *events.Article) { a.Language, a.Title = "fr", "Le titre" })
+	for _, a := range []*events.Article{orig, copy, other} {
+		if _, err := s.Put(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var l listResponse
+	resp, body := get(t, srv.URL+"/v1/articles?limit=1")
+	if err := json.Unmarshal(body, &l); err != nil || resp.StatusCode != 200 || len(l.Articles) != 1 || l.Articles[0].ID != other.ID || l.NextCursor == "" {
+		t.Fatalf("first page: %d %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("the read API is not open to other origins")
+	}
+	cur := l.NextCursor
+	l = listResponse{}
+	_, body = get(t, srv.URL+"/v1/articles?limit=1&cursor="+url.QueryEscape(cur))
+	if err := json.Unmarshal(body, &l); err != nil || len(l.Articles) != 1 || l.Articles[0].ID != orig.ID || l.NextCursor != "" {
+		t.Errorf("last page (the copy hidden): %s", body)
+	}
+	l = listResponse{}
+	_, body = get(t, srv.URL+"/v1/articles?include_duplicates=true&site=b.com&lang=EN")
+	if err := json.Unmarshal(body, &l); err != nil || len(l.Articles) != 1 || l.DuplicateOf[copy.ID] != orig.ID || l.NextCursor != "" {
+		t.Errorf("duplicates on b.com in English: %s", body)
+	}
+	l = listResponse{}
+	_, body = get(t, srv.URL+"/v1/articles?site=b.com")
+	if err := json.Unmarshal(body, &l); err != nil || len(l.Articles) != 1 || l.Articles[0].ID != other.ID || l.DuplicateOf != nil {
+		t.Errorf("b.com without duplicates: %s", body)
+	}
+	l = listResponse{}
+	_, body = get(t, srv.URL+"/v1/articles?tag=world&q=STORY&since=2024-01-01T00:00:00Z&until=2030-01-01T00:00:00%2B02:00")
+	if err := json.Unmarshal(body, &l); err != nil || len(l.Articles) != 1 || l.Articles[0].ID != orig.ID {
+		t.Errorf("tag world: %s", body)
+	}
+
+	for _, path := range []string{
+		"/v1/articles/" + copy.ID,
+		"/v1/articles/by-url?url=" + url.QueryEscape(copy.URL),
+		"/v1/articles/by-url?url=" + url.QueryEscape(copy.URL+"?utm_source=feed"),
+	} {
+		resp, body := get(t, srv.URL+path)
+		var a events.Article
+		if err := json.Unmarshal(body, &a); err != nil || resp.StatusCode != 200 || a.ID != copy.ID {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		if err := events.ValidateArticleJSON(body); err != nil {
+			t.Errorf("GET %s: the body is not a valid Article v1: %v", path, err)
+		}
+		if d := resp.Header.Get(HeaderDuplicateOf); d != orig.ID {
+			t.Errorf("GET %s: %s = %q, want %s", path, HeaderDuplicateOf, d, orig.ID)
+		}
+	}
+	var sites struct{ Sites []SiteCount }
+	_, body = get(t, srv.URL+"/v1/sites")
+	if err := json.Unmarshal(body, &sites); err != nil || len(sites.Sites) != 2 ||
+		sites.Sites[0] != (SiteCount{"b_com", "b.com", 2}) || sites.Sites[1] != (SiteCount{"a_com", "www.a.com", 1}) {
+		t.Errorf("sites: %s", body)
+	}
+}

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/natsx"
+	"github.com/newsflow/newsflow/pkg/natsx/natstest"
+	"github.com/newsflow/newsflow/pkg/service"
+)
+
+func testLog(t testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", t.Name())
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// natsServer starts an embedded JetStream server with newsflow's streams and
+// returns its URL and a JetStream client for the test's own publishes.
+func natsServer(t testing.TB) (string, jetstream.JetStream) {
+	t.Helper()
+	ns := natstest.Start(t)
+	d := connectDeps(t, ns.ClientURL(), "test")
+	return ns.ClientURL(), d.JS
+}
+
+func connectDeps(t testing.TB, url, name string) service.Deps {
+	t.Helper()
+	d, err := service.Connect(t.Context(), natsx.Config{URL: url, Name: name}, events.DefaultTopology(), testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.NC.Close)
+	return d
+}
+
+// runningStore is store.Run in the background; stop ends it and waits.
+type runningStore struct {
+	api  string
+	stop func() error
+}
+
+func runStore(t *testing.T, natsURL string, rdb redis.UniversalClient, cfg Config) runningStore {
+	t.Helper()
+	cfg.HTTPAddr = freeAddr(t)
+	deps := connectDeps(t, natsURL, "store")
+	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, deps, rdb) }()
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+		})
+		return runErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	api := "http://" + cfg.HTTPAddr
+	waitFor(t, "store HTTP up", func() bool {
+		resp, err := http.Get(api + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	return runningStore{api: api, stop: stop}
+}
+
+func publish(t testing.TB, js jetstream.JetStream, a *events.Article) uint64 {
+	t.Helper()
+	m, err := a.Msg("newsflow/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := js.PublishMsg(t.Context(), m)
+	if err != nil {
+		t.Fatalf("publish %s: %v", a.Title, err)
+	}
+	return ack.Sequence
+}
+
+// waitFor polls cond until it holds; the deadline only bounds a broken test.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sseEvent is one server-sent event or comment.
+type sseEvent struct {
+	id, event, data, comment string
+}
+
+// sseClient reads one /v1/stream response into a channel until the body ends.
+type sseClient struct {
+	resp   *http.Response
+	events chan sseEvent
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func openStream(t *testing.T, url, lastEventID string) *sseClient {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatalf("open stream: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		cancel()
+		t.Fatalf("open stream: %s: %s", resp.Status, b)
+	}
+	c := &sseClient{resp: resp, events: make(chan sseEvent, 100), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		defer close(c.events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev != (sseEvent{}) {
+					select {
+					case c.events <- ev:
+					case <-ctx.Done():
+						return
+					}
+				}
+				ev = sseEvent{}
+			case strings.HasPrefix(line, ":"):
+				ev.comment = strings.TrimSpace(line[1:])
+			default:
+				k, v, _ := strings.Cut(line, ":")
+				v = strings.TrimPrefix(v, " ")
+				switch k {
+				case "id":
+					ev.id = v
+				case "event":
+					ev.event = v
+				case "data":
+					ev.data += v
+				}
+			}
+		}
+	}()
+	t.Cleanup(c.close)
+	// The first comment arrives once the server's consumer exists: from here
+	// on nothing published is missed.
+	if ev := c.next(t); ev.comment == "" {
+		t.Fatalf("stream opened with %+v, want the greeting comment", ev)
+	}
+	return c
+}
+
+func (c *sseClient) close() {
+	c.cancel()
+	c.resp.Body.Close()
+	<-c.done
+}
+
+// next returns the next event or comment; it fails the test if the stream ends.
+func (c *sseClient) next(t *testing.T) sseEvent {
+	t.Helper()
+	select {
+	case ev, ok := <-c.events:
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		return ev
+	case <-time.After(30 * time.Second):
+		t.Fatal("no event within 30s")
+	}
+	return sseEvent{}
+}
+
+// article returns the next article event, skipping comments.
+func (c *sseClient) article(t *testing.T) (sseEvent, events.Article) {
+	t.Helper()
+	for {
+		ev := c.next(t)
+		if ev.event == "" {
+			continue
+		}
+		if ev.event != "article" {
+			t.Fatalf("event type %q, want article", ev.event)
+		}
+		a, err := events.DecodeArticle([]byte(ev.data))
+		if err != nil {
+			t.Fatalf("event data: %v", err)
+		}
+		return ev, *a
+	}
+}

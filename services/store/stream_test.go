@@ -1,0 +1,173 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/redistest"
+)
+
+// A client that disconnects and comes back with Last-Event-ID receives
+// exactly the articles published while it was away, then the live ones.
+func TestStreamResumesWithLastEventID(t *testing.T) {
+	natsURL, js := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 2})
+	stream := st.api + "/v1/stream"
+
+	c := openStream(t, stream, "")
+	var seqs []uint64
+	for i := 1; i <= 2; i++ {
+		seqs = append(seqs, publish(t, js, art("example.com", i, base)))
+	}
+	var lastID string
+	for i := 1; i <= 2; i++ {
+		ev, a := c.article(t)
+		if want := fmt.Sprintf("Story %d from example.com", i); a.Title != want || ev.id != strconv.FormatUint(seqs[i-1], 10) {
+			t.Fatalf("event %d: %q id %s, want %q id %d", i, a.Title, ev.id, want, seqs[i-1])
+		}
+		lastID = ev.id
+	}
+	c.close()
+
+	var missed []uint64
+	for i := 3; i <= 5; i++ {
+		missed = append(missed, publish(t, js, art("example.com", i, base)))
+	}
+	c = openStream(t, stream, lastID)
+	for i := 3; i <= 5; i++ {
+		ev, a := c.article(t)
+		if want := fmt.Sprintf("Story %d from example.com", i); a.Title != want || ev.id != strconv.FormatUint(missed[i-3], 10) {
+			t.Errorf("after reconnecting: %q id %s, want %q id %d", a.Title, ev.id, want, missed[i-3])
+		}
+	}
+	live := publish(t, js, art("example.com", 6, base))
+	if ev, a := c.article(t); a.Title != "Story 6 from example.com" || ev.id != strconv.FormatUint(live, 10) {
+		t.Errorf("live event after the missed ones: %q id %s, want story 6 (no repeats)", a.Title, ev.id)
+	}
+	c.close()
+	if err := st.stop(); err != nil {
+		t.Errorf("store: %v", err)
+	}
+}
+
+func TestStreamFilters(t *testing.T) {
+	natsURL, js := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 2})
+	wire := withBody(words("wire", 80))
+	arts := []*events.Article{
+		art("a.com", 1, base, wire, func(a *events.Article) { a.Title, a.Language = "Original wire story", "en" }),
+		art("b.com", 2, base.Add(time.Hour), wire, func(a *events.Article) { a.Title, a.Language = "Copy of the wire story", "en" }),
+		art("b.com", 3, base, func(a *events.Article) {
+			a.Title, a.Language, a.Authors, a.Tags = "Ein Bericht", "de-AT", []string{"Eva Example"}, []string{"Wien"}
+		}),
+		art("c.com", 4, base.Add(-48*time.Hour), func(a *events.Article) { a.Title = "Old news" }),
+		// Matches every filter below: when it arrives, nothing else is coming.
+		art("b.com", 5, base, func(a *events.Article) {
+			a.Title, a.Language, a.Authors, a.Tags = "Wire sentinel", "de-AT", []string{"eva example"}, []string{"wien"}
+		}),
+	}
+	for _, a := range arts {
+		publish(t, js, a)
+		// The duplicate verdict needs the original stored first.
+		waitFor(t, "stored", func() bool { _, err := NewArticles(rdb, prefix, time.Hour).Get(t.Context(), a.ID); return err == nil })
+	}
+	for _, tc := range []struct {
+		query string
+		want  []int
+	}{
+		{"", []int{1, 3, 4, 5}},
+		{"include_duplicates=true", []int{1, 2, 3, 4, 5}},
+		{"site=b.com&include_duplicates=true", []int{2, 3, 5}},
+		{"site=www.b.com", []int{3, 5}},
+		{"language=de", []int{3, 5}},
+		{"lang=DE_at", []int{3, 5}},
+		{"author=EVA%20example", []int{3, 5}},
+		{"tag=wien", []int{3, 5}},
+		{"q=WIRE", []int{1, 5}},
+		{"since=" + url.QueryEscape(base.Add(-time.Minute).Format(time.RFC3339)), []int{1, 3, 5}},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			// last_event_id=0 replays the stream from its first event.
+			q := "last_event_id=0&" + tc.query
+			c := openStream(t, st.api+"/v1/stream?"+q, "")
+			var got []int
+			for {
+				_, a := c.article(t)
+				n, _ := strconv.Atoi(a.URL[len(a.URL)-1:])
+				got = append(got, n)
+				if n == 5 {
+					break
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("stream?%s gave %v, want %v", q, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStreamHeartbeatAndShutdown(t *testing.T) {
+	natsURL, _ := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Heartbeat: 20 * time.Millisecond})
+	c := openStream(t, st.api+"/v1/stream", "")
+	if ev := c.next(t); ev.comment != "ping" {
+		t.Errorf("got %+v, want a ping comment", ev)
+	}
+	// Shutting the store down ends open streams instead of waiting on them.
+	if err := st.stop(); err != nil {
+		t.Errorf("store: %v", err)
+	}
+	for ev := range c.events {
+		if ev.comment != "ping" {
+			t.Errorf("after shutdown: %+v", ev)
+		}
+	}
+}
+
+func TestStreamBadRequests(t *testing.T) {
+	natsURL, _ := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour})
+	for _, tc := range []struct{ query, header, param string }{
+		{"", "abc", "Last-Event-ID"},
+		{"last_event_id=-1", "", "last_event_id"},
+		{"since=yesterday", "", "since"},
+		{"limit=3", "", "limit"},
+		{"language=e", "", "language"},
+	} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, st.api+"/v1/stream?"+tc.query, nil)
+		if tc.header != "" {
+			req.Header.Set("Last-Event-ID", tc.header)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e apiError
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err := jsonUnmarshal(body, &e); err != nil || resp.StatusCode != 400 || e.Status != 400 || !hasPrefix(e.Message, tc.param+":") {
+			t.Errorf("stream?%s (Last-Event-ID %q): %d %s, want 400 naming %s", tc.query, tc.header, resp.StatusCode, body, tc.param)
+		}
+	}
+	if err := st.stop(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("store: %v", err)
+	}
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func hasPrefix(s, p string) bool { return strings.HasPrefix(s, p) }
