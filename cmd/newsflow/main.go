@@ -20,6 +20,7 @@ usage:
   newsflow extract [--url URL] [--rules FILE] FILE|-
   newsflow extract --batch            (JSON lines {"path","url"} on stdin, one article per line out)
   newsflow eval [--dir DIR] [--worst N]
+  newsflow bench [--dir DIR] [--rounds N]      (extraction speed on one core, as a ratio to parsing)
   newsflow feeds add|list|remove|import ...   (the feed registry, on NATS_URL)
 
 Run "newsflow <command> -h" for a command's flags.
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdExtract(args[1:], stdin, stdout, stderr)
 	case "eval":
 		err = cmdEval(args[1:], stdout, stderr)
+	case "bench":
+		err = cmdBench(args[1:], stdout, stderr)
 	case "feeds":
 		err = cmdFeeds(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":

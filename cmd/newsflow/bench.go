@@ -1,0 +1,95 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/evaluate"
+	"github.com/newsflow/newsflow/pkg/extract"
+)
+
+// cmdBench measures extraction speed on one core over a benchmark corpus and
+// reports it as a ratio to parsing alone, which is the floor any goquery
+// extractor pays. Ratios travel between machines; raw times do not.
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "benchmark directory (default: ../shared/corpus/extraction-benchmark)")
+	rounds := fs.Int("rounds", 5, "passes over the corpus per measurement")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		shared, err := evaluate.SharedDir()
+		if err != nil {
+			return err
+		}
+		*dir = filepath.Join(shared, evaluate.BenchmarkDir)
+	}
+	c, err := evaluate.LoadCorpus(*dir)
+	if err != nil {
+		return err
+	}
+	type page struct {
+		url  string
+		html []byte
+	}
+	var pages []page
+	var total int64
+	for _, p := range c.Pages {
+		h, err := c.HTML(p.ID)
+		if err != nil {
+			return err
+		}
+		pages = append(pages, page{p.URL, h})
+		total += int64(len(h))
+	}
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+
+	measure := func(fn func(p page) error) (perPage time.Duration, allocs uint64, err error) {
+		for _, p := range pages { // warm up
+			if err := fn(p); err != nil {
+				return 0, 0, err
+			}
+		}
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		for range *rounds {
+			for _, p := range pages {
+				if err := fn(p); err != nil {
+					return 0, 0, err
+				}
+			}
+		}
+		elapsed := time.Since(start)
+		runtime.ReadMemStats(&after)
+		n := uint64(*rounds * len(pages))
+		return elapsed / time.Duration(n), (after.Mallocs - before.Mallocs) / n, nil
+	}
+	parse, parseAllocs, err := measure(func(p page) error { _, err := extract.Parse(p.html, ""); return err })
+	if err != nil {
+		return err
+	}
+	full, fullAllocs, err := measure(func(p page) error {
+		_, err := extract.Extract(extract.Input{HTML: p.html, URL: p.url})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	mb := float64(total) / float64(len(pages)) / 1e6
+	fmt.Fprintf(stdout, "%d pages, %.0f KB/page, GOMAXPROCS=1, %d rounds\n", len(pages), mb*1000, *rounds)
+	fmt.Fprintf(stdout, "parse only  %6.2f ms/page  %6.1f MB/s  %6d allocs/page\n", ms(parse), mb/parse.Seconds(), parseAllocs)
+	fmt.Fprintf(stdout, "extract     %6.2f ms/page  %6.1f MB/s  %6d allocs/page\n", ms(full), mb/full.Seconds(), fullAllocs)
+	fmt.Fprintf(stdout, "extract / parse = %.2f\n", full.Seconds()/parse.Seconds())
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
