@@ -383,7 +383,9 @@ func (x *extractor) dates(lang string) (pub, mod time.Time) {
 	opts := dateOpts{ref: x.in.Hints.Published, now: now, mdy: x.monthFirst(lang)}
 	var c dateCands
 	add := func(list *[]stamp, st stamp) {
-		if st.ok() && len(*list) < 40 {
+		// A date days after the fetch is an embargo or expiry date, or a
+		// template placeholder, not when the article appeared.
+		if st.ok() && len(*list) < 40 && !st.t.After(now.Add(48*time.Hour)) {
 			*list = append(*list, st)
 		}
 	}
