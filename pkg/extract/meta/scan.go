@@ -33,7 +33,7 @@ type metaTag struct {
 type element struct {
 	n      *html.Node
 	idx    int
-	boiler *html.Node // innermost page-furniture ancestor (see isBoilerplate), if any
+	boiler *html.Node // innermost page-furniture ancestor (nav, sidebar, related list...), if any
 }
 
 // scan is everything one walk over the document collects. Extract reads only
@@ -105,7 +105,7 @@ func walk(root *html.Node) *scan {
 }
 
 // visit records n and says whether to walk its children and whether n is
-// page furniture (see isBoilerplate).
+// page furniture: navigation, footers, sidebars, related lists, comments.
 func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool) {
 	switch n.DataAtom {
 	case atom.Html:
@@ -513,7 +513,7 @@ func rawText(n *html.Node, max int) string {
 }
 
 // textOf returns n's visible text with whitespace collapsed, at most max
-// bytes (cut at a word boundary). It walks iteratively.
+// bytes. It walks iteratively and visits at most maxTextSteps nodes.
 func textOf(n *html.Node, max int) string {
 	return textOfExcept(n, nil, max)
 }
