@@ -6,10 +6,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -28,8 +26,9 @@ type Config struct {
 	TLSKey    string
 	Replicas  int // stream and KV replicas (NATS_REPLICAS)
 
-	// InProcess, when set, connects to this embedded server without a socket.
-	InProcess *server.Server
+	// InProcess, when set, connects to this embedded server (a
+	// *server.Server from StartServer) without a socket.
+	InProcess nats.InProcessConnProvider
 }
 
 // FromEnv reads NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD,
@@ -104,59 +103,4 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 func backoff(attempt int) time.Duration {
 	d := 250 * time.Millisecond << min(attempt, 4)
 	return min(d, 5*time.Second)
-}
-
-// ServerOptions configure an embedded nats-server.
-type ServerOptions struct {
-	Host     string // default 127.0.0.1
-	Port     int    // 0: 4222; -1: a random free port
-	StoreDir string // JetStream file store
-	NoListen bool   // in-process connections only
-	// Name distinguishes the servers of a cluster.
-	Name string
-	// ClusterName, ClusterPort and Routes make the server one node of a
-	// JetStream cluster.
-	ClusterName string
-	ClusterPort int
-	Routes      []string // nats-route://host:port of the other nodes
-}
-
-// StartServer runs a JetStream-enabled nats-server in this process.
-func StartServer(o ServerOptions) (*server.Server, error) {
-	if o.Host == "" {
-		o.Host = "127.0.0.1"
-	}
-	if o.Name == "" {
-		o.Name = "newsflow"
-	}
-	opts := &server.Options{
-		ServerName: o.Name,
-		Host:       o.Host,
-		Port:       o.Port,
-		JetStream:  true,
-		StoreDir:   o.StoreDir,
-		DontListen: o.NoListen,
-		NoSigs:     true,
-		MaxPayload: 8 << 20,
-	}
-	if o.ClusterName != "" {
-		opts.Cluster = server.ClusterOpts{Name: o.ClusterName, Host: o.Host, Port: o.ClusterPort}
-		for _, r := range o.Routes {
-			u, err := url.Parse(r)
-			if err != nil {
-				return nil, fmt.Errorf("embedded nats: route %q: %w", r, err)
-			}
-			opts.Routes = append(opts.Routes, u)
-		}
-	}
-	ns, err := server.NewServer(opts)
-	if err != nil {
-		return nil, fmt.Errorf("embedded nats: %w", err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		ns.Shutdown()
-		return nil, fmt.Errorf("embedded nats: not ready after 10s")
-	}
-	return ns, nil
 }

@@ -1,0 +1,201 @@
+package deploy
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/natsx"
+	"github.com/newsflow/newsflow/pkg/obs"
+	"github.com/newsflow/newsflow/services/fetcher"
+	"github.com/newsflow/newsflow/services/parser"
+	"github.com/newsflow/newsflow/services/store"
+)
+
+// stages are the newsflow services; each scales with --scale.
+var stages = []string{"fetcher", "parser", "store"}
+
+// defaultPort is each stage's default HTTP_ADDR port.
+var defaultPort = map[string]string{"store": "8080", "parser": "8081", "fetcher": "8082"}
+
+// root is the repository root (the parent of deploy/).
+func root(t testing.TB) string {
+	t.Helper()
+	d, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(d, "go.work")); err != nil {
+		t.Fatalf("repository root not found at %s: %v", d, err)
+	}
+	return d
+}
+
+// readEnv runs on vars the configuration functions the service's main runs
+// (services/<svc>/cmd/<svc>/main.go), so env.Names() is every variable the
+// service reads and env.Err() every value it would reject.
+func readEnv(svc string, vars map[string]string) *config.Env {
+	env := config.FromMap(vars)
+	switch svc {
+	case "fetcher":
+		fetcher.ConfigFromEnv(env)
+	case "parser":
+		parser.ConfigFromEnv(env)
+	case "store":
+		store.ConfigFromEnv(env)
+	default:
+		panic("unknown service " + svc)
+	}
+	natsx.FromEnv(env, svc)
+	obs.LogConfigFromEnv(env)
+	return env
+}
+
+// checkEnvNames reports every variable in vars that svc does not read: a
+// typo or a variable of another service.
+func checkEnvNames(t *testing.T, where, svc string, vars map[string]string) {
+	t.Helper()
+	reads := readEnv(svc, nil).Names()
+	var unknown []string
+	for name := range vars {
+		if !slices.Contains(reads, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		sort.Strings(reads)
+		t.Errorf("%s: %s sets %s, which %s does not read (it reads %s)", where, svc,
+			strings.Join(unknown, ", "), svc, strings.Join(reads, ", "))
+	}
+}
+
+// loadCompose loads docker-compose.yml with the compose-spec loader as
+// `docker compose --profile … config` would, from an environment without
+// any of the file's own variables set, so the defaults are what is checked.
+func loadCompose(t testing.TB, profiles ...string) *types.Project {
+	t.Helper()
+	dir := root(t)
+	opts, err := cli.NewProjectOptions([]string{filepath.Join(dir, "docker-compose.yml")},
+		cli.WithWorkingDirectory(dir),
+		cli.WithEnv([]string{}),
+		cli.WithProfiles(profiles),
+		cli.WithResolvedPaths(true),
+	)
+	if err != nil {
+		t.Fatalf("compose options: %v", err)
+	}
+	p, err := cli.ProjectFromOptions(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("load docker-compose.yml: %v", err)
+	}
+	return p
+}
+
+// composeEnv is the environment compose gives svc, with container paths in
+// bind mounts replaced by the mounted host files (so file variables can be
+// checked for existence). A variable without a value would be taken from the
+// host's environment: that is reported, the deployment must be explicit.
+func composeEnv(t testing.TB, s types.ServiceConfig) (raw, local map[string]string) {
+	t.Helper()
+	raw, local = map[string]string{}, map[string]string{}
+	for k, v := range s.Environment {
+		if v == nil {
+			t.Errorf("compose: %s: %s has no value (it would come from the host's environment)", s.Name, k)
+			continue
+		}
+		raw[k] = *v
+		local[k] = hostPath(s, *v)
+	}
+	return raw, local
+}
+
+// hostPath maps a path inside the container to the bind-mounted host path.
+func hostPath(s types.ServiceConfig, v string) string {
+	if !strings.HasPrefix(v, "/") {
+		return v
+	}
+	for _, m := range s.Volumes {
+		if m.Type != types.VolumeTypeBind {
+			continue
+		}
+		if v == m.Target {
+			return m.Source
+		}
+		if rel, ok := strings.CutPrefix(v, strings.TrimSuffix(m.Target, "/")+"/"); ok {
+			return filepath.Join(m.Source, rel)
+		}
+	}
+	return v
+}
+
+// addrPort is the port of a listen address such as ":8081".
+func addrPort(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 {
+		return addr[i+1:]
+	}
+	return ""
+}
+
+// declaredMetrics are the newsflow_* metric names registered anywhere in
+// the workspace's Go sources (not tests).
+func declaredMetrics(t testing.TB) map[string]bool {
+	t.Helper()
+	re := regexp.MustCompile(`Name:\s*"(newsflow_[a-z0-9_]+)"`)
+	out := map[string]bool{}
+	dir := root(t)
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range re.FindAllSubmatch(b, -1) {
+			out[string(m[1])] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("scan sources for metrics: %v", err)
+	}
+	if len(out) == 0 {
+		t.Fatal("no newsflow_* metrics found in the sources")
+	}
+	return out
+}
+
+// metricBase strips the series suffixes of histograms and summaries.
+func metricBase(name string) string {
+	for _, s := range []string{"_bucket", "_sum", "_count"} {
+		if b, ok := strings.CutSuffix(name, s); ok {
+			return b
+		}
+	}
+	return name
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return b
+}
