@@ -210,6 +210,9 @@ type Options struct {
 	// Backoff is the redelivery delay after the n-th failed delivery.
 	Backoff func(delivered uint64) time.Duration
 	Log     *slog.Logger
+	// Grace bounds shutdown: in-flight handlers still running this long
+	// after ctx ends are cancelled and their messages naked (default 15s).
+	Grace time.Duration
 }
 
 // DefaultBackoff doubles from one second to five minutes.
@@ -221,7 +224,8 @@ func DefaultBackoff(delivered uint64) time.Duration {
 // Run pulls messages from c and handles them on opt.Workers goroutines until
 // ctx is done; then it stops pulling, finishes the messages in hand and
 // returns. In-flight handlers run on a context that outlives ctx's
-// cancellation, so shutdown never abandons a half-done side effect.
+// cancellation by up to opt.Grace, so shutdown does not abandon a half-done
+// side effect, yet always ends; a message cut off is naked, not lost.
 func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) error {
 	if opt.Workers <= 0 {
 		opt.Workers = 4
@@ -236,7 +240,11 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	if err != nil {
 		return fmt.Errorf("%s: consume: %w", opt.Stage, err)
 	}
-	work := context.WithoutCancel(ctx)
+	if opt.Grace <= 0 {
+		opt.Grace = 15 * time.Second
+	}
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
 	var wg sync.WaitGroup
 	for range opt.Workers {
 		wg.Add(1)
@@ -261,7 +269,15 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	}
 	<-ctx.Done()
 	it.Drain()
-	wg.Wait()
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(opt.Grace):
+		opt.Log.Warn("shutdown grace over, cancelling in-flight messages", "stage", opt.Stage, "grace", opt.Grace.String())
+		cancelWork()
+		<-finished
+	}
 	return nil
 }
 

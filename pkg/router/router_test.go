@@ -140,3 +140,40 @@ func TestPoisonMessagesGoToDLQAndDoNotBlock(t *testing.T) {
 		t.Errorf("consumer has %d ack-pending, %d pending", info.NumAckPending, info.NumPending)
 	}
 }
+
+// Shutdown finishes in-flight work but never waits longer than the grace
+// period; a message cut off is redelivered, not lost.
+func TestShutdownGrace(t *testing.T) {
+	js, c := setup(t)
+	publish(t, js, "slow")
+	started := make(chan struct{})
+	var cancelled atomic.Bool
+	h := func(ctx context.Context, m jetstream.Msg) error {
+		close(started)
+		<-ctx.Done()
+		cancelled.Store(true)
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() {
+		done <- router.Run(ctx, c, h, router.Options{Stage: "test", Workers: 1, Grace: 200 * time.Millisecond, Log: slog.Default()})
+	}()
+	<-started
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return after the grace period")
+	}
+	if !cancelled.Load() {
+		t.Error("in-flight handler was not cancelled")
+	}
+	info, err := c.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumAckPending == 0 && info.NumPending == 0 && info.NumRedelivered == 0 {
+		t.Errorf("the cut-off message was acked: %+v", info)
+	}
+}
