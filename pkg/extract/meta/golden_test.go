@@ -199,8 +199,11 @@ func TestSeed(t *testing.T) {
 	}{
 		{"testdata/seed.html", goldenInput{URL: "https://www.koreaherald.com/view.php?ud=20240223000581", FetchedAt: "2024-02-23T04:40:00Z", HintPublished: "2024-02-23T13:25:00+09:00"}},
 		{"testdata/seed_meta.html", goldenInput{URL: "https://www.koreaherald.com/view.php?ud=20240223000581", FetchedAt: "2024-02-23T04:40:00Z"}},
+		// A feed that gives GMT: the dateline's offset follows from the
+		// feed's instant (13:25 on the page, 04:25Z in the feed).
+		{"testdata/seed.html", goldenInput{URL: "https://www.koreaherald.com/view.php?ud=20240223000581", FetchedAt: "2024-02-23T04:40:00Z", HintPublished: "2024-02-23T04:25:00Z"}},
 	} {
-		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+		t.Run(filepath.Base(tc.file)+"/"+tc.in.HintPublished, func(t *testing.T) {
 			m := extractFile(t, tc.file, tc.in)
 			if m.Title != exp.Title {
 				t.Errorf("title %q, want %q", m.Title, exp.Title)

@@ -621,7 +621,7 @@ func (x *extractor) pick(list []stamp, all dateCands) time.Time {
 	if best.zoned {
 		return best.t
 	}
-	loc := x.zoneFor(best, all)
+	loc := x.zoneFor(best, list, all)
 	if best.instant {
 		return best.t.In(loc)
 	}
@@ -635,26 +635,41 @@ func sameDay(a, b stamp) bool {
 	return ay == by && am == bm && ad == bd
 }
 
-// zoneFor finds the offset for a wall-clock date: another dated signal on
-// the page with a real (non-UTC) offset; else the feed's date when it is
-// within 36 hours; else UTC.
-func (x *extractor) zoneFor(st stamp, all dateCands) *time.Location {
-	// First, an offset that makes the wall clock the very instant another
-	// signal states: a zoneless copy of an exact date is usually in UTC
-	// or in the page's offset, and agreement says which.
+// zoneFor finds the offset for a wall-clock date. First, an offset that
+// makes it the very instant another signal for the same event states (the
+// feed's date is one): "13:25" on the page and 04:25Z in the feed mean
+// +09:00. Else another dated signal on the page with a real (non-UTC)
+// offset; else the feed's date's offset when it is within 36 hours; else
+// UTC.
+func (x *extractor) zoneFor(st stamp, same []stamp, all dateCands) *time.Location {
 	if st.hasTime && !st.instant {
 		w := st.t
+		asUTC := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+		for _, c := range same {
+			if !c.zoned || c.instant {
+				continue
+			}
+			d := asUTC.Sub(c.t)
+			r := d.Round(15 * time.Minute)
+			if absDur(d) <= 14*time.Hour && absDur(d-r) < time.Minute {
+				if _, off := c.t.Zone(); time.Duration(off)*time.Second == r {
+					return c.t.Location()
+				}
+				return fixedZone(int(r / time.Minute))
+			}
+		}
+		// Signals of the other event (modified for published) can only
+		// confirm their own offset or UTC, not suggest a new one.
 		for _, list := range [][]stamp{all.pub, all.mod} {
 			for _, c := range list {
-				if !c.zoned {
+				if !c.zoned || c.instant {
 					continue
 				}
 				loc := c.t.Location()
-				cand := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
-				if absDur(cand.Sub(c.t)) < time.Minute {
+				if cand := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc); absDur(cand.Sub(c.t)) < time.Minute {
 					return loc
 				}
-				if u := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC); absDur(u.Sub(c.t)) < time.Minute {
+				if absDur(asUTC.Sub(c.t)) < time.Minute {
 					return time.UTC
 				}
 			}

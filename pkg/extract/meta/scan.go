@@ -317,18 +317,19 @@ var keywords = []struct {
 	{"taboola", kwBoiler}, {"teaser", kwBoiler}, {"menu", kwBoiler}, {"more-stories", kwBoiler}, {"read-more", kwBoiler}, {"readmore", kwBoiler},
 }
 
-// kwFirst[c] and kwSecond[c] are the sets (bit i = keywords[i]) of
-// keywords whose first, respectively second, byte is c; their AND at a
-// position leaves the few keywords worth comparing, usually none.
-var kwFirst, kwSecond = func() (f, s [256]uint64) {
+// kwByte[k][c] is the set (bit i = keywords[i]) of keywords whose k-th
+// byte is c; the AND of the first three at a position leaves the few
+// keywords worth comparing, usually none.
+var kwByte = func() (t [3][256]uint64) {
 	if len(keywords) > 64 {
 		panic("meta: more than 64 class keywords")
 	}
 	for i, k := range keywords {
-		f[k.word[0]] |= 1 << i
-		s[k.word[1]] |= 1 << i
+		for j := 0; j < 3; j++ {
+			t[j][k.word[j]] |= 1 << i
+		}
 	}
-	return f, s
+	return t
 }()
 
 // classBits returns the keyword bits found in a class or id value,
@@ -341,7 +342,7 @@ func classBits(v string) uint8 {
 	}
 	var out uint8
 	for i := 0; i+3 < len(v); i++ {
-		m := kwFirst[v[i]|0x20] & kwSecond[v[i+1]|0x20]
+		m := kwByte[0][v[i]|0x20] & kwByte[1][v[i+1]|0x20] & kwByte[2][v[i+2]|0x20]
 		for m != 0 {
 			k := bits.TrailingZeros64(m)
 			m &= m - 1
