@@ -14,6 +14,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
@@ -21,7 +23,7 @@ import (
 // that waits for healthy dependencies and is configured only with variables
 // it reads.
 func TestComposeFile(t *testing.T) {
-	p := loadCompose(t)
+	p := loadCompose(t, "observability")
 	for _, name := range []string{"nats", "redis", "fetcher", "parser", "store", "api"} {
 		if _, err := p.GetService(name); err != nil {
 			t.Fatalf("compose: service %s missing: %v", name, err)
@@ -153,13 +155,38 @@ func hasVolumeAt(s types.ServiceConfig, target string) bool {
 	return false
 }
 
+// The CLI service runs only when asked for, against the compose NATS.
+func TestComposeCLI(t *testing.T) {
+	if _, err := loadCompose(t).GetService("cli"); err == nil {
+		t.Error("compose: cli would start with `docker compose up`")
+	}
+	cli, err := loadCompose(t, "tools").GetService("cli")
+	if err != nil {
+		t.Fatalf("compose: no cli service in the tools profile: %v", err)
+	}
+	if cli.Build == nil || cli.Build.Target != "cli" || cli.Build.Args["SERVICE"] == nil || *cli.Build.Args["SERVICE"] != "newsflow" {
+		t.Errorf("compose: cli must be built from deploy/Dockerfile target cli with SERVICE=newsflow, got %+v", cli.Build)
+	}
+	raw, _ := composeEnv(t, cli)
+	env := config.FromMap(raw)
+	natsx.FromEnv(env, "newsflow-feeds") // what `newsflow feeds` reads
+	if err := env.Err(); err != nil || raw["NATS_URL"] != "nats://nats:4222" {
+		t.Errorf("compose: cli NATS_URL=%q: %v", raw["NATS_URL"], err)
+	}
+	for k := range raw {
+		if !slices.Contains(env.Names(), k) {
+			t.Errorf("compose: cli sets %s, which `newsflow feeds` does not read", k)
+		}
+	}
+}
+
 // The observability profile adds Prometheus and Grafana, which exist only
 // under that profile; Prometheus scrapes every replica on the port each
 // service listens on, and the dashboard asks only for metrics that exist.
 func TestComposeObservability(t *testing.T) {
 	plain := loadCompose(t)
 	obsP := loadCompose(t, "observability")
-	for _, name := range []string{"prometheus", "grafana"} {
+	for _, name := range []string{"prometheus", "grafana", "jaeger"} {
 		if _, err := plain.GetService(name); err == nil {
 			t.Errorf("compose: %s runs without the observability profile", name)
 		}
@@ -173,7 +200,7 @@ func TestComposeObservability(t *testing.T) {
 		}
 	}
 	for name, s := range obsP.Services {
-		if slices.Contains(s.Profiles, "observability") && name != "prometheus" && name != "grafana" {
+		if slices.Contains(s.Profiles, "observability") && !slices.Contains([]string{"prometheus", "grafana", "jaeger"}, name) {
 			t.Errorf("compose: unexpected service %s in the observability profile", name)
 		}
 	}
@@ -225,8 +252,24 @@ func TestComposeObservability(t *testing.T) {
 	var ds struct {
 		Datasources []struct{ Name, Type, URL, UID string } `json:"datasources"`
 	}
-	if err := yaml.Unmarshal(mustRead(t, filepath.Join(prov, "datasources", "prometheus.yml")), &ds); err != nil || len(ds.Datasources) != 1 || ds.Datasources[0].Type != "prometheus" || ds.Datasources[0].URL != "http://prometheus:9090" {
-		t.Errorf("grafana datasource: %+v, %v", ds, err)
+	if err := yaml.Unmarshal(mustRead(t, filepath.Join(prov, "datasources", "datasources.yml")), &ds); err != nil {
+		t.Fatalf("grafana datasources: %v", err)
+	}
+	promUID := ""
+	for _, d := range ds.Datasources {
+		host := ""
+		if u, err := url.Parse(d.URL); err == nil {
+			host = u.Hostname()
+		}
+		if _, err := obsP.GetService(host); err != nil {
+			t.Errorf("grafana datasource %s: %s is not a service of the observability profile", d.Name, d.URL)
+		}
+		if d.Type == "prometheus" {
+			promUID = d.UID
+		}
+	}
+	if promUID == "" {
+		t.Fatal("grafana: no Prometheus datasource")
 	}
 	var dp struct {
 		Providers []struct {
@@ -240,7 +283,7 @@ func TestComposeObservability(t *testing.T) {
 	if dashDir == "" {
 		t.Fatalf("grafana: the dashboards path %s is not mounted", dp.Providers[0].Options.Path)
 	}
-	checkDashboard(t, filepath.Join(dashDir, "newsflow.json"), ds.Datasources[0].UID)
+	checkDashboard(t, filepath.Join(dashDir, "newsflow.json"), promUID)
 }
 
 // checkDashboard: every panel queries the provisioned datasource, and every

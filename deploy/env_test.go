@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -43,6 +44,7 @@ func root(t testing.TB) string {
 // readEnv runs on vars the configuration functions the service's main runs
 // (services/<svc>/cmd/<svc>/main.go), so env.Names() is every variable the
 // service reads and env.Err() every value it would reject.
+// TestReadEnvMirrorsMain keeps the two in step.
 func readEnv(svc string, vars map[string]string) *config.Env {
 	env := config.FromMap(vars)
 	switch svc {
@@ -67,7 +69,8 @@ func checkEnvNames(t *testing.T, where, svc string, vars map[string]string) {
 	reads := readEnv(svc, nil).Names()
 	var unknown []string
 	for name := range vars {
-		if !slices.Contains(reads, name) {
+		// OTEL_* go to the OpenTelemetry SDK (pkg/obs.SetupTracing), not through config.Env.
+		if !slices.Contains(reads, name) && !strings.HasPrefix(name, "OTEL_") {
 			unknown = append(unknown, name)
 		}
 	}
@@ -198,4 +201,34 @@ func mustRead(t testing.TB, path string) []byte {
 		t.Fatalf("read %s: %v", path, err)
 	}
 	return b
+}
+
+// readEnvCalls are the *FromEnv functions readEnv calls for each service.
+var readEnvCalls = map[string][]string{
+	"fetcher": {"fetcher.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
+	"parser":  {"parser.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
+	"store":   {"store.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
+}
+
+// Each service's main reads its environment with exactly the functions
+// readEnv calls: a new one there must be added here, or the deployment
+// checks would miss its variables.
+func TestReadEnvMirrorsMain(t *testing.T) {
+	re := regexp.MustCompile(`\b(\w+\.\w*FromEnv)\(env\b`)
+	for _, svc := range stages {
+		src := mustRead(t, filepath.Join(root(t), "services", svc, "cmd", svc, "main.go"))
+		var got []string
+		for _, m := range re.FindAllSubmatch(src, -1) {
+			got = append(got, string(m[1]))
+		}
+		if !bytes.Contains(src, []byte("config.FromOS()")) {
+			t.Errorf("%s main no longer reads config.FromOS(): update readEnv", svc)
+		}
+		want := slices.Clone(readEnvCalls[svc])
+		sort.Strings(got)
+		sort.Strings(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("services/%s/cmd/%s/main.go reads its environment with %v, readEnv with %v: update readEnv", svc, svc, got, want)
+		}
+	}
 }
