@@ -629,6 +629,21 @@ func (x *extractor) pick(list []stamp, all dateCands) time.Time {
 	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
 }
 
+// realOffset says whether some inhabited zone uses offset d, so an
+// inferred offset from an inconsistent page ("22:31" against 10:31Z) does
+// not invent -12:00.
+func realOffset(d time.Duration) bool {
+	m := int(d / time.Minute)
+	if m%60 == 0 {
+		return m >= -10*60 && m <= 14*60
+	}
+	switch m {
+	case 330, 345, 570, 630, 210, 270, -210, -570, 390, 525, 765, 825:
+		return true
+	}
+	return false
+}
+
 func sameDay(a, b stamp) bool {
 	ay, am, ad := a.t.Date()
 	by, bm, bd := b.t.Date()
@@ -651,7 +666,7 @@ func (x *extractor) zoneFor(st stamp, same []stamp, all dateCands) *time.Locatio
 			}
 			d := asUTC.Sub(c.t)
 			r := d.Round(15 * time.Minute)
-			if absDur(d) <= 14*time.Hour && absDur(d-r) < time.Minute {
+			if absDur(d-r) < time.Minute && realOffset(r) {
 				if _, off := c.t.Zone(); time.Duration(off)*time.Second == r {
 					return c.t.Location()
 				}
