@@ -2,14 +2,17 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/redistest"
 	"github.com/newsflow/newsflow/pkg/service"
@@ -148,5 +151,60 @@ func TestAPIReads(t *testing.T) {
 	if err := json.Unmarshal(body, &sites); err != nil || len(sites.Sites) != 2 ||
 		sites.Sites[0] != (SiteCount{"b_com", "b.com", 2}) || sites.Sites[1] != (SiteCount{"a_com", "www.a.com", 1}) {
 		t.Errorf("sites: %s", body)
+	}
+}
+
+// The Go client of pkg/client against the real API.
+func TestGoAPIClient(t *testing.T) {
+	srv, s := apiServer(t)
+	ctx := t.Context()
+	wire := withBody(words("wire", 80))
+	orig := art("a.com", 1, base, wire)
+	dup := art("b.com", 2, base.Add(time.Hour), wire)
+	var want []string
+	for i, a := range []*events.Article{orig, dup, art("a.com", 3, base.Add(-time.Hour)), art("c.com", 4, base.Add(-2*time.Hour))} {
+		if _, err := s.Put(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if i != 1 {
+			want = append(want, a.ID)
+		}
+	}
+	api, err := client.NewAPI(srv.URL+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for a, err := range api.All(ctx, client.Query{Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("All = %v, want %v", got, want)
+	}
+	p, err := api.List(ctx, client.Query{Site: "b.com", IncludeDuplicates: true, Since: base, Until: base.Add(time.Hour)})
+	if err != nil || len(p.Articles) != 1 || p.DuplicateOf[dup.ID] != orig.ID || p.NextCursor != "" {
+		t.Errorf("List b.com with duplicates: %+v, %v", p, err)
+	}
+	st, err := api.Get(ctx, dup.ID)
+	if err != nil || st.Article.URL != dup.URL || st.DuplicateOf != orig.ID {
+		t.Errorf("Get: %+v, %v", st, err)
+	}
+	st, err = api.GetByURL(ctx, orig.URL)
+	if err != nil || st.Article.ID != orig.ID || st.DuplicateOf != "" {
+		t.Errorf("GetByURL: %+v, %v", st, err)
+	}
+	if _, err := api.Get(ctx, events.ArticleID("https://nowhere.example/")); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("Get of a missing article: %v, want ErrNotFound", err)
+	}
+	var apiErr *client.APIError
+	if _, err := api.List(ctx, client.Query{Language: "x"}); !errors.As(err, &apiErr) || apiErr.Status != 400 || !strings.HasPrefix(apiErr.Message, "language:") {
+		t.Errorf("bad language: %v", err)
+	}
+	sites, err := api.Sites(ctx)
+	if err != nil || len(sites) != 3 || sites[0] != (client.Site{Site: "a_com", Host: "a.com", Articles: 2}) {
+		t.Errorf("Sites: %+v, %v", sites, err)
 	}
 }
