@@ -31,7 +31,9 @@ type APIError struct {
 func (e *APIError) Error() string { return fmt.Sprintf("newsflow API: %d %s", e.Status, e.Message) }
 
 // Is makes errors.Is(err, ErrNotFound) hold for a 404.
-func (e *APIError) Is(target error) bool { return target == ErrNotFound && e.Status == http.StatusNotFound }
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && e.Status == http.StatusNotFound
+}
 
 // API reads the store's HTTP API (/v1).
 type API struct {
