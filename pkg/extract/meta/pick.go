@@ -287,7 +287,7 @@ func (x *extractor) nearLines() []string {
 		return nil
 	}
 	var b strings.Builder
-	space := false
+	var space gap
 	var lines []string
 	flush := func() bool {
 		if b.Len() > 0 {
@@ -298,7 +298,7 @@ func (x *extractor) nearLines() []string {
 			}
 			lines = append(lines, line)
 		}
-		space = false
+		space = gapNone
 		return len(lines) < 12
 	}
 	// Start after the h1's subtree.
@@ -329,7 +329,7 @@ func (x *extractor) nearLines() []string {
 				}
 				// Photo captions and credits name photographers, not authors.
 				descend = !containsAny(lowerASCII(attr(n, "class")), "caption", "credit", "copyright")
-				space = space || !isInlineFormat(n.DataAtom)
+				space = space.join(elementGap(n.DataAtom))
 			}
 		}
 		if descend && n.FirstChild != nil {

@@ -3,6 +3,7 @@ package meta
 import (
 	"math/bits"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -522,7 +523,7 @@ func textOf(n *html.Node, max int) string {
 // textOfExcept is textOf leaving out the subtree at skip.
 func textOfExcept(n, skip *html.Node, max int) string {
 	var b strings.Builder
-	space := false
+	var space gap
 	c := n.FirstChild
 	if n.Type == html.TextNode {
 		appendText(&b, n.Data, &space, max)
@@ -537,10 +538,10 @@ func textOfExcept(n, skip *html.Node, max int) string {
 			switch c.DataAtom {
 			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Button:
 			case atom.Br, atom.P, atom.Div, atom.Li, atom.Td, atom.Tr, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
-				space = true
+				space = gapHard
 				descend = c != skip
 			default:
-				space = space || !isInlineFormat(c.DataAtom)
+				space = space.join(elementGap(c.DataAtom))
 				descend = c != skip
 			}
 		}
@@ -551,7 +552,7 @@ func textOfExcept(n, skip *html.Node, max int) string {
 		for c != nil && c != n && c.NextSibling == nil {
 			c = c.Parent
 			if c != nil && c.Type == html.ElementNode && isBlock(c.DataAtom) {
-				space = true
+				space = gapHard
 			}
 		}
 		if c == nil || c == n {
@@ -567,7 +568,7 @@ func textOfExcept(n, skip *html.Node, max int) string {
 func textLines(n *html.Node, max int) []string {
 	var lines []string
 	var b strings.Builder
-	space := false
+	var space gap
 	total := 0
 	flush := func() {
 		if b.Len() > 0 {
@@ -575,7 +576,7 @@ func textLines(n *html.Node, max int) []string {
 			total += b.Len()
 			b.Reset()
 		}
-		space = false
+		space = gapNone
 	}
 	c := n.FirstChild
 	for steps := 0; c != nil && total+b.Len() < max && steps < maxTextSteps; steps++ {
@@ -592,7 +593,7 @@ func textLines(n *html.Node, max int) []string {
 				if isBlock(c.DataAtom) {
 					flush()
 				}
-				space = space || !isInlineFormat(c.DataAtom)
+				space = space.join(elementGap(c.DataAtom))
 				descend = true
 			}
 		}
@@ -615,15 +616,31 @@ func textLines(n *html.Node, max int) []string {
 	return lines
 }
 
-// isInlineFormat elements sit inside words ("<b>Mac</b>Leod"); any other
-// element boundary separates words even without whitespace, as in
-// "<span>Jane Doe</span><span>Reporter</span>".
-func isInlineFormat(a atom.Atom) bool {
+// gap is what separates the text before an element boundary from the text
+// after it.
+type gap uint8
+
+const (
+	gapNone gap = iota
+	gapSoft     // inline element: a space unless a word continues
+	gapHard     // whitespace or a block boundary
+)
+
+func (g gap) join(h gap) gap { return max(g, h) }
+
+// elementGap says how an element's start separates text. Formatting tags
+// sit inside words ("<b>Mac</b>Leod"); other inline elements usually
+// separate ("<span>Jane Doe</span><span>Reporter</span>") but sometimes
+// style a letter ("Molly Woo<span>d</span>"), which appendText tells apart
+// by the case of the next letter.
+func elementGap(a atom.Atom) gap {
 	switch a {
 	case atom.B, atom.I, atom.Em, atom.Strong, atom.U, atom.Small, atom.Sup, atom.Sub, atom.Mark, atom.Abbr, atom.Wbr, atom.S:
-		return true
+		return gapNone
+	case atom.Span, atom.A, atom.Font, atom.Label, atom.Time, atom.Cite, atom.Q, atom.Code:
+		return gapSoft
 	}
-	return false
+	return gapHard
 }
 
 func isBlock(a atom.Atom) bool {
@@ -635,7 +652,7 @@ func isBlock(a atom.Atom) bool {
 	return false
 }
 
-func appendText(b *strings.Builder, s string, space *bool, max int) {
+func appendText(b *strings.Builder, s string, space *gap, max int) {
 	for i := 0; i < len(s); {
 		if b.Len() >= max {
 			return
@@ -645,33 +662,41 @@ func appendText(b *strings.Builder, s string, space *bool, max int) {
 			i++
 			switch c {
 			case ' ', '\t', '\n', '\r', '\f', '\v':
-				*space = true
+				*space = gapHard
 				continue
 			case 0:
 				continue
 			}
-			if *space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			*space = false
+			writeGap(b, *space, rune(c))
+			*space = gapNone
 			b.WriteByte(c)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		if isSpace(r) {
-			*space = true
+			*space = gapHard
 			continue
 		}
 		if r == utf8.RuneError || r == '\u200b' || r == '\u00ad' || r == '\ufeff' {
 			continue
 		}
-		if *space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		*space = false
+		writeGap(b, *space, r)
+		*space = gapNone
 		b.WriteString(s[i-size : i])
 	}
+}
+
+func writeGap(b *strings.Builder, g gap, next rune) {
+	if g == gapNone || b.Len() == 0 {
+		return
+	}
+	if g == gapSoft && unicode.IsLower(next) {
+		if last, _ := utf8.DecodeLastRuneInString(b.String()); unicode.IsLetter(last) {
+			return // "Woo" + "d": one word styled in two elements
+		}
+	}
+	b.WriteByte(' ')
 }
 
 func isSpace(r rune) bool {
@@ -685,7 +710,7 @@ func isSpace(r rune) bool {
 // collapse normalises whitespace in s.
 func collapse(s string) string {
 	var b strings.Builder
-	space := false
+	var space gap
 	appendText(&b, s, &space, len(s)+1)
 	return b.String()
 }
