@@ -77,10 +77,9 @@ func Extract(doc *goquery.Document, opts Options) Result {
 		res = domBody(entries, &opts)
 	}
 	fallback := opts.FallbackText
-	if fallback == "" && res.Method != MethodRule {
+	if fallback == "" && res.Method != MethodRule && weak(res.Text, rawBodyLen(scripts)) {
 		// The caller found no articleBody (meta passes it when it does):
-		// look in the page's JSON-LD, which costs a decode only on pages
-		// that have one.
+		// decode the page's JSON-LD when its raw size says it may win.
 		fallback = jsonldBody(scripts)
 	}
 	if fallback != "" && res.Method != MethodRule && weak(res.Text, len(fallback)) {

@@ -392,3 +392,22 @@ func TestSeedArticle(t *testing.T) {
 		t.Errorf("images = %+v, want caption %q credit %q", got.Images, want.LeadImage.Caption, want.LeadImage.Credit)
 	}
 }
+
+func TestRawBodyLen(t *testing.T) {
+	tests := []struct {
+		scripts []string
+		want    int
+	}{
+		{nil, 0},
+		{[]string{`{"headline": "x"}`}, 0},
+		{[]string{`{"articleBody": "abc"}`}, 3},
+		{[]string{`{"articleBody":"a\"b\\c"}`}, 7},
+		{[]string{`[{"articleBody": "ab"}, {"articleBody" : "abcdef"}]`, `{"articleBody": "abcd"}`}, 6},
+		{[]string{`{"articleBody": 5}`}, 0},
+	}
+	for _, tt := range tests {
+		if got := rawBodyLen(tt.scripts); got != tt.want {
+			t.Errorf("rawBodyLen(%q) = %d, want %d", tt.scripts, got, tt.want)
+		}
+	}
+}

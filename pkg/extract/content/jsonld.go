@@ -5,9 +5,35 @@ import (
 	"strings"
 )
 
-// jsonldBody finds the longest articleBody in the page's JSON-LD scripts. It
-// is only called when the visible body looks weak, so its cost (a full JSON
-// decode) is off the common path.
+// rawBodyLen estimates, without decoding, the length of the longest
+// articleBody string in the scripts: the bytes up to the closing quote.
+func rawBodyLen(scripts []string) int {
+	best := 0
+	for _, s := range scripts {
+		for i := strings.Index(s, `"articleBody"`); i >= 0; {
+			rest := strings.TrimLeft(s[i+len(`"articleBody"`):], " \t\r\n:")
+			if strings.HasPrefix(rest, `"`) {
+				n := 1
+				for n < len(rest) && rest[n] != '"' {
+					if rest[n] == '\\' {
+						n++
+					}
+					n++
+				}
+				best = max(best, n-1)
+			}
+			j := strings.Index(s[i+1:], `"articleBody"`)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	return best
+}
+
+// jsonldBody finds the longest articleBody in the page's JSON-LD scripts.
+// It decodes them fully, so callers check rawBodyLen first.
 func jsonldBody(scripts []string) string {
 	best := ""
 	for _, s := range scripts {
