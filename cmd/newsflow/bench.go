@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -23,14 +22,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		shared, err := evaluate.SharedDir()
-		if err != nil {
-			return err
-		}
-		*dir = filepath.Join(shared, evaluate.BenchmarkDir)
+	corpus, err := corpusDir(*dir)
+	if err != nil {
+		return err
 	}
-	c, err := evaluate.LoadCorpus(*dir)
+	c, err := evaluate.LoadCorpus(corpus)
 	if err != nil {
 		return err
 	}

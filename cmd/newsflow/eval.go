@@ -21,22 +21,15 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		shared, err := evaluate.SharedDir()
-		if err != nil {
-			return err
-		}
-		*dir = filepath.Join(shared, evaluate.BenchmarkDir)
+	corpus, err := corpusDir(*dir)
+	if err != nil {
+		return err
 	}
-	var rules *extract.Rules
-	if *rulesFile != "" {
-		r, err := extract.LoadRules(*rulesFile)
-		if err != nil {
-			return err
-		}
-		rules = r
+	rules, err := loadRules(*rulesFile)
+	if err != nil {
+		return err
 	}
-	report, err := evaluate.Run(*dir, func(page []byte, url string) (string, error) {
+	report, err := evaluate.Run(corpus, func(page []byte, url string) (string, error) {
 		a, err := extractPage(page, url, rules)
 		if err != nil {
 			return "", err
@@ -44,7 +37,27 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		return a.BodyText, nil
 	})
 	if err != nil {
-		return fmt.Errorf("eval %s: %w", *dir, err)
+		return fmt.Errorf("eval %s: %w", corpus, err)
 	}
 	return report.Print(stdout, *worst)
+}
+
+// corpusDir is dir, or the benchmark in ../shared when dir is empty.
+func corpusDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	shared, err := evaluate.SharedDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(shared, evaluate.BenchmarkDir), nil
+}
+
+// loadRules reads a site rules file; no path means no rules.
+func loadRules(path string) (*extract.Rules, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return extract.LoadRules(path)
 }

@@ -29,13 +29,9 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var rules *extract.Rules
-	if *rulesFile != "" {
-		r, err := extract.LoadRules(*rulesFile)
-		if err != nil {
-			return err
-		}
-		rules = r
+	rules, err := loadRules(*rulesFile)
+	if err != nil {
+		return err
 	}
 	if *batch {
 		if fs.NArg() != 0 {
@@ -49,7 +45,6 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		return errUsage
 	}
 	var page []byte
-	var err error
 	if fs.Arg(0) == "-" {
 		page, err = readPage(stdin)
 	} else {

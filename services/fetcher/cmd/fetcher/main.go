@@ -1,50 +1,17 @@
-// Command fetcher runs newsflow's parse stage; see package fetcher.
+// Command fetcher runs newsflow's fetch stage; see package fetcher.
 package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/newsflow/newsflow/pkg/config"
-	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/natsx"
-	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/service"
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
 func main() {
-	service.Healthcheck(os.Args, ":8082")
-	env := config.FromOS()
-	cfg := fetcher.ConfigFromEnv(env)
-	nc := natsx.FromEnv(env, "fetcher")
-	logc := obs.LogConfigFromEnv(env)
-	if err := env.Err(); err != nil {
-		fmt.Fprintln(os.Stderr, "fetcher:", err)
-		os.Exit(2)
-	}
-	log, err := obs.NewLogger(os.Stderr, logc, "fetcher")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fetcher:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow-fetcher")
-	if err != nil {
-		obs.Fatal(log, "tracing", err)
-	}
-	defer shutdownTracing(context.WithoutCancel(ctx))
-	deps, err := service.Connect(ctx, nc, events.DefaultTopology(), log)
-	if err != nil {
-		obs.Fatal(log, "start", err)
-	}
-	defer deps.NC.Drain()
-	if err := fetcher.Run(ctx, cfg, deps); err != nil {
-		obs.Fatal(log, "run", err)
-	}
-	log.Info("stopped")
+	service.Main("fetcher", ":8082", func(env *config.Env) (service.RunFunc, error) {
+		cfg := fetcher.ConfigFromEnv(env)
+		return func(ctx context.Context, deps service.Deps) error { return fetcher.Run(ctx, cfg, deps) }, nil
+	})
 }
