@@ -11,6 +11,7 @@ package content
 
 import (
 	"math"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -30,6 +31,8 @@ type Options struct {
 	FallbackText string
 	// Title is the article's title, so a repeated headline can be left out of the body.
 	Title string
+	// BaseURL, when set, makes relative link and image addresses absolute.
+	BaseURL *url.URL
 }
 
 // Result is the extracted body.

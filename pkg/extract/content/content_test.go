@@ -2,6 +2,7 @@ package content
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -409,5 +410,23 @@ func TestRawBodyLen(t *testing.T) {
 		if got := rawBodyLen(tt.scripts); got != tt.want {
 			t.Errorf("rawBodyLen(%q) = %d, want %d", tt.scripts, got, tt.want)
 		}
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	base, err := url.Parse("https://news.example/2024/02/story.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := `<body><div class="article-body">` + para("Before") +
+		`<p>See <a href="../other.html">the other story</a> and <a href="#notes">the notes</a>, which explain it all in detail.</p><figure><img src="/img/a.jpg"><figcaption>A picture</figcaption></figure>` +
+		para("After") + `</div></body>`
+	got := Extract(parse(t, page), Options{BaseURL: base})
+	if !strings.Contains(got.HTML, `<a href="https://news.example/2024/other.html">the other story</a>`) ||
+		!strings.Contains(got.HTML, `<a href="#notes">`) {
+		t.Errorf("links not resolved: %s", got.HTML)
+	}
+	if len(got.Images) != 1 || got.Images[0].URL != "https://news.example/img/a.jpg" {
+		t.Errorf("images = %+v", got.Images)
 	}
 }

@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -162,7 +163,7 @@ func (r *renderer) enter(n *html.Node) bool {
 		f.kind = kindInline
 		r.inA++
 		if href := strings.TrimSpace(attr(n, "href")); safeHref(href) {
-			f.open, f.close = `<a href="`+html.EscapeString(href)+`">`, "</a>"
+			f.open, f.close = `<a href="`+html.EscapeString(r.absolute(href))+`">`, "</a>"
 		}
 	case atom.Em, atom.I:
 		f.kind, f.open, f.close = kindInline, "<em>", "</em>"
@@ -482,6 +483,7 @@ func (r *renderer) image(n *html.Node) {
 	if src == "" {
 		return
 	}
+	src = r.absolute(src)
 	for _, im := range r.images {
 		if im.URL == src {
 			return
@@ -699,4 +701,17 @@ func isAdLabel(s []byte) bool {
 		return false
 	}
 	return adLabels[strings.ToLower(strings.Trim(string(s), " -–—:.()[]"))]
+}
+
+// absolute resolves ref against Options.BaseURL; without one, or when ref
+// does not parse, it stays as it is.
+func (r *renderer) absolute(ref string) string {
+	if r.opts == nil || r.opts.BaseURL == nil || strings.HasPrefix(ref, "#") {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return r.opts.BaseURL.ResolveReference(u).String()
 }
