@@ -142,3 +142,23 @@ func TestFeedAuthor(t *testing.T) {
 		}
 	}
 }
+
+func TestTitleAffixes(t *testing.T) {
+	tests := []struct {
+		title, h1 string
+		suffix    bool
+	}{
+		{"Opinion | Republicans Are Following Trump to Nowhere", "Republicans Are Following Trump to Nowhere", true},
+		{"Live: Markets slide", "Markets slide", true},
+		{"A very long kicker that is not a label | Headline", "Headline", false},
+		{"Headline", "Headline", false},
+	}
+	for _, tc := range tests {
+		if got := suffixAtSep(tc.title, tc.h1); got != tc.suffix {
+			t.Errorf("suffixAtSep(%q, %q) = %v", tc.title, tc.h1, got)
+		}
+	}
+	if !agrees("Só quem se Ama…", "Só quem se Ama...") {
+		t.Error("ellipsis forms disagree")
+	}
+}

@@ -17,7 +17,7 @@ var titleSeps = []string{" | ", " - ", " – ", " — ", " :: ", " · ", " • "
 // form and wins; otherwise JSON-LD headline, og:title, <title> without
 // its site part, then the h1.
 func (x *extractor) title() string {
-	ld := collapse(unescape(x.art.headline))
+	ld := x.stripSite(collapse(unescape(x.art.headline)))
 	og := collapse(unescape(x.s.meta("og:title")))
 	if og == "" {
 		og = collapse(unescape(x.s.meta("twitter:title")))
@@ -38,7 +38,8 @@ func (x *extractor) title() string {
 		if firstH1 == nil || firstH1.boiler != nil && h.boiler == nil || !inArticle(firstH1.n) && inArticle(h.n) && (h.boiler == nil || firstH1.boiler != nil) {
 			firstH1, firstText = h, t
 		}
-		if agrees(t, ld) || agrees(t, og) || agrees(t, ogS) || agrees(t, ttS) || prefixAtSep(tt, t) {
+		if agrees(t, ld) || agrees(t, og) || agrees(t, ogS) || agrees(t, ttS) || prefixAtSep(tt, t) ||
+			suffixAtSep(og, t) || suffixAtSep(ld, t) || suffixAtSep(ttS, t) {
 			x.h1, x.h1idx = h.n, h.idx
 			return t
 		}
@@ -186,11 +187,30 @@ func norm(s string) string {
 		space = false
 		b.WriteRune(unicode.ToLower(r))
 	}
-	return strings.TrimRight(b.String(), ".!?:;, ")
+	return strings.TrimRight(b.String(), ".!?:;, …")
 }
 
 func agrees(a, b string) bool {
 	return a != "" && b != "" && norm(a) == norm(b)
+}
+
+// suffixAtSep says whether title is a short label, a separator and h1
+// ("Opinion | Headline").
+func suffixAtSep(title, h1 string) bool {
+	nt, nh := norm(title), norm(h1)
+	if nh == "" || len(nt) <= len(nh) || !strings.HasSuffix(nt, nh) {
+		return false
+	}
+	label := nt[:len(nt)-len(nh)]
+	for _, sep := range titleSeps {
+		if l, ok := strings.CutSuffix(label, sep); ok {
+			return l != "" && len(strings.Fields(l)) <= 4
+		}
+		if l, ok := strings.CutSuffix(label, strings.TrimLeft(sep, " ")); ok {
+			return l != "" && len(strings.Fields(l)) <= 4
+		}
+	}
+	return false
 }
 
 // prefixAtSep says whether title is h1 followed by a separator and more
