@@ -22,6 +22,7 @@ usage:
   newsflow eval [--dir DIR] [--worst N]
   newsflow bench [--dir DIR] [--rounds N]      (extraction speed on one core, as a ratio to parsing)
   newsflow feeds add|list|remove|import ...   (the feed registry, on NATS_URL)
+  newsflow tail [--site S] [--lang L] [--since 1h] [--nats URL]   (articles as they are published)
 
 Run "newsflow <command> -h" for a command's flags.
 `
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdBench(args[1:], stdout, stderr)
 	case "feeds":
 		err = cmdFeeds(ctx, args[1:], stdin, stdout, stderr)
+	case "tail":
+		err = cmdTail(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/client"
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/natsx"
+)
+
+const tailUsage = `usage: newsflow tail [--site S ...] [--lang L ...] [--since 1h | --all] [--nats URL] [--durable NAME] [--format auto|json|text] [--max N]
+
+Prints parsed articles as they are published: one JSON document per line, or
+one readable line per article when stdout is a terminal (--format auto).
+
+`
+
+// cmdTail follows NEWSFLOW_ARTICLES with pkg/client until ctx ends or --max
+// articles were printed.
+func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	env := config.FromOS()
+	nc := natsx.FromEnv(env, "newsflow-tail")
+	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, tailUsage); fs.PrintDefaults() }
+	var sites, langs stringList
+	fs.Var(&sites, "site", "only this site: a host or its token (repeatable)")
+	fs.Var(&langs, "lang", `only this language: "en" takes every region, "en-GB" only itself (repeatable)`)
+	since := fs.Duration("since", 0, "start with the articles published this long ago (default: new ones only)")
+	all := fs.Bool("all", false, "start with the oldest article the stream retains")
+	fs.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
+	durable := fs.String("durable", "", "a durable consumer name: a later run resumes where this one stopped")
+	format := fs.String("format", "auto", "json, text, or auto (text on a terminal, JSON lines otherwise)")
+	maxN := fs.Int("max", 0, "exit after this many articles (0: never)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	switch {
+	case *since < 0:
+		return fmt.Errorf("--since %s: must be positive", *since)
+	case *since > 0 && *all:
+		return errors.New("--since and --all: give one")
+	case *format != "auto" && *format != "json" && *format != "text":
+		return fmt.Errorf("--format %q: want auto, json or text", *format)
+	case *maxN < 0:
+		return fmt.Errorf("--max %d: must not be negative", *maxN)
+	}
+	if err := env.Err(); err != nil {
+		return err
+	}
+	text := *format == "text" || (*format == "auto" && isTerminal(stdout))
+
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dialCtx, cancelDial := context.WithTimeout(ctx, 15*time.Second)
+	conn, _, err := natsx.Connect(dialCtx, nc, log)
+	cancelDial()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	sub, err := client.NewSubscriber(conn)
+	if err != nil {
+		return err
+	}
+	opts := []client.Option{client.Logger(log)}
+	switch {
+	case *all:
+		opts = append(opts, client.DeliverAll())
+	case *since > 0:
+		opts = append(opts, client.StartTime(time.Now().Add(-*since)))
+	}
+	if *durable != "" {
+		opts = append(opts, client.Durable(*durable))
+	}
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		mu       sync.Mutex
+		printed  int
+		writeErr error
+	)
+	h := func(_ context.Context, ev *client.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if *maxN > 0 && printed >= *maxN {
+			return errors.New("done") // naked back for whoever reads next
+		}
+		var err error
+		if text {
+			_, err = fmt.Fprintln(stdout, textLine(ev.Article))
+		} else {
+			_, err = fmt.Fprintf(stdout, "%s\n", ev.Data)
+		}
+		if err != nil {
+			// A closed pipe (tail | head) ends the command; the event stays unacked.
+			writeErr = fmt.Errorf("write: %w", err)
+			stop()
+			return writeErr
+		}
+		printed++
+		if *maxN > 0 && printed == *maxN {
+			stop()
+		}
+		return nil
+	}
+	err = sub.Subscribe(ctx, client.Filter{Sites: sites, Languages: langs}, h, opts...)
+	mu.Lock()
+	defer mu.Unlock()
+	return errors.Join(err, writeErr)
+}
+
+// textLine is one article for people: time, site, language, title, authors, URL.
+func textLine(a *events.Article) string {
+	var b strings.Builder
+	when := a.PublishedAt
+	if when == nil {
+		when = a.ParsedAt
+	}
+	if when != nil {
+		b.WriteString(when.Local().Format("2006-01-02 15:04"))
+	} else {
+		b.WriteString("                ")
+	}
+	site := a.SiteName
+	if site == "" {
+		site = strings.TrimPrefix(a.Host, "www.")
+	}
+	fmt.Fprintf(&b, "  %-20s", clip(site, 20))
+	if a.Language != "" {
+		fmt.Fprintf(&b, " %-5s", clip(a.Language, 5))
+	}
+	title := strings.Join(strings.Fields(a.Title), " ")
+	if title == "" {
+		title = "(untitled)"
+	}
+	b.WriteString("  " + title)
+	if len(a.Authors) > 0 {
+		b.WriteString(" — " + strings.Join(a.Authors, ", "))
+	}
+	u := a.CanonicalURL
+	if u == "" {
+		u = a.URL
+	}
+	b.WriteString("  " + u)
+	return b.String()
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
