@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/newsflow/newsflow/services/fetcher"
@@ -143,6 +149,9 @@ func loadK8s(t *testing.T) []*k8sObject {
 			o := &k8sObject{file: filepath.Base(f)}
 			if err := yaml.UnmarshalStrict([]byte(doc), &o.raw); err != nil {
 				t.Fatalf("%s, document %d: %v", o.file, i+1, err)
+			}
+			if err := decodeTyped([]byte(doc)); err != nil {
+				t.Errorf("%s, document %d: %v", o.file, i+1, err)
 			}
 			if err := yaml.Unmarshal([]byte(doc), o); err != nil {
 				t.Fatalf("%s, document %d: %v", o.file, i+1, err)
@@ -421,6 +430,39 @@ func TestK8sManifests(t *testing.T) {
 			t.Errorf("kustomization.yaml: no image entry for newsflow/%s", svc)
 		}
 	}
+}
+
+// decodeTyped decodes doc strictly into the Kubernetes API type of its kind,
+// so a misspelt or misplaced field (say "readinesProbe") fails as kubectl's
+// server-side validation would, and quantities and ports must parse.
+func decodeTyped(doc []byte) error {
+	var meta metav1.TypeMeta
+	if err := yaml.Unmarshal(doc, &meta); err != nil {
+		return fmt.Errorf("type: %w", err)
+	}
+	var obj any
+	switch meta.APIVersion + " " + meta.Kind {
+	case "v1 Namespace":
+		obj = &corev1.Namespace{}
+	case "v1 ConfigMap":
+		obj = &corev1.ConfigMap{}
+	case "v1 Secret":
+		obj = &corev1.Secret{}
+	case "v1 Service":
+		obj = &corev1.Service{}
+	case "apps/v1 Deployment":
+		obj = &appsv1.Deployment{}
+	case "autoscaling/v2 HorizontalPodAutoscaler":
+		obj = &autoscalingv2.HorizontalPodAutoscaler{}
+	case "policy/v1 PodDisruptionBudget":
+		obj = &policyv1.PodDisruptionBudget{}
+	default:
+		return fmt.Errorf("%s %s: not a kind this test knows; add it to decodeTyped", meta.APIVersion, meta.Kind)
+	}
+	if err := yaml.UnmarshalStrict(doc, obj); err != nil {
+		return fmt.Errorf("%s: %w", meta.Kind, err)
+	}
+	return nil
 }
 
 func refValue(t *testing.T, byKind map[string]map[string]*k8sObject, kind, name, key string) string {
