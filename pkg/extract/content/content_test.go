@@ -430,3 +430,20 @@ func TestBaseURL(t *testing.T) {
 		t.Errorf("images = %+v", got.Images)
 	}
 }
+
+func TestTables(t *testing.T) {
+	page := `<body><div class="article-body">` + para("Before") +
+		`<table><thead><tr><th>Player</th><th>Plays</th><th></th></tr></thead><tbody><tr><td>Myles <b>Garrett</b></td><td>63</td><td>100%</td></tr><tr><td>Olivier Vernon</td><td>50</td><td>79%</td></tr></tbody></table>` +
+		para("After") + `</div></body>`
+	got := Extract(parse(t, page), Options{})
+	if !strings.Contains(got.Text, "\n\nPlayer | Plays |\n\nMyles Garrett | 63 | 100%\n\nOlivier Vernon | 50 | 79%\n\n") {
+		t.Errorf("rows not one line each:\n%s", got.Text)
+	}
+	want := `<table><tr><th>Player</th><th>Plays</th><th></th></tr><tr><td>Myles <strong>Garrett</strong></td><td>63</td><td>100%</td></tr><tr><td>Olivier Vernon</td><td>50</td><td>79%</td></tr></table>`
+	if !strings.Contains(got.HTML, want) {
+		t.Errorf("HTML = %s\nwant it to contain %s", got.HTML, want)
+	}
+	if msg := checkHTML(got.HTML); msg != "" {
+		t.Error(msg)
+	}
+}

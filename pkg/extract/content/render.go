@@ -32,6 +32,7 @@ const (
 	kindWrapper // p, h2-h6, pre: wraps its own text run
 	kindBox     // emitted container: ul, ol, li, blockquote, table, tr, td, th, dl, dt, dd
 	kindBlock   // not emitted; its text runs become <p>
+	kindCell    // a table cell of inline content: part of its row's line
 )
 
 type block struct {
@@ -74,6 +75,7 @@ type renderer struct {
 	// afterImage is set while nothing but an image has come since the last
 	// block, so a short line next may be its caption.
 	afterImage bool
+	cells      int    // data cells written in the current table row
 	altCaption []bool // per image: its caption is only the alt text
 	lineBold   bool   // every word of the run so far is bold (tracked after images only)
 }
@@ -156,7 +158,29 @@ func (r *renderer) enter(n *html.Node) bool {
 	case atom.P, atom.Pre, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		f.kind = kindWrapper
 		f.open, f.close = tags(a)
-	case atom.Ul, atom.Ol, atom.Li, atom.Blockquote, atom.Table, atom.Tr, atom.Td, atom.Th, atom.Dl, atom.Dt, atom.Dd:
+	case atom.Td, atom.Th:
+		f.open, f.close = tags(a)
+		if e.blocks > 0 || !r.inRow() {
+			f.kind = kindBox // a layout cell, or a stray one
+			break
+		}
+		// A data cell: the row is one line, "a | b | c", one <tr> of cells.
+		f.kind = kindCell
+		if r.cells > 0 {
+			// The separator is text only: the HTML has the cell tags.
+			if !bytes.HasSuffix(r.line, []byte("| ")) {
+				r.line = append(r.line, ' ')
+			}
+			r.line = append(r.line, "| "...)
+			r.space = false
+		}
+		r.cells++
+		r.lineH = append(r.lineH, f.open...)
+	case atom.Tr:
+		f.kind = kindBox
+		f.open, f.close = tags(a)
+		r.cells = 0
+	case atom.Ul, atom.Ol, atom.Li, atom.Blockquote, atom.Table, atom.Dl, atom.Dt, atom.Dd:
 		f.kind = kindBox
 		f.open, f.close = tags(a)
 	case atom.A:
@@ -178,7 +202,7 @@ func (r *renderer) enter(n *html.Node) bool {
 			f.kind = kindInline
 		}
 	}
-	if f.kind != kindInline {
+	if f.kind != kindInline && f.kind != kindCell {
 		r.flush()
 	}
 	if e.hint&hintByline != 0 {
@@ -198,6 +222,12 @@ func (r *renderer) leave(n *html.Node) {
 	}
 	f := r.frames[len(r.frames)-1]
 	if f.skip {
+		r.frames = r.frames[:len(r.frames)-1]
+		return
+	}
+	if f.kind == kindCell {
+		// The cell's inline elements were closed by their own leave.
+		r.lineH = append(r.lineH, f.close...)
 		r.frames = r.frames[:len(r.frames)-1]
 		return
 	}
@@ -310,6 +340,16 @@ func (r *renderer) word(w string, first bool) {
 	}
 }
 
+// inRow reports whether the innermost block being rendered is a <tr>.
+func (r *renderer) inRow() bool {
+	for i := len(r.frames) - 1; i >= 0; i-- {
+		if f := &r.frames[i]; f.kind != kindInline && !f.skip {
+			return f.n.DataAtom == atom.Tr
+		}
+	}
+	return false
+}
+
 // inBold reports whether the text being written is inside <strong> or <b>.
 func (r *renderer) inBold() bool {
 	for i := len(r.frames) - 1; i >= 0 && r.frames[i].kind == kindInline; i-- {
@@ -387,7 +427,7 @@ func (r *renderer) flush() {
 	}
 	wrapper := -1
 	for i := len(r.frames) - 1; i >= 0; i-- {
-		if r.frames[i].kind != kindInline && !r.frames[i].skip {
+		if r.frames[i].kind != kindInline && r.frames[i].kind != kindCell && !r.frames[i].skip {
 			wrapper = i
 			break
 		}
