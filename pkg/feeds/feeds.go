@@ -50,10 +50,9 @@ type Feed struct {
 	Items    []Item        // for a sitemap index: empty, see Sitemaps
 	Sitemaps []string      // child sitemap URLs of a sitemap index
 	TTL      time.Duration // RSS <ttl> / sy:updatePeriod hints, 0 if none
-	// Skipped counts entries (<item>, <entry>, items[], <url>, <sitemap>)
-	// that were dropped because they had no usable http(s) URL. Entries plus
-	// Skipped is what the document holds, which lets callers and tests tell
-	// "empty feed" from "feed of unusable entries".
+	// Skipped counts the entries (<item>, <entry>, items[], <url>) that have
+	// no usable http(s) URL. They stay in Items, with an empty URL, so Items
+	// holds every entry of the document; the fetcher passes them by.
 	Skipped int
 	// Partial is set when the document broke off or went bad part-way
 	// (truncated body, invalid XML after some entries): Items are the

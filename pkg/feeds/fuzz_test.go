@@ -37,7 +37,7 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("title not UTF-8: %q", feed.Title)
 		}
 		for _, it := range feed.Items {
-			if !isAbsHTTP(it.URL) || (it.Image != "" && !isAbsHTTP(it.Image)) {
+			if (it.URL != "" && !isAbsHTTP(it.URL)) || (it.Image != "" && !isAbsHTTP(it.Image)) {
 				t.Errorf("non-absolute URL in %+v", it)
 			}
 			if !utf8.ValidString(it.Title) || !utf8.ValidString(it.Author) {

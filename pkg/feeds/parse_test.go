@@ -225,10 +225,13 @@ func TestItemURLChoice(t *testing.T) {
 	}
 }
 
+// urlsOf lists the items' URLs, leaving out entries that have none.
 func urlsOf(items []Item) []string {
 	var out []string
 	for _, it := range items {
-		out = append(out, it.URL)
+		if it.URL != "" {
+			out = append(out, it.URL)
+		}
 	}
 	return out
 }

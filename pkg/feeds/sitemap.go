@@ -112,8 +112,7 @@ func parseURLSet(doc []byte, base string) (*Feed, error) {
 	partial, err := walkSitemap(doc, "url", func(e *sitemapEntry) {
 		link := firstURL(b, e.loc, e.bare.String())
 		if link == "" {
-			f.Skipped++
-			return
+			f.Skipped++ // kept, with no URL, like a feed entry without a link
 		}
 		f.Items = append(f.Items, Item{
 			URL:       link,

@@ -108,8 +108,7 @@ func parseRSS(doc []byte, base string) (*Feed, error) {
 		}
 		link := firstURL(b, cands...)
 		if link == "" {
-			f.Skipped++
-			continue
+			f.Skipped++ // kept, with no URL: the entry exists, the fetcher passes it by
 		}
 		it := Item{URL: link, Title: cleanText(ri.Title)}
 		if ui != nil {
@@ -162,8 +161,7 @@ func parseAtom(doc []byte, base string) (*Feed, error) {
 		}
 		link := firstURL(b, extValue(e.Extensions, "feedburner", "origLink"), atomRel(e.Links, "alternate"), id)
 		if link == "" {
-			f.Skipped++
-			continue
+			f.Skipped++ // kept, with no URL: the entry exists, the fetcher passes it by
 		}
 		// Dates come from the raw entry: the translator substitutes updated
 		// for a missing published, and Published must never be an edit time.
@@ -223,8 +221,7 @@ func parseJSON(data []byte, base string) (*Feed, error) {
 		}
 		link := firstURL(b, ji.URL, ji.ExternalURL, id)
 		if link == "" {
-			f.Skipped++
-			continue
+			f.Skipped++ // kept, with no URL: the entry exists, the fetcher passes it by
 		}
 		it := Item{URL: link, Title: cleanText(ji.Title)}
 		if i < len(uf.Items) && uf.Items[i] != nil {
