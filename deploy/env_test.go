@@ -42,7 +42,7 @@ func root(t testing.TB) string {
 }
 
 // readEnv runs on vars the configuration functions the service's main runs
-// (services/<svc>/cmd/<svc>/main.go), so env.Names() is every variable the
+// (services/<svc>/cmd/<svc>/main.go and pkg/service.Main), so env.Names() is every variable the
 // service reads and env.Err() every value it would reject.
 // TestReadEnvMirrorsMain keeps the two in step.
 func readEnv(svc string, vars map[string]string) *config.Env {
@@ -210,25 +210,37 @@ var readEnvCalls = map[string][]string{
 	"store":   {"store.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
 }
 
-// Each service's main reads its environment with exactly the functions
-// readEnv calls: a new one there must be added here, or the deployment
-// checks would miss its variables.
+// Each service reads its environment with exactly the functions readEnv
+// calls (its main, and pkg/service.Main when it starts through that): a new
+// one there must be added to readEnv, or the deployment checks would miss
+// its variables.
 func TestReadEnvMirrorsMain(t *testing.T) {
 	re := regexp.MustCompile(`\b(\w+\.\w*FromEnv)\(env\b`)
 	for _, svc := range stages {
-		src := mustRead(t, filepath.Join(root(t), "services", svc, "cmd", svc, "main.go"))
-		var got []string
-		for _, m := range re.FindAllSubmatch(src, -1) {
-			got = append(got, string(m[1]))
+		files := []string{filepath.Join("services", svc, "cmd", svc, "main.go")}
+		src := mustRead(t, filepath.Join(root(t), files[0]))
+		if bytes.Contains(src, []byte("service.Main(")) {
+			files = append(files, filepath.Join("pkg", "service", "main.go"))
 		}
-		if !bytes.Contains(src, []byte("config.FromOS()")) {
-			t.Errorf("%s main no longer reads config.FromOS(): update readEnv", svc)
+		var got []string
+		fromOS := false
+		for _, f := range files {
+			b := mustRead(t, filepath.Join(root(t), f))
+			fromOS = fromOS || bytes.Contains(b, []byte("config.FromOS()"))
+			for _, m := range re.FindAllSubmatch(b, -1) {
+				if !slices.Contains(got, string(m[1])) {
+					got = append(got, string(m[1]))
+				}
+			}
+		}
+		if !fromOS {
+			t.Errorf("%s: %v no longer read config.FromOS(): update readEnv", svc, files)
 		}
 		want := slices.Clone(readEnvCalls[svc])
 		sort.Strings(got)
 		sort.Strings(want)
 		if !slices.Equal(got, want) {
-			t.Errorf("services/%s/cmd/%s/main.go reads its environment with %v, readEnv with %v: update readEnv", svc, svc, got, want)
+			t.Errorf("%s reads its environment with %v (in %v), readEnv with %v: update readEnv", svc, got, files, want)
 		}
 	}
 }
