@@ -83,7 +83,9 @@ func TestWebPageInChromium(t *testing.T) {
 	}
 
 	ctx := browser(t)
-	row := func(a *events.Article) chromedp.CSS { return chromedp.CSS(fmt.Sprintf(`#articles li[data-id="%s"]`, a.ID)) }
+	row := func(a *events.Article) chromedp.CSS {
+		return chromedp.CSS(fmt.Sprintf(`#articles li[data-id="%s"]`, a.ID))
+	}
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
