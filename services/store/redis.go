@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/redis/go-redis/v9"
 
@@ -108,8 +109,22 @@ func (s *Articles) bandKeys(sim string) []string {
 	return keys
 }
 
-// normName folds an author or tag for matching: lower case, single spaces.
-func normName(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+// normName folds an author or tag for matching: lower case, single spaces,
+// no control characters (the separator of stored lists is one), at most 100
+// characters (it becomes part of a key).
+func normName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	if r := []rune(s); len(r) > 100 {
+		s = string(r[:100])
+	}
+	return s
+}
 
 func primaryLang(l string) string {
 	l = strings.ToLower(l)

@@ -543,3 +543,17 @@ func TestSitesAndByURL(t *testing.T) {
 		t.Errorf("unknown URL: %v", err)
 	}
 }
+
+func TestNormName(t *testing.T) {
+	for in, want := range map[string]string{
+		"  Ann   LEE ":           "ann lee",
+		"Ann\x1fLee":             "ann lee",
+		"Éric\tZemmour\n":        "éric zemmour",
+		strings.Repeat("é", 150): strings.Repeat("é", 100),
+		"":                       "",
+	} {
+		if got := normName(in); got != want {
+			t.Errorf("normName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

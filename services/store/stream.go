@@ -114,6 +114,13 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		cancel()
 		it.Stop()
 		<-readerDone
+		// The server would drop the consumer after InactiveThreshold anyway;
+		// deleting it now keeps reconnect storms from piling consumers up.
+		if info := cons.CachedInfo(); info != nil {
+			dctx, dcancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Second)
+			_ = s.deps.JS.DeleteConsumer(dctx, events.StreamArticles, info.Name)
+			dcancel()
+		}
 	}()
 
 	h := w.Header()

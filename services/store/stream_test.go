@@ -39,6 +39,15 @@ func TestStreamResumesWithLastEventID(t *testing.T) {
 		lastID = ev.id
 	}
 	c.close()
+	// The stream's consumer goes with its client; the store's own stays.
+	waitFor(t, "the stream's consumer deleted", func() bool {
+		s, err := js.Stream(t.Context(), events.StreamArticles)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(t.Context())
+		return err == nil && info.State.Consumers == 1
+	})
 
 	var missed []uint64
 	for i := 3; i <= 5; i++ {
