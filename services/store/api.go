@@ -215,7 +215,7 @@ func (s *Store) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-func (s *Store) writeStored(w http.ResponseWriter, st Stored, err error) {
+func (s *Store) writeStored(w http.ResponseWriter, r *http.Request, st Stored, err error) {
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, "article not found")
 		return
@@ -226,6 +226,15 @@ func (s *Store) writeStored(w http.ResponseWriter, st Stored, err error) {
 	}
 	if st.DuplicateOf != "" {
 		w.Header().Set(HeaderDuplicateOf, st.DuplicateOf)
+	}
+	// The content hash names the version, and the duplicate verdict can
+	// change without it: both go into the validator.
+	etag := `"` + st.ContentHash + "-" + st.DuplicateOf + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "no-cache")
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == etag || inm == "*") {
+		w.WriteHeader(http.StatusNotModified)
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(st.JSON)
@@ -238,7 +247,7 @@ func (s *Store) get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.articles.Get(r.Context(), id)
-	s.writeStored(w, st, err)
+	s.writeStored(w, r, st, err)
 }
 
 func (s *Store) getByURL(w http.ResponseWriter, r *http.Request) {
@@ -253,7 +262,7 @@ func (s *Store) getByURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.articles.GetByURL(r.Context(), raw)
-	s.writeStored(w, st, err)
+	s.writeStored(w, r, st, err)
 }
 
 func (s *Store) sites(w http.ResponseWriter, r *http.Request) {

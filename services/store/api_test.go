@@ -145,6 +145,16 @@ func TestAPIReads(t *testing.T) {
 		if d := resp.Header.Get(HeaderDuplicateOf); d != orig.ID {
 			t.Errorf("GET %s: %s = %q, want %s", path, HeaderDuplicateOf, d, orig.ID)
 		}
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+		again, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again.Body.Close()
+		if again.StatusCode != http.StatusNotModified || resp.Header.Get("ETag") == "" {
+			t.Errorf("GET %s with its ETag: %d, want 304", path, again.StatusCode)
+		}
 	}
 	var sites struct{ Sites []SiteCount }
 	_, body = get(t, srv.URL+"/v1/sites")

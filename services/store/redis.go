@@ -324,11 +324,12 @@ func (s *Articles) Sweep(ctx context.Context) (int, error) {
 type Stored struct {
 	JSON        json.RawMessage
 	DuplicateOf string // the earlier copy of this story on another site
+	ContentHash string // of the stored version
 }
 
 // Get returns the article with id.
 func (s *Articles) Get(ctx context.Context, id string) (Stored, error) {
-	v, err := s.rdb.HMGet(ctx, s.recordKey(id), "json", "dup").Result()
+	v, err := s.rdb.HMGet(ctx, s.recordKey(id), "json", "dup", "ch").Result()
 	if err != nil {
 		return Stored{}, fmt.Errorf("get article %s: %w", id, err)
 	}
@@ -337,7 +338,8 @@ func (s *Articles) Get(ctx context.Context, id string) (Stored, error) {
 		return Stored{}, ErrNotFound
 	}
 	dup, _ := v[1].(string)
-	return Stored{JSON: json.RawMessage(data), DuplicateOf: dup}, nil
+	ch, _ := v[2].(string)
+	return Stored{JSON: json.RawMessage(data), DuplicateOf: dup, ContentHash: ch}, nil
 }
 
 // GetByURL returns the article at u: its URL, canonical URL or AMP URL as

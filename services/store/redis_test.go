@@ -508,10 +508,20 @@ func TestDuplicateOrderAndVisibility(t *testing.T) {
 	if err != nil || len(p.Articles) != 3 || p.DuplicateOf[late.ID] != early.ID || p.DuplicateOf[third.ID] != early.ID {
 		t.Errorf("with duplicates: %q %v, %v", titles(t, p), p.DuplicateOf, err)
 	}
+	// A new version of a copy that is no longer the same story stands alone.
+	m := base.Add(3 * time.Hour)
+	rewritten := art("third.com", 3, base.Add(2*time.Hour), func(a *events.Article) { a.ModifiedAt = &m })
+	if r := mustPut(t, s, rewritten, Replaced); r.DuplicateOf != "" {
+		t.Errorf("rewritten copy still duplicate_of %s", r.DuplicateOf)
+	}
+	p, err = s.List(ctx, Filter{}, 10, "")
+	if err != nil || !slices.Equal(titles(t, p), []string{rewritten.Title, early.Title}) {
+		t.Errorf("after the rewrite: %q, %v", titles(t, p), err)
+	}
 	rdb.Del(ctx, s.recordKey(early.ID)) // the original expires first
 	p, err = s.List(ctx, Filter{}, 10, "")
-	if err != nil || len(p.Articles) != 2 {
-		t.Errorf("after the original expired: %q, %v; want both copies", titles(t, p), err)
+	if err != nil || len(p.Articles) != 2 || !slices.Contains(titles(t, p), late.Title) {
+		t.Errorf("after the original expired: %q, %v; want the copy and the rewritten article", titles(t, p), err)
 	}
 }
 
