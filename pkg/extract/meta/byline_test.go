@@ -103,6 +103,7 @@ func TestSplitCredit(t *testing.T) {
 		{"조태열 외교부 장관 [외교부 제공]", "조태열 외교부 장관", "외교부"},
 		{"A telephoto: lens", "A telephoto: lens", ""},
 		{"Plain caption.", "Plain caption.", ""},
+		{"A field. Photo: Jane Roe Jane Roe", "A field.", "Jane Roe"},
 	}
 	for _, tc := range tests {
 		c, cr := splitCredit(tc.in)

@@ -28,6 +28,9 @@ func (x *extractor) leadImage() *events.Image {
 	var fig *html.Node
 	if img.URL != "" {
 		fig = x.figureShowing(img.URL)
+		if fig == nil {
+			fig = x.captionedImage(img.URL)
+		}
 	}
 	if fig == nil {
 		fig = x.firstArticleFigure()
@@ -98,6 +101,61 @@ func (x *extractor) figureShowing(src string) *html.Node {
 		}
 	}
 	return nil
+}
+
+// captionedImage finds the lead image where templates show it without a
+// <figure> (<div class="image"><img><p class="caption">) and returns the
+// nearest ancestor that also holds a caption, for figureCaption to read.
+func (x *extractor) captionedImage(src string) *html.Node {
+	want := imageKey(src)
+	if want == "" {
+		return nil
+	}
+	for i, e := range x.s.imgs {
+		if i >= 100 {
+			break
+		}
+		match := false
+		for _, a := range e.n.Attr {
+			switch a.Key {
+			case "src", "data-src", "data-lazy-src", "data-original":
+				match = match || imageKey(a.Val) == want
+			}
+		}
+		if !match {
+			continue
+		}
+		for a, d := e.n.Parent, 0; a != nil && d < 3 && a.DataAtom != atom.Body; a, d = a.Parent, d+1 {
+			if hasCaption(a) {
+				return a
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// hasCaption says whether n holds a caption element, looking at a few
+// dozen nodes only.
+func hasCaption(n *html.Node) bool {
+	c := n.FirstChild
+	for seen := 0; c != nil && seen < 60; seen++ {
+		if c.Type == html.ElementNode && (c.DataAtom == atom.Figcaption || strings.Contains(lowerASCII(clip(attr(c, "class"), 200)), "caption")) {
+			return true
+		}
+		if c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != nil && c != n && c.NextSibling == nil {
+			c = c.Parent
+		}
+		if c == nil || c == n {
+			return false
+		}
+		c = c.NextSibling
+	}
+	return false
 }
 
 // firstArticleFigure is the first figure with an image after the headline
@@ -385,6 +443,10 @@ func cleanCredit(s string) string {
 			break
 		}
 	}
-	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ":=()[]|"))
-	return collapse(s)
+	s = collapse(strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ":=()[]|")))
+	// Responsive templates print the credit twice ("X X").
+	if h := len(s) / 2; len(s) > 2 && len(s)%2 == 1 && s[h] == ' ' && s[:h] == s[h+1:] {
+		s = s[:h]
+	}
+	return s
 }

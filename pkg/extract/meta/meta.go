@@ -141,6 +141,7 @@ func (x *extractor) dropBoilerplate() {
 	x.s.authorNodes = filter(x.s.authorNodes)
 	x.s.dateNodes = filter(x.s.dateNodes)
 	x.s.figures = filter(x.s.figures)
+	x.s.imgs = filter(x.s.imgs)
 }
 
 func (x *extractor) siteName() string {

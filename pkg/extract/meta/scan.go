@@ -20,6 +20,7 @@ const (
 	maxLDBytes    = 512 << 10
 	maxAttrLen    = 4096
 	maxTextSteps  = 3000 // nodes visited to read one candidate's text
+	maxImgs       = 200
 )
 
 // metaTag is one <meta> with its key lower-cased: name, property, itemprop
@@ -53,6 +54,7 @@ type scan struct {
 	authorNodes []element // itemprop=author, rel=author, class/id byline/author
 	dateNodes   []element // class/id says date/time/published/...
 	figures     []element
+	imgs        []element // for captions outside <figure>
 	articles    []element
 }
 
@@ -144,7 +146,12 @@ func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool
 		return false, false
 	case atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Select, atom.Textarea, atom.Button:
 		return false, false
-	case atom.Img, atom.Source, atom.Br, atom.Hr, atom.Input, atom.Wbr, atom.Col, atom.Track, atom.Area, atom.Param, atom.Embed:
+	case atom.Img:
+		if len(s.imgs) < maxImgs {
+			s.imgs = append(s.imgs, element{n, idx, in})
+		}
+		return false, false
+	case atom.Source, atom.Br, atom.Hr, atom.Input, atom.Wbr, atom.Col, atom.Track, atom.Area, atom.Param, atom.Embed:
 		// Void elements carry no byline or dateline; figures read their
 		// images later.
 		return false, false
