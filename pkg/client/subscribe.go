@@ -229,7 +229,16 @@ func (s *Subscriber) Subscribe(ctx context.Context, f Filter, h Handler, opts ..
 			if ctx.Err() != nil {
 				return nil
 			}
+			if errors.Is(err, nats.ErrConnectionClosed) {
+				return fmt.Errorf("client: %w", err)
+			}
+			// Transient (a missed heartbeat while the server restarts): the
+			// iterator recovers by itself; do not spin meanwhile.
 			o.log.Warn("newsflow client: next event", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(250 * time.Millisecond):
+			}
 			continue
 		}
 		if ctx.Err() != nil {
