@@ -239,8 +239,8 @@ func imageKey(u string) string {
 		return ""
 	}
 	base = strings.TrimSuffix(base, path.Ext(base))
-	// WordPress-style size suffix: -1024x683
-	if i := strings.LastIndexByte(base, '-'); i > 0 {
+	// Size suffixes: WordPress "-1024x683", CDNs "_800x450".
+	if i := strings.LastIndexAny(base, "-_"); i > 0 {
 		if s := base[i+1:]; strings.Count(s, "x") == 1 {
 			w, h, _ := strings.Cut(s, "x")
 			if isAllDigits(w) && isAllDigits(h) {
