@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -176,7 +178,16 @@ func (s *Store) streamEvent(ctx context.Context, f Filter, m jetstream.Msg) ([]b
 	if !f.IncludeDuplicates && s.isDuplicate(ctx, a, time.Since(md.Timestamp) < dupFreshFor) {
 		return nil, 0, false
 	}
-	return m.Data(), md.Sequence.Stream, true
+	data := m.Data()
+	if bytes.ContainsAny(data, "\r\n") {
+		// A data line ends at a newline: an indented document must be compacted.
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			return nil, 0, false
+		}
+		data = buf.Bytes()
+	}
+	return data, md.Sequence.Stream, true
 }
 
 // isDuplicate asks the store whether a is a copy of an article still stored.

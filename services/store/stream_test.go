@@ -64,6 +64,17 @@ func TestStreamResumesWithLastEventID(t *testing.T) {
 	if ev, a := c.article(t); a.Title != "Story 6 from example.com" || ev.id != strconv.FormatUint(live, 10) {
 		t.Errorf("live event after the missed ones: %q id %s, want story 6 (no repeats)", a.Title, ev.id)
 	}
+	// Another publisher's indented JSON still makes one well-formed event.
+	indented, err := json.MarshalIndent(art("example.com", 7, base), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(t.Context(), events.ArticleSubject("example.com"), indented); err != nil {
+		t.Fatal(err)
+	}
+	if ev, a := c.article(t); a.Title != "Story 7 from example.com" || strings.Contains(ev.data, "\n") {
+		t.Errorf("indented article: %q, data %q", a.Title, ev.data)
+	}
 	c.close()
 	if err := st.stop(); err != nil {
 		t.Errorf("store: %v", err)
