@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -147,5 +148,50 @@ func checkHTML(s string) string {
 		case html.SelfClosingTagToken:
 			return "self-closing tag"
 		}
+	}
+}
+
+// TestConcurrentExtract runs extractions side by side, as the parser service
+// does, and checks each gives what it gives alone: the pooled tables must
+// not leak between pages.
+func TestConcurrentExtract(t *testing.T) {
+	dir, err := evaluate.DefaultDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := evaluate.LoadCorpus(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := c.Pages[:24]
+	want := make([]string, len(pages))
+	htmls := make([][]byte, len(pages))
+	for i, p := range pages {
+		if htmls[i], err = c.HTML(p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if want[i], err = extractPage(htmls[i], p.URL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan string, len(pages)*4)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for k := range pages {
+				i := (k + w*5) % len(pages)
+				got, err := extractPage(htmls[i], pages[i].URL)
+				if err != nil || got != want[i] {
+					errs <- pages[i].ID[:12]
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for id := range errs {
+		t.Errorf("page %s: concurrent extraction differs", id)
 	}
 }
