@@ -147,7 +147,9 @@ func looksLikeDateline(s string) bool {
 
 // creditPhrases end wire copy: who reported and edited it. They are not
 // the story and benchmarks leave them out.
-var creditPhrases = []string{"reporting by", "editing by", "contributed to this report", "contributed reporting", "additional reporting"}
+var creditPhrases = []string{"reporting by", "editing by", "contributed to this report", "contributed reporting", "additional reporting",
+	// Promotions that close a story: newsletters, social accounts.
+	"sign up for", "subscribe to", "follow us on", "newsletter"}
 
 // dropTail cuts trailing credit lines from the rendered text and HTML.
 func (r *renderer) dropTail() {
