@@ -202,6 +202,23 @@ func (c *API) stored(ctx context.Context, path string, q url.Values) (*Stored, e
 	return &s, nil
 }
 
+// Language is one primary language's article count.
+type Language struct {
+	Language string `json:"language"` // "en" counts en, en-GB, en-US…
+	Articles int64  `json:"articles"`
+}
+
+// Languages counts the stored articles per primary language, most first.
+func (c *API) Languages(ctx context.Context) ([]Language, error) {
+	var r struct {
+		Languages []Language `json:"languages"`
+	}
+	if _, err := c.do(ctx, "/v1/languages", nil, &r); err != nil {
+		return nil, err
+	}
+	return r.Languages, nil
+}
+
 // Sites counts the stored articles per site, most first.
 func (c *API) Sites(ctx context.Context) ([]Site, error) {
 	var r struct {

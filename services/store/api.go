@@ -32,6 +32,7 @@ func (s *Store) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/articles/by-url", s.getByURL)
 	mux.HandleFunc("GET /v1/articles/{id}", s.get)
 	mux.HandleFunc("GET /v1/sites", s.sites)
+	mux.HandleFunc("GET /v1/languages", s.languages)
 	mux.HandleFunc("GET /v1/stream", s.stream)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
@@ -277,4 +278,18 @@ func (s *Store) sites(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Sites []SiteCount `json:"sites"`
 	}{sites})
+}
+
+func (s *Store) languages(w http.ResponseWriter, r *http.Request) {
+	if err := checkParams(r.URL.Query(), nil); badRequest(w, err) {
+		return
+	}
+	langs, err := s.articles.Languages(r.Context())
+	if err != nil {
+		s.unavailable(w, "count languages", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Languages []LanguageCount `json:"languages"`
+	}{langs})
 }

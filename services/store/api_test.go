@@ -70,6 +70,7 @@ func TestAPIErrors(t *testing.T) {
 		{"/v1/articles/by-url?url=/relative", 400, "url:"},
 		{"/v1/articles/by-url?url=https://a.com/none", 404, "article not found"},
 		{"/v1/sites?x=1", 400, "x:"},
+		{"/v1/languages?site=a.com", 400, "site:"},
 		{"/v1/nothing", 404, "no such endpoint"},
 	} {
 		resp, body := get(t, srv.URL+tc.path)
@@ -162,6 +163,10 @@ func TestAPIReads(t *testing.T) {
 		sites.Sites[0] != (SiteCount{"b_com", "b.com", 2}) || sites.Sites[1] != (SiteCount{"a_com", "www.a.com", 1}) {
 		t.Errorf("sites: %s", body)
 	}
+	_, body = get(t, srv.URL+"/v1/languages")
+	if string(body) != `{"languages":[{"language":"en","articles":2},{"language":"fr","articles":1}]}`+"\n" {
+		t.Errorf("languages: %s", body)
+	}
 }
 
 // The Go client of pkg/client against the real API.
@@ -216,5 +221,9 @@ func TestGoAPIClient(t *testing.T) {
 	sites, err := api.Sites(ctx)
 	if err != nil || len(sites) != 3 || sites[0] != (client.Site{Site: "a_com", Host: "a.com", Articles: 2}) {
 		t.Errorf("Sites: %+v, %v", sites, err)
+	}
+	langs, err := api.Languages(ctx)
+	if err != nil || !slices.Equal(langs, []client.Language{{Language: "en", Articles: 4}}) {
+		t.Errorf("Languages: %+v, %v", langs, err)
 	}
 }

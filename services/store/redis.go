@@ -35,6 +35,7 @@ import (
 //	P exp                 zset    id -> expiry ms
 //	P mem                 hash    id -> the sets it is in, for index repair and expiry
 //	P sites, P sitehosts  zset/hash  site token -> expiry of its newest article / its host name
+//	P langs               zset    primary language -> expiry of its newest article
 //
 // Each index set and lookup key expires with the newest article in it, and
 // every write sweeps a bounded batch of expired ids out of the sets that
@@ -56,7 +57,7 @@ var (
 
 	upsertScript = redis.NewScript(sweepLua + upsertLua)
 	sweepScript  = redis.NewScript(sweepLua +
-		"return sweep(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now_ms(), tonumber(ARGV[1]))")
+		"return sweep(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], now_ms(), tonumber(ARGV[1]))")
 )
 
 const sep = "\x1f"
@@ -98,6 +99,7 @@ func (s *Articles) expiryKey() string          { return s.prefix + "exp" }
 func (s *Articles) membersKey() string         { return s.prefix + "mem" }
 func (s *Articles) sitesKey() string           { return s.prefix + "sites" }
 func (s *Articles) siteHostsKey() string       { return s.prefix + "sitehosts" }
+func (s *Articles) languagesKey() string       { return s.prefix + "langs" }
 
 // bandKeys are the four 16-bit bands of a 64-bit simhash: two hashes within
 // 3 bits of each other agree exactly on at least one band (pigeonhole).
@@ -284,11 +286,11 @@ func (s *Articles) Put(ctx context.Context, a *events.Article) (PutResult, error
 		host = hostOf(a.URL)
 	}
 	ttl := max(s.ttl.Milliseconds(), 1)
-	keys := []string{s.recordKey(a.ID), s.expiryKey(), s.membersKey(), s.sitesKey(), s.siteHostsKey()}
+	keys := []string{s.recordKey(a.ID), s.expiryKey(), s.membersKey(), s.sitesKey(), s.siteHostsKey(), s.languagesKey()}
 	args := []any{a.ID, data, hash, millis(a.ModifiedAt), millis(a.ParsedAt), f.score, ttl,
 		f.site, strings.ToLower(host), f.lang, strings.Join(f.authors, sep), strings.Join(f.tags, sep), f.title,
 		sim, strings.Join(sets, sep), strings.Join(urlKeys, sep), hashKey, strings.Join(bands, sep),
-		s.prefix + "a:", s.MaxDistance}
+		s.prefix + "a:", s.MaxDistance, primaryLang(f.lang)}
 	res, err := upsertScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return PutResult{}, fmt.Errorf("store article %s: %w", a.ID, err)
@@ -308,7 +310,7 @@ func (s *Articles) Sweep(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n, err := sweepScript.Run(ctx, s.rdb,
-			[]string{s.expiryKey(), s.membersKey(), s.sitesKey(), s.siteHostsKey()}, 500).Int()
+			[]string{s.expiryKey(), s.membersKey(), s.sitesKey(), s.siteHostsKey(), s.languagesKey()}, 500).Int()
 		if err != nil {
 			return total, fmt.Errorf("sweep: %w", err)
 		}
@@ -672,6 +674,44 @@ func (s *Articles) Sites(ctx context.Context) ([]SiteCount, error) {
 			return int(b.Articles - a.Articles)
 		}
 		return strings.Compare(a.Site, b.Site)
+	})
+	return out, nil
+}
+
+// LanguageCount is one language's number of stored articles.
+type LanguageCount struct {
+	Language string `json:"language"` // primary subtag: "en" counts en, en-GB, en-US
+	Articles int64  `json:"articles"`
+}
+
+// Languages counts the stored articles per primary language, most first.
+func (s *Articles) Languages(ctx context.Context) ([]LanguageCount, error) {
+	langs, err := s.rdb.ZRange(ctx, s.languagesKey(), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("languages: %w", err)
+	}
+	out := []LanguageCount{}
+	if len(langs) == 0 {
+		return out, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cards := make([]*redis.IntCmd, len(langs))
+	for i, l := range langs {
+		cards[i] = pipe.ZCard(ctx, s.langKey(l))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("languages: %w", err)
+	}
+	for i, l := range langs {
+		if n := cards[i].Val(); n > 0 {
+			out = append(out, LanguageCount{Language: l, Articles: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b LanguageCount) int {
+		if a.Articles != b.Articles {
+			return int(b.Articles - a.Articles)
+		}
+		return strings.Compare(a.Language, b.Language)
 	})
 	return out, nil
 }

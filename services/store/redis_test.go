@@ -262,6 +262,9 @@ func TestTTLExpiresRecordsAndIndexes(t *testing.T) {
 	if _, err := long.GetByURL(ctx, gone.URL); !errors.Is(err, ErrNotFound) {
 		t.Errorf("expired article by URL: %v", err)
 	}
+	if langs, err := long.Languages(ctx); err != nil || !slices.Equal(langs, []LanguageCount{{"en", 1}}) {
+		t.Errorf("languages after expiry: %+v, %v", langs, err)
+	}
 }
 
 // The listing drops index entries whose record expired before any sweep ran.
@@ -548,6 +551,13 @@ func TestSitesAndByURL(t *testing.T) {
 		if err != nil || decode(t, st.JSON).URL != "https://small.org/news/9" {
 			t.Errorf("GetByURL(%s): %v", u, err)
 		}
+	}
+	mustPut(t, s, art("small.org", 10, base, func(a *events.Article) { a.Language = "pt-BR" }), Created)
+	mustPut(t, s, art("small.org", 11, base, func(a *events.Article) { a.Language = "PT" }), Created)
+	mustPut(t, s, art("small.org", 12, base, func(a *events.Article) { a.Language = "" }), Created)
+	langs, err := s.Languages(ctx)
+	if want := []LanguageCount{{"en", 4}, {"pt", 2}}; err != nil || !slices.Equal(langs, want) {
+		t.Errorf("Languages = %+v, %v; want %+v", langs, err, want)
 	}
 	if _, err := s.GetByURL(ctx, "https://small.org/other"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown URL: %v", err)

@@ -19,8 +19,9 @@ local function split(s)
 end
 
 -- expkey: zset id -> expiry ms; memkey: hash id -> member sets;
--- siteskey: zset site -> expiry ms of its newest article; hostkey: hash site -> host.
-local function sweep(expkey, memkey, siteskey, hostkey, now, limit)
+-- siteskey: zset site -> expiry ms of its newest article; hostkey: hash site -> host;
+-- langskey: zset language -> expiry ms of its newest article.
+local function sweep(expkey, memkey, siteskey, hostkey, langskey, now, limit)
   local expired = redis.call('ZRANGEBYSCORE', expkey, '-inf', now, 'LIMIT', 0, limit)
   for _, id in ipairs(expired) do
     for _, key in ipairs(split(redis.call('HGET', memkey, id))) do
@@ -34,5 +35,6 @@ local function sweep(expkey, memkey, siteskey, hostkey, now, limit)
     redis.call('ZREM', siteskey, unpack(sites))
     redis.call('HDEL', hostkey, unpack(sites))
   end
+  redis.call('ZREMRANGEBYSCORE', langskey, '-inf', now)
   return #expired
 end

@@ -1,13 +1,14 @@
 -- Writes one article atomically and idempotently (sweep.lua is prepended).
 --
 -- KEYS[1] record hash  KEYS[2] expiry zset  KEYS[3] members hash
--- KEYS[4] sites zset   KEYS[5] site hosts hash
+-- KEYS[4] sites zset   KEYS[5] site hosts hash  KEYS[6] languages zset
 -- ARGV  1 id           2 json            3 content hash     4 modified ms
 --       5 parsed ms    6 score (ms)      7 ttl ms           8 site token
 --       9 host        10 language       11 authors         12 tags
 --      13 title (lc)  14 simhash        15 index sets      16 URL keys
 --      17 content-hash key ('' = too short to be linked)   18 simhash band sets
 --      19 record key prefix             20 max Hamming distance
+--      21 primary language subtag ('' = none)
 -- Lists are joined with \31. Keys that depend on the article (its index
 -- sets, its duplicate candidates) are computed by the caller or read from
 -- Redis, so the script touches keys it was not given: on Redis Cluster every
@@ -139,6 +140,7 @@ redis.call('HSET', KEYS[3], id, table.concat(members, SEP))
 redis.call('ZADD', KEYS[2], exp, id)
 redis.call('ZADD', KEYS[4], 'GT', exp, site)
 redis.call('HSET', KEYS[5], site, ARGV[9])
-for i = 2, 5 do keep(KEYS[i]) end
-sweep(KEYS[2], KEYS[3], KEYS[4], KEYS[5], now, 100)
+if ARGV[21] ~= '' then redis.call('ZADD', KEYS[6], 'GT', exp, ARGV[21]) end
+for i = 2, 6 do keep(KEYS[i]) end
+sweep(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], now, 100)
 return {result, dup}

@@ -60,16 +60,20 @@ function showEmpty() {
   $("empty").hidden = $("articles").children.length > 0;
 }
 
-async function loadSites() {
+// loadChoices fills the site and language menus with what the store holds.
+async function loadChoices() {
   try {
-    const { body } = await getJSON("/v1/sites");
-    const sel = $("site");
-    const keep = sel.value;
-    for (const s of body.sites) {
-      if ([...sel.options].some((o) => o.value === s.site)) continue;
-      sel.append(new Option(`${s.host || s.site} (${s.articles})`, s.site));
+    const [{ body: sites }, { body: langs }] = await Promise.all([getJSON("/v1/sites"), getJSON("/v1/languages")]);
+    const add = (sel, value, label) => {
+      const old = [...sel.options].find((o) => o.value === value);
+      if (old) old.textContent = label;
+      else sel.append(new Option(label, value));
+    };
+    for (const s of sites.sites) add($("site"), s.site, `${s.host || s.site} (${s.articles})`);
+    for (const l of langs.languages) {
+      state.languages.add(l.language);
+      add($("language"), l.language, `${l.language} (${l.articles})`);
     }
-    sel.value = keep;
   } catch (e) {
     showError(e);
   }
@@ -251,7 +255,7 @@ function init() {
     route();
   });
   window.addEventListener("hashchange", route);
-  loadSites();
+  loadChoices();
   connect(state.generation);
   route();
 }
