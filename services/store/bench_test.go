@@ -1,0 +1,60 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/redistest"
+)
+
+// BenchmarkPut is one new article per op: record, index sets, lookups,
+// simhash bands and the duplicate search, in one script.
+func BenchmarkPut(b *testing.B) {
+	rdb, prefix := redistest.Client(b)
+	s := NewArticles(rdb, prefix, time.Hour)
+	ctx := b.Context()
+	arts := make([]*events.Article, b.N)
+	for i := range arts {
+		arts[i] = art(fmt.Sprintf("site%d.example", i%50), i, base.Add(time.Duration(i)*time.Second), func(a *events.Article) {
+			a.Authors, a.Tags = []string{"Ann Lee", fmt.Sprintf("Writer %d", i%200)}, []string{"world", fmt.Sprintf("t%d", i%30)}
+		})
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := s.Put(ctx, arts[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkList is one page of 20 from 5,000 articles, unfiltered and with
+// a filter that the index cannot answer alone.
+func BenchmarkList(b *testing.B) {
+	rdb, prefix := redistest.Client(b)
+	s := NewArticles(rdb, prefix, time.Hour)
+	ctx := b.Context()
+	for i := range 5000 {
+		a := art(fmt.Sprintf("site%d.example", i%10), i, base.Add(time.Duration(i)*time.Second), func(a *events.Article) {
+			if i%2 == 0 {
+				a.Language = "de"
+			}
+		})
+		if _, err := s.Put(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, bc := range []struct {
+		name string
+		f    Filter
+	}{{"all", Filter{}}, {"site+language", Filter{Site: "site3_example", Language: "en"}}, {"q", Filter{Q: "story 49"}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for range b.N {
+				if _, err := s.List(ctx, bc.f, 20, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
