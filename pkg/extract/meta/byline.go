@@ -104,45 +104,43 @@ func splitBylineFor(s, site, host string) []string {
 
 // afterMarker returns s from just after its "By"; s itself when it has
 // none. The marker must start s or follow a non-word ("13:25 By Lee").
+// Markers are matched case-insensitively in s itself: lower-casing first
+// could change byte offsets (Turkish "İ").
 func afterMarker(s string) string {
-	ls := strings.ToLower(s)
-	for pos := 0; pos < len(ls); {
+	for pos := 0; pos < len(s); {
 		for _, m := range bylineMarkers {
-			if !strings.HasPrefix(ls[pos:], m) {
+			if !hasPrefixFold(s[pos:], m) {
 				continue
 			}
 			end := pos + len(m)
-			if end < len(ls) && ls[end] != ' ' && ls[end] != ':' && ls[end] != '\u00a0' {
+			if end < len(s) && s[end] != ' ' && s[end] != ':' {
 				continue
 			}
 			if pos > 0 {
-				prev, _ := utf8.DecodeLastRuneInString(ls[:pos])
-				if prev != ' ' {
-					continue
-				}
-				before, _ := utf8.DecodeLastRuneInString(strings.TrimRight(ls[:pos], " "))
-				// Mid-text markers need a non-letter before them, or a
-				// capital "By", else "stand by me" would be a byline.
-				// A lower-case "by" mid-text opens a byline after a label or a
-				// time ("Analysis by", "7:45 am PST by"), not after an
-				// ordinary word ("stand by me").
+				before, _ := utf8.DecodeLastRuneInString(strings.TrimRight(s[:pos], " "))
+				// Mid-text markers need a non-letter before them, a capital
+				// "By", or a label or time before ("Analysis by", "7:45 am
+				// PST by"), else "stand by me" would be a byline.
 				if unicode.IsLetter(before) && !(m == "by" && s[pos] == 'B') && lowerWordBefore(s[:pos]) {
 					continue
 				}
 			}
-			rest := strings.TrimLeft(s[end:], " :")
-			if rest != "" {
+			if rest := strings.TrimLeft(s[end:], " :"); rest != "" {
 				return rest
 			}
 		}
 		// advance to the next word start
-		next := strings.IndexByte(ls[pos:], ' ')
+		next := strings.IndexByte(s[pos:], ' ')
 		if next < 0 {
 			break
 		}
 		pos += next + 1
 	}
 	return s
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // lowerWordBefore says the word before the end of s is an ordinary
@@ -232,7 +230,7 @@ func splitNames(seg string) []string {
 func cleanName(s, site, host string) (string, bool) {
 	s = strings.TrimSpace(s)
 	s = strings.Trim(s, " .,:;-–—|*•·\"'“”‘’")
-	ls := strings.ToLower(s)
+	ls := lowerASCII(s) // same byte offsets as s
 	for _, p := range []string{"by ", "and ", "por ", "von ", "par "} {
 		if strings.HasPrefix(ls, p) {
 			s, ls = strings.TrimSpace(s[len(p):]), ls[len(p):]
@@ -241,7 +239,7 @@ func cleanName(s, site, host string) (string, bool) {
 	// "Text: Jane Doe", "Reportage: Jane Doe"
 	if i := strings.IndexByte(s, ':'); i >= 0 && i < 30 {
 		s = strings.TrimSpace(s[i+1:])
-		ls = strings.ToLower(s)
+		ls = lowerASCII(s)
 	}
 	if s == "" || len(s) > 80 || strings.ContainsAny(s, "@<>{}=#?!+\\") || strings.Contains(ls, "http") || strings.Contains(ls, "www.") {
 		return "", false
@@ -391,9 +389,8 @@ func cjkOnly(s string) bool {
 // hasBylineMarker says whether line opens like a byline, so free text near
 // the headline can be read as one.
 func hasBylineMarker(line string) bool {
-	ll := strings.ToLower(line)
 	for _, m := range bylineMarkers {
-		if strings.HasPrefix(ll, m) && len(ll) > len(m) && (ll[len(m)] == ' ' || ll[len(m)] == ':') {
+		if hasPrefixFold(line, m) && len(line) > len(m) && (line[len(m)] == ' ' || line[len(m)] == ':') {
 			return true
 		}
 	}

@@ -55,6 +55,8 @@ func TestSplitByline(t *testing.T) {
 		{"Telegraph Sport", "The Telegraph", nil},
 		{"admin", "", nil},
 		{"Escrito por Maria Silva", "", []string{"Maria Silva"}},
+		{"İİİ Haber: İsmail Kaya ve Ayşe Demir", "", []string{"İsmail Kaya", "Ayşe Demir"}},
+		{"Автор: Иван Петров", "", []string{"Иван Петров"}},
 		{"Yazan: Ahmet Yılmaz", "", []string{"Ahmet Yılmaz"}},
 		{"Oleh Budi Santoso", "", []string{"Budi Santoso"}},
 		{"Autor: Jan Kowalski", "", []string{"Jan Kowalski"}},
@@ -104,6 +106,8 @@ func TestSplitCredit(t *testing.T) {
 		{"A telephoto: lens", "A telephoto: lens", ""},
 		{"Plain caption.", "Plain caption.", ""},
 		{"A field. Photo: Jane Roe Jane Roe", "A field.", "Jane Roe"},
+		{"İstanbul'da İİİ bir gösteri. Foto: Ahmet Yılmaz", "İstanbul'da İİİ bir gösteri.", "Ahmet Yılmaz"},
+		{"Митинг в Москве. Фото: Иван Петров", "Митинг в Москве.", "Иван Петров"},
 	}
 	for _, tc := range tests {
 		c, cr := splitCredit(tc.in)

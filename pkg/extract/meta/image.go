@@ -323,7 +323,7 @@ func figureCaption(fig *html.Node) (caption, credit string) {
 
 // creditMarkers introduce a photo credit inside a caption.
 var creditMarkers = []string{"image credit:", "photo credit:", "photograph by", "image copyright", "image via", "photo via", "photo:", "photos:", "photo by", "photograph:", "photographs:", "picture:", "image:", "credit:", "credits:",
-	"©", "(c)", "foto:", "fotos:", "bild:", "crédit :", "crédit:", "crédits :", "photo :", "fotografía:", "imagen:", "source:", "quelle:", "file:", "사진=", "사진:", "写真:", "写真＝", "фото:"}
+	"©", "(c)", "foto:", "fotos:", "bild:", "crédit :", "crédit:", "crédits :", "photo :", "fotografía:", "imagen:", "source:", "quelle:", "file:", "사진=", "사진:", "写真:", "写真＝", "фото:", "Фото:"}
 
 // agencyCredits end captions as bare credits: "... on Thursday. Getty Images".
 var agencyCredits = []string{"رويترز", "getty images", "ap photo", "reuters", "afp", "epa", "shutterstock", "bloomberg", "associated press", "yonhap", "xinhua", "anadolu", "dpa", "imago"}
@@ -339,7 +339,7 @@ func splitCredit(c string) (caption, credit string) {
 	if c == "" {
 		return "", ""
 	}
-	lc := strings.ToLower(c)
+	lc := lowerASCII(c) // same byte offsets as c
 	// "... Thursday. (Foreign Ministry)", "... finale (Ansa)", "[외교부 제공]"
 	for _, br := range [][2]byte{{'(', ')'}, {'[', ']'}} {
 		if !strings.HasSuffix(c, string(br[1])) {
@@ -424,11 +424,11 @@ func trimCounter(c string) string {
 func cleanCredit(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.Trim(s, "()[] ")
-	ls := strings.ToLower(s)
+	ls := lowerASCII(s)
 	for _, m := range creditMarkers {
 		if strings.HasPrefix(ls, m) {
 			s = strings.TrimSpace(s[len(m):])
-			ls = strings.ToLower(s)
+			ls = lowerASCII(s)
 			break
 		}
 	}
