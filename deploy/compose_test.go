@@ -53,6 +53,10 @@ func TestComposeFile(t *testing.T) {
 	if !hasVolumeAt(nats, "/data") || !slices.Contains(nats.Command, "/data") {
 		t.Errorf("compose: nats must keep its JetStream store (-sd /data) on a volume")
 	}
+	if i := slices.Index(nats.Command, "--http_port"); i < 0 || i+1 >= len(nats.Command) ||
+		!strings.Contains(strings.Join(nats.HealthCheck.Test, " "), ":"+nats.Command[i+1]+"/healthz") {
+		t.Errorf("compose: nats health check %q does not ask the monitoring port the server opens (%q)", nats.HealthCheck.Test, nats.Command)
+	}
 	if !strings.Contains(strings.Join(nats.HealthCheck.Test, " "), "/healthz?js-enabled-only=true") {
 		t.Errorf("compose: nats health check %q does not ask the JetStream health endpoint", nats.HealthCheck.Test)
 	}
