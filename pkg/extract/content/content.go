@@ -58,10 +58,11 @@ func Extract(doc *goquery.Document, opts Options) Result {
 		return Result{Method: MethodNone}
 	}
 	root := doc.Nodes[0]
-	scripts := prune(root) // the whole page, for JSON-LD in <head>
+	classCache := make(map[string]uint8, 256)
+	scripts := prune(root, classCache) // the whole page, for JSON-LD in <head>
 	body := findBody(root)
 	buf := entryPool.Get().(*[]entry)
-	entries := score(body, *buf)
+	entries := score(body, *buf, classCache)
 	defer func() {
 		// Drop the node pointers so the pool does not keep this page alive.
 		if cap(entries) > maxPooledEntries {
@@ -213,9 +214,10 @@ func confidence(entries []entry, top int32, parts []int32, r *renderer) float64 
 func jsonldResult(body string, images []events.Image) Result {
 	if strings.Contains(body, "</") || strings.Contains(body, "<p") || strings.Contains(body, "<br") {
 		if root, err := html.Parse(strings.NewReader(body)); err == nil {
-			prune(root)
+			cache := map[string]uint8{}
+			prune(root, cache)
 			b := findBody(root)
-			entries := score(b, nil)
+			entries := score(b, nil, cache)
 			r := newRenderer(entries, &Options{})
 			r.render(0, true)
 			res := r.result(MethodJSONLD)

@@ -394,6 +394,25 @@ func TestSeedArticle(t *testing.T) {
 	}
 }
 
+func TestIsURL(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"", false},
+		{"https://x.test/a", true},
+		{"jane.doe@x.test twitter.com/janedoe", true},
+		{"www.x.test\nhttp://y.test", true},
+		{"Read more at https://x.test", false},
+		{"plain words", false},
+	}
+	for _, tt := range tests {
+		if got := isURL([]byte(tt.s)); got != tt.want {
+			t.Errorf("isURL(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
 func TestRawBodyLen(t *testing.T) {
 	tests := []struct {
 		scripts []string

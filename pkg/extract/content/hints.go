@@ -70,8 +70,12 @@ var stemHints = []struct {
 // hyphenStems are junk names that span tokens.
 var hyphenStems = [][]byte{[]byte("more-stories"), []byte("read-more"), []byte("you-may-like")}
 
-// hints returns the hint bits of n's class, id and microdata.
-func hints(n *html.Node) uint8 {
+// maxClassCache bounds the per-page cache of classified names.
+const maxClassCache = 4096
+
+// hints returns the hint bits of n's class, id and microdata; classCache
+// holds the values classified so far on this page.
+func hints(n *html.Node, classCache map[string]uint8) uint8 {
 	var h uint8
 	for i := range n.Attr {
 		a := &n.Attr[i]
@@ -80,7 +84,15 @@ func hints(n *html.Node) uint8 {
 		}
 		switch a.Key {
 		case "class", "id":
-			h |= classify(a.Val)
+			// Pages repeat their class names; classify each value once.
+			v, ok := classCache[a.Val]
+			if !ok {
+				v = classify(a.Val)
+				if len(classCache) < maxClassCache {
+					classCache[a.Val] = v
+				}
+			}
+			h |= v
 		case "itemprop":
 			switch a.Val {
 			case "datePublished", "dateModified", "dateCreated", "author", "creator", "publisher":

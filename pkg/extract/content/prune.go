@@ -17,7 +17,7 @@ const pruneBudget = 1 << 20
 // interactive elements — and what very likely is not — navigation, asides,
 // footers, share bars, related lists — unless that subtree holds most of the
 // page's paragraph text. It returns the JSON-LD scripts it saw.
-func prune(root *html.Node) (jsonld []string) {
+func prune(root *html.Node, classCache map[string]uint8) (jsonld []string) {
 	var remove []*html.Node
 	// The page's paragraph text is counted only when a suspicious subtree
 	// holds some: most navigation and footers hold none.
@@ -55,7 +55,7 @@ func prune(root *html.Node) (jsonld []string) {
 		}
 		suspicious := isHidden(n)
 		if !suspicious {
-			h := hints(n)
+			h := hints(n, classCache)
 			switch n.DataAtom {
 			case atom.Aside:
 				// Inside an <article> an aside is often a pull quote, which

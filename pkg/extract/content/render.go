@@ -264,6 +264,7 @@ func (r *renderer) addText(s string) {
 		return
 	}
 	first := true
+	escape := strings.ContainsAny(s, `<>&"'`) // once per text node, not per word
 	for i := 0; i < len(s); {
 		c, size := rune(s[i]), 1
 		if c >= utf8.RuneSelf {
@@ -285,7 +286,7 @@ func (r *renderer) addText(s string) {
 			}
 			j += size
 		}
-		r.word(s[i:j], first)
+		r.word(s[i:j], first, escape)
 		first = false
 		i = j
 	}
@@ -304,8 +305,9 @@ func (r *renderer) preText(s string) {
 }
 
 // word appends one word of a text node; first says it is the node's first,
-// when inline tags opened since the last text may need writing.
-func (r *renderer) word(w string, first bool) {
+// when inline tags opened since the last text may need writing, and escape
+// that the node has characters HTML must escape.
+func (r *renderer) word(w string, first, escape bool) {
 	if len(r.line) > 0 && r.space && r.line[len(r.line)-1] != '\n' {
 		// The space goes before any tag opened since: "with <a>link</a>".
 		r.line = append(r.line, ' ')
@@ -333,7 +335,7 @@ func (r *renderer) word(w string, first bool) {
 	} else {
 		r.lineLink += len(w)
 	}
-	if strings.ContainsAny(w, `<>&"'`) {
+	if escape && strings.ContainsAny(w, `<>&"'`) {
 		r.lineH = append(r.lineH, html.EscapeString(w)...)
 	} else {
 		r.lineH = append(r.lineH, w...)
@@ -592,14 +594,25 @@ func appendCollapsed(b []byte, s string) []byte {
 
 // isURL reports a block that is nothing but web and mail addresses.
 func isURL(s []byte) bool {
-	for _, f := range bytes.Fields(s) {
-		if !(bytes.HasPrefix(f, []byte("http://")) || bytes.HasPrefix(f, []byte("https://")) ||
+	if len(s) == 0 || !bytes.Contains(s, []byte("http")) && !bytes.Contains(s, []byte("www.")) &&
+		bytes.IndexByte(s, '@') < 0 && !bytes.Contains(s, []byte(".com/")) {
+		return false // the common case, decided without splitting
+	}
+	for len(s) > 0 {
+		i := bytes.IndexAny(s, " \n\t")
+		f := s
+		if i >= 0 {
+			f, s = s[:i], s[i+1:]
+		} else {
+			s = nil
+		}
+		if len(f) > 0 && !(bytes.HasPrefix(f, []byte("http://")) || bytes.HasPrefix(f, []byte("https://")) ||
 			bytes.HasPrefix(f, []byte("www.")) || bytes.IndexByte(f, '@') > 0 && bytes.IndexByte(f, '.') > 0 ||
 			bytes.Contains(f, []byte(".com/"))) {
 			return false
 		}
 	}
-	return len(s) > 0
+	return true
 }
 
 // dropOrphanHeading removes the last block when it is a heading that only

@@ -93,6 +93,8 @@ type scorer struct {
 	stack   []int32 // open elements
 	runs    []run   // open block elements' current text runs
 	inA     int
+	// classCache remembers the hints of class and id values seen.
+	classCache map[string]uint8
 }
 
 // score builds the entries of root's subtree and gives every element that
@@ -100,8 +102,8 @@ type scorer struct {
 // text run of at least minParaChars between blocks or line breaks) adds
 // 1 + commas + up to 3 for length to its parent, half that to its
 // grandparent and a third or less further up.
-func score(root *html.Node, entries []entry) []entry {
-	sc := &scorer{entries: entries[:0]}
+func score(root *html.Node, entries []entry, classCache map[string]uint8) []entry {
+	sc := &scorer{entries: entries[:0], classCache: classCache}
 	walk(root, sc.enter, sc.leave)
 	return sc.entries
 }
@@ -151,7 +153,7 @@ func (sc *scorer) enter(n *html.Node) bool {
 		}
 	}
 	idx := int32(len(sc.entries))
-	sc.entries = append(sc.entries, entry{n: n, parent: parent, hint: hints(n)})
+	sc.entries = append(sc.entries, entry{n: n, parent: parent, hint: hints(n, sc.classCache)})
 	sc.stack = append(sc.stack, idx)
 	switch n.DataAtom {
 	case atom.A:
