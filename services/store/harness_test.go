@@ -66,7 +66,9 @@ type runningStore struct {
 
 func runStore(t *testing.T, natsURL string, rdb redis.UniversalClient, cfg Config) runningStore {
 	t.Helper()
-	cfg.HTTPAddr = freeAddr(t)
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = freeAddr(t)
+	}
 	deps := connectDeps(t, natsURL, "store")
 	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
 	done := make(chan error, 1)

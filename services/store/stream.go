@@ -56,6 +56,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	case s.streams <- struct{}{}:
 		defer func() { <-s.streams }()
 	default:
+		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "too many open streams, retry later")
 		return
 	}

@@ -181,3 +181,51 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 		return chromedp.Void{}, err
 	}
 }
+
+// The store restarts under an open page: once it is back, the page
+// reconnects with the last event id and shows what was published meanwhile.
+func TestWebPageRidesOutStoreRestart(t *testing.T) {
+	natsURL, js := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	cfg := Config{Prefix: prefix, TTL: time.Hour, Workers: 2, HTTPAddr: freeAddr(t)}
+	st := runStore(t, natsURL, rdb, cfg)
+	now := time.Now().UTC().Truncate(time.Second)
+	first := readable("alpha.example", 1, now.Add(-time.Hour), "Before the restart", "en")
+	publish(t, js, first)
+	waitFor(t, "article stored", func() bool { _, err := NewArticles(rdb, prefix, time.Hour).Get(t.Context(), first.ID); return err == nil })
+
+	ctx := browser(t)
+	row := func(a *events.Article) chromedp.CSS { return chromedp.CSS(fmt.Sprintf(`#articles li[data-id="%s"]`, a.ID)) }
+	live := readable("alpha.example", 2, now.Add(-time.Minute), "Live before the restart", "en")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(st.api+"/"),
+		chromedp.WaitVisible(row(first)),
+		chromedp.WaitVisible(chromedp.CSS(`#status.live`)),
+	); err != nil {
+		t.Fatalf("page: %v", err)
+	}
+	publish(t, js, live)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(row(live))); err != nil {
+		t.Fatalf("live article: %v", err)
+	}
+
+	if err := st.stop(); err != nil {
+		t.Fatalf("stop store: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#status.down`))); err != nil {
+		t.Fatalf("the page did not notice the store going: %v", err)
+	}
+	missed := readable("beta.example", 3, now, "Published while the store was down", "en")
+	publish(t, js, missed)
+	runStore(t, natsURL, rdb, cfg)
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(row(missed)),
+		chromedp.WaitVisible(chromedp.CSS(`#status.live`)),
+	); err != nil {
+		t.Fatalf("article published during the restart: %v", err)
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#articles li").length`))
+	if err != nil || n != 3 {
+		t.Errorf("%d rows after the restart (%v), want 3: nothing repeated", n, err)
+	}
+}

@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { cursor: "", stream: null, ids: new Set(), languages: new Set(), generation: 0 };
+const state = { cursor: "", lastId: "", stream: null, ids: new Set(), languages: new Set(), generation: 0 };
 
 function filters() {
   const p = new URLSearchParams();
@@ -109,11 +109,13 @@ async function loadPage(gen) {
 
 // connect opens the live stream first and lists the stored articles once it
 // is open, so an article published in between is not missed (ids dedupe).
-function connect(gen) {
+function connect(gen, relist = true) {
   if (state.stream) state.stream.close();
-  const es = new EventSource("/v1/stream?" + filters());
+  const p = filters();
+  if (state.lastId) p.set("last_event_id", state.lastId);
+  const es = new EventSource("/v1/stream?" + p);
   state.stream = es;
-  let listed = false;
+  let listed = !relist;
   const list = () => {
     if (listed) return;
     listed = true;
@@ -126,12 +128,20 @@ function connect(gen) {
     list();
   };
   es.onerror = () => {
-    // EventSource reconnects by itself, sending Last-Event-ID: nothing is missed.
+    // EventSource reconnects by itself, sending Last-Event-ID: nothing is
+    // missed. After an error status (503) it gives up; retry here, from
+    // the last event seen.
     $("status").textContent = "reconnecting…";
     $("status").className = "status down";
+    if (es.readyState === EventSource.CLOSED) {
+      setTimeout(() => {
+        if (state.stream === es && gen === state.generation) connect(gen, false);
+      }, 5000);
+    }
   };
   es.addEventListener("article", (ev) => {
     if (gen !== state.generation) return;
+    state.lastId = ev.lastEventId;
     const a = JSON.parse(ev.data);
     noteLanguage(a);
     const old = document.querySelector(`#articles li[data-id="${CSS.escape(a.id)}"]`);
@@ -147,6 +157,7 @@ function connect(gen) {
 function restart() {
   state.generation++;
   state.cursor = "";
+  state.lastId = "";
   state.ids.clear();
   $("articles").replaceChildren();
   const p = filters();
