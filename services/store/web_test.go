@@ -192,10 +192,15 @@ func TestWebPageRidesOutStoreRestart(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	first := readable("alpha.example", 1, now.Add(-time.Hour), "Before the restart", "en")
 	publish(t, js, first)
-	waitFor(t, "article stored", func() bool { _, err := NewArticles(rdb, prefix, time.Hour).Get(t.Context(), first.ID); return err == nil })
+	waitFor(t, "article stored", func() bool {
+		_, err := NewArticles(rdb, prefix, time.Hour).Get(t.Context(), first.ID)
+		return err == nil
+	})
 
 	ctx := browser(t)
-	row := func(a *events.Article) chromedp.CSS { return chromedp.CSS(fmt.Sprintf(`#articles li[data-id="%s"]`, a.ID)) }
+	row := func(a *events.Article) chromedp.CSS {
+		return chromedp.CSS(fmt.Sprintf(`#articles li[data-id="%s"]`, a.ID))
+	}
 	live := readable("alpha.example", 2, now.Add(-time.Minute), "Live before the restart", "en")
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(st.api+"/"),
