@@ -19,6 +19,13 @@ func Parse(page []byte, contentType string) (*goquery.Document, error) {
 	}
 	enc, name, _ := charset.DetermineEncoding(page, contentType)
 	var text []byte = page
+	// Bytes that are valid UTF-8 and not plain ASCII are UTF-8 whatever the
+	// header or <meta> claim: text in a legacy single-byte charset almost
+	// never forms valid multi-byte sequences, while servers and templates
+	// often mislabel UTF-8 (and the sniffer only looks at the first 1 KB).
+	if name != "utf-8" && hasHighBit(page) && utf8.Valid(page) {
+		name = "utf-8"
+	}
 	if name != "utf-8" || !utf8.Valid(page) {
 		decoded, _, err := transform.Bytes(enc.NewDecoder(), page)
 		if err != nil {
@@ -38,6 +45,15 @@ func Parse(page []byte, contentType string) (*goquery.Document, error) {
 		}
 	}
 	return goquery.NewDocumentFromNode(root), nil
+}
+
+func hasHighBit(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 const maxDepth = 256
