@@ -66,3 +66,24 @@ func TestCMSLayouts(t *testing.T) {
 		})
 	}
 }
+
+// TestNextStoryBelow is an "infinite scroll" page: the next story follows
+// the page's own. Of two near-equal candidates the first is taken, alone.
+func TestNextStoryBelow(t *testing.T) {
+	p := func(s string) string {
+		return "<p>" + s + " " + strings.Repeat("The council met on Tuesday, and members argued for hours about the budget. ", 2) + "</p>"
+	}
+	story := func(id, word string) string {
+		return `<article class="story" id="` + id + `"><h1>` + word + ` headline</h1><div class="story-body">` +
+			p(word+" one.") + p(word+" two, which is a little longer than the other story's paragraph.") + p(word+" three.") + `</div></article>`
+	}
+	for _, page := range []string{
+		`<body><main class="stream">` + story("a1", "First") + story("a2", "Second") + `</main></body>`,
+		`<body><main class="stream">` + story("a1", "First") + `<div class="next-story">` + story("a2", "Second") + `</div></main></body>`,
+	} {
+		got := Extract(parse(t, page), Options{Title: "First headline"})
+		if !strings.HasPrefix(got.Text, "First one.") || strings.Contains(got.Text, "Second") {
+			t.Errorf("want only the first story, got:\n%s", got.Text)
+		}
+	}
+}

@@ -31,7 +31,19 @@ func pickTop(entries []entry) int32 {
 		if !e.scored {
 			continue
 		}
-		if s := finalScore(e); top < 0 || s > best {
+		s := finalScore(e)
+		switch {
+		case top < 0:
+			top, best = int32(i), s
+		case int32(i) < entries[top].end:
+			// Inside the best so far: plain comparison.
+			if s > best {
+				top, best = int32(i), s
+			}
+		case s > best*1.1:
+			// A later, separate candidate must be clearly better: of near
+			// equals (an "infinite scroll" page with the next story below)
+			// the first is the page's own.
 			top, best = int32(i), s
 		}
 	}
