@@ -77,8 +77,12 @@ func TestNextStoryBelow(t *testing.T) {
 		return `<article class="story" id="` + id + `"><h1>` + word + ` headline</h1><div class="story-body">` +
 			p(word+" one.") + p(word+" two, which is a little longer than the other story's paragraph.") + p(word+" three.") + `</div></article>`
 	}
+	flat := func(id, word string) string { // paragraphs straight in the <article>
+		return `<article class="story" id="` + id + `"><h1>` + word + ` headline</h1>` + p(word+" one.") + p(word+" two.") + p(word+" three.") + `</article>`
+	}
 	for _, page := range []string{
 		`<body><main class="stream">` + story("a1", "First") + story("a2", "Second") + `</main></body>`,
+		`<body><main class="stream">` + flat("a1", "First") + flat("a2", "Second") + `</main></body>`,
 		`<body><main class="stream">` + story("a1", "First") + `<div class="next-story">` + story("a2", "Second") + `</div></main></body>`,
 	} {
 		got := Extract(parse(t, page), Options{Title: "First headline"})

@@ -134,7 +134,8 @@ func siblings(entries []entry, top int32) []int32 {
 			continue
 		}
 		e := &entries[c]
-		if e.articles >= 2 {
+		if e.articles >= 2 || e.n.DataAtom == atom.Article && entries[top].n.DataAtom == atom.Article {
+			// Lists of stories, and the next story after this one.
 			continue
 		}
 		var bonus float32
