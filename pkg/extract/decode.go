@@ -8,6 +8,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/transform"
 )
 
@@ -17,7 +18,14 @@ func Parse(page []byte, contentType string) (*goquery.Document, error) {
 	if len(page) > MaxPageBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(page), MaxPageBytes)
 	}
-	enc, name, _ := charset.DetermineEncoding(page, contentType)
+	enc, name, certain := charset.DetermineEncoding(page, contentType)
+	if !certain && name == "windows-1252" {
+		// The sniffer gave up (it reads only the first 1 KB): look for a
+		// <meta> charset further into the head.
+		if e, n := metaCharset(page); e != nil {
+			enc, name = e, n
+		}
+	}
 	var text []byte = page
 	// Bytes that are valid UTF-8 and not plain ASCII are UTF-8 whatever the
 	// header or <meta> claim: text in a legacy single-byte charset almost
@@ -45,6 +53,57 @@ func Parse(page []byte, contentType string) (*goquery.Document, error) {
 		}
 	}
 	return goquery.NewDocumentFromNode(root), nil
+}
+
+// metaCharset finds a charset declared in a <meta> tag within the first
+// 64 KB, for pages whose head starts with more than 1 KB of scripts or styles.
+func metaCharset(page []byte) (encoding.Encoding, string) {
+	head := page[:min(len(page), 64<<10)]
+	for off := 0; ; {
+		i := indexFold(head[off:], "charset")
+		if i < 0 {
+			return nil, ""
+		}
+		at := off + i
+		off = at + len("charset")
+		lt := bytes.LastIndexByte(head[:at], '<')
+		if lt < 0 || bytes.IndexByte(head[lt:at], '>') >= 0 || indexFold(head[lt:min(lt+5, at)], "<meta") != 0 {
+			continue
+		}
+		rest := bytes.TrimLeft(head[off:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != '=' {
+			continue
+		}
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n\"'")
+		end := bytes.IndexAny(rest, "\"'; \t\r\n>/")
+		if end <= 0 {
+			continue
+		}
+		if e, name := charset.Lookup(string(rest[:end])); e != nil {
+			return e, name
+		}
+	}
+}
+
+// indexFold is bytes.Index for an ASCII lower-case needle, ignoring case.
+func indexFold(b []byte, needle string) int {
+	n := len(needle)
+	for i := 0; i+n <= len(b); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := b[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[j] {
+				break
+			}
+		}
+		if j == n {
+			return i
+		}
+	}
+	return -1
 }
 
 func hasHighBit(b []byte) bool {

@@ -214,3 +214,16 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// A <meta charset> after more than 1 KB of head is still found.
+func TestLateMetaCharset(t *testing.T) {
+	page := []byte("<html><head><script>" + strings.Repeat("var x = 1;\n", 300) + "</script>" +
+		`<meta http-equiv="Content-Type" content="text/html; charset=windows-1251"><title>` + "\xcf\xf0\xe8\xe2\xe5\xf2" + "</title></head><body><p>\xcf\xf0\xe8\xe2\xe5\xf2</p></body></html>")
+	a, err := Extract(Input{HTML: page, URL: "https://example.ru/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "Привет" {
+		t.Errorf("title %q, want Привет", a.Title)
+	}
+}
