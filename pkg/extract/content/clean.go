@@ -62,7 +62,9 @@ func (r *renderer) drop(e *entry) bool {
 		return true
 	case weight >= 25 && ld > 0.5:
 		return true
-	case isList && ld > 0.5:
+	case isList && float64(e.linkChars) > 0.45*float64(e.chars):
+		// Raw density here: a list of half-linked headlines is a related
+		// list even though each item reads like a sentence.
 		return true
 	}
 	return false
