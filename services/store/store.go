@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,13 +109,53 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// NewRedis opens a client for url. It does not dial; see Ping.
-func NewRedis(url string) (redis.UniversalClient, error) {
-	opt, err := redis.ParseURL(url)
+// NewRedis opens a client for u. It does not dial; see Ping.
+//
+//	redis://[user:pass@]host:6379[/db]                      one server (rediss:// for TLS, unix:///path)
+//	redis://sentinel1:26379?master_name=M&addr=sentinel2:26379   Sentinel: the primary named M
+//	redis://node1:6379?addr=node2:6379&addr=node3:6379      Redis Cluster (or one seed with cluster=true)
+//
+// On Redis Cluster, REDIS_PREFIX needs a hash tag: Run refuses to start without one.
+func NewRedis(u string) (redis.UniversalClient, error) {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	q := parsed.Query()
+	switch {
+	case q.Has("master_name"):
+		opt, err := redis.ParseFailoverURL(u)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL (sentinel): %w", err)
+		}
+		return redis.NewFailoverClient(opt), nil
+	case q.Has("addr") || q.Get("cluster") == "true":
+		q.Del("cluster")
+		parsed.RawQuery = q.Encode()
+		opt, err := redis.ParseClusterURL(parsed.String())
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL (cluster): %w", err)
+		}
+		return redis.NewClusterClient(opt), nil
+	}
+	opt, err := redis.ParseURL(u)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	return redis.NewClient(opt), nil
+}
+
+// checkCluster refuses a Cluster client with a prefix that would spread an
+// article's keys over several slots: the upsert script touches them all.
+func checkCluster(rdb redis.UniversalClient, prefix string) error {
+	if _, ok := rdb.(*redis.ClusterClient); !ok {
+		return nil
+	}
+	open := strings.Index(prefix, "{")
+	if open < 0 || !strings.Contains(prefix[open+1:], "}") || strings.HasPrefix(prefix[open+1:], "}") {
+		return fmt.Errorf("%w: REDIS_PREFIX=%q: Redis Cluster needs a hash tag, such as {newsflow}:", config.ErrInvalid, prefix)
+	}
+	return nil
 }
 
 var (
@@ -128,10 +170,6 @@ var (
 	writeSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name: "newsflow_store_redis_write_seconds", Help: "Redis write latency.",
 		Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14)})
-	pending = promauto.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "newsflow_store_consumer_pending",
-		Help: "Lag of the store's consumer: messages not yet delivered (num_pending) and delivered but not acked (ack_pending).",
-	}, []string{"kind"})
 	swept = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "newsflow_store_expired_total", Help: "Expired articles swept out of the index sets.",
 	})
@@ -204,6 +242,9 @@ func (s *Store) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
 // Run consumes articles and serves the API until ctx is done.
 func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.UniversalClient) error {
+	if err := checkCluster(rdb, cfg.Prefix); err != nil {
+		return err
+	}
 	s := New(deps, rdb, cfg)
 	cfg = s.cfg
 	c, err := events.EnsureConsumer(ctx, deps.JS, events.StreamArticles,
@@ -227,7 +268,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 				return min(250*time.Millisecond<<min(n, 10), cfg.MaxBackoff)
 			}})
 	})
-	wg.Go(func() { s.janitor(ctx, c) })
+	wg.Go(func() { s.janitor(ctx) })
 	wg.Go(func() {
 		<-ctx.Done()
 		s.Stop()
@@ -239,25 +280,15 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	return errors.Join(errs...)
 }
 
-// janitor sweeps expired articles out of the index sets while no writes come
-// and publishes the consumer's lag, until ctx is done.
-func (s *Store) janitor(ctx context.Context, c jetstream.Consumer) {
-	lag := time.NewTicker(10 * time.Second)
-	defer lag.Stop()
+// janitor sweeps expired articles out of the index sets while no writes come,
+// until ctx is done. (The consumer's lag is reported by package router.)
+func (s *Store) janitor(ctx context.Context) {
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-lag.C:
-			info, err := c.Info(ctx)
-			if err != nil {
-				s.deps.Log.Debug("consumer info", "err", err)
-				continue
-			}
-			pending.WithLabelValues("num_pending").Set(float64(info.NumPending))
-			pending.WithLabelValues("ack_pending").Set(float64(info.NumAckPending))
 		case <-sweep.C:
 			n, err := s.articles.Sweep(ctx)
 			if err != nil {
