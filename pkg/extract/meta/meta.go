@@ -74,7 +74,14 @@ func Extract(doc *goquery.Document, in Input) (m Meta) {
 	// process: the pipeline feeds us arbitrary pages from the internet. The
 	// fields read before the failure stand.
 	defer func() { _ = recover() }()
-	root := doc.Nodes[0]
+	extract(doc.Nodes[0], in, &m)
+	return m
+}
+
+// extract fills m from the document holding n. It is Extract without the
+// safety net, so tests and fuzzing see any panic.
+func extract(n *html.Node, in Input, m *Meta) {
+	root := n
 	for root.Parent != nil {
 		root = root.Parent
 	}
@@ -114,7 +121,6 @@ func Extract(doc *goquery.Document, in Input) (m Meta) {
 		m.Paywalled = &p
 	}
 	m.ArticleBody = cleanBody(x.art.body)
-	return m
 }
 
 // dropBoilerplate removes the candidates that sit in page furniture
