@@ -268,3 +268,22 @@ func TestCanonicalHomePageIgnored(t *testing.T) {
 		t.Errorf("lead image %+v", m.LeadImage)
 	}
 }
+
+// A template that sets the headline in an h2: it stands in for the h1 as
+// the anchor of the byline and dateline.
+func TestHeadlineInH2(t *testing.T) {
+	page := `<html><head><title>Mayor resigns after audit - City Paper</title></head><body>
+<div class="top"><h2 class="section-title">Local</h2></div>
+<h2 class="article-headline">Mayor resigns after audit</h2>
+<p>By Dana Kim</p><p>March 3, 2024 10:02 AM</p>
+<p>The mayor resigned on Sunday after a state audit found irregularities in the city's accounts, ending a term that began in 2021.</p>
+</body></html>`
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := meta.Extract(doc, meta.Input{})
+	if m.Title != "Mayor resigns after audit" || !reflect.DeepEqual(m.Authors, []string{"Dana Kim"}) || fmtTime(m.Published) != "2024-03-03T10:02:00Z" {
+		t.Errorf("got title %q authors %q published %s", m.Title, m.Authors, fmtTime(m.Published))
+	}
+}

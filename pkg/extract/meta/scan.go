@@ -50,6 +50,7 @@ type scan struct {
 	ldjson    []string
 
 	h1s         []element
+	h2s         []element // headline-classed h2s, used when there is no h1
 	times       []element // <time> and elements with itemprop date*
 	authorNodes []element // itemprop=author, rel=author, class/id byline/author
 	dateNodes   []element // class/id says date/time/published/...
@@ -158,6 +159,12 @@ func (s *scan) visit(n *html.Node, idx int, in *html.Node) (descend, boiler bool
 	case atom.H1:
 		if len(s.h1s) < 12 {
 			s.h1s = append(s.h1s, element{n, idx, in})
+		}
+	case atom.H2:
+		// Some templates set the headline in an h2; it stands in when the
+		// page has no h1.
+		if len(s.h2s) < 4 && containsAny(lowerASCII(clip(attr(n, "class")+" "+attr(n, "itemprop"), 200)), "headline", "title") {
+			s.h2s = append(s.h2s, element{n, idx, in})
 		}
 	case atom.Time:
 		s.times = appendCand(s.times, n, idx, in)

@@ -27,8 +27,12 @@ func (x *extractor) title() string {
 
 	var firstH1 *element
 	var firstText string
-	for i := range x.s.h1s {
-		h := &x.s.h1s[i]
+	heads := x.s.h1s
+	if len(heads) == 0 {
+		heads = x.s.h2s
+	}
+	for i := range heads {
+		h := &heads[i]
 		t := textOf(h.n, 500)
 		if len(t) < 3 || len(t) >= 500 || x.siteLike(t) {
 			continue
