@@ -334,7 +334,7 @@ func checkDashboard(t *testing.T, path, uid string) {
 	all := strings.Join(exprs, "\n")
 	for _, want := range []string{
 		`newsflow_messages_total{result="acked"}`, // articles/s per stage
-		"newsflow_store_consumer_pending",         // lag per consumer
+		"newsflow_consumer_pending",               // lag per consumer
 		"newsflow_fetcher_page_fetches_total",     // fetch errors by kind
 		"newsflow_fetcher_feed_polls_total",
 		"histogram_quantile(0.99, sum by (le) (rate(newsflow_store_redis_write_seconds_bucket", // Redis write latency

@@ -242,7 +242,7 @@ func TestComposeTopology(t *testing.T) {
 	}
 	for _, s := range stores {
 		eventually(t, 45*time.Second, s.name+" reports no consumer lag", func() bool {
-			return strings.Contains(s.metricsText(t), `newsflow_store_consumer_pending{kind="num_pending"} 0`)
+			return strings.Contains(s.metricsText(t), `newsflow_consumer_pending{kind="num_pending",stage="store"} 0`)
 		})
 	}
 

@@ -87,6 +87,10 @@ var (
 		Name: "newsflow_dead_letters_total",
 		Help: "Messages a stage gave up on and moved to the dead-letter stream.",
 	}, []string{"stage"})
+	consumerPending = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "newsflow_consumer_pending",
+		Help: "Lag of a stage's durable consumer: messages not yet delivered (num_pending) and delivered but not yet acked (ack_pending).",
+	}, []string{"stage", "kind"})
 	handleSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "newsflow_handle_seconds",
 		Help:    "Time to handle one message, by stage.",
@@ -213,6 +217,9 @@ type Options struct {
 	// Grace bounds shutdown: in-flight handlers still running this long
 	// after ctx ends are cancelled and their messages naked (default 15s).
 	Grace time.Duration
+	// LagEvery is how often the consumer's lag is read into
+	// newsflow_consumer_pending (default 10s).
+	LagEvery time.Duration
 }
 
 // DefaultBackoff doubles from one second to five minutes.
@@ -243,9 +250,13 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	if opt.Grace <= 0 {
 		opt.Grace = 15 * time.Second
 	}
+	if opt.LagEvery <= 0 {
+		opt.LagEvery = 10 * time.Second
+	}
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	var wg sync.WaitGroup
+	wg.Go(func() { reportLag(ctx, c, opt) })
 	for range opt.Workers {
 		wg.Add(1)
 		go func() {
@@ -311,4 +322,24 @@ func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
 		opt.Log.Warn("nak failed", "stage", opt.Stage, "err", nerr)
 	}
 	handled.WithLabelValues(opt.Stage, "nacked").Inc()
+}
+
+// reportLag reads the consumer's pending counts into a gauge until ctx ends.
+func reportLag(ctx context.Context, c jetstream.Consumer, opt Options) {
+	t := time.NewTicker(opt.LagEvery)
+	defer t.Stop()
+	for {
+		info, err := c.Info(ctx)
+		if err == nil {
+			consumerPending.WithLabelValues(opt.Stage, "num_pending").Set(float64(info.NumPending))
+			consumerPending.WithLabelValues(opt.Stage, "ack_pending").Set(float64(info.NumAckPending))
+		} else if ctx.Err() == nil {
+			opt.Log.Debug("consumer info", "stage", opt.Stage, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
@@ -97,10 +98,14 @@ func TestPoisonMessagesGoToDLQAndDoNotBlock(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() {
-		done <- router.Run(ctx, c, chain, router.Options{Stage: "test", Workers: 2, Log: log,
+		done <- router.Run(ctx, c, chain, router.Options{Stage: "test", Workers: 2, Log: log, LagEvery: 20 * time.Millisecond,
 			Backoff: func(uint64) time.Duration { return 10 * time.Millisecond }})
 	}()
 	waitFor(t, "3 good messages and 3 dead letters", func() bool { return ok.Load() == 3 && dlqCount(t, js) == 3 })
+	waitFor(t, "the lag gauge to drain to 0", func() bool {
+		v, found := gauge(t, "newsflow_consumer_pending", map[string]string{"stage": "test", "kind": "num_pending"})
+		return found && v == 0
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -176,4 +181,28 @@ func TestShutdownGrace(t *testing.T) {
 	if info.NumAckPending == 0 && info.NumPending == 0 && info.NumRedelivered == 0 {
 		t.Errorf("the cut-off message was acked: %+v", info)
 	}
+}
+
+// gauge reads one gauge from the default Prometheus registry.
+func gauge(t *testing.T, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	families, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
+					continue metrics
+				}
+			}
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
 }
