@@ -240,6 +240,14 @@ func TestSelectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := meta.Extract(doc, meta.Input{AuthorSelector: ".x1", DateSelector: ".x2"})
+	// ... even over the page's own metadata.
+	doc2, err := goquery.NewDocumentFromReader(strings.NewReader(strings.Replace(page, "<head>", `<head><meta property="article:published_time" content="2020-01-01T00:00:00Z">`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2 := meta.Extract(doc2, meta.Input{DateSelector: ".x2"}); fmtTime(m2.Published) != "2024-02-23T13:25:00Z" {
+		t.Errorf("pinned date lost to meta: %s", fmtTime(m2.Published))
+	}
 	if !reflect.DeepEqual(m.Authors, []string{"Jane Doe"}) {
 		t.Errorf("authors %q", m.Authors)
 	}

@@ -401,13 +401,17 @@ func (x *extractor) dates(lang string) (pub, mod time.Time) {
 		opts.ref = c.pub[0].t
 	}
 	if x.in.DateSelector != "" {
+		// A pinned rule overrides the automatic reading: its dates go first.
 		if sel, err := compileSelector(x.in.DateSelector); err == nil {
+			var pinned dateCands
 			for i, n := range sel.MatchAll(x.s.root) {
 				if i >= 5 {
 					break
 				}
-				x.nodeDates(&c, n, opts, now)
+				x.nodeDates(&pinned, n, opts, now)
 			}
+			c.pub = append(pinned.pub, c.pub...)
+			c.mod = append(pinned.mod, c.mod...)
 		}
 	}
 	// <time> and dateline-classed elements compete by closeness to the
