@@ -153,8 +153,22 @@ var creditPhrases = []string{"reporting by", "editing by", "contributed to this 
 	// Promotions that close a story: newsletters, social accounts.
 	"sign up for", "subscribe to", "follow us on", "newsletter"}
 
+// commentWords name a comment section in the languages of most news sites.
+var commentWords = []string{"comment", "coment", "komment", "коммент", "reacties", "reply", "respuestas"}
+
 // dropTail cuts trailing credit lines from the rendered text and HTML.
 func (r *renderer) dropTail() {
+	// A "Comments" heading near the end starts the discussion, not the
+	// story: cut from there.
+	for k := max(1, len(r.spans)-3); k < len(r.spans); k++ {
+		sp := r.spans[k]
+		if sp.heading && sp.textEnd-sp.text < 60 && containsAnyFold(string(r.text[sp.text:sp.textEnd]), commentWords) {
+			for len(r.spans) > k {
+				r.cutLast()
+			}
+			break
+		}
+	}
 	for k := 0; k < 2 && len(r.spans) > 1; k++ {
 		sp := r.spans[len(r.spans)-1]
 		block := string(r.text[sp.text:sp.textEnd])

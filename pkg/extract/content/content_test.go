@@ -145,6 +145,11 @@ func TestExtract(t *testing.T) {
 			contains: []string{"Third, which", "\n\nWhat comes next\n\nLater, which", "Last, which"},
 		},
 		{
+			name:   "a comments heading ends the story",
+			page:   `<body><div class="entry">` + article + `<h3>Comments</h3><p><span>12</span> comments</p></div></body>`,
+			absent: []string{"comments"},
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",
