@@ -468,7 +468,12 @@ func langOf(v any) string {
 		return str(x["name"])
 	case []any:
 		if len(x) > 0 {
-			return langOf(x[0])
+			if s, ok := x[0].(string); ok {
+				return s
+			}
+			if m, ok := x[0].(map[string]any); ok {
+				return langOf(m)
+			}
 		}
 	}
 	return ""
@@ -483,13 +488,21 @@ func str(v any) string {
 }
 
 // first returns v, or its first string element, or its "url".
-func first(v any) string {
+func first(v any) string { return firstN(v, 0) }
+
+func firstN(v any, depth int) string {
 	switch x := v.(type) {
 	case string:
 		return strings.TrimSpace(x)
 	case []any:
-		for _, e := range x {
-			if s := first(e); s != "" {
+		if depth > 4 {
+			return ""
+		}
+		for i, e := range x {
+			if i >= 16 {
+				break
+			}
+			if s := firstN(e, depth+1); s != "" {
 				return s
 			}
 		}
