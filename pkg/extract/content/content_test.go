@@ -399,6 +399,25 @@ func TestSeedArticle(t *testing.T) {
 	}
 }
 
+func TestIsCounter(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"Image 1 of 5 Image 2 of 5 Image 3 of 5", true},
+		{"Photo 3/10", true},
+		{"1 of 12", true},
+		{"Image credit: NASA", false},
+		{"Of 5 players, 3 scored", false},
+		{"2019", false},
+	}
+	for _, tt := range tests {
+		if got := isCounter([]byte(tt.s)); got != tt.want {
+			t.Errorf("isCounter(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
 func TestIsURL(t *testing.T) {
 	tests := []struct {
 		s    string

@@ -451,7 +451,7 @@ func (r *renderer) flush() {
 		r.dropOrphanHeading()
 		return
 	}
-	if isURL(line) || isAdLabel(line) {
+	if isURL(line) || isAdLabel(line) || isCounter(line) {
 		return
 	}
 	if r.afterImage && !b.heading && !lineBold && len(line) < 100 && isCaptionLine(line) {
@@ -767,4 +767,31 @@ func (r *renderer) absolute(ref string) string {
 		return ref
 	}
 	return r.opts.BaseURL.ResolveReference(u).String()
+}
+
+// counterWords make up gallery counters: "Image 1 of 5", "Photo 3/10".
+var counterWords = map[string]bool{"image": true, "photo": true, "slide": true, "picture": true, "of": true,
+	"foto": true, "bild": true, "imagen": true, "von": true, "de": true, "di": true, "/": true}
+
+// isCounter reports a line made only of gallery counters.
+func isCounter(s []byte) bool {
+	if len(s) > 200 || bytes.IndexAny(s, "0123456789") < 0 {
+		return false
+	}
+	of := false
+	for _, f := range strings.Fields(strings.ToLower(string(s))) {
+		if counterWords[f] {
+			of = of || f == "of" || f == "von" || f == "de" || f == "di" || f == "/"
+			continue
+		}
+		of = of || strings.Contains(f, "/")
+		for _, part := range strings.Split(f, "/") {
+			for _, c := range part {
+				if c < '0' || c > '9' {
+					return false
+				}
+			}
+		}
+	}
+	return of
 }
