@@ -126,6 +126,9 @@ func TestStripSite(t *testing.T) {
 		{"Headline - with dash - koreaherald.com", "Headline - with dash"},
 		{"The Korea Herald view on things: a long editorial headline", "The Korea Herald view on things: a long editorial headline"},
 		{"Plain headline", "Plain headline"},
+		{"Korea Herald: Headline here", "Headline here"},
+		{"Breaking: Headline here", "Breaking: Headline here"},
+		{"Headline_koreaherald", "Headline"},
 	}
 	for _, tc := range tests {
 		if got := x.stripSite(tc.in); got != tc.want {

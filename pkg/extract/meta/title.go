@@ -10,7 +10,7 @@ import (
 )
 
 // titleSeps separate a headline from the site name in <title> and og:title.
-var titleSeps = []string{" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " « ", " / ", " ｜ ", "｜", " : "}
+var titleSeps = []string{" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", " « ", " / ", " ｜ ", "｜", " : ", ": ", "_"}
 
 // title picks the headline. An <h1> that agrees with the JSON-LD headline,
 // og:title or <title> (modulo a site suffix) is the visible, untruncated
