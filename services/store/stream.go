@@ -132,8 +132,17 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no") // proxies must not hold events back
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
+	// send writes and flushes one block. A client that stops reading must not
+	// hold its handler (and the store's shutdown): each write has a deadline.
+	send := func(format string, args ...any) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
 	// retry: how long a browser waits before it reconnects (with Last-Event-ID).
-	if _, err := fmt.Fprint(w, "retry: 2000\n: newsflow article stream\n\n"); err != nil || rc.Flush() != nil {
+	if !send("retry: 2000\n: newsflow article stream\n\n") {
 		return
 	}
 	hb := time.NewTicker(s.cfg.Heartbeat)
@@ -145,7 +154,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		case <-s.stopping:
 			return
 		case <-hb.C:
-			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+			if !send(": ping\n\n") {
 				return
 			}
 		case m, ok := <-msgs:
@@ -153,10 +162,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			data, seq, keep := s.streamEvent(ctx, f, m)
-			if !keep {
-				continue
-			}
-			if _, err := fmt.Fprintf(w, "id: %d\nevent: article\ndata: %s\n\n", seq, data); err != nil || rc.Flush() != nil {
+			if keep && !send("id: %d\nevent: article\ndata: %s\n\n", seq, data) {
 				return
 			}
 		}
