@@ -729,17 +729,6 @@ func collapse(s string) string {
 	return b.String()
 }
 
-// ancestor returns the nearest ancestor of n (n included) with atom a
-// within depth levels.
-func ancestor(n *html.Node, a atom.Atom, depth int) *html.Node {
-	for ; n != nil && depth >= 0; n, depth = n.Parent, depth-1 {
-		if n.Type == html.ElementNode && n.DataAtom == a {
-			return n
-		}
-	}
-	return nil
-}
-
 // contains says whether n is an ancestor of (or is) c, looking at most 200
 // levels up.
 func contains(n, c *html.Node) bool {
