@@ -191,3 +191,24 @@ func TestStreamBadRequests(t *testing.T) {
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func hasPrefix(s, p string) bool { return strings.HasPrefix(s, p) }
+
+func TestStreamLimit(t *testing.T) {
+	natsURL, _ := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, MaxStreams: 1})
+	c := openStream(t, st.api+"/v1/stream", "")
+	resp, body := get(t, st.api+"/v1/stream")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "too many open streams") {
+		t.Errorf("second stream: %d %s, want 503 with Retry-After", resp.StatusCode, body)
+	}
+	c.close()
+	// The slot is free again once the first client has gone.
+	waitFor(t, "the slot freed", func() bool {
+		resp, err := http.Get(st.api + "/v1/stream")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
