@@ -153,6 +153,18 @@ var creditPhrases = []string{"reporting by", "editing by", "contributed to this 
 	// Promotions that close a story: newsletters, social accounts.
 	"sign up for", "subscribe to", "follow us on", "newsletter"}
 
+// filingPrefixes open the lines that file a post under categories and tags.
+var filingPrefixes = []string{"filed under", "posted in", "categories:", "category:", "tags:", "tagged:", "tagged with", "topics:"}
+
+func hasAnyPrefixFold(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if hasPrefixFold(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // commentWords name a comment section in the languages of most news sites.
 var commentWords = []string{"comment", "coment", "komment", "коммент", "reacties", "reply", "respuestas"}
 
@@ -171,8 +183,8 @@ func (r *renderer) dropTail() {
 	}
 	for k := 0; k < 2 && len(r.spans) > 1; k++ {
 		sp := r.spans[len(r.spans)-1]
-		block := string(r.text[sp.text:sp.textEnd])
-		if len(block) > 400 || !containsAnyFold(block, creditPhrases) {
+		block := strings.TrimSpace(string(r.text[sp.text:sp.textEnd])) // sp.text covers the separator
+		if len(block) > 400 || !containsAnyFold(block, creditPhrases) && !hasAnyPrefixFold(block, filingPrefixes) {
 			return
 		}
 		r.cutLast()

@@ -150,6 +150,11 @@ func TestExtract(t *testing.T) {
 			absent: []string{"comments"},
 		},
 		{
+			name:   "filing lines end the story",
+			page:   `<body><div class="entry">` + article + `<p class="postinfo">Filed under: <a href="/c/k">Khawarij</a> |</p></div></body>`,
+			absent: []string{"Filed under"},
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",
