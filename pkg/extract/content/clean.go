@@ -184,7 +184,8 @@ func (r *renderer) dropTail() {
 	for k := 0; k < 2 && len(r.spans) > 1; k++ {
 		sp := r.spans[len(r.spans)-1]
 		block := strings.TrimSpace(string(r.text[sp.text:sp.textEnd])) // sp.text covers the separator
-		if len(block) > 400 || !containsAnyFold(block, creditPhrases) && !hasAnyPrefixFold(block, filingPrefixes) {
+		if len(block) > 400 || !containsAnyFold(block, creditPhrases) && !hasAnyPrefixFold(block, filingPrefixes) &&
+			!(len(block) < 300 && hasEmail(block)) {
 			return
 		}
 		r.cutLast()
@@ -316,4 +317,23 @@ func (r *renderer) isCard(e *entry) bool {
 		}
 	}
 	return true
+}
+
+// hasEmail reports an e-mail address in s: a closing "write to me at" line.
+func hasEmail(s string) bool {
+	for i := strings.IndexByte(s, '@'); i >= 0; {
+		end := i + 1
+		for end < len(s) && s[end] != ' ' && s[end] != ',' && s[end] != ')' {
+			end++
+		}
+		if i > 0 && s[i-1] != ' ' && strings.IndexByte(s[i+1:end], '.') > 0 {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '@')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }

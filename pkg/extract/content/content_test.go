@@ -404,6 +404,24 @@ func TestSeedArticle(t *testing.T) {
 	}
 }
 
+func TestHasEmail(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"Write to Al Root at allen.root@dowjones.com", true},
+		{"Email jane@x.test, or call", true},
+		{"— Jane Doe (@janedoe) November 18, 2019", false},
+		{"Meet @ the station", false},
+		{"no address here", false},
+	}
+	for _, tt := range tests {
+		if got := hasEmail(tt.s); got != tt.want {
+			t.Errorf("hasEmail(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
 func TestIsCounter(t *testing.T) {
 	tests := []struct {
 		s    string
