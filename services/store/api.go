@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
 )
@@ -41,14 +44,65 @@ func (s *Store) Handler() http.Handler {
 	return publicRead(mux)
 }
 
-// publicRead lets pages on other origins read the API (it is read-only).
+var (
+	requests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsflow_store_http_requests_total", Help: "API requests by route and status code.",
+	}, []string{"route", "code"})
+	requestSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "newsflow_store_http_request_seconds", Help: "API latency by route (streams excluded).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
+	}, []string{"route"})
+)
+
+// statusWriter remembers the status code; Unwrap keeps http.ResponseController
+// (Flush, write deadlines) working through it.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// publicRead lets pages on other origins read the API (it is read-only) and
+// counts requests by route.
 func publicRead(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/v1/") {
-			w.Header().Set("Access-Control-Allow-Origin", "*")
-			w.Header().Set("Access-Control-Expose-Headers", HeaderDuplicateOf)
+		if !strings.HasPrefix(r.URL.Path, "/v1/") {
+			next.ServeHTTP(w, r)
+			return
 		}
-		next.ServeHTTP(w, r)
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Expose-Headers", HeaderDuplicateOf+", ETag")
+		h.Set("X-Content-Type-Options", "nosniff")
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		route := r.Pattern // set by the mux: a bounded label, unlike the path
+		if route == "" || route == "/v1/" {
+			route = "other"
+		}
+		if sw.code == 0 {
+			sw.code = http.StatusOK
+		}
+		requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+		if route != "GET /v1/stream" {
+			requestSeconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		}
 	})
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/redistest"
@@ -43,6 +45,8 @@ func get(t *testing.T, u string) (*http.Response, []byte) {
 
 func TestAPIErrors(t *testing.T) {
 	srv, _ := apiServer(t)
+	notFound := testutil.ToFloat64(requests.WithLabelValues("GET /v1/articles/{id}", "404"))
+	other := testutil.ToFloat64(requests.WithLabelValues("other", "404"))
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -79,6 +83,13 @@ func TestAPIErrors(t *testing.T) {
 			!strings.HasPrefix(e.Message, tc.prefix) || resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("GET %s: %d %s, want %d with a message starting %q", tc.path, resp.StatusCode, body, tc.status, tc.prefix)
 		}
+	}
+	// Requests are counted by route pattern, not by path.
+	if n := testutil.ToFloat64(requests.WithLabelValues("GET /v1/articles/{id}", "404")) - notFound; n != 1 {
+		t.Errorf("counted %v 404s of GET /v1/articles/{id}, want 1", n)
+	}
+	if n := testutil.ToFloat64(requests.WithLabelValues("other", "404")) - other; n != 1 {
+		t.Errorf("counted %v 404s of unknown endpoints, want 1", n)
 	}
 }
 
