@@ -24,7 +24,7 @@ func (x *extractor) title() string {
 	}
 	tt := collapse(unescape(x.s.title))
 	ogS, ttS := x.stripSite(og), x.stripSite(tt)
-	hint := x.stripSite(collapse(x.in.Hints.Title)) // the feed's title for the entry
+	feedTitle := x.stripSite(collapse(x.in.Hints.Title))
 
 	var firstH1 *element
 	var firstText string
@@ -44,7 +44,7 @@ func (x *extractor) title() string {
 			firstH1, firstText = h, t
 		}
 		if agrees(t, ld) || agrees(t, og) || agrees(t, ogS) || agrees(t, ttS) || prefixAtSep(tt, t) ||
-			suffixAtSep(og, t) || suffixAtSep(ld, t) || suffixAtSep(ttS, t) || agrees(t, hint) {
+			suffixAtSep(og, t) || suffixAtSep(ld, t) || suffixAtSep(ttS, t) || agrees(t, feedTitle) {
 			x.h1, x.h1idx = h.n, h.idx
 			return t
 		}
