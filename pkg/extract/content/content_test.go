@@ -155,6 +155,12 @@ func TestExtract(t *testing.T) {
 			absent: []string{"Filed under"},
 		},
 		{
+			name:     "a caption after a line break beside its picture",
+			page:     `<body><div class="entry">` + para("Before") + `<div align="center"><div class="img"><img src="/k.jpg"></div><br><span class="small gray">Inverted T design for arrow keys</span></div><br><br>` + para("After") + `</div></body>`,
+			contains: []string{"Before, which", "After, which"},
+			absent:   []string{"Inverted"},
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",

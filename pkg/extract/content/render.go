@@ -75,9 +75,12 @@ type renderer struct {
 	// afterImage is set while nothing but an image has come since the last
 	// block, so a short line next may be its caption.
 	afterImage bool
-	cells      int    // data cells written in the current table row
-	altCaption []bool // per image: its caption is only the alt text
-	lineBold   bool   // every word of the run so far is bold (tracked after images only)
+	cells      int // data cells written in the current table row
+	// imageParent is the element holding the latest image: a <br> beside
+	// the image or its wrapper still leads to its caption.
+	imageParent *html.Node
+	altCaption  []bool // per image: its caption is only the alt text
+	lineBold    bool   // every word of the run so far is bold (tracked after images only)
 }
 
 // minBodyPara is the length from which a block is surely article text, so
@@ -131,7 +134,11 @@ func (r *renderer) enter(n *html.Node) bool {
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
 	case atom.Br:
-		r.afterImage = false // a caption sits right under its picture
+		if p := r.imageParent; n.Parent != p && (p == nil || n.Parent != p.Parent) {
+			// A caption sits right under its picture; a line break
+			// elsewhere starts ordinary text.
+			r.afterImage = false
+		}
 		if n := len(r.line); n > 0 && r.line[n-1] == '\n' && bytes.HasSuffix(r.lineH, []byte("<br>")) {
 			// A blank line ends a paragraph, as on screen: text written
 			// with <br><br> becomes blocks like text written with <p>.
@@ -538,6 +545,7 @@ func (r *renderer) image(n *html.Node) {
 	r.images = append(r.images, events.Image{URL: src, Caption: strings.TrimSpace(attr(n, "alt"))})
 	r.altCaption = append(r.altCaption, true)
 	r.afterImage = len(bytes.TrimSpace(r.line)) == 0
+	r.imageParent = n.Parent
 }
 
 // caption gives the figure's images the figcaption's text, split into
