@@ -1,0 +1,211 @@
+package meta
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+func (x *extractor) authors() []string {
+	var out []string
+	if sel := x.in.AuthorSelector; sel != "" {
+		if c, err := compileSelector(sel); err == nil {
+			for i, n := range c.MatchAll(x.s.root) {
+				if i >= 10 {
+					break
+				}
+				out = addNames(out, x.nodeNames(n, true), maxAuthors)
+			}
+			if len(out) > 0 {
+				return out
+			}
+		}
+	}
+	for _, a := range x.art.authors {
+		out = addNames(out, x.byline(unescape(a)), maxAuthors)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, k := range []string{"author", "article:author", "dc.creator", "dcterms.creator", "byl", "parsely-author", "sailthru.author", "cxenseparse:author"} {
+		for _, v := range x.s.metaAll(k) {
+			if isURLish(v) {
+				out = addNames(out, x.authorForURL(v), maxAuthors)
+				continue
+			}
+			out = addNames(out, x.byline(v), maxAuthors)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	// Strong markup first (itemprop, rel), then class names.
+	var strong, weak []element
+	for _, e := range x.s.authorNodes {
+		if isStrongAuthor(e.n) {
+			strong = append(strong, e)
+		} else {
+			weak = append(weak, e)
+		}
+	}
+	for _, list := range [][]element{strong, weak} {
+		anchor := -1
+		for _, e := range x.byDistance(list) {
+			if anchor >= 0 && (e.idx < anchor-groupSpan || e.idx > anchor+groupSpan) {
+				continue
+			}
+			if inCaption(e.n) {
+				continue
+			}
+			names := x.nodeNames(e.n, isStrongAuthor(e.n) || isAuthorClass(e.n))
+			if len(names) > 0 {
+				out = addNames(out, names, maxAuthors)
+				if anchor < 0 {
+					anchor = e.idx
+				}
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	for _, line := range x.nearLines() {
+		if hasBylineMarker(line) || len(line) <= 80 && hasAgency(line) {
+			if names := x.byline(line); len(names) > 0 {
+				return addNames(out, names, maxAuthors)
+			}
+		}
+	}
+	if h := feedAuthor(x.in.Hints.Author); h != "" {
+		out = addNames(out, x.byline(h), maxAuthors)
+	}
+	return out
+}
+
+func (x *extractor) byline(s string) []string {
+	return splitBylineFor(s, x.site, hostLabel(x.in.URL))
+}
+
+func isAuthorClass(n *html.Node) bool {
+	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
+	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
+}
+
+var (
+	selectorMu    sync.Mutex
+	selectorCache = map[string]cascadia.Selector{}
+)
+
+func compileSelector(sel string) (cascadia.Selector, error) {
+	selectorMu.Lock()
+	defer selectorMu.Unlock()
+	if c, ok := selectorCache[sel]; ok {
+		return c, nil
+	}
+	c, err := cascadia.Compile(sel)
+	if err != nil {
+		return nil, fmt.Errorf("site rule selector %q: %w", sel, err)
+	}
+	if len(selectorCache) < 4096 {
+		selectorCache[sel] = c
+	}
+	return c, nil
+}
+
+func feedAuthor(h string) string {
+	h = strings.TrimSpace(h)
+	if !strings.Contains(h, "@") {
+		return h
+	}
+	if i, j := strings.IndexByte(h, '('), strings.LastIndexByte(h, ')'); i >= 0 && j > i {
+		if name := strings.TrimSpace(h[i+1 : j]); !strings.Contains(name, "@") {
+			return name
+		}
+	}
+	return ""
+}
+
+func isStrongAuthor(n *html.Node) bool {
+	ip := strings.ToLower(attr(n, "itemprop"))
+	return hasToken(ip, "author") || hasToken(ip, "creator") || hasToken(strings.ToLower(attr(n, "rel")), "author") ||
+		n.DataAtom == atom.A && isAuthorHref(attr(n, "href"))
+}
+
+func inCaption(n *html.Node) bool {
+	for a, d := n, 0; a != nil && d < 8; a, d = a.Parent, d+1 {
+		if a.Type != html.ElementNode {
+			continue
+		}
+		if a.DataAtom == atom.Figure || a.DataAtom == atom.Figcaption {
+			return true
+		}
+		if containsAny(lowerASCII(clip(attr(a, "class"), 200)), "caption", "credit", "photo", "image") {
+			return true
+		}
+	}
+	return false
+}
+
+func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
+	if n.DataAtom == atom.Link {
+		return nil
+	}
+	if c := attr(n, "content"); c != "" && n.DataAtom == atom.Meta {
+		return x.byline(c)
+	}
+	// schema.org microdata: the name is in itemprop=name.
+	if nm := findItemprop(n, "name", 200); nm != nil {
+		if c := attr(nm, "content"); c != "" {
+			return x.byline(c)
+		}
+		return x.byline(textOf(nm, 200))
+	}
+	var out []string
+	for i, line := range textLines(n, 600) {
+		if i >= 6 {
+			break
+		}
+		if len(line) > 200 {
+			continue
+		}
+		if !explicit && !hasBylineMarker(line) && !hasAgency(line) && !strings.Contains(strings.ToLower(line), " by ") {
+			continue
+		}
+		out = addNames(out, x.byline(line), maxAuthors)
+	}
+	return out
+}
+
+func findItemprop(n *html.Node, prop string, limit int) *html.Node {
+	c := n.FirstChild
+	for seen := 0; c != nil && seen < limit; seen++ {
+		if c.Type == html.ElementNode && hasToken(strings.ToLower(attr(c, "itemprop")), prop) {
+			return c
+		}
+		if c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != nil && c != n && c.NextSibling == nil {
+			c = c.Parent
+		}
+		if c == nil || c == n {
+			return nil
+		}
+		c = c.NextSibling
+	}
+	return nil
+}
+
+func (x *extractor) authorForURL(u string) []string {
+	for _, e := range x.s.authorNodes {
+		if e.n.DataAtom == atom.A && sameURL(x.resolve(attr(e.n, "href")), x.resolve(u)) {
+			return x.byline(textOf(e.n, 200))
+		}
+	}
+	return nil
+}
