@@ -151,7 +151,8 @@ func looksLikeDateline(s string) bool {
 // the story and benchmarks leave them out.
 var creditPhrases = []string{"reporting by", "editing by", "contributed to this report", "contributed reporting", "additional reporting",
 	// Promotions that close a story: newsletters, social accounts.
-	"sign up for", "subscribe to", "follow us on", "newsletter"}
+	"sign up for", "subscribe to", "follow us on", "newsletter",
+	"if you enjoyed this article", "support our journalism", "become a member", "subscribe now"}
 
 // filingPrefixes open the lines that file a post under categories and tags.
 var filingPrefixes = []string{"filed under", "posted in", "categories:", "category:", "tags:", "tagged:", "tagged with", "topics:"}
@@ -181,8 +182,13 @@ func (r *renderer) dropTail() {
 			break
 		}
 	}
-	for k := 0; k < 2 && len(r.spans) > 1; k++ {
+	for k := 0; k < 3 && len(r.spans) > 1; k++ {
 		sp := r.spans[len(r.spans)-1]
+		if sp.h {
+			// A heading with nothing under it introduced what was cut.
+			r.cutLast()
+			continue
+		}
 		block := strings.TrimSpace(string(r.text[sp.text:sp.textEnd])) // sp.text covers the separator
 		if len(block) > 400 || !containsAnyFold(block, creditPhrases) && !hasAnyPrefixFold(block, filingPrefixes) &&
 			!(len(block) < 300 && hasEmail(block)) {

@@ -46,7 +46,8 @@ type block struct {
 type span struct {
 	text, textEnd int
 	html, htmlEnd int
-	heading       bool // a heading or a "Label:" line
+	heading       bool // a heading or a label line
+	h             bool // an <h1>-<h6>
 }
 
 type renderer struct {
@@ -491,7 +492,7 @@ func (r *renderer) flush() {
 			f.written = true
 		}
 	}
-	sp := span{html: len(r.html), heading: b.heading || isLabel(line)}
+	sp := span{html: len(r.html), heading: b.heading || isLabel(line), h: b.heading}
 	switch {
 	case wrapper >= 0 && r.frames[wrapper].kind == kindWrapper:
 		r.html = append(append(append(r.html, r.frames[wrapper].open...), lineH...), r.frames[wrapper].close...)
