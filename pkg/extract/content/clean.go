@@ -175,7 +175,8 @@ func (r *renderer) dropTail() {
 	// story: cut from there.
 	for k := max(1, len(r.spans)-3); k < len(r.spans); k++ {
 		sp := r.spans[k]
-		if sp.heading && sp.textEnd-sp.text < 60 && containsAnyFold(string(r.text[sp.text:sp.textEnd]), commentWords) {
+		if t := strings.TrimSpace(string(r.text[sp.text:sp.textEnd])); sp.heading && len(t) < 40 &&
+			strings.Count(t, " ") < 4 && containsAnyFold(t, commentWords) {
 			for len(r.spans) > k {
 				r.cutLast()
 			}
