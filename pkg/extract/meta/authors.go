@@ -10,6 +10,9 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
+// authors reads the byline: a pinned selector, JSON-LD Person authors,
+// author meta tags, itemprop/rel=author, byline-classed elements, then a
+// "By ..." line under the headline, then the feed's author.
 func (x *extractor) authors() []string {
 	var out []string
 	if sel := x.in.AuthorSelector; sel != "" {
@@ -86,15 +89,20 @@ func (x *extractor) authors() []string {
 	return out
 }
 
+// byline splits a byline knowing the page's site and host names.
 func (x *extractor) byline(s string) []string {
 	return splitBylineFor(s, x.site, hostLabel(x.in.URL))
 }
 
+// isAuthorClass says the element's class or id names it a byline or
+// author element (not merely "meta" or "info").
 func isAuthorClass(n *html.Node) bool {
 	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
 	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
 }
 
+// Site rules are few and their selectors repeat on every page of a site:
+// compile each once.
 var (
 	selectorMu    sync.Mutex
 	selectorCache = map[string]cascadia.Selector{}
@@ -116,6 +124,8 @@ func compileSelector(sel string) (cascadia.Selector, error) {
 	return c, nil
 }
 
+// feedAuthor reads the feed entry's author: RSS writes
+// "jane@example.com (Jane Doe)"; a bare address names nobody.
 func feedAuthor(h string) string {
 	h = strings.TrimSpace(h)
 	if !strings.Contains(h, "@") {
@@ -135,6 +145,8 @@ func isStrongAuthor(n *html.Node) bool {
 		n.DataAtom == atom.A && isAuthorHref(attr(n, "href"))
 }
 
+// inCaption says n sits in a figure or a caption/credit element, where
+// names are photographers'.
 func inCaption(n *html.Node) bool {
 	for a, d := n, 0; a != nil && d < 8; a, d = a.Parent, d+1 {
 		if a.Type != html.ElementNode {
@@ -150,6 +162,9 @@ func inCaption(n *html.Node) bool {
 	return false
 }
 
+// nodeNames reads person names from a byline element. Lines without a
+// "By" are names only when the element is explicitly an author element;
+// in generic "meta"/"info" boxes they are section names, read times...
 func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
 	if n.DataAtom == atom.Link {
 		return nil
@@ -180,6 +195,8 @@ func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
 	return out
 }
 
+// findItemprop finds a descendant with itemprop=prop, looking at most at
+// limit nodes.
 func findItemprop(n *html.Node, prop string, limit int) *html.Node {
 	c := n.FirstChild
 	for seen := 0; c != nil && seen < limit; seen++ {
@@ -201,6 +218,8 @@ func findItemprop(n *html.Node, prop string, limit int) *html.Node {
 	return nil
 }
 
+// authorForURL resolves article:author given as a profile URL to the name
+// of the page's link to that profile.
 func (x *extractor) authorForURL(u string) []string {
 	for _, e := range x.s.authorNodes {
 		if e.n.DataAtom == atom.A && sameURL(x.resolve(attr(e.n, "href")), x.resolve(u)) {

@@ -8,12 +8,18 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
+// Candidates further than this many elements from the headline belong to
+// other stories (teasers, sidebars) more often than to this one.
 const (
 	windowBefore = 25
 	windowAfter  = 600
 	groupSpan    = 30 // byline parts split over sibling nodes
 )
 
+// byDistance orders candidates by closeness to the headline, those after it
+// first (bylines and datelines follow headlines far more often than they
+// precede them), and drops those outside the window. Without a headline the
+// document order stands.
 func (x *extractor) byDistance(list []element) []element {
 	if x.h1 == nil || len(list) == 0 {
 		return list
@@ -44,6 +50,9 @@ func (x *extractor) byDistance(list []element) []element {
 	return out
 }
 
+// nearLines are the short text lines right after the headline, where
+// templates without class names put the byline and the dateline. Reading
+// stops at the first long (body) paragraph.
 func (x *extractor) nearLines() []string {
 	if x.nearD {
 		return x.near

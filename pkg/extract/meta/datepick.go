@@ -11,34 +11,6 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// Candidates further than this many elements from the headline belong to
-// other stories (teasers, sidebars) more often than to this one.
-// byDistance orders candidates by closeness to the headline, those after it
-// first (bylines and datelines follow headlines far more often than they
-// precede them), and drops those outside the window. Without a headline the
-// document order stands.
-// authors reads the byline: a pinned selector, JSON-LD Person authors,
-// author meta tags, itemprop/rel=author, byline-classed elements, then a
-// "By ..." line under the headline, then the feed's author.
-// byline splits a byline knowing the page's site and host names.
-// isAuthorClass says the element's class or id names it a byline or
-// author element (not merely "meta" or "info").
-// Site rules are few and their selectors repeat on every page of a site:
-// compile each once.
-// feedAuthor reads the feed entry's author: RSS writes
-// "jane@example.com (Jane Doe)"; a bare address names nobody.
-// inCaption says n sits in a figure or a caption/credit element, where
-// names are photographers'.
-// nodeNames reads person names from a byline element. Lines without a
-// "By" are names only when the element is explicitly an author element;
-// in generic "meta"/"info" boxes they are section names, read times...
-// findItemprop finds a descendant with itemprop=prop, looking at most at
-// limit nodes.
-// authorForURL resolves article:author given as a profile URL to the name
-// of the page's link to that profile.
-// nearLines are the short text lines right after the headline, where
-// templates without class names put the byline and the dateline. Reading
-// stops at the first long (body) paragraph.
 // pubMetaKeys and modMetaKeys are the meta names and properties that carry
 // dates, in order of trust.
 var pubMetaKeys = []string{
@@ -49,6 +21,7 @@ var pubMetaKeys = []string{
 	"displaydate", "article_date_original", "og:pubdate", "citation_publication_date", "release_date",
 	"published", "publication-date", "pub_date", "date_published", "article:published_date", "article.created",
 }
+
 var modMetaKeys = []string{
 	"article:modified_time", "og:article:modified_time", "og:updated_time", "modified_time", "article:modified",
 	"datemodified", "dc.date.modified", "dcterms.modified", "last-modified", "lastmod", "article.updated", "updated_time",
