@@ -62,7 +62,7 @@ type scan struct {
 // walk visits every node once, iteratively (hostile pages nest deeper than
 // any recursion limit we would like to rely on).
 func walk(root *html.Node) *scan {
-	s := &scan{root: root}
+	s := &scan{root: root, metas: make([]metaTag, 0, 64)}
 	// Page-furniture subtrees we are inside, innermost last. Candidates
 	// remember the innermost one; whether it really is furniture is only
 	// known once the headline is (a "with-sidebar" wrapper may hold the
