@@ -139,6 +139,8 @@ func feedAuthor(h string) string {
 	return ""
 }
 
+// isStrongAuthor says the markup itself names n an author: itemprop
+// author/creator, rel=author, or a link to an author page.
 func isStrongAuthor(n *html.Node) bool {
 	ip := strings.ToLower(attr(n, "itemprop"))
 	return hasToken(ip, "author") || hasToken(ip, "creator") || hasToken(strings.ToLower(attr(n, "rel")), "author") ||
