@@ -67,7 +67,8 @@ func readable(host string, n int, published time.Time, title, lang string, autho
 func TestWebPageInChromium(t *testing.T) {
 	natsURL, js := natsServer(t)
 	rdb, prefix := redistest.Client(t)
-	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 2})
+	// Short test bodies may be linked as copies.
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 2, DuplicateMinWords: 5})
 	model := NewArticles(rdb, prefix, time.Hour)
 	now := time.Now().UTC().Truncate(time.Second)
 	stored := []*events.Article{
@@ -171,6 +172,21 @@ func TestWebPageInChromium(t *testing.T) {
 		rowsAre(stored[1]),
 	); err != nil {
 		t.Fatalf("language filter: %v", err)
+	}
+
+	// A syndicated copy is hidden until copies are asked for, then marked.
+	copyOf := readable("delta.example", 7, now.Add(time.Minute), "Neue Brücke eröffnet (Agentur)", "de", "Bernd Brot")
+	copyOf.BodyText, copyOf.ContentHash, copyOf.Simhash = stored[1].BodyText, stored[1].ContentHash, stored[1].Simhash
+	publish(t, js, copyOf)
+	waitFor(t, "copy stored", func() bool { st, err := model.Get(t.Context(), copyOf.ID); return err == nil && st.DuplicateOf != "" })
+	if err := chromedp.Do(ctx,
+		choose("#language", "de"),
+		rowsAre(stored[1]),
+		discard(chromedp.Evaluate[bool](`document.getElementById("copies").click() || true`)),
+		rowsAre(copyOf, stored[1]),
+		chromedp.WaitVisible(chromedp.CSS(row(copyOf)+" .badge")),
+	); err != nil {
+		t.Fatalf("copies: %v", err)
 	}
 }
 

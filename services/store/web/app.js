@@ -12,6 +12,7 @@ function filters() {
     const v = $(name).value.trim();
     if (v) p.set(name, v);
   }
+  if ($("copies").checked) p.set("include_duplicates", "true");
   return p;
 }
 
@@ -244,6 +245,7 @@ function route() {
 
 function init() {
   const params = new URLSearchParams(location.search);
+  $("copies").checked = params.get("include_duplicates") === "true";
   for (const name of ["site", "language", "q"]) {
     const v = params.get(name);
     if (!v) continue;
@@ -253,6 +255,7 @@ function init() {
   }
   $("site").addEventListener("change", restart);
   $("language").addEventListener("change", restart);
+  $("copies").addEventListener("change", restart);
   let typing;
   $("q").addEventListener("input", () => {
     clearTimeout(typing);
