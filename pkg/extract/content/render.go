@@ -525,7 +525,8 @@ func (r *renderer) image(n *html.Node) {
 			v, _, _ = strings.Cut(v, ",")
 			v, _, _ = strings.Cut(strings.TrimSpace(v), " ")
 		}
-		if v != "" && !strings.HasPrefix(v, "data:") {
+		// Skip inline images and script data some sites park in data-src.
+		if v != "" && !strings.HasPrefix(v, "data:") && !strings.ContainsAny(v, "{}[] \n\"") {
 			src = v
 			break
 		}
