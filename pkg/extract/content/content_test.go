@@ -202,7 +202,7 @@ func TestExtract(t *testing.T) {
 
 func TestImageSources(t *testing.T) {
 	page := `<body><div class="article-body">` + para("Before") +
-		`<p><img srcset="https://x.test/s.jpg 1x, https://x.test/l.jpg 2x"> <img src="data:image/gif;base64,R0l" data-src="https://x.test/lazy.jpg"> <img data-src='{"default":{"src":"//x"}}' src="https://x.test/plain.jpg"> <amp-img src="https://x.test/amp.jpg"></amp-img></p>` +
+		`<p><img srcset="https://x.test/s.jpg 1x, https://x.test/l.jpg 2x"> <img src="data:image/gif;base64,R0l" data-src="https://x.test/lazy.jpg"> <img data-src='{"default":{"src":"//x"}}' src="https://x.test/plain.jpg"> <amp-img src="https://x.test/amp.jpg"></amp-img><img src="https://t.test/p.gif" width="1" height="1"></p>` +
 		para("After") + `</div></body>`
 	got := Extract(parse(t, page), Options{})
 	var urls []string

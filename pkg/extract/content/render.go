@@ -531,8 +531,8 @@ func (r *renderer) image(n *html.Node) {
 			break
 		}
 	}
-	if src == "" {
-		return
+	if src == "" || isPixel(attr(n, "width")) || isPixel(attr(n, "height")) {
+		return // no address, or a tracking pixel
 	}
 	src = r.absolute(src)
 	for _, im := range r.images {
@@ -804,4 +804,10 @@ func isCounter(s []byte) bool {
 		}
 	}
 	return of
+}
+
+// isPixel reports a width or height of at most two pixels.
+func isPixel(v string) bool {
+	v = strings.TrimSuffix(strings.TrimSpace(v), "px")
+	return v == "0" || v == "1" || v == "2"
 }
