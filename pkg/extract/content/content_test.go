@@ -216,14 +216,14 @@ func TestImageSources(t *testing.T) {
 
 func TestExtractImages(t *testing.T) {
 	page := `<body><div class="article-body">` + para("Before") +
-		`<figure><img src="https://x.test/a.jpg" alt="alt text"><figcaption>A cat on a mat</figcaption><cite>Jane Photographer</cite></figure>` +
+		`<figure><img src="https://x.test/a.jpg" alt="alt text" width="640" height="50%"><figcaption>A cat on a mat</figcaption><cite>Jane Photographer</cite></figure>` +
 		para("After") + `</div></body>`
 	got := Extract(parse(t, page), Options{})
 	if len(got.Images) != 1 {
 		t.Fatalf("Images = %+v, want one", got.Images)
 	}
 	im := got.Images[0]
-	if im.URL != "https://x.test/a.jpg" || im.Caption != "A cat on a mat" || im.Credit != "Jane Photographer" {
+	if im.URL != "https://x.test/a.jpg" || im.Caption != "A cat on a mat" || im.Credit != "Jane Photographer" || im.Width != 640 || im.Height != 0 {
 		t.Errorf("image = %+v", im)
 	}
 }

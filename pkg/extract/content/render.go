@@ -3,6 +3,7 @@ package content
 import (
 	"bytes"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -544,7 +545,8 @@ func (r *renderer) image(n *html.Node) {
 		return
 	}
 	// The alt text stands in for a caption until a real one turns up.
-	r.images = append(r.images, events.Image{URL: src, Caption: strings.TrimSpace(attr(n, "alt"))})
+	r.images = append(r.images, events.Image{URL: src, Caption: strings.TrimSpace(attr(n, "alt")),
+		Width: dimension(attr(n, "width")), Height: dimension(attr(n, "height"))})
 	r.altCaption = append(r.altCaption, true)
 	r.afterImage = len(bytes.TrimSpace(r.line)) == 0
 	r.imageParent = n.Parent
@@ -810,4 +812,15 @@ func isCounter(s []byte) bool {
 func isPixel(v string) bool {
 	v = strings.TrimSuffix(strings.TrimSpace(v), "px")
 	return v == "0" || v == "1" || v == "2"
+}
+
+// dimension reads a width or height attribute in pixels; 0 when it is not
+// a plain number (percentages, "auto").
+func dimension(v string) int {
+	v = strings.TrimSuffix(strings.TrimSpace(v), "px")
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 100000 {
+		return 0
+	}
+	return n
 }
