@@ -85,6 +85,8 @@ func TestRedisOutageLosesNothing(t *testing.T) {
 
 	pr.stop()
 	waitFor(t, "readyz to report the outage", func() bool { return ready() == http.StatusServiceUnavailable })
+	// The live stream goes on without Redis: it reads NATS.
+	stream := openStream(t, st.api+"/v1/stream", "")
 	failedBefore := testutil.ToFloat64(writes.WithLabelValues("error"))
 	createdBefore := testutil.ToFloat64(writes.WithLabelValues(Created.String()))
 	const n = 12
@@ -94,6 +96,12 @@ func TestRedisOutageLosesNothing(t *testing.T) {
 		ids = append(ids, a.ID)
 		publish(t, js, a)
 	}
+	for i := 1; i <= n; i++ {
+		if _, a := stream.article(t); a.ID != ids[i-1] {
+			t.Errorf("stream during the outage: event %d is %s, want %s", i, a.ID, ids[i-1])
+		}
+	}
+	stream.close()
 	cons, err := js.Consumer(ctx, events.StreamArticles, events.ConsumerStore)
 	if err != nil {
 		t.Fatal(err)

@@ -207,20 +207,22 @@ func (s *Store) isDuplicate(ctx context.Context, a *events.Article, fresh bool) 
 	deadline := time.Now().Add(dupWait)
 	for {
 		v, err := s.rdb.HMGet(ctx, s.articles.recordKey(a.ID), "ch", "mod", "dup").Result()
-		if err == nil {
-			ch, _ := v[0].(string)
-			mod, _ := v[1].(string)
-			dup, _ := v[2].(string)
-			newer, _ := strconv.ParseInt(mod, 10, 64)
-			// The record holds this event, or a later version whose verdict stands for it.
-			stored := ch == hash || (ch != "" && newer > millis(a.ModifiedAt))
-			if stored {
-				if dup == "" {
-					return false
-				}
-				n, err := s.rdb.Exists(ctx, s.articles.recordKey(dup)).Result()
-				return err == nil && n == 1
+		if err != nil {
+			// Redis is down, so the store is not storing either: waiting for
+			// its verdict would only hold every event back.
+			return false
+		}
+		ch, _ := v[0].(string)
+		mod, _ := v[1].(string)
+		dup, _ := v[2].(string)
+		newer, _ := strconv.ParseInt(mod, 10, 64)
+		// The record holds this event, or a later version whose verdict stands for it.
+		if ch == hash || (ch != "" && newer > millis(a.ModifiedAt)) {
+			if dup == "" {
+				return false
 			}
+			n, err := s.rdb.Exists(ctx, s.articles.recordKey(dup)).Result()
+			return err == nil && n == 1
 		}
 		if !fresh || time.Now().After(deadline) {
 			return false
