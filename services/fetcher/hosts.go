@@ -157,7 +157,9 @@ func (c *robotsCache) rules(ctx context.Context, u *url.URL) (*robots.Rules, err
 	origin := u.Scheme + "://" + u.Host
 	c.mu.Lock()
 	e, ok := c.hosts[origin]
-	if ok && time.Now().After(e.expires) && isClosed(e.ready) {
+	// expires is written by the fetching goroutine before it closes ready:
+	// read it only once ready is closed.
+	if ok && isClosed(e.ready) && time.Now().After(e.expires) {
 		ok = false
 	}
 	if !ok {
