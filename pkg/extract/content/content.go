@@ -179,7 +179,7 @@ func ruleBody(doc *goquery.Document, entries []entry, opts *Options) Result {
 }
 
 func newRenderer(entries []entry, opts *Options) *renderer {
-	return &renderer{entries: entries, opts: opts, figure: -1}
+	return &renderer{entries: entries, opts: opts, figure: -1, lastImage: -1}
 }
 
 func (r *renderer) result(method string) Result {

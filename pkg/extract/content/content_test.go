@@ -383,7 +383,7 @@ func TestSeedArticle(t *testing.T) {
   <h1 class="view-title">` + html.EscapeString(strings.TrimSpace(lines[2])) + `</h1>
   <div class="view-info">` + html.EscapeString(strings.TrimSpace(lines[4])) + `</div>
   <div id="articleText" class="view-con">
-    <figure><img src="/photo/2024/02/23/a.jpg"><figcaption>` + html.EscapeString(strings.TrimSpace(lines[5])) + `</figcaption></figure>
+    <figure><img src="https://www.koreaherald.com/photo/2024/02/23/a.jpg"><figcaption>` + html.EscapeString(strings.TrimSpace(lines[5])) + `</figcaption></figure>
 ` + body.String()[strings.Index(body.String(), "\n")+1:] + `
   </div>
   <div class="related-news"><h3>Related articles</h3><ul><li><a href="/1">Yoon, Kishida agree to step up cooperation</a></li><li><a href="/2">N. Korea fires cruise missiles</a></li></ul></div>
@@ -517,5 +517,14 @@ func TestTables(t *testing.T) {
 	}
 	if msg := checkHTML(got.HTML); msg != "" {
 		t.Error(msg)
+	}
+}
+
+// TestRelativeImagesNeedBase: Article v1 image URLs are absolute, so a
+// relative one is listed only when Options.BaseURL can resolve it.
+func TestRelativeImagesNeedBase(t *testing.T) {
+	page := `<body><div class="article-body">` + para("Before") + `<figure><img src="/img/a.jpg"><figcaption>A picture</figcaption></figure>` + para("After") + `</div></body>`
+	if got := Extract(parse(t, page), Options{}); len(got.Images) != 0 || strings.Contains(got.Text, "A picture") {
+		t.Errorf("without a base: images %+v, text %q", got.Images, got.Text)
 	}
 }

@@ -81,6 +81,7 @@ type renderer struct {
 	// imageParent is the element holding the latest image: a <br> beside
 	// the image or its wrapper still leads to its caption.
 	imageParent *html.Node
+	lastImage   int    // index in images of the latest <img>, -1 when it was not listed
 	altCaption  []bool // per image: its caption is only the alt text
 	lineBold    bool   // every word of the run so far is bold (tracked after images only)
 }
@@ -467,7 +468,9 @@ func (r *renderer) flush() {
 		// A short unpunctuated line right under a picture is its caption;
 		// set in bold it is more likely a subheading.
 		r.afterImage = false
-		r.setCaption(len(r.images)-1, string(line), "")
+		if r.lastImage >= 0 {
+			r.setCaption(r.lastImage, string(line), "")
+		}
 		return
 	}
 	r.afterImage = false
@@ -535,7 +538,17 @@ func (r *renderer) image(n *html.Node) {
 	if src == "" || isPixel(attr(n, "width")) || isPixel(attr(n, "height")) {
 		return // no address, or a tracking pixel
 	}
+	// A picture is on the page even when it cannot be listed: a short line
+	// under it is still its caption, not text.
+	r.afterImage = len(bytes.TrimSpace(r.line)) == 0
+	r.imageParent = n.Parent
+	r.lastImage = -1
 	src = r.absolute(src)
+	if !strings.HasPrefix(src, "https://") && !strings.HasPrefix(src, "http://") {
+		// Article v1 image URLs are absolute; a relative one needs
+		// Options.BaseURL, and guessing the site would invent it.
+		return
+	}
 	for _, im := range r.images {
 		if im.URL == src {
 			return
@@ -548,8 +561,7 @@ func (r *renderer) image(n *html.Node) {
 	r.images = append(r.images, events.Image{URL: src, Caption: strings.TrimSpace(attr(n, "alt")),
 		Width: dimension(attr(n, "width")), Height: dimension(attr(n, "height"))})
 	r.altCaption = append(r.altCaption, true)
-	r.afterImage = len(bytes.TrimSpace(r.line)) == 0
-	r.imageParent = n.Parent
+	r.lastImage = len(r.images) - 1
 }
 
 // caption gives the figure's images the figcaption's text, split into
