@@ -119,11 +119,17 @@ var stopwords = map[string][]string{
 	"sw": strings.Fields("na ya wa kwa ni la katika za kuwa hiyo pia alisema hii huo au lakini kama wakati"),
 }
 
-var stopIndex = func() map[string][]string {
-	idx := map[string][]string{}
+// stopIndex maps a function word to the indices (in latinLangs) of the
+// languages that use it.
+var stopIndex = func() map[string][]uint8 {
+	pos := map[string]uint8{}
+	for i, l := range latinLangs {
+		pos[l] = uint8(i)
+	}
+	idx := map[string][]uint8{}
 	for lang, words := range stopwords {
 		for _, w := range words {
-			idx[w] = append(idx[w], lang)
+			idx[w] = append(idx[w], pos[lang])
 		}
 	}
 	return idx
@@ -131,14 +137,6 @@ var stopIndex = func() map[string][]string {
 
 var latinLangs = []string{"en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs", "tr", "id", "ro", "hu", "vi",
 	"sk", "hr", "sl", "ca", "lt", "lv", "et", "af", "tl", "sw"}
-
-var latinIdx = func() map[string]int {
-	m := map[string]int{}
-	for i, l := range latinLangs {
-		m[l] = i
-	}
-	return m
-}()
 
 // scriptLang maps scripts used by essentially one language.
 var scriptLang = []struct {
@@ -223,7 +221,9 @@ func detectLanguage(text string, strict bool) string {
 	if total < 12 {
 		return ""
 	}
-	major := func(c int) bool { return c*2 > total }
+	// A script that writes two fifths of the letters decides, even beside
+	// Latin URLs, names and tags.
+	major := func(c int) bool { return c*5 > total*2 }
 	switch {
 	case hangul*3 > total:
 		return "ko"
@@ -251,7 +251,7 @@ func detectLanguage(text string, strict bool) string {
 		return "ar"
 	case major(other) && otherLang != "":
 		return otherLang
-	case major(latin):
+	case latin*2 > total:
 		return latinLang(text, strict)
 	}
 	return ""
@@ -263,32 +263,53 @@ func latinLang(text string, strict bool) string {
 	// tell close languages apart (es "y", ca "i") weigh the most.
 	var score [32]float64
 	hits := 0
-	idx := latinIdx
 	words := 0
-	for len(text) > 0 && words < 3000 {
-		// next word
+	var buf [16]byte
+	// A few hundred words decide as well as a whole article does.
+	for len(text) > 0 && words < 400 {
+		// Skip to the next letter.
 		i := 0
 		for i < len(text) {
+			c := text[i]
+			if c < utf8.RuneSelf {
+				if c|0x20 >= 'a' && c|0x20 <= 'z' || c == '\'' {
+					break
+				}
+				i++
+				continue
+			}
 			r, sz := utf8.DecodeRuneInString(text[i:])
-			if unicode.IsLetter(r) || r == '\'' {
+			if unicode.IsLetter(r) {
 				break
 			}
 			i += sz
 		}
 		text = text[i:]
-		j := 0
+		// Read the word, lower-casing ASCII into buf as we go.
+		j, n, ascii := 0, 0, true
 		for j < len(text) {
+			c := text[j]
+			if c < utf8.RuneSelf {
+				if !(c|0x20 >= 'a' && c|0x20 <= 'z') && !(j == 0 && c == '\'') {
+					break
+				}
+				if n < len(buf) {
+					buf[n] = c | 0x20
+				}
+				n++
+				j++
+				continue
+			}
 			r, sz := utf8.DecodeRuneInString(text[j:])
 			if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) {
 				break
 			}
+			ascii = false
 			j += sz
 		}
 		if j == 0 {
-			if len(text) > 0 {
-				_, sz := utf8.DecodeRuneInString(text)
-				text = text[sz:]
-			}
+			_, sz := utf8.DecodeRuneInString(text)
+			text = text[sz:]
 			continue
 		}
 		w := text[:j]
@@ -297,12 +318,17 @@ func latinLang(text string, strict bool) string {
 		if len(w) > 12 {
 			continue
 		}
-		ls := stopIndex[strings.ToLower(w)]
+		var ls []uint8
+		if ascii {
+			ls = stopIndex[string(buf[:n])] // no allocation for the lookup
+		} else {
+			ls = stopIndex[strings.ToLower(w)]
+		}
 		if len(ls) > 0 {
 			hits++
 		}
 		for _, l := range ls {
-			score[idx[l]] += 1 / float64(len(ls))
+			score[l] += 1 / float64(len(ls))
 		}
 	}
 	var best, second float64

@@ -1,6 +1,9 @@
 package meta
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormalizeLang(t *testing.T) {
 	tests := map[string]string{
@@ -63,5 +66,13 @@ func TestDetectLanguage(t *testing.T) {
 		if got := DetectLanguage(tc.text); got != tc.want {
 			t.Errorf("DetectLanguage(%.40q) = %q, want %q", tc.text, got, tc.want)
 		}
+	}
+}
+
+func BenchmarkDetectLanguage(b *testing.B) {
+	text := strings.Repeat("The foreign ministers of South Korea, the United States and Japan agreed on the need for a firm response to North Korea's provision of arms to Russia. ", 40)
+	b.SetBytes(int64(len(text)))
+	for i := 0; i < b.N; i++ {
+		DetectLanguage(text)
 	}
 }
