@@ -212,3 +212,32 @@ func TestStreamLimit(t *testing.T) {
 		return resp.StatusCode == http.StatusOK
 	})
 }
+
+// An event that is not a valid Article v1 goes to the dead-letter stream,
+// never into Redis, and blocks nothing behind it.
+func TestInvalidArticleDeadLettered(t *testing.T) {
+	natsURL, js := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour})
+	bad := art("example.com", 1, base)
+	bad.Language = "not a language tag!"
+	data, _ := json.Marshal(bad)
+	if _, err := js.Publish(t.Context(), events.ArticleSubject("example.com"), data); err != nil {
+		t.Fatal(err)
+	}
+	good := art("example.com", 2, base)
+	publish(t, js, good)
+	model := NewArticles(rdb, prefix, time.Hour)
+	waitFor(t, "the valid article stored", func() bool { _, err := model.Get(t.Context(), good.ID); return err == nil })
+	waitFor(t, "the invalid one dead-lettered", func() bool {
+		s, err := js.Stream(t.Context(), events.StreamDLQ)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(t.Context())
+		return err == nil && info.State.Msgs == 1
+	})
+	if _, err := model.Get(t.Context(), bad.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the invalid article was stored: %v", err)
+	}
+}
