@@ -173,6 +173,26 @@ func detectLanguage(text string, strict bool) string {
 			}
 			continue
 		}
+		// The common blocks by range first: unicode.Is on every rune of a
+		// CJK page costs more than the rest of the metadata.
+		switch {
+		case r >= 0xac00 && r <= 0xd7a3:
+			hangul++
+			total++
+			continue
+		case r >= 0x4e00 && r <= 0x9fff:
+			han++
+			total++
+			continue
+		case r >= 0x3041 && r <= 0x30ff && r != 0x30fb && r != 0x30fc:
+			kana++
+			total++
+			continue
+		case r >= 0xc0 && r <= 0x24f && r != 0xd7 && r != 0xf7:
+			latin++
+			total++
+			continue
+		}
 		if !unicode.IsLetter(r) {
 			continue
 		}

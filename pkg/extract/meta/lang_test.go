@@ -76,3 +76,11 @@ func BenchmarkDetectLanguage(b *testing.B) {
 		DetectLanguage(text)
 	}
 }
+
+func BenchmarkDetectLanguageCJK(b *testing.B) {
+	text := strings.Repeat("한미일 외교장관은 22일 브라질 리우데자네이루에서 열린 주요 20개국 외교장관회의를 계기로 회담을 열고 日本銀行が３月の金融政策決定会合で", 60)
+	b.SetBytes(int64(len(text)))
+	for i := 0; i < b.N; i++ {
+		DetectLanguage(text)
+	}
+}
