@@ -59,7 +59,8 @@ func Extract(doc *goquery.Document, opts Options) Result {
 	}
 	root := doc.Nodes[0]
 	classCache := make(map[string]uint8, 256)
-	scripts := prune(root, classCache) // the whole page, for JSON-LD in <head>
+	scripts, base := prune(root, classCache) // the whole page, for JSON-LD in <head>
+	opts.BaseURL = baseURL(opts.BaseURL, base)
 	body := findBody(root)
 	buf := entryPool.Get().(*[]entry)
 	entries := score(body, *buf, classCache)
@@ -101,6 +102,26 @@ const maxPooledEntries = 1 << 16
 
 // entryPool recycles the scoring table, the biggest allocation per page.
 var entryPool = sync.Pool{New: func() any { s := make([]entry, 0, 2048); return &s }}
+
+// baseURL is the address relative links resolve against: the page's
+// <base href>, itself resolved against the page address when relative, else
+// the page address.
+func baseURL(page *url.URL, base string) *url.URL {
+	if base == "" {
+		return page
+	}
+	b, err := url.Parse(base)
+	if err != nil {
+		return page
+	}
+	if page != nil {
+		b = page.ResolveReference(b)
+	}
+	if !b.IsAbs() {
+		return page
+	}
+	return b
+}
 
 // findBody returns the <body> element, or root when the page has none.
 func findBody(root *html.Node) *html.Node {
@@ -215,7 +236,7 @@ func jsonldResult(body string, images []events.Image) Result {
 	if strings.Contains(body, "</") || strings.Contains(body, "<p") || strings.Contains(body, "<br") {
 		if root, err := html.Parse(strings.NewReader(body)); err == nil {
 			cache := map[string]uint8{}
-			prune(root, cache)
+			prune(root, cache) // nothing to keep from it but the cleaning
 			b := findBody(root)
 			entries := score(b, nil, cache)
 			r := newRenderer(entries, &Options{})

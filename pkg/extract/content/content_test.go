@@ -528,3 +528,17 @@ func TestRelativeImagesNeedBase(t *testing.T) {
 		t.Errorf("without a base: images %+v, text %q", got.Images, got.Text)
 	}
 }
+
+func TestBaseElement(t *testing.T) {
+	page := `<html><head><base href="https://static.example/news/"></head><body><div class="article-body">` + para("Before") +
+		`<figure><img src="img/a.jpg"><figcaption>A picture</figcaption></figure><p>See <a href="other.html">this</a>, a story about the same thing, told at length.</p>` + para("After") + `</div></body></html>`
+	for _, base := range []*url.URL{nil, {Scheme: "https", Host: "www.example", Path: "/a/b.html"}} {
+		got := Extract(parse(t, page), Options{BaseURL: base})
+		if len(got.Images) != 1 || got.Images[0].URL != "https://static.example/news/img/a.jpg" {
+			t.Errorf("base %v: images = %+v", base, got.Images)
+		}
+		if !strings.Contains(got.HTML, `href="https://static.example/news/other.html"`) {
+			t.Errorf("base %v: HTML = %s", base, got.HTML)
+		}
+	}
+}

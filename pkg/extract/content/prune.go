@@ -1,6 +1,8 @@
 package content
 
 import (
+	"strings"
+
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -16,8 +18,9 @@ const pruneBudget = 1 << 20
 // prune removes what is never article text — scripts, styles, hidden and
 // interactive elements — and what very likely is not — navigation, asides,
 // footers, share bars, related lists — unless that subtree holds most of the
-// page's paragraph text. It returns the JSON-LD scripts it saw.
-func prune(root *html.Node, classCache map[string]uint8) (jsonld []string) {
+// page's paragraph text. It returns the JSON-LD scripts it saw and the
+// page's <base href>.
+func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base string) {
 	var remove []*html.Node
 	// The page's paragraph text is counted only when a suspicious subtree
 	// holds some: most navigation and footers hold none.
@@ -36,6 +39,11 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string) {
 			return n.Type == html.DocumentNode
 		}
 		switch n.DataAtom {
+		case atom.Base:
+			if base == "" {
+				base = strings.TrimSpace(attr(n, "href"))
+			}
+			return false
 		case atom.Script:
 			if t := attr(n, "type"); t == "application/ld+json" && n.FirstChild != nil {
 				jsonld = append(jsonld, n.FirstChild.Data)
@@ -92,7 +100,7 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string) {
 			n.Parent.RemoveChild(n)
 		}
 	}
-	return jsonld
+	return jsonld, base
 }
 
 // paraText counts the characters inside <p> elements of n's subtree,
