@@ -14,6 +14,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/router"
+	"github.com/newsflow/newsflow/pkg/urls"
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
 )
 
@@ -29,7 +30,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		return router.Permanent(fmt.Errorf("bad job url %q", job.URL))
 	}
 	host := u.Host
-	log := f.deps.Log.With("url", job.URL)
+	log := f.deps.Log.With("url", job.URL, "article_id", jobArticleID(job.URL))
 
 	delay := f.cfg.HostDelay
 	if !f.cfg.IgnoreRobots {
@@ -96,7 +97,18 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		return fmt.Errorf("publish page %s: %w", job.URL, err)
 	}
 	published.Inc()
+	log.Debug("page fetched", "final_url", resp.FinalURL, "bytes", len(resp.Body), obs.TraceID(ctx))
 	return nil
+}
+
+// jobArticleID is the id the article will have if the page names no other
+// canonical URL; it ties the fetcher's log lines to the article's.
+func jobArticleID(raw string) string {
+	c, err := urls.Canonical(raw)
+	if err != nil {
+		return ""
+	}
+	return events.ArticleID(c)
 }
 
 func queryOf(u *url.URL) string {
