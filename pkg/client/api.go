@@ -137,7 +137,7 @@ func (c *API) do(ctx context.Context, path string, q url.Values, v any) (http.He
 	}
 	if resp.StatusCode != http.StatusOK {
 		e := &APIError{}
-		if json.Unmarshal(body, e) != nil || e.Message == "" {
+		if jsonUnmarshal(body, e) != nil || e.Message == "" {
 			e = &APIError{Status: resp.StatusCode, Message: strings.TrimSpace(string(body))}
 		}
 		e.Status = resp.StatusCode
@@ -229,3 +229,5 @@ func (c *API) Sites(ctx context.Context) ([]Site, error) {
 	}
 	return r.Sites, nil
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

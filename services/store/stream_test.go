@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/redistest"
 )
@@ -239,5 +241,62 @@ func TestInvalidArticleDeadLettered(t *testing.T) {
 	})
 	if _, err := model.Get(t.Context(), bad.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the invalid article was stored: %v", err)
+	}
+}
+
+// pkg/client's Stream follows the store's stream across a store restart and
+// misses nothing.
+func TestGoStreamClient(t *testing.T) {
+	natsURL, js := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	cfg := Config{Prefix: prefix, TTL: time.Hour, HTTPAddr: freeAddr(t)}
+	st := runStore(t, natsURL, rdb, cfg)
+	api, err := client.NewAPI(st.api, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan *client.StreamEvent, 100)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- api.Stream(ctx, client.Query{Site: "example.com", IncludeDuplicates: true}, "0",
+			func(_ context.Context, ev *client.StreamEvent) error { got <- ev; return nil })
+	}()
+	next := func() *client.StreamEvent {
+		t.Helper()
+		select {
+		case ev := <-got:
+			return ev
+		case <-time.After(30 * time.Second):
+			t.Fatal("no event within 30s")
+		}
+		return nil
+	}
+	publish(t, js, art("other.example", 1, base))
+	publish(t, js, art("example.com", 2, base))
+	if ev := next(); ev.Article.Title != "Story 2 from example.com" || ev.ID != "2" {
+		t.Fatalf("first event: %q id %s", ev.Article.Title, ev.ID)
+	}
+	if err := st.stop(); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, js, art("example.com", 3, base)) // while the store is down
+	runStore(t, natsURL, rdb, cfg)
+	if ev := next(); ev.Article.Title != "Story 3 from example.com" || ev.ID != "3" {
+		t.Errorf("after the restart: %q id %s, want story 3", ev.Article.Title, ev.ID)
+	}
+	publish(t, js, art("example.com", 4, base))
+	if ev := next(); ev.Article.Title != "Story 4 from example.com" {
+		t.Errorf("live after the restart: %q", ev.Article.Title)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Stream: %v", err)
+	}
+	// A bad filter is an error at once, not a retry loop.
+	err = api.Stream(t.Context(), client.Query{Language: "x"}, "", func(context.Context, *client.StreamEvent) error { return nil })
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 400 || !strings.HasPrefix(apiErr.Message, "language:") {
+		t.Errorf("bad language: %v", err)
 	}
 }

@@ -1,0 +1,133 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/events"
+)
+
+// StreamEvent is one article of the store's live stream.
+type StreamEvent struct {
+	ID      string // the stream sequence: give it to Stream as lastEventID to resume after it
+	Article *events.Article
+	Data    []byte // the Article v1 JSON
+}
+
+// Stream follows the store's GET /v1/stream with q's filters (Limit and
+// Cursor do not apply) and calls h for each article in order, until ctx
+// ends (it returns nil) or h fails (it returns h's error). A dropped
+// connection, a store restart or a 5xx answer are retried with backoff from
+// the last event seen, so nothing is missed; a 4xx answer is returned.
+// lastEventID "" starts with new articles, "0" with the oldest one retained.
+func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ctx context.Context, ev *StreamEvent) error) error {
+	q.Limit, q.Cursor = 0, ""
+	u := *c.base
+	u.Path += "/v1/stream"
+	u.RawQuery = q.values().Encode()
+	hc := *c.hc
+	hc.Timeout = 0 // a stream has no end; ctx ends it
+	backoff := time.Second
+	for {
+		got, err := c.streamOnce(ctx, &hc, u.String(), &lastEventID, h)
+		var apiErr *APIError
+		var hErr handlerError
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.As(err, &hErr):
+			return hErr.err
+		case errors.As(err, &apiErr) && apiErr.Status < 500:
+			return err
+		}
+		if got {
+			backoff = time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+type handlerError struct{ err error }
+
+func (e handlerError) Error() string { return e.err.Error() }
+
+// streamOnce reads one connection; it reports whether any event came.
+func (c *API) streamOnce(ctx context.Context, hc *http.Client, u string, lastEventID *string,
+	h func(context.Context, *StreamEvent) error) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return false, fmt.Errorf("newsflow stream: %w", err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	if *lastEventID != "" {
+		req.Header.Set("Last-Event-ID", *lastEventID)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("newsflow stream: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		e := &APIError{Status: resp.StatusCode, Message: strings.TrimSpace(string(body))}
+		_ = jsonUnmarshal(body, e)
+		e.Status = resp.StatusCode
+		return false, e
+	}
+	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	got := false
+	var id, event string
+	var data strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return got, fmt.Errorf("newsflow stream: %w", err) // EOF too: the store went, reconnect
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" { // end of one event
+			if event == "article" && data.Len() > 0 {
+				a, err := events.DecodeArticle([]byte(data.String()))
+				if err != nil {
+					return got, fmt.Errorf("newsflow stream: event %s: %w", id, err)
+				}
+				if err := h(ctx, &StreamEvent{ID: id, Article: a, Data: []byte(data.String())}); err != nil {
+					return got, handlerError{err}
+				}
+				got = true
+				if id != "" {
+					*lastEventID = id
+				}
+			}
+			event, id = "", ""
+			data.Reset()
+			continue
+		}
+		if strings.HasPrefix(line, ":") {
+			continue // a comment: the heartbeat
+		}
+		field, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch field {
+		case "event":
+			event = value
+		case "id":
+			id = value
+		case "data":
+			if data.Len() > 0 {
+				data.WriteByte('\n')
+			}
+			data.WriteString(value)
+		}
+	}
+}
