@@ -34,7 +34,9 @@ func (r *renderer) drop(e *entry) bool {
 	weight := hintWeight(e.hint)
 	switch a {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
-		return weight < 0 || e.linkDensity() > 0.33
+		// Linked headings stay: list articles link their items' names.
+		// Teaser headings go with their teaser box or as link lines.
+		return weight < 0
 	case atom.Form, atom.Fieldset, atom.Table, atom.Ul, atom.Ol, atom.Div, atom.Section, atom.Aside,
 		atom.Header, atom.Footer, atom.Dl, atom.Nav:
 	default:

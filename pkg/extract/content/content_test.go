@@ -161,6 +161,11 @@ func TestExtract(t *testing.T) {
 			absent:   []string{"Inverted"},
 		},
 		{
+			name:     "linked headings of a list article",
+			page:     `<body><div class="entry">` + para("Intro") + `<h3><a href="https://shop.test/a">Satechi USB-C Car Charger</a></h3>` + para("About it") + `</div></body>`,
+			contains: []string{"\n\nSatechi USB-C Car Charger\n\nAbout it"},
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",

@@ -455,7 +455,7 @@ func (r *renderer) flush() {
 		r.dropOrphanHeading()
 		return
 	}
-	if links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
+	if !b.heading && links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
 		// A link with at most a label: "Related: ...", "READ MORE: ...";
 		// but "<a>Smith</a> said." is a sentence.
 		r.dropOrphanHeading()
