@@ -170,3 +170,18 @@ func TestTitleAffixes(t *testing.T) {
 		t.Error("ellipsis forms disagree")
 	}
 }
+
+func TestImageKey(t *testing.T) {
+	tests := map[string]string{
+		"https://cdn.example.com/2024/02/23/storm-seattle_1600x900.jpg?q=80": "storm-seattle",
+		"/uploads/water-plant-1024x683.jpg":                                  "water-plant",
+		"https://img.example.com/4711/image.jpg":                             "4711/image",
+		"https://img.example.com/4712/image.jpg?x=1":                         "4712/image",
+		"https://img.example.com/a.jpg":                                      "",
+	}
+	for in, want := range tests {
+		if got := imageKey(in); got != want {
+			t.Errorf("imageKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -251,7 +251,27 @@ func imageKey(u string) string {
 	if len(base) < 3 {
 		return ""
 	}
+	// ".../4711/image.jpg": a generic name needs its folder to identify it.
+	if len(base) < 10 && strings.IndexFunc(base, unicode.IsDigit) < 0 {
+		if dir := path.Base(path.Dir(u)); dir != "." && dir != "/" && !sizeLike(dir) {
+			base = strings.ToLower(dir) + "/" + base
+		}
+	}
 	return base
+}
+
+// sizeLike says a path segment names a rendition size ("800x450",
+// "w1200"), which differs between copies of one picture.
+func sizeLike(seg string) bool {
+	seg = strings.ToLower(seg)
+	if len(seg) > 11 || len(seg) < 2 {
+		return false
+	}
+	if (seg[0] == 'w' || seg[0] == 'h') && isAllDigits(seg[1:]) {
+		return true
+	}
+	w, h, ok := strings.Cut(seg, "x")
+	return ok && isAllDigits(w) && isAllDigits(h)
 }
 
 var creditClasses = []string{"credit", "copyright", "photographer", "source", "courtesy"}
