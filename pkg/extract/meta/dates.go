@@ -267,6 +267,9 @@ func findDates(s string, opts dateOpts) []found {
 		}
 		st := stamp{t: time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)}
 		h, mi, sec, ns, tEnd, tok := matchTimeAfter(tk, end)
+		if !tok && opts.machine {
+			h, mi, sec, tEnd, tok = matchBasicTime(tk, end)
+		}
 		tStart := -1
 		if !tok {
 			h, mi, sec, ns, tStart, tEnd, tok = matchTimeBefore(tk, i, lastEnd)
@@ -409,6 +412,7 @@ func matchDate(tk []token, i int, opts dateOpts) (y, m, d, end int, ok bool) {
 			}
 		}
 	case t.kind == tNum && t.nd == 8 && opts.machine:
+		// 20240223 (ISO 8601 basic format)
 		y, m, d = t.n/10000, t.n/100%100, t.n%100
 		if validYMD(y, m, d) {
 			return y, m, d, i + 1, true
@@ -670,6 +674,26 @@ func matchTime(tk []token, j int) (h, m, s, ns, end int, ok bool) {
 		m, s = 59, 59
 	}
 	return h, m, s, ns, k, true
+}
+
+// matchBasicTime reads the ISO 8601 basic time of "20240223T132500+0900".
+func matchBasicTime(tk []token, j int) (h, m, s, end int, ok bool) {
+	if j+1 >= len(tk) || tk[j].kind != tWord || tk[j].s != "t" || tk[j+1].kind != tNum {
+		return
+	}
+	n := tk[j+1]
+	switch n.nd {
+	case 4:
+		h, m = n.n/100, n.n%100
+	case 6:
+		h, m, s = n.n/10000, n.n/100%100, n.n%100
+	default:
+		return
+	}
+	if h > 23 || m > 59 || s > 60 {
+		return 0, 0, 0, 0, false
+	}
+	return h, m, s, j + 2, true
 }
 
 func fracNanos(digits string) int {
