@@ -19,9 +19,13 @@ import (
 )
 
 const tailUsage = `usage: newsflow tail [--site S ...] [--lang L ...] [--since 1h | --all] [--nats URL] [--durable NAME] [--format auto|json|text] [--max N]
+       newsflow tail --api http://store:8080 [--site S] [--lang L] [--since 1h | --all] ...
 
 Prints parsed articles as they are published: one JSON document per line, or
 one readable line per article when stdout is a terminal (--format auto).
+With --api it follows the store's /v1/stream instead of NATS (no NATS access
+needed; copies of a story on other sites are left out, and --since also
+bounds the published time).
 
 `
 
@@ -42,6 +46,7 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	durable := fs.String("durable", "", "a durable consumer name: a later run resumes where this one stopped")
 	format := fs.String("format", "auto", "json, text, or auto (text on a terminal, JSON lines otherwise)")
 	maxN := fs.Int("max", 0, "exit after this many articles (0: never)")
+	apiURL := fs.String("api", "", "follow the store's HTTP stream at this URL instead of NATS")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,11 +63,84 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("--format %q: want auto, json or text", *format)
 	case *maxN < 0:
 		return fmt.Errorf("--max %d: must not be negative", *maxN)
+	case *apiURL != "" && (len(sites) > 1 || len(langs) > 1):
+		return errors.New("--api takes one --site and one --lang")
+	case *apiURL != "" && *durable != "":
+		return errors.New("--durable needs NATS, not --api")
 	}
 	if err := env.Err(); err != nil {
 		return err
 	}
 	text := *format == "text" || (*format == "auto" && isTerminal(stdout))
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		mu       sync.Mutex
+		printed  int
+		writeErr error
+	)
+	// emit writes one article; an error (--max reached, stdout closed) refuses it.
+	emit := func(a *events.Article, data []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if *maxN > 0 && printed >= *maxN {
+			return errors.New("done") // naked back for whoever reads next
+		}
+		var err error
+		if text {
+			_, err = fmt.Fprintln(stdout, textLine(a))
+		} else {
+			_, err = fmt.Fprintf(stdout, "%s\n", data)
+		}
+		if err != nil {
+			// A closed pipe (tail | head) ends the command; the event stays unacked.
+			writeErr = fmt.Errorf("write: %w", err)
+			stop()
+			return writeErr
+		}
+		printed++
+		if *maxN > 0 && printed == *maxN {
+			stop()
+		}
+		return nil
+	}
+	finish := func(err error) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if errors.Is(err, context.Canceled) {
+			err = nil
+		}
+		return errors.Join(err, writeErr)
+	}
+
+	if *apiURL != "" {
+		api, err := client.NewAPI(*apiURL, nil)
+		if err != nil {
+			return err
+		}
+		q := client.Query{}
+		if len(sites) == 1 {
+			q.Site = sites[0]
+		}
+		if len(langs) == 1 {
+			q.Language = langs[0]
+		}
+		last := ""
+		switch {
+		case *all:
+			last = "0"
+		case *since > 0:
+			q.Since = time.Now().Add(-*since)
+		}
+		err = api.Stream(ctx, q, last, func(_ context.Context, ev *client.StreamEvent) error {
+			if err := emit(ev.Article, ev.Data); err != nil && ctx.Err() == nil {
+				return err
+			}
+			return nil
+		})
+		return finish(err)
+	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	dialCtx, cancelDial := context.WithTimeout(ctx, 15*time.Second)
@@ -86,42 +164,9 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *durable != "" {
 		opts = append(opts, client.Durable(*durable))
 	}
-
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	var (
-		mu       sync.Mutex
-		printed  int
-		writeErr error
-	)
-	h := func(_ context.Context, ev *client.Event) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if *maxN > 0 && printed >= *maxN {
-			return errors.New("done") // naked back for whoever reads next
-		}
-		var err error
-		if text {
-			_, err = fmt.Fprintln(stdout, textLine(ev.Article))
-		} else {
-			_, err = fmt.Fprintf(stdout, "%s\n", ev.Data)
-		}
-		if err != nil {
-			// A closed pipe (tail | head) ends the command; the event stays unacked.
-			writeErr = fmt.Errorf("write: %w", err)
-			stop()
-			return writeErr
-		}
-		printed++
-		if *maxN > 0 && printed == *maxN {
-			stop()
-		}
-		return nil
-	}
-	err = sub.Subscribe(ctx, client.Filter{Sites: sites, Languages: langs}, h, opts...)
-	mu.Lock()
-	defer mu.Unlock()
-	return errors.Join(err, writeErr)
+	err = sub.Subscribe(ctx, client.Filter{Sites: sites, Languages: langs},
+		func(_ context.Context, ev *client.Event) error { return emit(ev.Article, ev.Data) }, opts...)
+	return finish(err)
 }
 
 // textLine is one article for people: time, site, language, title, authors, URL.

@@ -16,6 +16,9 @@ import (
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/natsx/natstest"
+	"github.com/newsflow/newsflow/pkg/redistest"
+	"github.com/newsflow/newsflow/pkg/service"
+	"github.com/newsflow/newsflow/services/store"
 )
 
 func tailArticle(host string, n int, lang string) *events.Article {
@@ -94,6 +97,8 @@ func TestTail(t *testing.T) {
 func TestTailBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--since", "-1h"}, {"--since", "1h", "--all"}, {"--format", "xml"}, {"--max", "-1"}, {"extra"},
+		{"--api", "http://127.0.0.1:1", "--site", "a", "--site", "b"}, {"--api", "http://127.0.0.1:1", "--durable", "x"},
+		{"--api", "ftp://x"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), append([]string{"tail", "--nats", "nats://127.0.0.1:1"}, args...), nil, &out, &errOut); code == 0 {
@@ -129,5 +134,55 @@ func waitConsumer(t *testing.T, js jetstream.JetStream) {
 			t.Fatal("tail did not subscribe within 30s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// tail --api follows the store's HTTP stream: no NATS access needed.
+func TestTailThroughAPI(t *testing.T) {
+	ns := natstest.Start(t)
+	rdb, prefix := redistest.Client(t)
+	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "store"}, events.DefaultTopology(), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer deps.NC.Close()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	stored := make(chan error, 1)
+	go func() {
+		stored <- store.Run(ctx, store.Config{Prefix: prefix, TTL: time.Hour, HTTPAddr: addr}, deps, rdb)
+	}()
+	defer func() {
+		cancel()
+		if err := <-stored; err != nil {
+			t.Errorf("store: %v", err)
+		}
+	}()
+	publishArticle(t, deps.JS, tailArticle("a.example", 1, "en"))
+	publishArticle(t, deps.JS, tailArticle("b.example", 2, "en"))
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"tail", "--api", "http://" + addr, "--site", "a.example", "--all", "--max", "2"}, nil, &out, &errOut)
+	}()
+	publishArticle(t, deps.JS, tailArticle("a.example", 3, "de"))
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("tail --api exited %d: %s", code, errOut.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("tail --api did not exit after --max articles")
+	}
+	var titles []string
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var a events.Article
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatalf("not a JSON line: %q", l)
+		}
+		titles = append(titles, a.Title)
+	}
+	if want := "[Story 1 on a.example Story 3 on a.example]"; fmt.Sprint(titles) != want {
+		t.Errorf("printed %v, want %s", titles, want)
 	}
 }
