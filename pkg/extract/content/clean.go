@@ -154,7 +154,8 @@ func looksLikeDateline(s string) bool {
 var creditPhrases = []string{"reporting by", "editing by", "contributed to this report", "contributed reporting", "additional reporting",
 	// Promotions that close a story: newsletters, social accounts.
 	"sign up for", "subscribe to", "follow us on", "newsletter",
-	"if you enjoyed this article", "support our journalism", "become a member", "subscribe now"}
+	"if you enjoyed this article", "support our journalism", "become a member", "subscribe now",
+	"share this story", "share it with a friend", "share this article"}
 
 // filingPrefixes open the lines that file a post under categories and tags.
 var filingPrefixes = []string{"filed under", "posted in", "categories:", "category:", "tags:", "tagged:", "tagged with", "topics:"}
