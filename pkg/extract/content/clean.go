@@ -101,7 +101,7 @@ func (r *renderer) dropLead(b block) bool {
 	if chars < minBodyPara && b.byline {
 		return true
 	}
-	if chars < 80 && (hasPrefixFold(b.text, "by ") || hasPrefixFold(b.text, "posted by ") || hasPrefixFold(b.text, "written by ")) {
+	if chars < 80 && hasAnyPrefixFold(b.text, bylinePrefixes) {
 		return true
 	}
 	return looksLikeDateline(b.text)
@@ -156,6 +156,9 @@ var creditPhrases = []string{"reporting by", "editing by", "contributed to this 
 	"sign up for", "subscribe to", "follow us on", "newsletter",
 	"if you enjoyed this article", "support our journalism", "become a member", "subscribe now",
 	"share this story", "share it with a friend", "share this article"}
+
+// bylinePrefixes open an author line, in the languages of most news sites.
+var bylinePrefixes = []string{"by ", "by:", "posted by ", "written by ", "von ", "por ", "par ", "door ", "escrito por "}
 
 // filingPrefixes open the lines that file a post under categories and tags.
 var filingPrefixes = []string{"filed under", "posted in", "categories:", "category:", "tags:", "tagged:", "tagged with", "topics:"}
