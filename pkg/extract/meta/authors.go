@@ -98,7 +98,7 @@ func (x *extractor) byline(s string) []string {
 // author element (not merely "meta" or "info").
 func isAuthorClass(n *html.Node) bool {
 	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
-	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
+	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura", "yazar", "penulis", "forfatter") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
 }
 
 // Site rules are few and their selectors repeat on every page of a site:

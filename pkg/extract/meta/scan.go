@@ -322,7 +322,7 @@ var keywords = []struct {
 }{
 	{"byline", kwAuthor | kwBoth}, {"author", kwAuthor}, {"writer", kwAuthor}, {"reporter", kwAuthor}, {"journalist", kwAuthor},
 	{"contributor", kwAuthor}, {"by-line", kwAuthor}, {"posted-by", kwAuthor}, {"autor", kwAuthor}, {"auteur", kwAuthor},
-	{"signature", kwAuthor}, {"firma", kwAuthor}, {"verfasser", kwAuthor}, {"assinatura", kwAuthor},
+	{"signature", kwAuthor}, {"firma", kwAuthor}, {"verfasser", kwAuthor}, {"assinatura", kwAuthor}, {"yazar", kwAuthor}, {"penulis", kwAuthor}, {"forfatter", kwAuthor},
 	{"date", kwDate}, {"time", kwDate}, {"publish", kwDate}, {"posted", kwDate}, {"timestamp", kwDate}, {"dateline", kwDate | kwBoth},
 	{"datum", kwDate}, {"fecha", kwDate}, {"publica", kwDate}, {"zeit", kwDate}, {"hora", kwDate}, {"tarih", kwDate}, {"dato", kwDate}, {"updated", kwDate}, {"article-info", kwDate}, {"article__info", kwDate},
 	{"meta", kwBoth}, {"info", kwBoth}, {"credit", kwBoth}, {"submitted", kwBoth},
