@@ -111,8 +111,9 @@ func (r *renderer) dropLead(b block) bool {
 // "Updated 10:01 pm PST, Tuesday, November 19, 2019", "05/10/2018",
 // "3 min read" — and not a sentence.
 func looksLikeDateline(s string) bool {
-	if strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "a.m.") && !strings.HasSuffix(s, "p.m.") {
-		return false
+	if strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "a.m.") && !strings.HasSuffix(s, "p.m.") ||
+		strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "\"") || strings.HasSuffix(s, "”") {
+		return false // a sentence or a quote
 	}
 	if len(s) > 200 {
 		return false
@@ -142,7 +143,12 @@ func looksLikeDateline(s string) bool {
 	if words == 0 || words > 12 && !(leadingDate && words <= 20) || words <= 12 && len(s) > 100 {
 		return false
 	}
-	if year || clock {
+	if leadingDate {
+		return true
+	}
+	if (year || clock) && 4*digitWords >= words {
+		// Dates are dense with numbers; a line that only mentions a
+		// year ("Trump's 2020 plan") is not one.
 		return true
 	}
 	// "5 min read", "Tempo de leitura: 2 minutos".

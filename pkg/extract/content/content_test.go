@@ -312,6 +312,9 @@ func TestLooksLikeDateline(t *testing.T) {
 		{"Tempo de leitura: 2 minutos", true},
 		{"In 2019, the city grew faster than in any year before.", false},
 		{"Our ruling", false},
+		{`Trump tweeted: "Great win in 2019!"`, false},
+		{"The 2020 race for the White House begins in earnest", false},
+		{"Feb. 23, 2024 - 13:25 By Lee Jung-joo", true},
 		{"A subheading about the 2020 race and what comes next in the campaign trail for all of them", false},
 	}
 	for _, tt := range tests {
