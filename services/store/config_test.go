@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/redistest"
 )
 
 func TestNewRedisKinds(t *testing.T) {
@@ -88,5 +90,21 @@ func TestConfigFromEnv(t *testing.T) {
 		case err != nil || !tc.want(c):
 			t.Errorf("%v: %+v, %v", tc.env, c, err)
 		}
+	}
+}
+
+// A store whose address is taken stops instead of consuming without an API.
+func TestRunStopsWhenTheAddressIsTaken(t *testing.T) {
+	natsURL, _ := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	deps := connectDeps(t, natsURL, "store")
+	err = Run(t.Context(), Config{Prefix: prefix, TTL: time.Hour, HTTPAddr: ln.Addr().String()}, deps, rdb)
+	if err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Errorf("Run = %v, want the listen error", err)
 	}
 }

@@ -258,13 +258,17 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 		return err
 	}
 	// Redis errors are never permanent: the dead-letter limit applies to
-	// events that fail to decode, which are permanent on the first try.
+	// events that fail to decode or validate, permanent on the first try.
 	h := router.Chain(s.Handle,
 		router.Trace("store"),
 		router.DeadLetter(deps.JS, "store", 0, deps.Log),
 		router.Recover(),
 		router.Timeout(30*time.Second),
 	)
+	// One part failing (the address in use, say) stops the others: a store
+	// that consumes without serving, or the reverse, would look alive.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	wg.Go(func() {
@@ -272,6 +276,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 			Backoff: func(n uint64) time.Duration {
 				return min(250*time.Millisecond<<min(n, 10), cfg.MaxBackoff)
 			}})
+		cancel()
 	})
 	wg.Go(func() { s.janitor(ctx) })
 	wg.Go(func() {
@@ -279,7 +284,10 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 		s.Stop()
 	})
 	if cfg.HTTPAddr != "" {
-		wg.Go(func() { errs[1] = obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log) })
+		wg.Go(func() {
+			errs[1] = obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log)
+			cancel()
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
