@@ -43,7 +43,7 @@ func TestCorpusVisibleOnly(t *testing.T) {
 			switch {
 			case vis.Published.IsZero():
 				missing++
-			case vis.Published.Equal(full.Published):
+			case absDur(vis.Published.Sub(full.Published)) < time.Minute: // datelines rarely show seconds
 				same++
 			case vis.Published.Format("2006-01-02") == full.Published.Format("2006-01-02") || absDur(vis.Published.Sub(full.Published)) < 24*time.Hour:
 				day++
