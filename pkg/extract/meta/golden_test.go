@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -293,5 +294,21 @@ func TestHeadlineInH2(t *testing.T) {
 	m := meta.Extract(doc, meta.Input{})
 	if m.Title != "Mayor resigns after audit" || !reflect.DeepEqual(m.Authors, []string{"Dana Kim"}) || fmtTime(m.Published) != "2024-03-03T10:02:00Z" {
 		t.Errorf("got title %q authors %q published %s", m.Title, m.Authors, fmtTime(m.Published))
+	}
+}
+
+func TestContentTier(t *testing.T) {
+	for tier, want := range map[string]string{"locked": "true", "free": "false", "metered": "nil"} {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(`<html><head><meta property="article:content_tier" content="` + tier + `"></head><body><h1>T</h1></body></html>`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "nil"
+		if p := meta.Extract(doc, meta.Input{}).Paywalled; p != nil {
+			got = fmt.Sprint(*p)
+		}
+		if got != want {
+			t.Errorf("content_tier %s: paywalled %s, want %s", tier, got, want)
+		}
 	}
 }

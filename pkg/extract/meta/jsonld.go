@@ -193,7 +193,7 @@ func (d *ldDoc) collect(v any, depth int) {
 	}
 }
 
-var nestedKeys = []string{"@graph", "mainEntity", "itemListElement", "item", "hasPart", "isPartOf", "author", "publisher", "image", "subjectOf", "about"}
+var nestedKeys = []string{"@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "item", "hasPart", "isPartOf", "author", "publisher", "image", "subjectOf", "about"}
 
 // resolve follows a {"@id": ...} reference.
 func (d *ldDoc) resolve(v any) any {

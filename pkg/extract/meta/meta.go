@@ -116,11 +116,29 @@ func extract(n *html.Node, in Input, m *Meta) {
 	m.Authors = x.authors()
 	m.Published, m.Modified = x.dates(m.Language)
 	m.LeadImage = x.leadImage()
-	if x.art.free != nil {
-		p := !*x.art.free
-		m.Paywalled = &p
-	}
+	m.Paywalled = x.paywalled()
 	m.ArticleBody = cleanBody(x.art.body)
+}
+
+// paywalled reads JSON-LD isAccessibleForFree, else the OpenGraph
+// article:content_tier ("locked" or "free"; "metered" says nothing about
+// this reader).
+func (x *extractor) paywalled() *bool {
+	var p bool
+	switch {
+	case x.art.free != nil:
+		p = !*x.art.free
+	default:
+		switch strings.ToLower(x.s.meta("article:content_tier")) {
+		case "locked":
+			p = true
+		case "free":
+			p = false
+		default:
+			return nil
+		}
+	}
+	return &p
 }
 
 // dropBoilerplate removes the candidates that sit in page furniture
