@@ -38,6 +38,8 @@ var orgWords = map[string]bool{
 	"agência": true, "agenzia": true, "conteúdo": true, "contenidos": true, "redacao": true, "redaccion": true,
 	"portal": true, "notícias": true, "zeitung": true, "periódico": true, "diario": true, "gazeta": true, "gazzetta": true, "jornal": true,
 	"presse": true, "prensa": true, "stampa": true, "desk.": true, "bot": true, "newswire": true, "syndicated": true, "sponsor": true,
+	"assessoria": true, "coordenadoria": true, "secretaria": true, "comunicação": true, "communications": true, "prefeitura": true,
+	"gobierno": true, "government": true, "ministerio": true, "ayuntamiento": true, "municipality": true, "coordinación": true,
 	"haber": true, "merkezi": true, "редакция": true, "редакции": true, "новости": true, "служба": true, "redakcja": true,
 	"redaktionen": true, "redaksi": true, "centrale": true, "central": true,
 	"subscribe": true, "newsletter": true, "images": true, "getty": true, "photography": true, "shutterstock": true, "istock": true, "sport": true, "international": true, "channel": true, "radio": true, "tv": true, "is": true, "has": true, "was": true, "in": true, "on": true, "at": true, "to": true,
