@@ -59,7 +59,7 @@ func Extract(doc *goquery.Document, opts Options) Result {
 	}
 	root := doc.Nodes[0]
 	classCache := make(map[string]uint8, 256)
-	scripts, base := prune(root, classCache) // the whole page, for JSON-LD in <head>
+	scripts, base, suspects := prune(root, classCache) // the whole page, for JSON-LD in <head>
 	opts.BaseURL = baseURL(opts.BaseURL, base)
 	body := findBody(root)
 	buf := entryPool.Get().(*[]entry)
@@ -80,6 +80,21 @@ func Extract(doc *goquery.Document, opts Options) Result {
 	}
 	if res.Method == "" {
 		res = domBody(entries, &opts)
+		if len(res.Text) < minText && len(suspects) > 0 {
+			// Next to nothing: the article may sit in a container named
+			// like boilerplate. Put those back and look again, trusting
+			// the result less.
+			restore(suspects)
+			entries = score(body, entries[:0], classCache)
+			for i := range entries {
+				// Names misled the first look; the second goes by text.
+				entries[i].hint &^= hintJunk | hintWeak | hintAd
+			}
+			if again := domBody(entries, &opts); len(again.Text) > len(res.Text) {
+				res = again
+				res.Confidence = math.Round(50*res.Confidence) / 100
+			}
+		}
 	}
 	fallback := opts.FallbackText
 	if fallback == "" && res.Method != MethodRule && weak(res.Text, rawBodyLen(scripts)) {
@@ -96,6 +111,10 @@ func Extract(doc *goquery.Document, opts Options) Result {
 	}
 	return res
 }
+
+// minText is the length under which a DOM result counts as a failure worth
+// a second, less strict look.
+const minText = 200
 
 // maxPooledEntries bounds the tables kept for reuse.
 const maxPooledEntries = 1 << 16

@@ -550,3 +550,19 @@ func TestBaseElement(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondLook: when pruning by name leaves next to nothing, the article
+// was under a boilerplate-looking name; the subtrees go back for a second
+// look, and the result is trusted less.
+func TestSecondLook(t *testing.T) {
+	links := strings.Repeat(`<a href="/x">A link to another section of the site</a> `, 6)
+	page := `<body><div class="share-tools-wrapper">` + para("One") + para("Two") + `</div>
+		<footer>` + strings.Repeat("<p>"+links+"</p>", 6) + `</footer></body>`
+	got := Extract(parse(t, page), Options{})
+	if !strings.Contains(got.Text, "One, which") || !strings.Contains(got.Text, "Two, which") || strings.Contains(got.Text, "A link") {
+		t.Errorf("second look found %q", got.Text)
+	}
+	if got.Confidence > 0.5 {
+		t.Errorf("confidence %v, want at most 0.5 after a second look", got.Confidence)
+	}
+}

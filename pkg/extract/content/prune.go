@@ -18,10 +18,11 @@ const pruneBudget = 1 << 20
 // prune removes what is never article text — scripts, styles, hidden and
 // interactive elements — and what very likely is not — navigation, asides,
 // footers, share bars, related lists — unless that subtree holds most of the
-// page's paragraph text. It returns the JSON-LD scripts it saw and the
-// page's <base href>.
-func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base string) {
+// page's paragraph text. It returns the JSON-LD scripts it saw, the page's
+// <base href> and the subtrees it removed as only likely boilerplate.
+func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base string, suspects []removed) {
 	var remove []*html.Node
+	var likely []*html.Node // boilerplate by name or tag, not certain
 	// The page's paragraph text is counted only when a suspicious subtree
 	// holds some: most navigation and footers hold none.
 	total := -1
@@ -88,7 +89,11 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 				}
 			}
 		}
-		remove = append(remove, n)
+		if isHidden(n) {
+			remove = append(remove, n)
+		} else {
+			likely = append(likely, n)
+		}
 		return false
 	}, func(n *html.Node) {
 		if n.DataAtom == atom.Article && n.Type == html.ElementNode {
@@ -100,7 +105,30 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 			n.Parent.RemoveChild(n)
 		}
 	}
-	return jsonld, base
+	for _, n := range likely {
+		if n.Parent != nil {
+			suspects = append(suspects, removed{n: n, parent: n.Parent, next: n.NextSibling})
+			n.Parent.RemoveChild(n)
+		}
+	}
+	return jsonld, base, suspects
+}
+
+// removed is a subtree prune took out for its name or tag, and where it was,
+// so a page whose article hid under such a name can be extracted again.
+type removed struct {
+	n, parent, next *html.Node
+}
+
+// restore puts the subtrees back where they were, last removed first, so
+// every recorded next sibling is in place again when it is needed.
+func restore(rs []removed) {
+	for i := len(rs) - 1; i >= 0; i-- {
+		r := rs[i]
+		if r.n.Parent == nil {
+			r.parent.InsertBefore(r.n, r.next)
+		}
+	}
 }
 
 // paraText counts the characters inside <p> elements of n's subtree,
