@@ -125,9 +125,14 @@ type removed struct {
 func restore(rs []removed) {
 	for i := len(rs) - 1; i >= 0; i-- {
 		r := rs[i]
-		if r.n.Parent == nil {
-			r.parent.InsertBefore(r.n, r.next)
+		if r.n.Parent != nil {
+			continue
 		}
+		next := r.next
+		if next != nil && next.Parent != r.parent {
+			next = nil // moved meanwhile: append rather than corrupt the list
+		}
+		r.parent.InsertBefore(r.n, next)
 	}
 }
 
