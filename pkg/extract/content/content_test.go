@@ -265,7 +265,10 @@ func TestHostileNesting(t *testing.T) {
 	doc := parse(t, "<html><body></body></html>")
 	n := doc.Find("body").Nodes[0]
 	for i := 0; i < depth; i++ {
-		c := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+		// Boilerplate names on every level exercise the prune guard's
+		// budget and the second look.
+		c := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div,
+			Attr: []html.Attribute{{Key: "class", Val: "sidebar"}}}
 		n.AppendChild(c)
 		n = c
 	}
