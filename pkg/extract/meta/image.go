@@ -87,12 +87,18 @@ func (x *extractor) figureShowing(src string) *html.Node {
 	if want == "" {
 		return nil
 	}
+	stem := want[strings.LastIndexByte(want, '/')+1:]
 	for i, f := range x.s.figures {
 		if i >= 30 {
 			break
 		}
 		found := false
 		eachImageURL(f.n, func(u string) bool {
+			// Most addresses do not contain the file name at all: skip
+			// them before the allocating comparison.
+			if !strings.Contains(lowerASCII(u), stem) {
+				return true
+			}
 			found = imageKey(u) == want
 			return !found
 		})

@@ -435,7 +435,12 @@ func isAuthorHref(h string) bool {
 		h = h[:300]
 	}
 	for i := 0; i+2 < len(h); i++ {
-		if h[i] != '/' || !authorPathFirst[h[i+1]|0x20] {
+		j := strings.IndexByte(h[i:], '/')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+2 >= len(h) || !authorPathFirst[h[i+1]|0x20] {
 			continue
 		}
 		rest := h[i+1:]
