@@ -7,6 +7,33 @@
 // byline or date, figures); every field is then read from those lists, so the
 // cost does not grow with the number of fields or with page size beyond that
 // single walk.
+//
+// Precedence, first found wins (a field the page does not state stays empty):
+//
+//	title        an <h1> that agrees with the JSON-LD headline, og:title, <title>
+//	             or the feed's title (modulo " | Site"); else JSON-LD headline,
+//	             og:title, <title> without its site part, the h1, the feed's title
+//	authors      pinned selector; JSON-LD Person authors; author meta tags;
+//	             itemprop/rel=author and author-page links; byline-classed
+//	             elements; a "By ..." line under the headline; the feed's author
+//	published    pinned selector; JSON-LD; article:published_time and other date
+//	             metas; <time>/itemprop and dateline-classed elements by
+//	             closeness to the headline; the URL; lines under the headline;
+//	             the feed's date. A date without a time takes one from a later
+//	             candidate of the same day; a time without a zone takes the
+//	             offset that makes it agree with another signal for the same
+//	             event (the feed's date included), else another signal's
+//	             offset, else the feed's offset (within 36 h), else UTC
+//	modified     the same for dateModified, article:modified_time, og:updated_time,
+//	             "Updated ..." datelines
+//	language     <html lang>, Content-Language, og:locale, JSON-LD inLanguage;
+//	             empty when the title and description are clearly in another
+//	             language (extract then detects it from the body)
+//	site name    og:site_name, JSON-LD publisher, application-name
+//	lead image   og:image, twitter:image, JSON-LD image, the first article
+//	             figure, the feed's image; caption and credit from the figure
+//	             (or captioned container) showing it
+//	paywalled    JSON-LD isAccessibleForFree (and hasPart), article:content_tier
 package meta
 
 import (
