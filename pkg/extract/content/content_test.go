@@ -166,6 +166,11 @@ func TestExtract(t *testing.T) {
 			contains: []string{"\n\nSatechi USB-C Car Charger\n\nAbout it"},
 		},
 		{
+			name: "invisible characters go",
+			page: "<body><div class=\"content\"><p>Extra\u00adordinary news\u200b today, and with commas, a sentence long enough to count.</p></div></body>",
+			want: "Extraordinary news today, and with commas, a sentence long enough to count.",
+		},
+		{
 			name:   "nothing to extract",
 			page:   `<html><body><nav><a href="/">Home</a></nav></body></html>`,
 			want:   "",

@@ -273,6 +273,11 @@ func (r *renderer) addText(s string) {
 		r.preText(s)
 		return
 	}
+	if strings.ContainsAny(s, invisible) {
+		// Soft hyphens and zero-width characters only steer line breaking;
+		// in text they split or glue words wrongly.
+		s = strings.Map(dropInvisible, s)
+	}
 	first := true
 	escape := strings.ContainsAny(s, `<>&"'`) // once per text node, not per word
 	for i := 0; i < len(s); {
@@ -835,4 +840,15 @@ func dimension(v string) int {
 		return 0
 	}
 	return n
+}
+
+// invisible lists the characters addText removes: soft hyphen, zero-width
+// space, word joiner and the zero-width no-break space (a stray BOM).
+const invisible = "\u00ad\u200b\u2060\ufeff"
+
+func dropInvisible(r rune) rune {
+	if strings.ContainsRune(invisible, r) {
+		return -1
+	}
+	return r
 }
