@@ -241,7 +241,7 @@ var usZones = map[string]int{"ET": -300, "CT": -360, "MT": -420, "PT": -480}
 // "23 février 2024 à 13h25", "23.02.2024 um 13:25 Uhr".
 var connectors = map[string]bool{
 	"at": true, "um": true, "à": true, "a": true, "las": true, "alle": true, "ore": true, "às": true, "kl": true,
-	"klo": true, "godz": true, "o": true, "om": true, "t": true, "le": true, "el": true, "den": true, "saat": true,
+	"klo": true, "kello": true, "godz": true, "o": true, "om": true, "t": true, "le": true, "el": true, "den": true, "saat": true,
 	"pukul": true, "lúc": true, "в": true, "updated": true,
 }
 
@@ -533,7 +533,7 @@ func skipConnectors(tk []token, j int) int {
 	for k := 0; k < 4 && j < len(tk); k++ {
 		t := tk[j]
 		switch {
-		case isPunct(t, ',', '-', '|', '·', '•', '/', '(', '@', '–', '—'):
+		case isPunct(t, ',', '-', '|', '·', '•', '/', '(', '@', '–', '—', '.'):
 		case t.kind == tWord && connectors[t.s]:
 		case t.kind == tWord && weekday(t.s):
 		default:
@@ -553,9 +553,18 @@ func weekday(s string) bool { return weekdays[s] }
 
 // matchTimeAfter reads a clock time at or shortly after tk[j].
 func matchTimeAfter(tk []token, j int) (h, m, s, ns, end int, ok bool) {
-	j = skipConnectors(tk, j)
-	return matchTime(tk, j)
+	k := skipConnectors(tk, j)
+	// "kl. 13.25", "klo 13.25": after these words a dot separates hours
+	// and minutes.
+	for i := j; i < k; i++ {
+		if tk[i].kind == tWord && dotClockWords[tk[i].s] {
+			return matchClock(tk, k, true)
+		}
+	}
+	return matchTime(tk, k)
 }
+
+var dotClockWords = map[string]bool{"kl": true, "klo": true, "kello": true, "godz": true, "um": true, "alle": true, "ore": true, "às": true}
 
 // matchTimeBefore finds a clock time that ends just before the date at
 // tk[i] ("1:25 PM EST, Fri February 23, 2024"), not before floor.
@@ -579,6 +588,11 @@ func matchTimeBefore(tk []token, i, floor int) (h, m, s, ns, start, end int, ok 
 // matchTime reads "13:25", "1:25 PM", "1.25pm", "13h25", "13:25:07.123",
 // "오후 1:25", "13時25分".
 func matchTime(tk []token, j int) (h, m, s, ns, end int, ok bool) {
+	return matchClock(tk, j, false)
+}
+
+// matchClock is matchTime; dotOK accepts "13.25" without a suffix.
+func matchClock(tk []token, j int, dotOK bool) (h, m, s, ns, end int, ok bool) {
 	at := func(k int) token {
 		if k < len(tk) {
 			return tk[k]
@@ -631,7 +645,7 @@ func matchTime(tk []token, j int) (h, m, s, ns, end int, ok bool) {
 		}
 		_, n := ampmSuffix(tk, k+2)
 		_, isZone := zoneAbbr[at(k+2).raw]
-		if n > 0 || isZone || (at(k+2).kind == tWord && at(k+2).s == "uhr") {
+		if n > 0 || isZone || dotOK || (at(k+2).kind == tWord && at(k+2).s == "uhr") {
 			m = mm.n
 			k += 2
 		} else {

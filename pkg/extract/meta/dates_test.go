@@ -71,6 +71,12 @@ func TestFindDates(t *testing.T) {
 		{"2024年02月23日 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
 		{"2024-02-23 13:25:00 +0800", dateOpts{}, "2024-02-23T13:25:00+08:00", true, true, roleUnknown},
 		{"Thursday, February 22nd 2024, 11:45 pm", dateOpts{}, "2024-02-22T23:45:00Z", false, true, roleUnknown},
+		{"23 februari 2024 kl. 13.25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"23.2.2024 klo 13.25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"23. februar 2024 kl. 13.25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"23 februari 2024 om 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"23.02.2024, godz. 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"23.02.2024 12.5 million", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
 		// Not dates.
 		{"11/18/19", dateOpts{}, "", false, false, 0},
 		{"Call 0339 now", dateOpts{}, "", false, false, 0},
