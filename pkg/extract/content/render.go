@@ -466,7 +466,7 @@ func (r *renderer) flush() {
 		r.dropOrphanHeading()
 		return
 	}
-	if isURL(line) || isAdLabel(line) || isCounter(line) {
+	if isURL(line) || isAdLabel(line) || isCounter(line) || !hasWordRune(line) {
 		return
 	}
 	if r.afterImage && !b.heading && !lineBold && len(line) < 100 && isCaptionLine(line) {
@@ -851,4 +851,15 @@ func dropInvisible(r rune) rune {
 		return -1
 	}
 	return r
+}
+
+// hasWordRune reports whether s has a letter, digit or underscore: a block
+// of only "..." or "•" is ornament.
+func hasWordRune(s []byte) bool {
+	for _, c := range string(s) {
+		if c == '_' || unicode.IsLetter(c) || unicode.IsDigit(c) {
+			return true
+		}
+	}
+	return false
 }
