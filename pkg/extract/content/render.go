@@ -768,9 +768,12 @@ func (r *renderer) setCaption(i int, caption, credit string) {
 	r.altCaption[i] = false
 }
 
-// adLabels are the words sites print over an ad slot; a block that says only
-// that is the slot's label.
+// adLabels are the words sites print over an ad slot, and the labels of
+// page controls; a block that says only that is not text.
 var adLabels = map[string]bool{
+	"text size": true, "font size": true, "print": true, "share": true, "share this": true, "email": true,
+	"listen": true, "save": true, "subscribe": true, "sign in": true, "log in": true, "menu": true,
+	"close": true, "comments": true, "read more": true, "show more": true, "load more": true,
 	"advertisement": true, "advertisements": true, "advertising": true, "ad": true, "ads": true,
 	"sponsored": true, "sponsored content": true, "story continues below advertisement": true,
 	"article continues below advertisement": true, "continue reading below": true,
