@@ -1,6 +1,7 @@
 // Package client is for programs that use newsflow's articles: Subscriber
-// receives parsed-article events straight from NATS JetStream, API reads the
-// store's HTTP API.
+// receives parsed-article events straight from NATS JetStream; API reads the
+// store's HTTP API and follows its live stream (API.Stream) where NATS is
+// out of reach.
 //
 //	sub, _ := client.NewSubscriber(nc)
 //	err := sub.Subscribe(ctx, client.Filter{Sites: []string{"koreaherald.com"}},

@@ -2,7 +2,7 @@
 // events into Redis and serves them over HTTP.
 //
 //	article.parsed ──DecodeArticle──▶ Articles.Put (Lua: atomic, idempotent) ──▶ ack
-//	GET /v1/articles, /v1/articles/{id}, /v1/articles/by-url, /v1/sites ◀── Redis
+//	GET /v1/articles, /v1/articles/{id}, /v1/articles/by-url, /v1/sites, /v1/languages ◀── Redis
 //	GET /v1/stream (server-sent events) ◀── NEWSFLOW_ARTICLES (ordered consumer per client)
 //	GET / (the live web page, embedded)
 //
