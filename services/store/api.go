@@ -155,7 +155,7 @@ func ParseFilter(q url.Values) (Filter, error) {
 	if v, err = one("site"); err != nil {
 		return f, err
 	} else if v != "" {
-		f.Site = events.SiteToken(v)
+		f.Site = siteParam(v)
 	}
 	langName := "language"
 	if q.Has("lang") {
@@ -346,4 +346,14 @@ func (s *Store) languages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Languages []LanguageCount `json:"languages"`
 	}{langs})
+}
+
+// siteParam takes a host, a site token, or a pasted URL of the site.
+func siteParam(v string) string {
+	if strings.Contains(v, "/") {
+		if u, err := url.Parse(v); err == nil && u.Hostname() != "" {
+			v = u.Hostname()
+		}
+	}
+	return events.SiteToken(v)
 }

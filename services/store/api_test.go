@@ -131,7 +131,7 @@ func TestAPIReads(t *testing.T) {
 		t.Errorf("duplicates on b.com in English: %s", body)
 	}
 	l = listResponse{}
-	_, body = get(t, srv.URL+"/v1/articles?site=b.com")
+	_, body = get(t, srv.URL+"/v1/articles?site="+url.QueryEscape("https://www.b.com/some/page"))
 	if err := json.Unmarshal(body, &l); err != nil || len(l.Articles) != 1 || l.Articles[0].ID != other.ID || l.DuplicateOf != nil {
 		t.Errorf("b.com without duplicates: %s", body)
 	}

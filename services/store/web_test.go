@@ -174,6 +174,17 @@ func TestWebPageInChromium(t *testing.T) {
 		t.Fatalf("language filter: %v", err)
 	}
 
+	// The title search.
+	if err := chromedp.Do(ctx,
+		choose("#language", ""),
+		chromedp.SendKeys(chromedp.ID("q"), "BUDGET"),
+		rowsAre(stored[2]),
+		discard(chromedp.Evaluate[string](`(() => { const q = document.getElementById("q"); q.value = "";
+			q.dispatchEvent(new Event("input")); return "" })()`)),
+	); err != nil {
+		t.Fatalf("title search: %v", err)
+	}
+
 	// A syndicated copy is hidden until copies are asked for, then marked.
 	copyOf := readable("delta.example", 7, now.Add(time.Minute), "Neue Brücke eröffnet (Agentur)", "de", "Bernd Brot")
 	copyOf.BodyText, copyOf.ContentHash, copyOf.Simhash = stored[1].BodyText, stored[1].ContentHash, stored[1].Simhash
