@@ -84,6 +84,29 @@ func TestAPIErrors(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want %d with a message starting %q", tc.path, resp.StatusCode, body, tc.status, tc.prefix)
 		}
 	}
+	for _, method := range []string{http.MethodPost, http.MethodDelete} {
+		req, _ := http.NewRequest(method, srv.URL+"/v1/articles", strings.NewReader("{}"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s /v1/articles: %d, want 405 with Allow", method, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/v1/articles/0123456789abcdef0123456789abcdef", nil)
+	req.Header.Set("Origin", "https://dashboard.example")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "if-none-match")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "If-None-Match") {
+		t.Errorf("CORS preflight: %d %v", resp.StatusCode, resp.Header)
+	}
 	// Requests are counted by route pattern, not by path.
 	if n := testutil.ToFloat64(requests.WithLabelValues("GET /v1/articles/{id}", "404")) - notFound; n != 1 {
 		t.Errorf("counted %v 404s of GET /v1/articles/{id}, want 1", n)
