@@ -62,7 +62,7 @@ func Extract(in Input) (*events.Article, error) {
 		AuthorSelector: rule.Author, DateSelector: rule.Date,
 	})
 	body := content.Extract(doc, content.Options{
-		BodySelector: rule.Body, FallbackText: m.ArticleBody, Title: m.Title,
+		BodySelector: rule.Body, FallbackText: m.ArticleBody, Title: m.Title, BaseURL: pageURL,
 	})
 
 	a := &events.Article{
