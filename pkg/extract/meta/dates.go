@@ -417,6 +417,12 @@ func matchDate(tk []token, i int, opts dateOpts) (y, m, d, end int, ok bool) {
 		if validYMD(y, m, d) {
 			return y, m, d, i + 1, true
 		}
+	case t.kind == tNum && t.nd <= 2 && i >= 2 && isCJKMark(at(i+1), '年') && japaneseEra(tk[i-2].s+tk[i-1].s) > 0:
+		// 令和6年2月23日: Japanese era years.
+		y = japaneseEra(tk[i-2].s+tk[i-1].s) + t.n
+		if b, c, dd, e := at(i+2), at(i+3), at(i+4), at(i+5); b.kind == tNum && c.kind == tCJK && c.r == '月' && dd.kind == tNum && e.kind == tCJK && e.r == '日' && validYMD(y, b.n, dd.n) {
+			return y, b.n, dd.n, i + 6, true
+		}
 	case t.kind == tNum && t.nd <= 2:
 		// 23.02.2024, 23/02/2024, 02/23/2024, 23-02-2024, 11/18/19 (with a time)
 		if s := at(i + 1); isPunct(s, '.', '/', '-') {
@@ -507,6 +513,21 @@ func matchDate(tk []token, i int, opts dateOpts) (y, m, d, end int, ok bool) {
 func shortYearOK(tk []token, j int) bool {
 	_, _, _, _, _, ok := matchTimeAfter(tk, j)
 	return ok
+}
+
+func isCJKMark(t token, r rune) bool {
+	return t.kind == tCJK && t.r == r
+}
+
+// japaneseEra returns the year before year 1 of a Japanese era.
+func japaneseEra(name string) int {
+	switch name {
+	case "令和":
+		return 2018
+	case "平成":
+		return 1988
+	}
+	return 0
 }
 
 // pickMDY resolves 02/03/2024: the reading nearest the feed's date, else

@@ -33,6 +33,8 @@ func TestFindDates(t *testing.T) {
 		{"2024.02.23 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
 		{"2024年2月23日 13時25分", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
 		{"2024年2月23日", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
+		{"令和6年2月23日 13時25分", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"平成31年4月30日", dateOpts{}, "2019-04-30T00:00:00Z", false, false, roleUnknown},
 		{"Publié le 23 février 2024 à 13h25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, rolePublished},
 		{"23. Februar 2024", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
 		{"23 de febrero de 2024", dateOpts{}, "2024-02-23T00:00:00Z", false, false, roleUnknown},
