@@ -42,6 +42,10 @@ func (x *extractor) dates(lang string) (pub, mod time.Time) {
 		now = time.Now()
 	}
 	opts := dateOpts{ref: x.in.Hints.Published, now: now, mdy: x.monthFirst(lang)}
+	switch primary(lang) {
+	case "ko", "ja", "zh", "hu":
+		opts.ymdFirst = true
+	}
 	var c dateCands
 	add := func(list *[]stamp, st stamp) {
 		// A date days after the fetch is an embargo or expiry date, or a

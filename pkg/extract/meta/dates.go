@@ -30,10 +30,11 @@ const (
 
 // dateOpts tune how ambiguous text is read.
 type dateOpts struct {
-	mdy     bool      // 02/03/2024 is February 3 (US pages)
-	ref     time.Time // a date known to be near (feed date); resolves 02/03 ambiguity
-	now     time.Time // base for "2 hours ago"; zero disables relative dates
-	machine bool      // value from markup: allows 20240223 and Unix seconds
+	mdy      bool      // 02/03/2024 is February 3 (US pages)
+	ymdFirst bool      // 24.02.23 is 2024-02-23 (East Asian pages)
+	ref      time.Time // a date known to be near (feed date); resolves 02/03 ambiguity
+	now      time.Time // base for "2 hours ago"; zero disables relative dates
+	machine  bool      // value from markup: allows 20240223 and Unix seconds
 }
 
 type found struct {
@@ -430,6 +431,11 @@ func matchDate(tk []token, i int, opts dateOpts) (y, m, d, end int, ok bool) {
 				y = c.n
 				if c.nd == 2 {
 					y += 2000
+					// "24.02.23 13:25" on a Korean, Japanese or Chinese page
+					// is year first.
+					if ymd := 2000 + t.n; opts.ymdFirst && validYMD(ymd, a.n, c.n) {
+						return ymd, a.n, c.n, i + 5, true
+					}
 				}
 				dm := validYMD(y, a.n, t.n)
 				// Dots mean day first, except where only month first

@@ -53,6 +53,8 @@ func TestFindDates(t *testing.T) {
 		{"le 23 février 2024 à 13h25 et mis à jour", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
 		{"11.15.2019 10:09 AM", dateOpts{}, "2019-11-15T10:09:00Z", false, true, roleUnknown},
 		{"11/18/19 11:04 PM EST", dateOpts{mdy: true}, "2019-11-18T23:04:00-05:00", true, true, roleUnknown},
+		{"24.02.23 13:25", dateOpts{ymdFirst: true}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
+		{"24.02.23 13:25", dateOpts{}, "2023-02-24T13:25:00Z", false, true, roleUnknown},
 		{"Updated 0339 GMT (1139 HKT) November 19, 2019", dateOpts{}, "2019-11-19T11:39:00+08:00", true, true, roleModified}, // the same instant
 		{"19 Nov 2019 05:44 GMT", dateOpts{}, "2019-11-19T05:44:00Z", true, true, roleUnknown},
 		{"Friday 23 February 2024 13.25 GMT", dateOpts{}, "2024-02-23T13:25:00Z", true, true, roleUnknown},
