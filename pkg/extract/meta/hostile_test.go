@@ -1,7 +1,10 @@
 package meta_test
 
 import (
+	"bytes"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,4 +85,28 @@ func TestExtractNilDoc(t *testing.T) {
 	if m := meta.Extract(&goquery.Document{}, meta.Input{}); m.Title != "" {
 		t.Fatal("empty doc gave a title")
 	}
+}
+
+// The parser runs Extract from many goroutines at once; run it under -race.
+func TestExtractConcurrent(t *testing.T) {
+	data, err := os.ReadFile("testdata/sidebar_wrapper.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			doc, err := goquery.NewDocumentFromReader(bytes.NewReader(data))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if m := meta.Extract(doc, meta.Input{AuthorSelector: ".post-byline a", DateSelector: ".post-date"}); len(m.Authors) == 0 {
+				t.Error("no authors")
+			}
+		}()
+	}
+	wg.Wait()
 }
