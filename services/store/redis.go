@@ -32,6 +32,7 @@ import (
 //	P u:<ArticleID(url)>  string  URL, canonical URL or AMP URL -> id; TTL
 //	P h:<content hash>    string  first live copy with that body text -> id; TTL
 //	P s:<band>:<4 hex>    zset    simhash band -> ids (scored by expiry): the LSH index
+//	P d:<id>              set     the copies linked to an original, re-checked when it changes
 //	P exp                 zset    id -> expiry ms
 //	P mem                 hash    id -> the sets it is in, for index repair and expiry
 //	P sites, P sitehosts  zset/hash  site token -> expiry of its newest article / its host name
@@ -290,7 +291,7 @@ func (s *Articles) Put(ctx context.Context, a *events.Article) (PutResult, error
 	args := []any{a.ID, data, hash, millis(a.ModifiedAt), millis(a.ParsedAt), f.score, ttl,
 		f.site, strings.ToLower(host), f.lang, strings.Join(f.authors, sep), strings.Join(f.tags, sep), f.title,
 		sim, strings.Join(sets, sep), strings.Join(urlKeys, sep), hashKey, strings.Join(bands, sep),
-		s.prefix + "a:", s.MaxDistance, primaryLang(f.lang)}
+		s.prefix + "a:", s.MaxDistance, s.prefix + "d:", primaryLang(f.lang)}
 	res, err := upsertScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return PutResult{}, fmt.Errorf("store article %s: %w", a.ID, err)

@@ -145,6 +145,8 @@ func members(t *testing.T, rdb redis.UniversalClient, prefix string) map[string]
 			out[name] = rdb.ZRange(ctx, key, 0, -1).Val()
 		case "string":
 			out[name] = []string{rdb.Get(ctx, key).Val()}
+		case "set":
+			out[name] = rdb.SMembers(ctx, key).Val()
 		case "hash":
 			if strings.HasPrefix(name, "a:") {
 				out[name] = []string{strings.TrimPrefix(name, "a:")}
@@ -489,7 +491,8 @@ func TestDuplicateOrderAndVisibility(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	s := NewArticles(rdb, prefix, time.Hour)
 	ctx := t.Context()
-	body := withBody(words("wire", 80))
+	// Identical bodies have identical simhashes.
+	body := func(a *events.Article) { withBody(words("wire", 80))(a); a.Simhash = "0123456789abcdef" }
 	late := art("late.com", 1, base.Add(time.Hour), body)
 	early := art("early.com", 2, base, body)
 	third := art("third.com", 3, base.Add(2*time.Hour), body)
@@ -521,6 +524,27 @@ func TestDuplicateOrderAndVisibility(t *testing.T) {
 	if err != nil || !slices.Equal(titles(t, p), []string{rewritten.Title, early.Title}) {
 		t.Errorf("after the rewrite: %q, %v", titles(t, p), err)
 	}
+	// The original's new version, lightly edited, keeps its copies; rewritten
+	// into another story, it lets them go.
+	m2 := base.Add(4 * time.Hour)
+	edited := art("early.com", 2, base, body, func(a *events.Article) {
+		a.ModifiedAt, a.ContentHash = &m2, events.ContentHash([]byte("edited"))
+	})
+	mustPut(t, s, edited, Replaced)
+	if st, _ := s.Get(ctx, late.ID); st.DuplicateOf != early.ID {
+		t.Errorf("after a light edit of the original, the copy's duplicate_of = %q", st.DuplicateOf)
+	}
+	m3 := base.Add(5 * time.Hour)
+	other := art("early.com", 2, base, func(a *events.Article) { a.ModifiedAt = &m3 })
+	mustPut(t, s, other, Replaced)
+	if st, _ := s.Get(ctx, late.ID); st.DuplicateOf != "" {
+		t.Errorf("after the original was rewritten, the copy's duplicate_of = %q, want none", st.DuplicateOf)
+	}
+	p, err = s.List(ctx, Filter{}, 10, "")
+	if err != nil || len(p.Articles) != 3 {
+		t.Errorf("after the rewrite of the original: %q, %v; want all three", titles(t, p), err)
+	}
+	mustPut(t, s, art("early.com", 2, base, body, func(a *events.Article) { m := base.Add(6 * time.Hour); a.ModifiedAt = &m }), Replaced)
 	rdb.Del(ctx, s.recordKey(early.ID)) // the original expires first
 	p, err = s.List(ctx, Filter{}, 10, "")
 	if err != nil || len(p.Articles) != 2 || !slices.Contains(titles(t, p), late.Title) {
@@ -575,5 +599,29 @@ func TestNormName(t *testing.T) {
 		if got := normName(in); got != want {
 			t.Errorf("normName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The earliest copy, arriving last, becomes the original of every later one.
+func TestEarliestCopyArrivingLast(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	ctx := t.Context()
+	body := func(a *events.Article) { withBody(words("wire", 80))(a); a.Simhash = "0123456789abcdef" }
+	// Two pages of one site are not linked to each other: both are originals.
+	one := art("x.com", 1, base.Add(time.Hour), body)
+	two := art("x.com", 2, base.Add(2*time.Hour), body)
+	first := art("y.com", 3, base, body)
+	mustPut(t, s, one, Created)
+	mustPut(t, s, two, Created)
+	mustPut(t, s, first, Created)
+	for _, a := range []*events.Article{one, two} {
+		if st, _ := s.Get(ctx, a.ID); st.DuplicateOf != first.ID {
+			t.Errorf("%s: duplicate_of %q, want the earliest copy", a.Title, st.DuplicateOf)
+		}
+	}
+	p, err := s.List(ctx, Filter{}, 10, "")
+	if err != nil || !slices.Equal(titles(t, p), []string{first.Title}) {
+		t.Errorf("listing: %q, %v; want only the earliest copy", titles(t, p), err)
 	}
 }

@@ -8,7 +8,7 @@
 --      13 title (lc)  14 simhash        15 index sets      16 URL keys
 --      17 content-hash key ('' = too short to be linked)   18 simhash band sets
 --      19 record key prefix             20 max Hamming distance
---      21 primary language subtag ('' = none)
+--      21 duplicate back-link key prefix  22 primary language subtag ('' = none)
 -- Lists are joined with \31. Keys that depend on the article (its index
 -- sets, its duplicate candidates) are computed by the caller or read from
 -- Redis, so the script touches keys it was not given: on Redis Cluster every
@@ -64,6 +64,7 @@ local function hamming(a, b)
 end
 local site, score = ARGV[8], tonumber(ARGV[6])
 local best, bestScore
+local originals = {} -- every original found, by id: its score
 local function consider(cid)
   local f = redis.call('HMGET', rp .. cid, 'score', 'dup', 'site')
   if not f[1] then return end
@@ -74,6 +75,7 @@ local function consider(cid)
   end
   if cid == id or f[3] == site then return end
   local s = tonumber(f[1])
+  originals[cid] = s
   if not best or s < bestScore or (s == bestScore and cid < best) then
     best, bestScore = cid, s
   end
@@ -92,13 +94,18 @@ if ARGV[17] ~= '' then
     end
   end
 end
-local dup = ''
+local dup, remarked = '', {}
 if best then
   if score > bestScore or (score == bestScore and id > best) then
     dup = best
   else
-    -- This copy was published first: the stored one becomes its duplicate.
-    redis.call('HSET', rp .. best, 'dup', id)
+    -- This copy was published first: the stored ones become its duplicates.
+    for cid, s in pairs(originals) do
+      if s > score or (s == score and cid > id) then
+        redis.call('HSET', rp .. cid, 'dup', id)
+        remarked[#remarked + 1] = cid
+      end
+    end
   end
 end
 
@@ -114,6 +121,29 @@ redis.call('PEXPIREAT', KEYS[1], exp)
 local function keep(k)
   if redis.call('PTTL', k) < ttl then redis.call('PEXPIREAT', k, exp) end
 end
+-- Copies point back through P d:<original>, so that a rewritten original
+-- lets go of the copies it no longer resembles.
+local dp = ARGV[21]
+local function link(orig, copy)
+  redis.call('SADD', dp .. orig, copy)
+  keep(dp .. orig)
+end
+if dup ~= '' then link(dup, id) end
+for _, c in ipairs(remarked) do link(id, c) end
+if result == 3 then
+  if cur[4] and cur[4] ~= '' and cur[4] ~= dup then redis.call('SREM', dp .. cur[4], id) end
+  local maxd, sim = tonumber(ARGV[20]), ARGV[14]
+  for _, c in ipairs(redis.call('SRANDMEMBER', dp .. id, 200)) do
+    local f = redis.call('HMGET', rp .. c, 'sim', 'ch', 'dup')
+    local still = f[3] == id and ARGV[17] ~= '' and (f[2] == ARGV[3] or
+      (#sim == 16 and f[1] and #f[1] == 16 and hamming(sim, f[1]) <= maxd))
+    if not still then
+      if f[3] == id then redis.call('HSET', rp .. c, 'dup', '') end
+      redis.call('SREM', dp .. id, c)
+    end
+  end
+end
+
 local members = {}
 for _, k in ipairs(split(ARGV[15])) do
   redis.call('ZADD', k, score, id)
@@ -140,7 +170,7 @@ redis.call('HSET', KEYS[3], id, table.concat(members, SEP))
 redis.call('ZADD', KEYS[2], exp, id)
 redis.call('ZADD', KEYS[4], 'GT', exp, site)
 redis.call('HSET', KEYS[5], site, ARGV[9])
-if ARGV[21] ~= '' then redis.call('ZADD', KEYS[6], 'GT', exp, ARGV[21]) end
+if ARGV[22] ~= '' then redis.call('ZADD', KEYS[6], 'GT', exp, ARGV[22]) end
 for i = 2, 6 do keep(KEYS[i]) end
 sweep(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], now, 100)
 return {result, dup}
