@@ -421,7 +421,8 @@ func inlineAtom(a atom.Atom) bool {
 // authorPaths are URL path segments of author pages: a link to one is
 // the byline's name in most templates (/author/jane-doe/).
 var authorPaths = []string{"author", "autor", "auteur", "staff/", "writer", "journalist", "reporter",
-	"columnist", "by/", "byline", "redakteur", "contributor", "redaccion/", "giornalisti/", "jornalista", "yazar", "avtor"}
+	"columnist", "by/", "byline", "redakteur", "contributor", "redaccion/", "giornalisti/", "jornalista", "yazar", "avtor",
+	"kontributor", "penulis", "firmas/", "periodista", "forfatter", "skribent", "toimittaja", "kirjoittaja", "dziennikarz"}
 
 var authorPathFirst = func() (t [256]bool) {
 	for _, p := range authorPaths {
