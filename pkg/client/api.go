@@ -65,6 +65,7 @@ type Query struct {
 	IncludeDuplicates bool
 	Limit             int    // 1–200, default 20
 	Cursor            string // NextCursor of the previous page
+	Summary           bool   // List: articles without body_text, body_html and images
 }
 
 func (q Query) values() url.Values {
@@ -92,6 +93,9 @@ func (q Query) values() url.Values {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
 	set("cursor", q.Cursor)
+	if q.Summary {
+		v.Set("view", "summary")
+	}
 	return v
 }
 

@@ -27,7 +27,7 @@ type StreamEvent struct {
 // the last event seen, so nothing is missed; a 4xx answer is returned.
 // lastEventID "" starts with new articles, "0" with the oldest one retained.
 func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ctx context.Context, ev *StreamEvent) error) error {
-	q.Limit, q.Cursor = 0, ""
+	q.Limit, q.Cursor, q.Summary = 0, "", false
 	u := *c.base
 	u.Path += "/v1/stream"
 	u.RawQuery = q.values().Encode()

@@ -144,7 +144,7 @@ func (e *paramError) Error() string { return e.name + ": " + e.why }
 // filter is not silently ignored.
 var (
 	filterParams = []string{"site", "language", "lang", "author", "tag", "q", "since", "until", "include_duplicates"}
-	listParams   = append([]string{"limit", "cursor"}, filterParams...)
+	listParams   = append([]string{"limit", "cursor", "view"}, filterParams...)
 	streamParams = append([]string{"last_event_id"}, filterParams...)
 )
 
@@ -270,6 +270,14 @@ func (s *Store) list(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		limit = n
+	}
+	switch q.Get("view") {
+	case "", "full":
+	case "summary":
+		f.Summary = true
+	default:
+		writeError(w, http.StatusBadRequest, "view: want full or summary")
+		return
 	}
 	page, err := s.articles.List(r.Context(), f, limit, q.Get("cursor"))
 	if errors.Is(err, ErrBadCursor) {

@@ -64,6 +64,7 @@ func TestAPIErrors(t *testing.T) {
 		{"/v1/articles?lang=english%20please", 400, "lang:"},
 		{"/v1/articles?lang=en&language=en", 400, "lang:"},
 		{"/v1/articles?include_duplicates=maybe", 400, "include_duplicates:"},
+		{"/v1/articles?view=short", 400, "view:"},
 		{"/v1/articles?site=a.com&site=b.com", 400, "site:"},
 		{"/v1/articles?sites=a.com", 400, "sites:"},
 		{"/v1/articles?q=" + strings.Repeat("x", 501), 400, "q:"},
@@ -143,6 +144,17 @@ func TestAPIReads(t *testing.T) {
 		t.Errorf("the read API is not open to other origins")
 	}
 	cur := l.NextCursor
+	var raw struct{ Articles []json.RawMessage }
+	_, body = get(t, srv.URL+"/v1/articles?view=summary&limit=1")
+	if err := json.Unmarshal(body, &raw); err != nil || len(raw.Articles) != 1 {
+		t.Fatalf("summary: %s", body)
+	}
+	if err := events.ValidateArticleJSON(raw.Articles[0]); err != nil {
+		t.Errorf("a summary is not a valid Article v1: %v", err)
+	}
+	if a := decode(t, raw.Articles[0]); a.BodyText != "" || a.Title != other.Title || a.ID != other.ID {
+		t.Errorf("summary: %s", raw.Articles[0])
+	}
 	l = listResponse{}
 	_, body = get(t, srv.URL+"/v1/articles?limit=1&cursor="+url.QueryEscape(cur))
 	if err := json.Unmarshal(body, &l); err != nil || len(l.Articles) != 1 || l.Articles[0].ID != orig.ID || l.NextCursor != "" {
@@ -232,6 +244,9 @@ func TestGoAPIClient(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("All = %v, want %v", got, want)
+	}
+	if p, err := api.List(ctx, client.Query{Summary: true, Limit: 1}); err != nil || len(p.Articles) != 1 || p.Articles[0].BodyText != "" || p.Articles[0].Title == "" {
+		t.Errorf("List of summaries: %+v, %v", p, err)
 	}
 	p, err := api.List(ctx, client.Query{Site: "b.com", IncludeDuplicates: true, Since: base, Until: base.Add(time.Hour)})
 	if err != nil || len(p.Articles) != 1 || p.DuplicateOf[dup.ID] != orig.ID || p.NextCursor != "" {

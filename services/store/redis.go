@@ -252,6 +252,13 @@ func (s *Articles) Put(ctx context.Context, a *events.Article) (PutResult, error
 	if err != nil {
 		return PutResult{}, fmt.Errorf("encode article %s: %w", a.ID, err)
 	}
+	// Listings of summaries skip the bodies, most of an article's bytes.
+	sum := *a
+	sum.BodyText, sum.BodyHTML, sum.Images = "", "", nil
+	sumData, err := json.Marshal(&sum)
+	if err != nil {
+		return PutResult{}, fmt.Errorf("encode article %s: %w", a.ID, err)
+	}
 	hash := a.ContentHash
 	if hash == "" {
 		hash = events.ContentHash([]byte(a.BodyText))
@@ -291,7 +298,7 @@ func (s *Articles) Put(ctx context.Context, a *events.Article) (PutResult, error
 	args := []any{a.ID, data, hash, millis(a.ModifiedAt), millis(a.ParsedAt), f.score, ttl,
 		f.site, strings.ToLower(host), f.lang, strings.Join(f.authors, sep), strings.Join(f.tags, sep), f.title,
 		sim, strings.Join(sets, sep), strings.Join(urlKeys, sep), hashKey, strings.Join(bands, sep),
-		s.prefix + "a:", s.MaxDistance, s.prefix + "d:", primaryLang(f.lang)}
+		s.prefix + "a:", s.MaxDistance, s.prefix + "d:", primaryLang(f.lang), sumData}
 	res, err := upsertScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return PutResult{}, fmt.Errorf("store article %s: %w", a.ID, err)
@@ -383,6 +390,9 @@ type Filter struct {
 	Q                 string // lower case; a substring of the title
 	Since, Until      time.Time
 	IncludeDuplicates bool
+	// Summary is no condition: it asks List for articles without body_text,
+	// body_html and images.
+	Summary bool
 }
 
 func (f Filter) match(r fields) bool {
@@ -574,17 +584,25 @@ func (s *Articles) List(ctx context.Context, f Filter, limit int, after string) 
 	more := len(hits) > limit || scanned >= maxScan
 	hits = hits[:min(len(hits), limit)]
 	if len(hits) > 0 {
-		pipe := s.rdb.Pipeline()
-		docs := make([]*redis.StringCmd, len(hits))
-		for i, h := range hits {
-			docs[i] = pipe.HGet(ctx, s.recordKey(h.pos.id), "json")
+		field := "json"
+		if f.Summary {
+			field = "sum"
 		}
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		pipe := s.rdb.Pipeline()
+		docs := make([]*redis.SliceCmd, len(hits))
+		for i, h := range hits {
+			docs[i] = pipe.HMGet(ctx, s.recordKey(h.pos.id), field, "json")
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
 			return Page{}, fmt.Errorf("list articles: %w", err)
 		}
 		for i, h := range hits {
-			data, err := docs[i].Result()
-			if err != nil {
+			v := docs[i].Val()
+			data, ok := v[0].(string)
+			if !ok { // a record written before summaries were kept
+				data, ok = v[1].(string)
+			}
+			if !ok {
 				continue // expired since it was matched
 			}
 			page.Articles = append(page.Articles, json.RawMessage(data))

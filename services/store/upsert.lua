@@ -9,6 +9,7 @@
 --      17 content-hash key ('' = too short to be linked)   18 simhash band sets
 --      19 record key prefix             20 max Hamming distance
 --      21 duplicate back-link key prefix  22 primary language subtag ('' = none)
+--      23 summary json (no body, no images)
 -- Lists are joined with \31. Keys that depend on the article (its index
 -- sets, its duplicate candidates) are computed by the caller or read from
 -- Redis, so the script touches keys it was not given: on Redis Cluster every
@@ -114,7 +115,7 @@ local exp = now + ttl
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'ch', ARGV[3], 'mod', ARGV[4], 'pars', ARGV[5],
   'score', ARGV[6], 'site', site, 'lang', ARGV[10], 'au', ARGV[11], 'tg', ARGV[12], 'tl', ARGV[13],
-  'sim', ARGV[14], 'dup', dup, 'urls', ARGV[16], 'chk', ARGV[17])
+  'sim', ARGV[14], 'dup', dup, 'urls', ARGV[16], 'chk', ARGV[17], 'sum', ARGV[23])
 redis.call('PEXPIREAT', KEYS[1], exp)
 -- A set lives as long as its newest member, so a set nobody writes to any
 -- more disappears on its own.

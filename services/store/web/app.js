@@ -88,6 +88,7 @@ function showError(e) {
 async function loadPage(gen) {
   const p = filters();
   p.set("limit", "30");
+  p.set("view", "summary"); // the reader fetches the full article
   if (state.cursor) p.set("cursor", state.cursor);
   try {
     const { body } = await getJSON("/v1/articles?" + p);
