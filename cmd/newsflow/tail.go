@@ -138,7 +138,9 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				return err
 			}
 			return nil
-		})
+		}, client.OnRetry(func(err error, wait time.Duration) {
+			fmt.Fprintf(stderr, "newsflow tail: %v; reconnecting in %s\n", err, wait)
+		}))
 		return finish(err)
 	}
 

@@ -26,7 +26,11 @@ type StreamEvent struct {
 // connection, a store restart or a 5xx answer are retried with backoff from
 // the last event seen, so nothing is missed; a 4xx answer is returned.
 // lastEventID "" starts with new articles, "0" with the oldest one retained.
-func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ctx context.Context, ev *StreamEvent) error) error {
+func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ctx context.Context, ev *StreamEvent) error, opts ...StreamOption) error {
+	var o streamOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	q.Limit, q.Cursor, q.Summary = 0, "", false
 	u := *c.base
 	u.Path += "/v1/stream"
@@ -49,6 +53,9 @@ func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ct
 		if got {
 			backoff = time.Second
 		}
+		if o.onRetry != nil {
+			o.onRetry(err, backoff)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -56,6 +63,18 @@ func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ct
 		}
 		backoff = min(backoff*2, 30*time.Second)
 	}
+}
+
+// StreamOption configures Stream.
+type StreamOption func(*streamOptions)
+
+type streamOptions struct {
+	onRetry func(err error, wait time.Duration)
+}
+
+// OnRetry is called with the reason each time Stream is about to reconnect.
+func OnRetry(f func(err error, wait time.Duration)) StreamOption {
+	return func(o *streamOptions) { o.onRetry = f }
 }
 
 type handlerError struct{ err error }

@@ -126,6 +126,8 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	s.deps.Log.Debug("stream opened", "remote", r.RemoteAddr, "query", r.URL.RawQuery, "after", after, "resume", resume)
+	defer s.deps.Log.Debug("stream closed", "remote", r.RemoteAddr)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

@@ -258,9 +258,16 @@ func TestGoStreamClient(t *testing.T) {
 	got := make(chan *client.StreamEvent, 100)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
+	retries := make(chan error, 100)
 	go func() {
 		done <- api.Stream(ctx, client.Query{Site: "example.com", IncludeDuplicates: true}, "0",
-			func(_ context.Context, ev *client.StreamEvent) error { got <- ev; return nil })
+			func(_ context.Context, ev *client.StreamEvent) error { got <- ev; return nil },
+			client.OnRetry(func(err error, _ time.Duration) {
+				select {
+				case retries <- err:
+				default:
+				}
+			}))
 	}()
 	next := func() *client.StreamEvent {
 		t.Helper()
@@ -292,6 +299,9 @@ func TestGoStreamClient(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Stream: %v", err)
+	}
+	if len(retries) == 0 {
+		t.Error("the store restart went unreported: no OnRetry call")
 	}
 	// A bad filter is an error at once, not a retry loop.
 	err = api.Stream(t.Context(), client.Query{Language: "x"}, "", func(context.Context, *client.StreamEvent) error { return nil })
