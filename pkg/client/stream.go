@@ -124,9 +124,11 @@ func (c *API) streamOnce(ctx context.Context, hc *http.Client, u string, lastEve
 					return got, handlerError{err}
 				}
 				got = true
-				if id != "" {
-					*lastEventID = id
-				}
+			}
+			if id != "" {
+				// An id without an article moves the position too: the store
+				// sends one for events this filter left out.
+				*lastEventID = id
 			}
 			event, id = "", ""
 			data.Reset()

@@ -126,10 +126,11 @@ type sseEvent struct {
 
 // sseClient reads one /v1/stream response into a channel until the body ends.
 type sseClient struct {
-	resp   *http.Response
-	events chan sseEvent
-	cancel context.CancelFunc
-	done   chan struct{}
+	greeting sseEvent // the first block: a comment, and the position as id
+	resp     *http.Response
+	events   chan sseEvent
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 func openStream(t *testing.T, url, lastEventID string) *sseClient {
@@ -191,8 +192,8 @@ func openStream(t *testing.T, url, lastEventID string) *sseClient {
 	t.Cleanup(c.close)
 	// The first comment arrives once the server's consumer exists: from here
 	// on nothing published is missed.
-	if ev := c.next(t); ev.comment == "" {
-		t.Fatalf("stream opened with %+v, want the greeting comment", ev)
+	if c.greeting = c.next(t); c.greeting.comment == "" {
+		t.Fatalf("stream opened with %+v, want the greeting comment", c.greeting)
 	}
 	return c
 }

@@ -65,21 +65,43 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy, InactiveThreshold: 30 * time.Second}
+	if s.deps.JS == nil {
+		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+		return
+	}
+	// position is the last stream sequence this client has been brought past.
+	// It goes out as an id-only block (which sets a browser's Last-Event-ID
+	// without an event), so a client that saw no article yet, or only
+	// filtered ones, still reconnects from here instead of from "new".
+	var position uint64
+	known := true
+	cfg := jetstream.OrderedConsumerConfig{InactiveThreshold: 30 * time.Second}
 	switch {
 	case resume: // 0 is before the first event: a replay from the start
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
+		position = after
 	case !f.Since.IsZero():
 		since := f.Since
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
+		known = false
+	default:
+		// "New" as a sequence, so that the position is exact.
+		st, err := s.deps.JS.Stream(ctx, events.StreamArticles)
+		var info *jetstream.StreamInfo
+		if err == nil {
+			info, err = st.Info(ctx)
+		}
+		if err != nil {
+			s.deps.Log.Warn("stream: stream info", "err", err)
+			writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+			return
+		}
+		position = info.State.LastSeq
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, position+1
 	}
 	if f.Site != "" {
 		// The site is the last subject token: the server does that filtering.
 		cfg.FilterSubjects = []string{events.SubjectArticlePrefix + f.Site}
-	}
-	if s.deps.JS == nil {
-		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
-		return
 	}
 	cons, err := s.deps.JS.OrderedConsumer(ctx, events.StreamArticles, cfg)
 	if err != nil {
@@ -143,10 +165,17 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	idLine := func() string {
+		if !known {
+			return ""
+		}
+		return fmt.Sprintf("id: %d\n", position)
+	}
 	// retry: how long a browser waits before it reconnects (with Last-Event-ID).
-	if !send("retry: 2000\n: newsflow article stream\n\n") {
+	if !send("retry: 2000\n: newsflow article stream\n%s\n", idLine()) {
 		return
 	}
+	sent := position
 	hb := time.NewTicker(s.cfg.Heartbeat)
 	defer hb.Stop()
 	for {
@@ -156,7 +185,11 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		case <-s.stopping:
 			return
 		case <-hb.C:
-			if !send(": ping\n\n") {
+			line := ""
+			if known && position != sent {
+				line, sent = idLine(), position // past filtered-out events
+			}
+			if !send(": ping\n%s\n", line) {
 				return
 			}
 		case m, ok := <-msgs:
@@ -164,39 +197,47 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			data, seq, keep := s.streamEvent(ctx, f, m)
-			if keep && !send("id: %d\nevent: article\ndata: %s\n\n", seq, data) {
-				return
+			if seq != 0 {
+				position, known = seq, true
+			}
+			if keep {
+				if !send("id: %d\nevent: article\ndata: %s\n\n", seq, data) {
+					return
+				}
+				sent = seq
 			}
 		}
 	}
 }
 
-// streamEvent decides whether m goes to a client with filter f.
+// streamEvent decides whether m goes to a client with filter f; it returns
+// m's stream sequence either way.
 func (s *Store) streamEvent(ctx context.Context, f Filter, m jetstream.Msg) ([]byte, uint64, bool) {
 	md, err := m.Metadata()
 	if err != nil {
 		return nil, 0, false
 	}
+	seq := md.Sequence.Stream
 	a, err := events.DecodeArticle(m.Data())
 	if err != nil {
-		return nil, 0, false // the store dead-letters it; a reader has nothing to show
+		return nil, seq, false // the store dead-letters it; a reader has nothing to show
 	}
 	if !f.match(fieldsOf(a)) {
-		return nil, 0, false
+		return nil, seq, false
 	}
 	if !f.IncludeDuplicates && s.isDuplicate(ctx, a, time.Since(md.Timestamp) < dupFreshFor) {
-		return nil, 0, false
+		return nil, seq, false
 	}
 	data := m.Data()
 	if bytes.ContainsAny(data, "\r\n") {
 		// A data line ends at a newline: an indented document must be compacted.
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, data); err != nil {
-			return nil, 0, false
+			return nil, seq, false
 		}
 		data = buf.Bytes()
 	}
-	return data, md.Sequence.Stream, true
+	return data, seq, true
 }
 
 // isDuplicate asks the store whether a is a copy of an article still stored.

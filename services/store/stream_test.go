@@ -27,7 +27,23 @@ func TestStreamResumesWithLastEventID(t *testing.T) {
 	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 2})
 	stream := st.api + "/v1/stream"
 
+	// A client that saw nothing yet still has a position: the greeting's id.
 	c := openStream(t, stream, "")
+	if c.greeting.id != "0" {
+		t.Errorf("greeting id %q on an empty stream, want 0", c.greeting.id)
+	}
+	c.close()
+	first := publish(t, js, art("example.com", 0, base))
+	c = openStream(t, stream, "0")
+	if ev, a := c.article(t); a.Title != "Story 0 from example.com" || ev.id != strconv.FormatUint(first, 10) {
+		t.Errorf("resumed from the greeting: %q id %s", a.Title, ev.id)
+	}
+	c.close()
+
+	c = openStream(t, stream, "")
+	if c.greeting.id != strconv.FormatUint(first, 10) {
+		t.Errorf("greeting id %q, want the last sequence %d", c.greeting.id, first)
+	}
 	var seqs []uint64
 	for i := 1; i <= 2; i++ {
 		seqs = append(seqs, publish(t, js, art("example.com", i, base)))
@@ -141,12 +157,26 @@ func TestStreamFilters(t *testing.T) {
 }
 
 func TestStreamHeartbeatAndShutdown(t *testing.T) {
-	natsURL, _ := natsServer(t)
+	natsURL, js := natsServer(t)
 	rdb, prefix := redistest.Client(t)
 	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Heartbeat: 20 * time.Millisecond})
-	c := openStream(t, st.api+"/v1/stream", "")
+	c := openStream(t, st.api+"/v1/stream?language=de", "")
 	if ev := c.next(t); ev.comment != "ping" {
 		t.Errorf("got %+v, want a ping comment", ev)
+	}
+	// An article this filter leaves out still moves the client's position,
+	// on the next heartbeat, so a reconnect does not scan it again. (A site
+	// filter works on the server: those never reach the stream at all.)
+	publish(t, js, art("a.example", 1, base))
+	publish(t, js, art("a.example", 2, base, func(a *events.Article) { a.Language = "de" }))
+	if _, a := c.article(t); a.Title != "Story 2 from a.example" {
+		t.Fatalf("got %q", a.Title)
+	}
+	seq := strconv.FormatUint(publish(t, js, art("a.example", 3, base)), 10)
+	for n, ev := 0, c.next(t); ev.id != seq; n, ev = n+1, c.next(t) {
+		if ev.comment != "ping" || ev.event != "" || n > 3000 {
+			t.Fatalf("got %+v after %d pings, want pings until one carries id %s", ev, n, seq)
+		}
 	}
 	// Shutting the store down ends open streams instead of waiting on them.
 	if err := st.stop(); err != nil {
@@ -260,7 +290,7 @@ func TestGoStreamClient(t *testing.T) {
 	done := make(chan error, 1)
 	retries := make(chan error, 100)
 	go func() {
-		done <- api.Stream(ctx, client.Query{Site: "example.com", IncludeDuplicates: true}, "0",
+		done <- api.Stream(ctx, client.Query{Site: "example.com", IncludeDuplicates: true}, "",
 			func(_ context.Context, ev *client.StreamEvent) error { got <- ev; return nil },
 			client.OnRetry(func(err error, _ time.Duration) {
 				select {
@@ -279,6 +309,17 @@ func TestGoStreamClient(t *testing.T) {
 		}
 		return nil
 	}
+	consumers := func(n int) func() bool {
+		return func() bool {
+			s, err := js.Stream(t.Context(), events.StreamArticles)
+			if err != nil {
+				return false
+			}
+			info, err := s.Info(t.Context())
+			return err == nil && info.State.Consumers == n
+		}
+	}
+	waitFor(t, "the stream's consumer", consumers(2)) // the store's and the stream's
 	publish(t, js, art("other.example", 1, base))
 	publish(t, js, art("example.com", 2, base))
 	if ev := next(); ev.Article.Title != "Story 2 from example.com" || ev.ID != "2" {
