@@ -224,7 +224,7 @@ func (c *sseClient) article(t *testing.T) (sseEvent, events.Article) {
 	t.Helper()
 	for {
 		ev := c.next(t)
-		if ev.event == "" {
+		if ev.event == "" || ev.event == "position" {
 			continue
 		}
 		if ev.event != "article" {

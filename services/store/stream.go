@@ -165,11 +165,14 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	// idLine is the position as a "position" event: the id sets the
+	// browser's Last-Event-ID, and the event lets a page's script see it
+	// (an id-only block would not be dispatched).
 	idLine := func() string {
 		if !known {
 			return ""
 		}
-		return fmt.Sprintf("id: %d\n", position)
+		return fmt.Sprintf("event: position\nid: %d\ndata: %d\n", position, position)
 	}
 	// retry: how long a browser waits before it reconnects (with Last-Event-ID).
 	if !send("retry: 2000\n: newsflow article stream\n%s\n", idLine()) {

@@ -141,6 +141,11 @@ function connect(gen, relist = true) {
       }, 5000);
     }
   };
+  // The store's position, also past articles the filters leave out: a
+  // manual reconnect (below) resumes from it.
+  es.addEventListener("position", (ev) => {
+    if (gen === state.generation) state.lastId = ev.lastEventId;
+  });
   es.addEventListener("article", (ev) => {
     if (gen !== state.generation) return;
     state.lastId = ev.lastEventId;
