@@ -115,7 +115,7 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	start(0, "store", func() error { return store.Run(ctx, scfg, with(deps, "store"), rdb) })
 	start(1, "parser", func() error { return parser.Run(ctx, pcfg, with(deps, "parser")) })
 	start(2, "fetcher", func() error { return fetcher.Run(ctx, fcfg, with(deps, "fetcher")) })
-	log.Info("newsflow up", "api", "http://"+*apiAddr+"/v1/articles", "feeds", len(fcfg.Feeds))
+	log.Info("newsflow up", "web", "http://"+*apiAddr+"/", "api", "http://"+*apiAddr+"/v1/articles", "feeds", len(fcfg.Feeds))
 	wg.Wait()
 	log.Info("newsflow stopped")
 	return errors.Join(errs...)

@@ -227,7 +227,7 @@ func (s *Store) Handle(ctx context.Context, m jetstream.Msg) error {
 		duplicates.Inc()
 	}
 	s.deps.Log.Debug("article stored", "article_id", a.ID, "result", res.Result.String(),
-		"duplicate_of", res.DuplicateOf, "traceparent", m.Headers().Get(events.HeaderTraceparent))
+		"duplicate_of", res.DuplicateOf, obs.TraceID(ctx))
 	return nil
 }
 
