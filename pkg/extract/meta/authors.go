@@ -200,22 +200,10 @@ func (x *extractor) nodeNames(n *html.Node, explicit bool) []string {
 // findItemprop finds a descendant with itemprop=prop, looking at most at
 // limit nodes.
 func findItemprop(n *html.Node, prop string, limit int) *html.Node {
-	c := n.FirstChild
-	for seen := 0; c != nil && seen < limit; seen++ {
+	for c, seen := n.FirstChild, 0; c != nil && seen < limit; c, seen = nextIn(c, n), seen+1 {
 		if c.Type == html.ElementNode && hasToken(strings.ToLower(attr(c, "itemprop")), prop) {
 			return c
 		}
-		if c.FirstChild != nil {
-			c = c.FirstChild
-			continue
-		}
-		for c != nil && c != n && c.NextSibling == nil {
-			c = c.Parent
-		}
-		if c == nil || c == n {
-			return nil
-		}
-		c = c.NextSibling
 	}
 	return nil
 }

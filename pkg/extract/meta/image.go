@@ -144,22 +144,10 @@ func (x *extractor) captionedImage(src string) *html.Node {
 // hasCaption says whether n holds a caption element, looking at a few
 // dozen nodes only.
 func hasCaption(n *html.Node) bool {
-	c := n.FirstChild
-	for seen := 0; c != nil && seen < 60; seen++ {
+	for c, seen := n.FirstChild, 0; c != nil && seen < 60; c, seen = nextIn(c, n), seen+1 {
 		if c.Type == html.ElementNode && (c.DataAtom == atom.Figcaption || strings.Contains(lowerASCII(clip(attr(c, "class"), 200)), "caption")) {
 			return true
 		}
-		if c.FirstChild != nil {
-			c = c.FirstChild
-			continue
-		}
-		for c != nil && c != n && c.NextSibling == nil {
-			c = c.Parent
-		}
-		if c == nil || c == n {
-			return false
-		}
-		c = c.NextSibling
 	}
 	return false
 }
@@ -188,8 +176,7 @@ func (x *extractor) firstArticleFigure() *html.Node {
 // eachImageURL calls fn with every image address in n (src, lazy-load
 // attributes, srcset entries) until fn returns false.
 func eachImageURL(n *html.Node, fn func(string) bool) {
-	c := n.FirstChild
-	for seen := 0; c != nil && seen < 300; seen++ {
+	for c, seen := n.FirstChild, 0; c != nil && seen < 300; c, seen = nextIn(c, n), seen+1 {
 		if c.Type == html.ElementNode && (c.DataAtom == atom.Img || c.DataAtom == atom.Source || c.Data == "amp-img") {
 			for _, a := range c.Attr {
 				switch a.Key {
@@ -206,17 +193,6 @@ func eachImageURL(n *html.Node, fn func(string) bool) {
 				}
 			}
 		}
-		if c.FirstChild != nil {
-			c = c.FirstChild
-			continue
-		}
-		for c != nil && c != n && c.NextSibling == nil {
-			c = c.Parent
-		}
-		if c == nil || c == n {
-			return
-		}
-		c = c.NextSibling
 	}
 }
 
@@ -288,8 +264,7 @@ var creditClasses = []string{"credit", "copyright", "photographer", "source", "c
 func figureCaption(fig *html.Node) (caption, credit string) {
 	var capNode, creditNode *html.Node
 	video := false
-	c := fig.FirstChild
-	for seen := 0; c != nil && seen < 300; seen++ {
+	for c, seen := fig.FirstChild, 0; c != nil && seen < 300; c, seen = nextIn(c, fig), seen+1 {
 		if c.Type == html.ElementNode {
 			cls := lowerASCII(attr(c, "class") + " " + attr(c, "itemprop"))
 			// A video's placeholder caption ("Media playback is
@@ -304,17 +279,6 @@ func figureCaption(fig *html.Node) (caption, credit string) {
 				creditNode = c
 			}
 		}
-		if c.FirstChild != nil {
-			c = c.FirstChild
-			continue
-		}
-		for c != nil && c != fig && c.NextSibling == nil {
-			c = c.Parent
-		}
-		if c == nil || c == fig {
-			break
-		}
-		c = c.NextSibling
 	}
 	if video {
 		return "", ""

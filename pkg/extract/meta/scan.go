@@ -61,6 +61,22 @@ type scan struct {
 
 // walk visits every node once, iteratively (hostile pages nest deeper than
 // any recursion limit we would like to rely on).
+// nextIn is the node after c in document order within root, descending into
+// c's children first; nil when the walk has left root. Bounded walks over small
+// regions use it instead of recursion, so deep pages cannot exhaust the stack.
+func nextIn(c, root *html.Node) *html.Node {
+	if c.FirstChild != nil {
+		return c.FirstChild
+	}
+	for c != nil && c != root && c.NextSibling == nil {
+		c = c.Parent
+	}
+	if c == nil || c == root {
+		return nil
+	}
+	return c.NextSibling
+}
+
 func walk(root *html.Node) *scan {
 	s := &scan{root: root, metas: make([]metaTag, 0, 64)}
 	// Page-furniture subtrees we are inside, innermost last. Candidates
