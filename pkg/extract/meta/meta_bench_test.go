@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -126,21 +125,4 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// TestCorpusDump prints what Extract reads from every corpus page; run it
-// by hand with NEWSFLOW_META_DUMP=1 to review quality.
-func TestCorpusDump(t *testing.T) {
-	if os.Getenv("NEWSFLOW_META_DUMP") == "" {
-		t.Skip("set NEWSFLOW_META_DUMP=1")
-	}
-	for _, p := range loadCorpus(t) {
-		m := meta.Extract(p.doc, meta.Input{URL: p.url})
-		img := ""
-		if m.LeadImage != nil {
-			img = fmt.Sprintf("%q / %q", m.LeadImage.Caption, m.LeadImage.Credit)
-		}
-		fmt.Printf("== %s %s\n  title=%q\n  authors=%q pub=%s mod=%s lang=%s site=%q sec=%q\n  img=%s paywall=%v tags=%d\n",
-			p.name[:8], p.url, m.Title, m.Authors, fmtTime(m.Published), fmtTime(m.Modified), m.Language, m.SiteName, m.Section, img, m.Paywalled != nil && *m.Paywalled, len(m.Tags))
-	}
 }
