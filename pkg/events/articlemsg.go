@@ -7,16 +7,17 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// Msg encodes a as an article.parsed message. The event id combines the
-// article id and its content hash: a redelivered parse of the same page is
-// dropped by JetStream, a changed article is a new event.
+// Msg encodes a as an article.parsed message, validated against the schema:
+// no event leaves newsflow that the contract does not allow. The event id
+// combines the article id and its content hash: a redelivered parse of the
+// same page is dropped by JetStream, a changed article is a new event.
 func (a *Article) Msg(source string) (*nats.Msg, error) {
-	if a.ID == "" || a.URL == "" {
-		return nil, fmt.Errorf("%w: id and url are required", ErrInvalid)
-	}
 	data, err := json.Marshal(a)
 	if err != nil {
 		return nil, fmt.Errorf("encode article: %w", err)
+	}
+	if err := ValidateArticleJSON(data); err != nil {
+		return nil, fmt.Errorf("article %s: %w", a.URL, err)
 	}
 	m := nats.NewMsg(ArticleSubject(a.Host))
 	id := a.ID

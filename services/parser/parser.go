@@ -5,6 +5,7 @@
 //
 // A page that can never parse (malformed message, not HTML, invalid article)
 // goes to the dead-letter stream with its reason; a failed publish is retried.
+// (Article.Msg validates the event against the Article v1 schema.)
 package parser
 
 import (
@@ -121,9 +122,6 @@ func (p *Parser) Parse(page events.RawPage) (*events.Article, error) {
 		a.FetchedAt = &f
 	}
 	a.SourceFeed = page.SourceFeed
-	if err := a.Validate(); err != nil {
-		return nil, fmt.Errorf("article from %s: %w", page.URL, err)
-	}
 	return a, nil
 }
 
