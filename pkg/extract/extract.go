@@ -63,6 +63,7 @@ func Extract(in Input) (*events.Article, error) {
 	})
 	body := content.Extract(doc, content.Options{
 		BodySelector: rule.Body, FallbackText: m.ArticleBody, Title: m.Title, BaseURL: pageURL,
+		Authors: m.Authors, Published: m.Published,
 	})
 
 	a := &events.Article{

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -104,7 +105,44 @@ func (r *renderer) dropLead(b block) bool {
 	if chars < 80 && hasAnyPrefixFold(b.text, bylinePrefixes) {
 		return true
 	}
+	if chars < 120 && !endsProse(b.text) && (r.namesAuthor(b.text) || r.givesDate(b.text)) {
+		return true
+	}
 	return looksLikeDateline(b.text)
+}
+
+// namesAuthor reports whether s contains one of the article's authors.
+func (r *renderer) namesAuthor(s string) bool {
+	for _, a := range r.opts.Authors {
+		if utf8.RuneCountInString(a) >= 4 && strings.Contains(strings.ToLower(s), strings.ToLower(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+// givesDate reports whether s holds the article's publication date: its
+// year and its day of the month, in whatever language the month is named.
+func (r *renderer) givesDate(s string) bool {
+	p := r.opts.Published
+	if p.IsZero() {
+		return false
+	}
+	year, day := strconv.Itoa(p.Year()), strconv.Itoa(p.Day())
+	hasYear, hasDay := false, false
+	for _, w := range strings.FieldsFunc(s, func(c rune) bool { return c < '0' || c > '9' }) {
+		w = strings.TrimLeft(w, "0")
+		hasYear = hasYear || w == year
+		hasDay = hasDay || w == day
+	}
+	return hasYear && hasDay
+}
+
+// endsProse reports whether s ends like a sentence or a quote.
+func endsProse(s string) bool {
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
+	return strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") ||
+		strings.HasSuffix(s, "。") || strings.HasSuffix(s, "\"") || strings.HasSuffix(s, "”")
 }
 
 // looksLikeDateline reports a short line that is mostly a date or time —

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
@@ -33,6 +34,13 @@ type Options struct {
 	Title string
 	// BaseURL, when set, makes relative link and image addresses absolute.
 	BaseURL *url.URL
+	// Authors are the article's authors as the metadata reader found them;
+	// a short line naming one before the first paragraph is a byline, in
+	// whatever language it is written.
+	Authors []string
+	// Published is the article's date as the metadata reader found it; a
+	// short line before the first paragraph that gives it is a dateline.
+	Published time.Time
 }
 
 // Result is the extracted body.

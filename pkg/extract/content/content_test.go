@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -572,5 +573,31 @@ func TestSecondLook(t *testing.T) {
 	}
 	if got.Confidence > 0.5 {
 		t.Errorf("confidence %v, want at most 0.5 after a second look", got.Confidence)
+	}
+}
+
+// Bylines and datelines in any language go when the metadata reader has
+// named the author or the date; prose that mentions them stays.
+func TestLeadBylineAndDatelineFromMetadata(t *testing.T) {
+	published := time.Date(2024, 2, 23, 13, 25, 0, 0, time.UTC)
+	body := `<p>Le Premier ministre a détaillé vendredi une série de mesures destinées aux agriculteurs touchés par la crise, dont des aides d'urgence.</p>
+<p>Les syndicats ont salué des annonces qu'ils jugent encore insuffisantes pour les exploitations les plus fragiles du pays.</p>`
+	tests := []struct {
+		name, lead string
+		dropped    bool
+	}{
+		{"italian byline", "di Giulia Bianchi e Marco Rossi", true},
+		{"japanese dateline and byline", "2024年2月23日 13時25分 佐藤 健一", true},
+		{"french dateline", "Publié le 23 février 2024 à 13h25, modifié le 23 février 2024 à 15h02", true},
+		{"indonesian byline", "Oleh: Giulia Bianchi", true},
+		{"prose naming the author", "Giulia Bianchi reports.", false},
+		{"the day without the year", "Le 23, les agriculteurs bloquent les routes", false},
+	}
+	for _, tt := range tests {
+		page := `<html><body><article><div class="x">` + tt.lead + `</div>` + body + `</article></body></html>`
+		got := Extract(parse(t, page), Options{Authors: []string{"Giulia Bianchi", "佐藤 健一"}, Published: published})
+		if kept := strings.Contains(got.Text, tt.lead); kept == tt.dropped {
+			t.Errorf("%s: lead kept=%v, want kept=%v\n%s", tt.name, kept, !tt.dropped, got.Text)
+		}
 	}
 }
