@@ -47,7 +47,7 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration
 			if _, err := g.kv.Create(ctx, key, g.owner); err == nil {
 				slot = key
 				break
-			} else if !errors.Is(err, jetstream.ErrKeyExists) {
+			} else if !isKVConflict(err) {
 				return nil, fmt.Errorf("host slot %s: %w", key, err)
 			}
 		}
