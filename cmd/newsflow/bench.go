@@ -22,6 +22,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *rounds < 1 {
+		return fmt.Errorf("--rounds must be at least 1")
+	}
 	corpus, err := corpusDir(*dir)
 	if err != nil {
 		return err
@@ -43,6 +46,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 		pages = append(pages, page{p.URL, h})
 		total += int64(len(h))
+	}
+	if len(pages) == 0 {
+		return fmt.Errorf("no pages in %s", corpus)
 	}
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)

@@ -64,6 +64,10 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	fcfg.Feeds = append(fcfg.Feeds, feedURLs...)
 	fcfg.AllowPrivate = *allowPrivate
 	fcfg.PollInterval = *poll
+	// The flag is what the user asked for: the adaptive interval may not
+	// clamp it away.
+	fcfg.MinInterval = min(fcfg.MinInterval, *poll)
+	fcfg.MaxInterval = max(fcfg.MaxInterval, *poll)
 	fcfg.HTTPAddr, pcfg.HTTPAddr = "", "" // the store's address serves health and metrics
 	scfg.HTTPAddr = *apiAddr
 	if len(fcfg.Feeds) == 0 {

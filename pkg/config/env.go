@@ -39,6 +39,10 @@ func (e *Env) get(name string) (string, bool) {
 	return v, ok && v != ""
 }
 
+// Fail records an error about a variable that parsed but does not fit with
+// the others.
+func (e *Env) Fail(name, v, why string) { e.fail(name, v, why) }
+
 func (e *Env) fail(name, v, why string) {
 	e.errs = append(e.errs, fmt.Errorf("%w: %s=%q: %s", ErrInvalid, name, v, why))
 }

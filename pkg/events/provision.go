@@ -43,7 +43,9 @@ func (t Topology) Streams() []jetstream.StreamConfig {
 			Name: StreamJobs, Subjects: []string{SubjectJobPrefix + ">"},
 			Description: "article fetch jobs, each taken by one fetcher replica",
 			Retention:   jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
-			Replicas: t.Replicas, Duplicates: t.DuplicateWindow, MaxAge: t.RawMaxAge,
+			// A job must outlive its URL's "seen" mark, or an article whose
+			// job aged out would never be queued again.
+			Replicas: t.Replicas, Duplicates: t.DuplicateWindow, MaxAge: t.SeenTTL,
 		},
 		{
 			Name: StreamRaw, Subjects: []string{SubjectRawPrefix + ">"},

@@ -34,7 +34,7 @@ type Config struct {
 // FromEnv reads NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD,
 // NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY and NATS_REPLICAS.
 func FromEnv(env *config.Env, name string) Config {
-	return Config{
+	c := Config{
 		URL:       env.URL("NATS_URL", nats.DefaultURL, "nats", "tls", "ws", "wss"),
 		Name:      name,
 		CredsFile: env.File("NATS_CREDS"),
@@ -45,6 +45,10 @@ func FromEnv(env *config.Env, name string) Config {
 		TLSKey:    env.File("NATS_TLS_KEY"),
 		Replicas:  env.Int("NATS_REPLICAS", 1, 1, 5),
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		env.Fail("NATS_TLS_CERT", c.TLSCert, "NATS_TLS_CERT and NATS_TLS_KEY go together")
+	}
+	return c
 }
 
 // Connect dials NATS, retrying until ctx is done, and keeps reconnecting for

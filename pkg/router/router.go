@@ -255,8 +255,13 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	}
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	// run ends when ctx does or when the iterator closes on its own (the
+	// consumer was deleted): a stage that can no longer pull must stop and
+	// say so, not sit there looking healthy.
+	run, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
 	var wg sync.WaitGroup
-	wg.Go(func() { reportLag(ctx, c, opt) })
+	wg.Go(func() { reportLag(run, c, opt) })
 	for range opt.Workers {
 		wg.Add(1)
 		go func() {
@@ -265,11 +270,12 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 				m, err := it.Next()
 				if err != nil {
 					if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+						stopRun(fmt.Errorf("%s: message iterator closed (consumer deleted?)", opt.Stage))
 						return
 					}
 					opt.Log.Warn("pull failed", "stage", opt.Stage, "err", err)
 					select {
-					case <-ctx.Done():
+					case <-run.Done():
 					case <-time.After(time.Second):
 					}
 					continue
@@ -278,7 +284,7 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 			}
 		}()
 	}
-	<-ctx.Done()
+	<-run.Done()
 	it.Drain()
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
@@ -288,6 +294,9 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 		opt.Log.Warn("shutdown grace over, cancelling in-flight messages", "stage", opt.Stage, "grace", opt.Grace.String())
 		cancelWork()
 		<-finished
+	}
+	if ctx.Err() == nil {
+		return context.Cause(run)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -205,4 +206,27 @@ func gauge(t *testing.T, name string, labels map[string]string) (float64, bool) 
 		}
 	}
 	return 0, false
+}
+
+// A stage whose consumer is deleted stops with an error instead of idling
+// as if healthy.
+func TestRunFailsWhenConsumerDeleted(t *testing.T) {
+	js, c := setup(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- router.Run(t.Context(), c, func(context.Context, jetstream.Msg) error { return nil },
+			router.Options{Stage: "test", Workers: 2, Log: slog.Default()})
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if err := js.DeleteConsumer(t.Context(), events.StreamRaw, "t"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "iterator closed") {
+			t.Errorf("Run returned %v, want an iterator-closed error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run kept going after its consumer was deleted")
+	}
 }

@@ -128,6 +128,8 @@ type Fetcher struct {
 	hosts  *hostGate
 	robots *robotsCache
 	owner  []byte // this replica, as written into claims
+	// claimTTL is how long a poll claim lasts; a poll must end before it.
+	claimTTL time.Duration
 }
 
 // New opens the fetcher's buckets.
@@ -154,6 +156,14 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 		return nil, err
 	}
 	f.owner = []byte(fmt.Sprintf("%s-%d", deps.NC.Opts.Name, time.Now().UnixNano()))
+	st, err := f.claims.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claims bucket status: %w", err)
+	}
+	f.claimTTL = st.TTL()
+	if f.claimTTL <= 0 {
+		f.claimTTL = 2 * time.Minute
+	}
 	f.hosts = &hostGate{kv: hostsKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
 	return f, nil
 }

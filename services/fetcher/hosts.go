@@ -173,7 +173,11 @@ func (c *robotsCache) rules(ctx context.Context, u *url.URL) (*robots.Rules, err
 			}
 		}
 		c.mu.Unlock()
-		e.rules, e.expires, e.err = c.fetch(ctx, origin)
+		// The fetch is shared: the first caller's cancellation must not make
+		// robots.txt look unavailable to everyone else.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		e.rules, e.expires, e.err = c.fetch(fctx, origin)
+		cancel()
 		close(e.ready)
 		return e.rules, e.err
 	}

@@ -57,12 +57,17 @@ func (f *Fetcher) pollDue(ctx context.Context) {
 		// One replica polls a feed at a time: the claim is a KV create, which
 		// fails while another replica holds it; the bucket's TTL frees the
 		// claim of a replica that died mid-poll.
-		if _, err := f.claims.Create(ctx, key, f.owner); err != nil {
+		rev, err := f.claims.Create(ctx, key, f.owner)
+		if err != nil {
 			continue
 		}
-		f.pollClaimed(ctx, key)
+		pollCtx, cancelPoll := context.WithTimeout(ctx, f.claimTTL*3/4)
+		f.pollClaimed(pollCtx, key)
+		cancelPoll()
 		release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		if err := f.claims.Delete(release, key); err != nil {
+		// Delete only our own claim: if it expired and another replica took
+		// the feed, its claim stays.
+		if err := f.claims.Delete(release, key, jetstream.LastRevision(rev)); err != nil && !isKVConflict(err) {
 			f.deps.Log.Warn("release claim", "feed", st.URL, "err", err)
 		}
 		cancel()
@@ -219,8 +224,9 @@ func (f *Fetcher) poll(ctx context.Context, st *FeedState) (pollResult, error) {
 func (f *Fetcher) fromPage(ctx context.Context, st *FeedState, resp *web.Response) (*feeds.Feed, error) {
 	st.Kind = "page"
 	found := feeds.Discover(resp.Body, resp.FinalURL)
-	if len(found) == 0 && len(st.Discovered) == 0 {
+	if len(found) == 0 && len(st.Discovered) == 0 && !st.Probed {
 		found = f.probeCommonPaths(ctx, resp.FinalURL)
+		st.Probed = true
 	}
 	if len(found) > 0 {
 		for _, u := range found {

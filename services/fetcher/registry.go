@@ -33,6 +33,8 @@ type FeedState struct {
 	// Discovered lists the feeds a page source announced; they are polled
 	// as sources of their own.
 	Discovered []string `json:"discovered,omitempty"`
+	// Probed is set once the usual feed paths of a page source were tried.
+	Probed bool `json:"probed,omitempty"`
 	// Items counts the article URLs this source has queued.
 	Items int `json:"items"`
 }

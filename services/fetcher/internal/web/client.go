@@ -104,18 +104,51 @@ func refusePrivate(address string, allow []netip.Prefix) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s", ErrPrivateAddress, address)
 	}
-	ip = ip.Unmap()
+	ip = embeddedIPv4(ip.Unmap())
 	for _, p := range allow {
 		if p.Contains(ip) {
 			return nil
 		}
 	}
 	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(ip) { // carrier-grade NAT
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
 		return fmt.Errorf("%w: %s", ErrPrivateAddress, ip)
 	}
+	for _, p := range reserved {
+		if p.Contains(ip) {
+			return fmt.Errorf("%w: %s", ErrPrivateAddress, ip)
+		}
+	}
 	return nil
+}
+
+// reserved are special-purpose IPv4 ranges that are never a public web server.
+var reserved = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),   // reserved, broadcast
+}
+
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Site = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
+
+// embeddedIPv4 returns the IPv4 address a NAT64 or 6to4 address reaches, so
+// 64:ff9b::a9fe:a9fe is checked as 169.254.169.254.
+func embeddedIPv4(ip netip.Addr) netip.Addr {
+	b := ip.As16()
+	switch {
+	case !ip.Is6():
+		return ip
+	case nat64.Contains(ip), nat64Site.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]})
+	}
+	return ip
 }
 
 // Request is one GET.
@@ -174,13 +207,13 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 		LastModified: resp.Header.Get("Last-Modified"),
 		MaxAge:       maxAge(resp.Header.Get("Cache-Control")),
 	}
-	if mt, params, err := mime.ParseMediaType(out.ContentType); err == nil {
+	mt, params, mtErr := mime.ParseMediaType(out.ContentType)
+	if mtErr == nil {
 		out.Charset = params["charset"]
 		out.ContentType = mt
-		if len(r.ContentTypes) > 0 && !contains(r.ContentTypes, mt) {
-			return out, fmt.Errorf("%w: %s from %s", ErrContentType, mt, out.FinalURL)
-		}
 	}
+	// The status decides first: a 503 maintenance page in JSON is a reason to
+	// retry later, not a wrong content type.
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		return out, ErrNotModified
@@ -188,6 +221,9 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 		out.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return out, fmt.Errorf("%w: %d from %s", ErrStatus, resp.StatusCode, out.FinalURL)
+	}
+	if mtErr == nil && len(r.ContentTypes) > 0 && !contains(r.ContentTypes, mt) {
+		return out, fmt.Errorf("%w: %s from %s", ErrContentType, mt, out.FinalURL)
 	}
 	// The transport decompresses gzip transparently; the limit applies to the
 	// decoded bytes, which is what bounds a decompression bomb.

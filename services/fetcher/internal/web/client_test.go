@@ -56,6 +56,11 @@ func TestGetFaults(t *testing.T) {
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Write(gzBomb.Bytes())
 	})
+	mux.HandleFunc("/maintenance", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
 	mux.HandleFunc("/pdf", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Write([]byte("%PDF-1.4"))
@@ -89,6 +94,12 @@ func TestGetFaults(t *testing.T) {
 					t.Errorf("status %d retry-after %v", r.Status, r.RetryAfter)
 				}
 			}},
+		{name: "503 in JSON is a status, not a content type", c: open, req: Request{URL: srv.URL + "/maintenance", ContentTypes: html}, want: ErrStatus, kind: "status",
+			chk: func(t *testing.T, r *Response) {
+				if r.RetryAfter != 2*time.Minute {
+					t.Errorf("retry-after %v", r.RetryAfter)
+				}
+			}},
 		{name: "redirect loop", c: open, req: Request{URL: srv.URL + "/loop"}, want: ErrTooManyHops, kind: "redirects"},
 		{name: "slow server", c: open, req: Request{URL: srv.URL + "/slow"}, kind: "timeout"},
 		{name: "endless body", c: open, req: Request{URL: srv.URL + "/endless"}, want: ErrTooLarge, kind: "too_large"},
@@ -118,7 +129,8 @@ func TestGetFaults(t *testing.T) {
 // the second hop: the check runs on every connection, after DNS.
 func TestRefusePrivateAddresses(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1:80", "10.1.2.3:443", "192.168.0.1:80", "172.16.5.4:80",
-		"169.254.169.254:80", "[::1]:80", "[fe80::1]:80", "0.0.0.0:80", "100.64.0.1:80", "[::ffff:127.0.0.1]:80"} {
+		"169.254.169.254:80", "[::1]:80", "[fe80::1]:80", "0.0.0.0:80", "100.64.0.1:80", "[::ffff:127.0.0.1]:80",
+		"[64:ff9b::a9fe:a9fe]:80", "[64:ff9b::a00:1]:80", "[2002:a00:1::]:80", "198.18.0.1:80", "240.0.0.1:80"} {
 		if err := refusePrivate(addr, nil); !errors.Is(err, ErrPrivateAddress) {
 			t.Errorf("%s: %v, want refused", addr, err)
 		}
