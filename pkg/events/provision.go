@@ -20,6 +20,7 @@ type Topology struct {
 	DuplicateWindow  time.Duration // Nats-Msg-Id dedup window
 	SeenTTL          time.Duration // how long an article URL stays "seen"
 	ClaimTTL         time.Duration // how long a feed-poll claim lasts without renewal
+	PauseTTL         time.Duration // how long a host's next-start time is kept (longest honoured pause)
 }
 
 // DefaultTopology suits one machine.
@@ -33,6 +34,7 @@ func DefaultTopology() Topology {
 		DuplicateWindow:  10 * time.Minute,
 		SeenTTL:          30 * 24 * time.Hour,
 		ClaimTTL:         2 * time.Minute,
+		PauseTTL:         6 * time.Hour,
 	}
 }
 
@@ -75,7 +77,8 @@ func (t Topology) Buckets() []jetstream.KeyValueConfig {
 		{Bucket: BucketSeen, Description: "article URLs already queued", TTL: t.SeenTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
 		{Bucket: BucketClaims, Description: "feed polls in progress, one replica each", TTL: t.ClaimTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
 		{Bucket: BucketFeeds, Description: "feed registry and poll state", History: 1, Replicas: t.Replicas, Storage: jetstream.FileStorage},
-		{Bucket: BucketHosts, Description: "per-host fetch slots and next start times", TTL: t.ClaimTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
+		{Bucket: BucketHosts, Description: "per-host fetch slots", TTL: t.ClaimTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
+		{Bucket: BucketPauses, Description: "per-host next allowed fetch start", TTL: t.PauseTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
 	}
 }
 

@@ -22,7 +22,8 @@ const (
 	BucketSeen   = "newsflow_seen"   // canonical URL hash -> first seen; dedup of article URLs
 	BucketClaims = "newsflow_claims" // feed polls claimed by one replica at a time
 	BucketFeeds  = "newsflow_feeds"  // feed registry and poll state
-	BucketHosts  = "newsflow_hosts"  // per-host politeness across fetcher replicas
+	BucketHosts  = "newsflow_hosts"  // per-host fetch slots across fetcher replicas
+	BucketPauses = "newsflow_pauses" // per-host next allowed start (delay, crawl-delay, Retry-After)
 	BucketPages  = "newsflow_pages"  // object store for pages too large for one message
 
 	// Durable consumer names.

@@ -56,8 +56,9 @@ func Permanent(err error) error {
 }
 
 type delayed struct {
-	err   error
-	delay time.Duration
+	err      error
+	delay    time.Duration
+	deferred bool // not attempted: does not count toward the dead-letter limit
 }
 
 func (d delayed) Error() string { return d.err.Error() }
@@ -70,6 +71,21 @@ func RetryAfter(err error, d time.Duration) error {
 		return nil
 	}
 	return delayed{err: err, delay: d}
+}
+
+// Defer hands the message back untried, to come again after d — the work
+// cannot start yet (a host asked to be left alone for a while). A deferral is
+// not a failure: the DeadLetter middleware never dead-letters it.
+func Defer(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return delayed{err: err, delay: d, deferred: true}
+}
+
+func isDeferred(err error) bool {
+	var d delayed
+	return errors.As(err, &d) && d.deferred
 }
 
 // IsPermanent reports whether err was marked Permanent.
@@ -164,8 +180,8 @@ func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.
 	return func(next Handler) Handler {
 		return func(ctx context.Context, m jetstream.Msg) error {
 			err := next(ctx, m)
-			if err == nil {
-				return nil
+			if err == nil || isDeferred(err) {
+				return err
 			}
 			md, mdErr := m.Metadata()
 			delivered := uint64(1)
@@ -325,8 +341,12 @@ func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
 	if errors.As(err, &d) && d.delay > delay {
 		delay = d.delay
 	}
-	opt.Log.Warn("handler failed, will retry", "stage", opt.Stage, "subject", m.Subject(),
-		"deliveries", delivered, "retry_in", delay.String(), "err", err)
+	if isDeferred(err) {
+		opt.Log.Debug("message deferred", "stage", opt.Stage, "subject", m.Subject(), "retry_in", delay.String(), "err", err)
+	} else {
+		opt.Log.Warn("handler failed, will retry", "stage", opt.Stage, "subject", m.Subject(),
+			"deliveries", delivered, "retry_in", delay.String(), "err", err)
+	}
 	if nerr := m.NakWithDelay(delay); nerr != nil {
 		opt.Log.Warn("nak failed", "stage", opt.Stage, "err", nerr)
 	}

@@ -52,6 +52,9 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		delay = max(delay, min(rules.CrawlDelay, f.cfg.MaxCrawlDelay))
 	}
 
+	if wait := f.hosts.busyFor(ctx, hostKey(u)); wait > deferBeyond {
+		return router.Defer(fmt.Errorf("%w: %s for %v", ErrHostBusy, host, wait.Round(time.Second)), wait)
+	}
 	release, err := f.hosts.acquire(ctx, hostKey(u), delay)
 	if err != nil {
 		return fmt.Errorf("host slot for %s: %w", host, err)

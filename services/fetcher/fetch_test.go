@@ -243,3 +243,41 @@ func TestFeedFailuresVisibleAndBackedOff(t *testing.T) {
 		t.Errorf("entity bomb error %q", n.LastError)
 	}
 }
+
+// A host that asks for a long pause (Retry-After) defers the other jobs for
+// it instead of holding workers until they time out: nothing is
+// dead-lettered for waiting.
+func TestBusyHostDefersJobs(t *testing.T) {
+	var first atomic.Bool
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title>`)
+		for i := range 8 {
+			fmt.Fprintf(w, `<item><title>p%d</title><link>%s/p/%d</link></item>`, i, srv.URL, i)
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	})
+	mux.HandleFunc("/p/", func(w http.ResponseWriter, r *http.Request) {
+		if first.CompareAndSwap(false, true) {
+			w.Header().Set("Retry-After", "20")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, article, r.URL.Path, r.URL.Path)
+	})
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+	ns := natstest.Start(t)
+	// A job may run 2×1s + 0.1s + 5s: waiting out the 20s pause inside jobs
+	// would time out twice and dead-letter a page (MaxDeliver 2).
+	startReplica(t, ns, "f1", Config{Feeds: []string{srv.URL + "/feed.xml"}, PollInterval: time.Hour,
+		Workers: 4, MaxDeliver: 2, Timeout: time.Second, MaxCrawlDelay: 100 * time.Millisecond,
+		HostDelay: 200 * time.Millisecond, HostConcurrency: 1, AllowPrivate: true})
+	j := js(t, ns)
+	eventually(t, 90*time.Second, "8 pages", func() bool { return streamCount(t, j, events.StreamRaw) == 8 })
+	if n := streamCount(t, j, events.StreamDLQ); n != 0 {
+		t.Errorf("%d jobs dead-lettered: %v", n, deadLetters(t, j))
+	}
+}

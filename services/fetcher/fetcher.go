@@ -151,7 +151,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 		return kv
 	}
 	f.feeds, f.claims, f.seen = open(events.BucketFeeds), open(events.BucketClaims), open(events.BucketSeen)
-	hostsKV := open(events.BucketHosts)
+	hostsKV, pausesKV := open(events.BucketHosts), open(events.BucketPauses)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	if f.claimTTL <= 0 {
 		f.claimTTL = 2 * time.Minute
 	}
-	f.hosts = &hostGate{kv: hostsKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
+	f.hosts = &hostGate{kv: hostsKV, pauses: pausesKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
 	return f, nil
 }
 

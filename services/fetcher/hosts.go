@@ -19,15 +19,17 @@ import (
 )
 
 // hostGate enforces per-host politeness across every fetcher replica through
-// the KV bucket newsflow_hosts:
+// two KV buckets:
 //
-//	<site>.slot.<i>  a fetch in progress (at most perHost at once)
-//	<site>.next      the earliest start of the next fetch (min delay, crawl-delay, Retry-After)
+//	newsflow_hosts   <site>.slot.<i>  a fetch in progress (at most perHost at once)
+//	newsflow_pauses  <site>.next      the earliest start of the next fetch (min delay, crawl-delay, Retry-After)
 //
 // Both are taken with KV create/compare-and-set, so replicas never exceed the
-// limits together; the bucket's TTL frees the slot of a replica that died.
+// limits together. The slots' short TTL frees the slot of a replica that
+// died; the pauses keep long enough for the longest Retry-After honoured.
 type hostGate struct {
-	kv      jetstream.KeyValue
+	kv      jetstream.KeyValue // slots, with a short TTL
+	pauses  jetstream.KeyValue // next start times, kept as long as the longest pause
 	perHost int
 	delay   time.Duration
 	owner   []byte
@@ -36,6 +38,27 @@ type hostGate struct {
 // hostKey is the politeness key of a URL's host; the port counts, since two
 // ports are two servers.
 func hostKey(u *url.URL) string { return events.SiteToken(u.Host) + "_" + u.Port() }
+
+// ErrHostBusy means a host's next fetch is booked too far ahead to wait for
+// inside one job: the job is deferred, so it neither holds a worker nor uses
+// up a delivery.
+var ErrHostBusy = errors.New("fetcher: host busy, job deferred")
+
+// deferBeyond is the longest wait for a host a job spends inside its handler.
+const deferBeyond = 5 * time.Second
+
+// busyFor is how long until host's next booked start (0 when free now).
+func (g *hostGate) busyFor(ctx context.Context, host string) time.Duration {
+	e, err := g.pauses.Get(ctx, host+".next")
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(string(e.Value()), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return max(time.Until(time.Unix(0, n)), 0)
+}
 
 // acquire waits for a slot and for the host's next start time; the caller
 // must call release when the fetch is done.
@@ -81,7 +104,7 @@ func (g *hostGate) reserve(ctx context.Context, host string, delay, extra time.D
 	for attempt := 0; ; attempt++ {
 		now := time.Now()
 		start := now
-		e, err := g.kv.Get(ctx, key)
+		e, err := g.pauses.Get(ctx, key)
 		var rev uint64
 		switch {
 		case err == nil:
@@ -97,9 +120,9 @@ func (g *hostGate) reserve(ctx context.Context, host string, delay, extra time.D
 		}
 		next := []byte(strconv.FormatInt(start.Add(delay+extra).UnixNano(), 10))
 		if rev == 0 {
-			_, err = g.kv.Create(ctx, key, next)
+			_, err = g.pauses.Create(ctx, key, next)
 		} else {
-			_, err = g.kv.Update(ctx, key, next, rev)
+			_, err = g.pauses.Update(ctx, key, next, rev)
 		}
 		if err == nil {
 			return start, nil
