@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/config"
@@ -172,6 +173,17 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // textLine is one article for people: time, site, language, title, authors, URL.
+// printable drops control characters, so a hostile title cannot send
+// escape sequences to the terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 func textLine(a *events.Article) string {
 	var b strings.Builder
 	when := a.PublishedAt
@@ -187,23 +199,23 @@ func textLine(a *events.Article) string {
 	if site == "" {
 		site = strings.TrimPrefix(a.Host, "www.")
 	}
-	fmt.Fprintf(&b, "  %-20s", clip(site, 20))
+	fmt.Fprintf(&b, "  %-20s", clip(printable(site), 20))
 	if a.Language != "" {
 		fmt.Fprintf(&b, " %-5s", clip(a.Language, 5))
 	}
-	title := strings.Join(strings.Fields(a.Title), " ")
+	title := strings.Join(strings.Fields(printable(a.Title)), " ")
 	if title == "" {
 		title = "(untitled)"
 	}
 	b.WriteString("  " + title)
 	if len(a.Authors) > 0 {
-		b.WriteString(" — " + strings.Join(a.Authors, ", "))
+		b.WriteString(" — " + printable(strings.Join(a.Authors, ", ")))
 	}
 	u := a.CanonicalURL
 	if u == "" {
 		u = a.URL
 	}
-	b.WriteString("  " + u)
+	b.WriteString("  " + printable(u))
 	return b.String()
 }
 

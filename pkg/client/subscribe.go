@@ -193,7 +193,7 @@ func NewSubscriber(nc *nats.Conn) (*Subscriber, error) {
 // Durable the consumer is ephemeral: it is deleted when Subscribe returns.
 func (s *Subscriber) Subscribe(ctx context.Context, f Filter, h Handler, opts ...Option) error {
 	o := options{deliver: jetstream.DeliverNewPolicy, nakDelay: time.Second, ackWait: 30 * time.Second,
-		maxDeliver: -1, batch: 64, log: slog.Default()}
+		maxDeliver: -1, batch: 8, log: slog.Default()}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return err
@@ -327,6 +327,9 @@ func (s *Subscriber) handle(ctx context.Context, f Filter, h Handler, o options,
 	}
 	ev := &Event{Article: a, Data: m.Data(), Subject: m.Subject(), Sequence: md.Sequence.Stream,
 		Time: md.Timestamp, Delivery: md.NumDelivered}
+	// The ack wait started when the event was pulled into the buffer; restart
+	// it now, so a slow handler does not get buffered events redelivered.
+	_ = m.InProgress()
 	if err := h(ctx, ev); err != nil {
 		delay := o.nakDelay
 		if ctx.Err() != nil {

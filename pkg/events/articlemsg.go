@@ -8,9 +8,7 @@ import (
 )
 
 // Msg encodes a as an article.parsed message, validated against the schema:
-// no event leaves newsflow that the contract does not allow. The event id
-// combines the article id and its content hash: a redelivered parse of the
-// same page is dropped by JetStream, a changed article is a new event.
+// no event leaves newsflow that the contract does not allow.
 func (a *Article) Msg(source string) (*nats.Msg, error) {
 	data, err := json.Marshal(a)
 	if err != nil {
@@ -20,10 +18,16 @@ func (a *Article) Msg(source string) (*nats.Msg, error) {
 		return nil, fmt.Errorf("article %s: %w", a.URL, err)
 	}
 	m := nats.NewMsg(ArticleSubject(a.Host))
-	id := a.ID
-	if len(a.ContentHash) >= 16 {
-		id += "-" + a.ContentHash[:16]
+	// The event id names this version of the article: everything but the
+	// fetch and parse times. A redelivered parse of the same page is dropped
+	// by JetStream; a corrected headline or body is a new event.
+	version := *a
+	version.FetchedAt, version.ParsedAt = nil, nil
+	vdata, err := json.Marshal(&version)
+	if err != nil {
+		return nil, fmt.Errorf("encode article: %w", err)
 	}
+	id := a.ID + "-" + ContentHash(vdata)[:16]
 	ev := Event{
 		ID:              id,
 		Source:          source,

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/extract/content"
 	"github.com/newsflow/newsflow/pkg/extract/meta"
@@ -122,7 +124,12 @@ func setURLs(a *events.Article, pageURL *url.URL, m meta.Meta) {
 	idURL := ""
 	if c, err := urls.Canonical(m.CanonicalURL); err == nil {
 		a.CanonicalURL = c
-		idURL = c
+		// A page may only name a canonical URL on its own site for its id:
+		// a partner's copy that points at the original must not take (and
+		// overwrite) the original's record; it stays a copy of its own.
+		if pageURL == nil || sameSite(pageURL, c) {
+			idURL = c
+		}
 	}
 	if m.AMPURL != "" {
 		if u, err := url.Parse(m.AMPURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
@@ -169,6 +176,22 @@ func resolveImage(img *events.Image, pageURL *url.URL) *events.Image {
 		return nil
 	}
 	return &out
+}
+
+// sameSite reports whether canonical is on the registrable domain of the page
+// (news.example.co.uk and www.example.co.uk are; example.com and partner.com
+// are not).
+func sameSite(page *url.URL, canonical string) bool {
+	c, err := url.Parse(canonical)
+	if err != nil {
+		return false
+	}
+	a, errA := publicsuffix.EffectiveTLDPlusOne(strings.ToLower(page.Hostname()))
+	b, errB := publicsuffix.EffectiveTLDPlusOne(strings.ToLower(c.Hostname()))
+	if errA != nil || errB != nil {
+		return strings.EqualFold(page.Hostname(), c.Hostname())
+	}
+	return a == b
 }
 
 func countWords(s string) int {

@@ -227,3 +227,26 @@ func TestLateMetaCharset(t *testing.T) {
 		t.Errorf("title %q, want Привет", a.Title)
 	}
 }
+
+// A copy on another site that names the original as canonical keeps an id
+// of its own; a canonical on the page's own site (another subdomain) gives the id.
+func TestCanonicalOnlyOnOwnSite(t *testing.T) {
+	page := func(canonical string) []byte {
+		return []byte(`<html><head><link rel="canonical" href="` + canonical + `"><title>Story</title></head><body><p>Text of the story.</p></body></html>`)
+	}
+	orig := "https://www.bbc.co.uk/news/world-123"
+	partner, err := Extract(Input{HTML: page(orig), URL: "https://partner.example/bbc/world-123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if partner.ID == events.ArticleID(orig) || partner.CanonicalURL != orig {
+		t.Errorf("partner copy: id %s, canonical %q", partner.ID, partner.CanonicalURL)
+	}
+	own, err := Extract(Input{HTML: page(orig), URL: "https://m.bbc.co.uk/news/world-123?utm_source=x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own.ID != events.ArticleID(orig) {
+		t.Errorf("same-site canonical not used for the id")
+	}
+}

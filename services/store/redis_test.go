@@ -105,6 +105,7 @@ func TestPutIsIdempotentAndKeepsNewest(t *testing.T) {
 		{"same modified, parsed earlier", version("reparse of old", at(time.Hour), at(time.Minute)), Stale, "third version"},
 		{"same modified, parsed later", version("reparse", at(time.Hour), at(5*time.Minute)), Replaced, "reparse"},
 		{"redelivered after replace", version("reparse", at(time.Hour), at(5*time.Minute)), Unchanged, "reparse"},
+		{"same body, corrected later", version("reparse", at(2*time.Hour), at(6*time.Minute)), Replaced, "reparse"},
 	}
 	for _, st := range steps {
 		st.a.Title = st.name
@@ -121,6 +122,9 @@ func TestPutIsIdempotentAndKeepsNewest(t *testing.T) {
 		}
 		if b := decode(t, got.JSON).BodyText; b != st.body {
 			t.Errorf("%s: stored body %q, want %q", st.name, b, st.body)
+		}
+		if title := decode(t, got.JSON).Title; st.want != Stale && st.want != Unchanged && title != st.name {
+			t.Errorf("%s: stored title %q, want this version's", st.name, title)
 		}
 	}
 	if n, _ := s.Count(ctx); n != 1 {

@@ -109,7 +109,9 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
 		return
 	}
-	it, err := cons.Messages()
+	// A small buffer per client: a replay from the start must not hold
+	// hundreds of articles in memory for every connection.
+	it, err := cons.Messages(jetstream.PullMaxMessages(16))
 	if err != nil {
 		s.deps.Log.Warn("stream: consume", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
@@ -222,7 +224,7 @@ func (s *Store) streamEvent(ctx context.Context, f Filter, m jetstream.Msg) ([]b
 	}
 	seq := md.Sequence.Stream
 	a, err := events.DecodeArticle(m.Data())
-	if err != nil {
+	if err != nil || events.ValidateArticleJSON(m.Data()) != nil {
 		return nil, seq, false // the store dead-letters it; a reader has nothing to show
 	}
 	if !f.match(fieldsOf(a)) {

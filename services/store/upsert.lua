@@ -24,8 +24,11 @@ local now = now_ms()
 local cur = redis.call('HMGET', KEYS[1], 'ch', 'mod', 'pars', 'dup', 'urls', 'chk')
 local result = 1
 if cur[1] then
-  if cur[1] == ARGV[3] then
-    return {0, cur[4] or ''} -- a redelivery changes nothing
+  -- A redelivery changes nothing; the same body with newer metadata (a
+  -- corrected headline, a re-parse) is a new version, handled below.
+  if cur[1] == ARGV[3] and (tonumber(cur[2]) or 0) == tonumber(ARGV[4])
+     and tonumber(ARGV[5]) <= (tonumber(cur[3]) or 0) then
+    return {0, cur[4] or ''}
   end
   local om, nm = tonumber(cur[2]) or 0, tonumber(ARGV[4])
   if nm < om or (nm == om and tonumber(ARGV[5]) < (tonumber(cur[3]) or 0)) then
