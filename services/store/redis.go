@@ -519,6 +519,9 @@ func (s *Articles) List(ctx context.Context, f Filter, limit int, after string) 
 	var last cursor
 	scanned, offset := 0, int64(0)
 	batch := int64(min(max(limit*2+10, 50), 500))
+	// Batches are read by offset; an article written above the offset while
+	// the request runs shifts the rest down by one, so an id may come twice.
+	seen := map[string]bool{}
 	for len(hits) <= limit && scanned < maxScan {
 		zs, err := s.rdb.ZRevRangeByScoreWithScores(ctx, key, &redis.ZRangeBy{
 			Max: hi, Min: lo, Offset: offset, Count: batch,
@@ -543,9 +546,10 @@ func (s *Articles) List(ctx context.Context, f Filter, limit int, after string) 
 			id := z.Member.(string)
 			pos := cursor{score: int64(z.Score), id: id}
 			// Same-score members come in descending id order; skip up to the cursor.
-			if cur != nil && pos.score == cur.score && id >= cur.id {
+			if cur != nil && pos.score == cur.score && id >= cur.id || seen[id] {
 				continue
 			}
+			seen[id] = true
 			scanned++
 			last = pos
 			v := recs[i].Val()

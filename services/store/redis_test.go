@@ -629,3 +629,51 @@ func TestEarliestCopyArrivingLast(t *testing.T) {
 		t.Errorf("listing: %q, %v; want only the earliest copy", titles(t, p), err)
 	}
 }
+
+// A listing that scans many entries while articles keep arriving never lists
+// one article twice on a page.
+func TestListUnderConcurrentWrites(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	ctx := t.Context()
+	for i := range 1500 {
+		mods := []func(*events.Article){}
+		if i%50 == 0 {
+			mods = append(mods, func(a *events.Article) { a.Title = "needle " + a.Title })
+		}
+		mustPut(t, s, art("example.com", i, base.Add(time.Duration(i)*time.Minute), mods...), Created)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Put(context.Background(), art("example.com", 100000+i, base.Add(time.Duration(100000+i)*time.Minute))); err != nil {
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for range 20 {
+		p, err := s.List(ctx, Filter{Q: "needle"}, 30, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for _, raw := range p.Articles {
+			id := decode(t, raw).ID
+			if ids[id] {
+				t.Fatalf("article %s listed twice on one page", id)
+			}
+			ids[id] = true
+		}
+		if len(ids) != 30 {
+			t.Fatalf("page has %d articles, want 30", len(ids))
+		}
+	}
+}
