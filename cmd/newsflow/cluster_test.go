@@ -158,3 +158,33 @@ func TestClusterNodeLoss(t *testing.T) {
 	cancel()
 	wg.Wait()
 }
+
+// A process that connects without NATS_REPLICAS (the CLI on a laptop) leaves
+// a cluster's R3 streams at R3.
+func TestProvisionNeverLowersReplicas(t *testing.T) {
+	cluster := natstest.StartCluster(t, 3)
+	log := testLogger(t)
+	d3, err := service.Connect(t.Context(), natsx.Config{URL: cluster.URLs(), Name: "r3", Replicas: 3}, events.DefaultTopology(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d3.NC.Close()
+	d1, err := service.Connect(t.Context(), natsx.Config{URL: cluster.URLs(), Name: "cli"}, events.DefaultTopology(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d1.NC.Close()
+	for _, name := range []string{events.StreamArticles, events.StreamRaw, "KV_" + events.BucketFeeds, "OBJ_" + events.BucketPages} {
+		s, err := d1.JS.Stream(t.Context(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Config.Replicas != 3 {
+			t.Errorf("%s has %d replicas after an R1 client connected, want 3", name, info.Config.Replicas)
+		}
+	}
+}

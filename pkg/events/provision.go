@@ -92,8 +92,13 @@ func (t Topology) ObjectStores() []jetstream.ObjectStoreConfig {
 // Provision creates or updates every stream and bucket of t. Every replica of
 // every service calls it at start; concurrent calls with the same topology
 // converge on the same result.
+//
+// Provisioning never lowers the replica count of what exists: a process
+// started without NATS_REPLICAS (the CLI on a laptop) must not take a
+// cluster's R3 streams down to R1.
 func Provision(ctx context.Context, js jetstream.JetStream, t Topology) error {
 	for _, cfg := range t.Streams() {
+		cfg.Replicas = keepReplicas(ctx, js, cfg.Name, cfg.Replicas)
 		err := retryConflict(ctx, func() error {
 			_, err := js.CreateOrUpdateStream(ctx, cfg)
 			return err
@@ -103,6 +108,7 @@ func Provision(ctx context.Context, js jetstream.JetStream, t Topology) error {
 		}
 	}
 	for _, cfg := range t.Buckets() {
+		cfg.Replicas = keepReplicas(ctx, js, "KV_"+cfg.Bucket, cfg.Replicas)
 		err := retryConflict(ctx, func() error {
 			_, err := js.CreateOrUpdateKeyValue(ctx, cfg)
 			return err
@@ -112,6 +118,7 @@ func Provision(ctx context.Context, js jetstream.JetStream, t Topology) error {
 		}
 	}
 	for _, cfg := range t.ObjectStores() {
+		cfg.Replicas = keepReplicas(ctx, js, "OBJ_"+cfg.Bucket, cfg.Replicas)
 		err := retryConflict(ctx, func() error {
 			_, err := js.CreateOrUpdateObjectStore(ctx, cfg)
 			return err
@@ -121,6 +128,19 @@ func Provision(ctx context.Context, js jetstream.JetStream, t Topology) error {
 		}
 	}
 	return nil
+}
+
+// keepReplicas is want, or the replica count stream already has if higher.
+func keepReplicas(ctx context.Context, js jetstream.JetStream, stream string, want int) int {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return want
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return want
+	}
+	return max(want, info.Config.Replicas)
 }
 
 // ConsumerConfig is the durable pull consumer a stage reads with. The server
