@@ -215,14 +215,25 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 		router.Recover(),
 		router.Timeout(perJob),
 	)
+	// One part failing (the address in use, say) stops the others: a fetcher
+	// that polls without fetching, or without health checks, would look alive.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	wg.Go(func() {
 		errs[0] = router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
+		cancel()
 	})
-	wg.Go(func() { errs[1] = f.pollLoop(ctx) })
+	wg.Go(func() {
+		errs[1] = f.pollLoop(ctx)
+		cancel()
+	})
 	if cfg.HTTPAddr != "" {
-		wg.Go(func() { errs[2] = obs.Serve(ctx, cfg.HTTPAddr, f.Handler(), deps.Log) })
+		wg.Go(func() {
+			errs[2] = obs.Serve(ctx, cfg.HTTPAddr, f.Handler(), deps.Log)
+			cancel()
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

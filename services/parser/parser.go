@@ -147,14 +147,22 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 		router.Recover(),
 		router.Timeout(cfg.Timeout),
 	)
+	// One part failing (the address in use, say) stops the other: a parser
+	// that consumes without health checks, or the reverse, would look alive.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	errc := make(chan error, 1)
 	if cfg.HTTPAddr != "" {
 		mux := http.NewServeMux()
 		obs.Mount(mux, deps.NATSReady)
-		go func() { errc <- obs.Serve(ctx, cfg.HTTPAddr, mux, deps.Log) }()
+		go func() {
+			errc <- obs.Serve(ctx, cfg.HTTPAddr, mux, deps.Log)
+			cancel()
+		}()
 	} else {
 		errc <- nil
 	}
 	runErr := router.Run(ctx, c, h, router.Options{Stage: "parser", Workers: cfg.Workers, Log: deps.Log})
+	cancel()
 	return errors.Join(runErr, <-errc)
 }

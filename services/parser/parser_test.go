@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,34 @@ func TestParserPublishesAndDeadLetters(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Error(err)
+	}
+}
+
+// A parser whose health address is taken stops with that error rather than
+// consuming unseen.
+func TestParserStopsWhenHTTPFails(t *testing.T) {
+	ns := natstest.Start(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, events.DefaultTopology(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer deps.NC.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(t.Context(), Config{Workers: 1, MaxDeliver: 3, Timeout: time.Second, HTTPAddr: ln.Addr().String()}, deps)
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "listen") {
+			t.Errorf("Run returned %v, want the listen error", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("parser kept running without its HTTP server")
 	}
 }
