@@ -4,8 +4,11 @@ package natsx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -93,6 +96,11 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 			return nc, js, nil
 		}
 		lastErr = err
+		// Waiting does not fix wrong credentials or certificate files.
+		if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
+			os.IsNotExist(err) || strings.Contains(err.Error(), "certificate") {
+			return nil, nil, fmt.Errorf("connect to nats at %s: %w", c.URL, err)
+		}
 		if attempt == 0 || attempt%10 == 0 {
 			log.Warn("nats not reachable, retrying", "url", c.URL, "err", err)
 		}
