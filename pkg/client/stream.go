@@ -116,14 +116,15 @@ func (c *API) streamOnce(ctx context.Context, hc *http.Client, u string, lastEve
 		line = strings.TrimRight(line, "\r\n")
 		if line == "" { // end of one event
 			if event == "article" && data.Len() > 0 {
-				a, err := events.DecodeArticle([]byte(data.String()))
-				if err != nil {
-					return got, fmt.Errorf("newsflow stream: event %s: %w", id, err)
+				// An event this client cannot read (a newer schema, say) is
+				// passed over, not retried: reconnecting would bring it back
+				// for ever. The position below still moves past it.
+				if a, err := events.DecodeArticle([]byte(data.String())); err == nil {
+					if err := h(ctx, &StreamEvent{ID: id, Article: a, Data: []byte(data.String())}); err != nil {
+						return got, handlerError{err}
+					}
+					got = true
 				}
-				if err := h(ctx, &StreamEvent{ID: id, Article: a, Data: []byte(data.String())}); err != nil {
-					return got, handlerError{err}
-				}
-				got = true
 			}
 			if id != "" {
 				// An id without an article moves the position too: the store
