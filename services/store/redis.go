@@ -237,6 +237,21 @@ func millis(t *time.Time) int64 {
 	return t.UnixMilli()
 }
 
+// versionMillis orders versions by modified_at, but a date in the future (a
+// time zone bug, a placeholder year) counts as the parse time: it must not
+// make every later, correct version look stale until the record expires.
+func versionMillis(a *events.Article) int64 {
+	m := millis(a.ModifiedAt)
+	limit := time.Now().Add(time.Hour)
+	if a.ParsedAt != nil && a.ParsedAt.After(time.Now()) {
+		limit = a.ParsedAt.Add(time.Hour)
+	}
+	if m > limit.UnixMilli() {
+		return millis(a.ParsedAt)
+	}
+	return m
+}
+
 func wordCount(a *events.Article) int {
 	if a.WordCount > 0 {
 		return a.WordCount
@@ -295,7 +310,7 @@ func (s *Articles) Put(ctx context.Context, a *events.Article) (PutResult, error
 	}
 	ttl := max(s.ttl.Milliseconds(), 1)
 	keys := []string{s.recordKey(a.ID), s.expiryKey(), s.membersKey(), s.sitesKey(), s.siteHostsKey(), s.languagesKey()}
-	args := []any{a.ID, data, hash, millis(a.ModifiedAt), millis(a.ParsedAt), f.score, ttl,
+	args := []any{a.ID, data, hash, versionMillis(a), millis(a.ParsedAt), f.score, ttl,
 		f.site, strings.ToLower(host), f.lang, strings.Join(f.authors, sep), strings.Join(f.tags, sep), f.title,
 		sim, strings.Join(sets, sep), strings.Join(urlKeys, sep), hashKey, strings.Join(bands, sep),
 		s.prefix + "a:", s.MaxDistance, s.prefix + "d:", primaryLang(f.lang), sumData}

@@ -677,3 +677,16 @@ func TestListUnderConcurrentWrites(t *testing.T) {
 		}
 	}
 }
+
+// A modified_at far in the future does not lock the record: the next
+// correct version still replaces it.
+func TestFutureModifiedDateDoesNotLock(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	now := time.Now()
+	future, later := now.AddDate(80, 0, 0), now.Add(time.Minute)
+	bogus := art("example.com", 7, base, withBody("bogus date version"), func(a *events.Article) { a.ModifiedAt, a.ParsedAt = &future, &now })
+	mustPut(t, s, bogus, Created)
+	fixed := art("example.com", 7, base, withBody("corrected version"), func(a *events.Article) { a.ModifiedAt, a.ParsedAt = &later, &later })
+	mustPut(t, s, fixed, Replaced)
+}
