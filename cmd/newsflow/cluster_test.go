@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -81,36 +79,12 @@ func TestClusterNodeLoss(t *testing.T) {
 	_, feedURLs := bulkOrigin(t, feeds, perFeed)
 	cluster := natstest.StartCluster(t, 3)
 	rdb, prefix := redistest.Client(t)
-	log := testLogger(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	connect := func(name string) service.Deps {
-		d, err := service.Connect(ctx, natsx.Config{URL: cluster.URLs(), Name: name, Replicas: 3}, events.DefaultTopology(), log.With("stage", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(d.NC.Close)
-		return d
-	}
 	apiAddr := freeAddr(t)
-	var wg sync.WaitGroup
-	run := func(name string, fn func() error) {
-		wg.Go(func() {
-			if err := fn(); err != nil {
-				t.Errorf("%s: %v", name, err)
-			}
-		})
-	}
-	sd, pd, fd := connect("store"), connect("parser"), connect("fetcher")
-	run("store", func() error {
-		return store.Run(ctx, store.Config{Prefix: prefix, TTL: time.Hour, Workers: 4, HTTPAddr: apiAddr}, sd, rdb)
-	})
-	run("parser", func() error {
-		return parser.Run(ctx, parser.Config{Workers: 4, MaxDeliver: 50, Timeout: 10 * time.Second}, pd)
-	})
-	run("fetcher", func() error {
-		return fetcher.Run(ctx, fetcher.Config{Feeds: feedURLs, PollInterval: time.Second, MinInterval: time.Second,
-			Workers: 8, MaxDeliver: 50, HostDelay: time.Millisecond, HostConcurrency: 8, Timeout: 5 * time.Second, AllowPrivate: true}, fd)
+	stop := startPipeline(t, natsx.Config{URL: cluster.URLs(), Replicas: 3}, rdb, pipelineConfig{
+		fetcher: fetcher.Config{Feeds: feedURLs, PollInterval: time.Second, MinInterval: time.Second,
+			Workers: 8, MaxDeliver: 50, HostDelay: time.Millisecond, HostConcurrency: 8, Timeout: 5 * time.Second, AllowPrivate: true},
+		parser: parser.Config{Workers: 4, MaxDeliver: 50, Timeout: 10 * time.Second},
+		store:  store.Config{Prefix: prefix, TTL: time.Hour, Workers: 4, HTTPAddr: apiAddr},
 	})
 
 	api := "http://" + apiAddr
@@ -155,8 +129,7 @@ func TestClusterNodeLoss(t *testing.T) {
 	if info, err := s.Info(t.Context()); err != nil || info.Config.Replicas != 3 {
 		t.Errorf("articles stream replicas: %v %v", info.Config.Replicas, err)
 	}
-	cancel()
-	wg.Wait()
+	stop()
 }
 
 // A process that connects without NATS_REPLICAS (the CLI on a laptop) leaves

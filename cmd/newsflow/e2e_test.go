@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -142,37 +143,15 @@ func TestPipelineEndToEnd(t *testing.T) {
 	o := newOrigin(t)
 	ns := natstest.Start(t)
 	rdb, prefix := redistest.Client(t)
-	log := testLogger(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-
-	connect := func(name string) service.Deps {
-		d, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: name}, events.DefaultTopology(), log.With("stage", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(d.NC.Close)
-		return d
-	}
 	apiAddr := freeAddr(t)
-	fcfg := fetcher.Config{Feeds: []string{o.URL + "/feed.xml"}, PollInterval: 300 * time.Millisecond,
-		MaxBackoff: time.Second, Workers: 2, MaxDeliver: 3, HostDelay: 10 * time.Millisecond,
-		Timeout: 10 * time.Second, MaxBytes: 5 << 20, AllowPrivate: true}
-	pcfg := parser.Config{Workers: 2, MaxDeliver: 3, Timeout: 10 * time.Second}
-	scfg := store.Config{Prefix: prefix, TTL: time.Hour, Workers: 2, HTTPAddr: apiAddr}
-
-	var wg sync.WaitGroup
-	run := func(name string, fn func() error) {
-		wg.Go(func() {
-			if err := fn(); err != nil {
-				t.Errorf("%s: %v", name, err)
-			}
-		})
-	}
-	sd, pd, fd := connect("store"), connect("parser"), connect("fetcher")
-	run("store", func() error { return store.Run(ctx, scfg, sd, rdb) })
-	run("parser", func() error { return parser.Run(ctx, pcfg, pd) })
-	run("fetcher", func() error { return fetcher.Run(ctx, fcfg, fd) })
+	stop := startPipeline(t, natsx.Config{URL: ns.ClientURL()}, rdb, pipelineConfig{
+		fetcher: fetcher.Config{Feeds: []string{o.URL + "/feed.xml"}, PollInterval: 300 * time.Millisecond,
+			MaxBackoff: time.Second, Workers: 2, MaxDeliver: 3, HostDelay: 10 * time.Millisecond,
+			Timeout: 10 * time.Second, MaxBytes: 5 << 20, AllowPrivate: true},
+		parser: parser.Config{Workers: 2, MaxDeliver: 3, Timeout: 10 * time.Second},
+		store:  store.Config{Prefix: prefix, TTL: time.Hour, Workers: 2, HTTPAddr: apiAddr},
+	})
+	ctx := t.Context()
 
 	// Every event the parser emits must validate against the committed schema.
 	sub, err := js(t, ns.ClientURL()).OrderedConsumer(ctx, events.StreamArticles, jetstream.OrderedConsumerConfig{})
@@ -235,9 +214,53 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}
 
 	checkTraces(t, spans.Ended(), l)
+	stop()
+}
 
-	cancel()
-	wg.Wait()
+type pipelineConfig struct {
+	fetcher fetcher.Config
+	parser  parser.Config
+	store   store.Config
+}
+
+// startPipeline runs store, parser and fetcher in this process, each on its
+// own NATS connection as separate services would be; stop ends them and waits.
+func startPipeline(t *testing.T, nc natsx.Config, rdb redis.UniversalClient, cfg pipelineConfig) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	log := testLogger(t)
+	connect := func(name string) service.Deps {
+		c := nc
+		c.Name = name
+		d, err := service.Connect(ctx, c, events.DefaultTopology(), log.With("stage", name))
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		t.Cleanup(d.NC.Close)
+		return d
+	}
+	var wg sync.WaitGroup
+	run := func(name string, fn func() error) {
+		wg.Go(func() {
+			if err := fn(); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+	}
+	sd, pd, fd := connect("store"), connect("parser"), connect("fetcher")
+	run("store", func() error { return store.Run(ctx, cfg.store, sd, rdb) })
+	run("parser", func() error { return parser.Run(ctx, cfg.parser, pd) })
+	run("fetcher", func() error { return fetcher.Run(ctx, cfg.fetcher, fd) })
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // checkTraces finds, for every stored article, one trace holding its queue,
