@@ -1,17 +1,22 @@
-# newsflow — the commands a developer types. Tests need ../shared beside the
-# repository, a Redis (REDIS_URL, default 127.0.0.1:6379); NATS is embedded.
+# newsflow — the commands a developer types. Both README commands first run
+# scripts/deps, which installs (or names) the system programs they need.
+# Tests bring their own NATS (embedded) and Redis (a private redis-server,
+# unless REDIS_URL names one); they read only the repository's testdata/.
 MODULES := $(shell go list -f '{{.Dir}}' -m)
 PKGS    := $(addsuffix /...,$(MODULES))
 
-.PHONY: test vet race bench eval build run
+.PHONY: test deps vet race bench eval build run
 
-test: vet
+test: deps vet
 	go test -count=1 $(PKGS)
+
+deps:
+	@scripts/deps redis chromium
 
 vet:
 	go vet $(PKGS)
 
-race:
+race: deps
 	go test -race -count=1 $(PKGS)
 
 bench:
@@ -27,5 +32,7 @@ build:
 	go build -o bin/parser ./services/parser/cmd/parser
 	go build -o bin/store ./services/store/cmd/store
 
+# make run FEED=<url> [FEED="<url> <url>…"] [ARGS="--allow-private …"]
 run:
-	go run ./cmd/newsflow up --feed $(FEED)
+	@scripts/deps redis
+	go run ./cmd/newsflow up $(foreach f,$(FEED),--feed $(f)) $(ARGS)

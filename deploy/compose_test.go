@@ -388,7 +388,7 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"CGO_ENABLED=0", `-tags="$tags" -trimpath -ldflags="-s -w"`, "tags=nonatsserver", "gcr.io/distroless/static-debian12:nonroot",
+		"CGO_ENABLED=0", `go build -trimpath -ldflags="-s -w"`, "gcr.io/distroless/static-debian12:nonroot",
 		"USER nonroot:nonroot", `HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["/app", "healthcheck"]`,
 		"--mount=type=cache,target=/go/pkg/mod",
 	} {

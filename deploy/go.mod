@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/nats-io/nats.go v1.55.0
+	github.com/newsflow/newsflow/internal v0.0.0
 	github.com/newsflow/newsflow/pkg v0.0.0
 	github.com/newsflow/newsflow/services/fetcher v0.0.0
 	github.com/newsflow/newsflow/services/parser v0.0.0
@@ -91,3 +92,5 @@ replace (
 	github.com/newsflow/newsflow/services/parser => ../services/parser
 	github.com/newsflow/newsflow/services/store => ../services/store
 )
+
+replace github.com/newsflow/newsflow/internal => ../internal

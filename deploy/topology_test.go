@@ -26,9 +26,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/newsflow/newsflow/internal/natstest"
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/natsx/natstest"
-	"github.com/newsflow/newsflow/pkg/redistest"
 )
 
 const (
@@ -81,7 +81,7 @@ func TestComposeTopology(t *testing.T) {
 		},
 		"parser": {},
 		"store": {
-			"REDIS_URL":    redistest.URL(),
+			"REDIS_URL":    redistest.URL(t),
 			"REDIS_PREFIX": prefix,
 		},
 	}
@@ -277,12 +277,12 @@ func TestComposeTopology(t *testing.T) {
 }
 
 // buildImages builds the service binaries as deploy/Dockerfile does (static,
-// -tags nonatsserver -trimpath -ldflags "-s -w") and checks each would make
+// -trimpath -ldflags "-s -w") and checks each would make
 // a small, static image.
 func buildImages(t *testing.T) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
-	args := []string{"build", "-tags=nonatsserver", "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
+	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
 	for _, svc := range stages {
 		args = append(args, "./services/"+svc+"/cmd/"+svc)
 	}

@@ -17,7 +17,7 @@ import (
 func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "benchmark directory (default: ../shared/corpus/extraction-benchmark)")
+	dir := fs.String("dir", "", "benchmark directory (default: the repository's testdata/extraction-benchmark)")
 	rounds := fs.Int("rounds", 5, "passes over the corpus per measurement")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/natstest"
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
-	"github.com/newsflow/newsflow/pkg/natsx/natstest"
-	"github.com/newsflow/newsflow/pkg/redistest"
 	"github.com/newsflow/newsflow/pkg/service"
 	"github.com/newsflow/newsflow/services/fetcher"
 	"github.com/newsflow/newsflow/services/parser"

@@ -9,11 +9,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newsflow/newsflow/internal/fixtures"
+	"github.com/newsflow/newsflow/internal/redisserver"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/redis/go-redis/v9"
@@ -21,10 +25,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/newsflow/newsflow/internal/natstest"
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
-	"github.com/newsflow/newsflow/pkg/natsx/natstest"
-	"github.com/newsflow/newsflow/pkg/redistest"
 	"github.com/newsflow/newsflow/pkg/service"
 	"github.com/newsflow/newsflow/services/fetcher"
 	"github.com/newsflow/newsflow/services/parser"
@@ -38,10 +42,7 @@ type seedExpect struct {
 }
 
 func loadSeedExpect(t *testing.T) seedExpect {
-	data, err := os.ReadFile(filepath.Join(sharedDir(t), "seed", "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := fixtures.Read(t, "seed", "expected.json")
 	var e seedExpect
 	if err := json.Unmarshal(data, &e); err != nil {
 		t.Fatal(err)
@@ -299,29 +300,115 @@ func js(t *testing.T, url string) jetstream.JetStream {
 	return j
 }
 
-// TestUpCommand runs "newsflow up" as a user would, against the same origin.
+// TestUpCommand runs "newsflow up" as a user would, against the same origin,
+// with REDIS_URL naming the Redis to use.
 func TestUpCommand(t *testing.T) {
 	o := newOrigin(t)
 	_, prefix := redistest.Client(t)
+	t.Setenv("REDIS_URL", redistest.URL(t))
 	t.Setenv("REDIS_PREFIX", prefix)
 	t.Setenv("LOG_LEVEL", "warn")
+	apiAddr, dataDir := freeAddr(t), t.TempDir()
+	stop := startUp(t, "--feed", o.URL+"/feed.xml", "--allow-private",
+		"--api-addr", apiAddr, "--data-dir", dataDir, "--poll-interval", "1s")
+	checkSeed(t, waitArticles(t, "http://"+apiAddr, 3))
+	stop()
+	if _, err := os.Stat(filepath.Join(dataDir, "redis")); err == nil {
+		t.Error("up started a Redis although REDIS_URL was set")
+	}
+}
+
+// With REDIS_URL unset and no Redis on the default address, up starts a
+// redis-server of its own under --data-dir, stops it on exit, and finds the
+// articles again on the next start (append-only file).
+func TestUpStartsItsOwnRedis(t *testing.T) {
+	o := newOrigin(t)
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("LOG_LEVEL", "warn")
+	nobody := freeAddr(t) // nothing listens here: the "default" Redis is absent
+	old := defaultRedisURL
+	defaultRedisURL = "redis://" + nobody
+	t.Cleanup(func() { defaultRedisURL = old })
+	dataDir := t.TempDir()
 	apiAddr := freeAddr(t)
+	args := []string{"--allow-private", "--api-addr", apiAddr, "--data-dir", dataDir, "--poll-interval", "1s"}
+
+	stop := startUp(t, append([]string{"--feed", o.URL + "/feed.xml"}, args...)...)
+	checkSeed(t, waitArticles(t, "http://"+apiAddr, 3))
+	redisAddr := ownRedisAddr(t, dataDir)
+	stop()
+	if c, err := net.DialTimeout("tcp", redisAddr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("the redis-server up started still listens on %s after up stopped", redisAddr)
+	}
+	if _, err := net.DialTimeout("tcp", nobody, time.Second); err == nil {
+		t.Errorf("something listens on %s, the address meant to have no Redis", nobody)
+	}
+
+	// No feed and no NATS state this time: what the API lists can only have
+	// come back from Redis's append-only file.
+	if err := os.RemoveAll(filepath.Join(dataDir, "nats")); err != nil {
+		t.Fatal(err)
+	}
+	stop = startUp(t, args...)
+	checkSeed(t, waitArticles(t, "http://"+apiAddr, 3))
+	stop()
+}
+
+// startUp runs `newsflow up args…` until the returned stop is called, which
+// cancels it (as SIGTERM does) and checks it exits 0 in time.
+func startUp(t *testing.T, args ...string) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan int)
-	go func() {
-		done <- run(ctx, []string{"up", "--feed", o.URL + "/feed.xml", "--allow-private",
-			"--api-addr", apiAddr, "--data-dir", t.TempDir(), "--poll-interval", "1s"},
-			nil, io.Discard, io.Discard)
-	}()
-	l := waitArticles(t, "http://"+apiAddr, 3)
-	checkSeed(t, l)
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("newsflow up exited %d, want 0", code)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("newsflow up did not stop within 30s of SIGTERM")
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, append([]string{"up"}, args...), nil, io.Discard, io.Discard) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("newsflow up exited %d, want 0", code)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("newsflow up did not stop within 30s of SIGTERM")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// ownRedisAddr reads the address of the redis-server up started from the
+// log in its data directory.
+func ownRedisAddr(t *testing.T, dataDir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dataDir, "redis", "redis.log"))
+	if err != nil {
+		t.Fatalf("up started no redis-server under --data-dir: %v", err)
+	}
+	m := regexp.MustCompile(`Port: (\d+)|port=(\d+)|on port (\d+)`).FindStringSubmatch(string(data))
+	if m == nil {
+		t.Fatalf("no port in the redis-server log:\n%s", data)
+	}
+	return "127.0.0.1:" + m[1] + m[2] + m[3]
+}
+
+// Without REDIS_URL, without a Redis listening and without redis-server
+// installed, up stops at once and says how to install it.
+func TestUpWithoutRedisServer(t *testing.T) {
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("PATH", t.TempDir()) // no redis-server here
+	old := defaultRedisURL
+	defaultRedisURL = "redis://" + freeAddr(t)
+	t.Cleanup(func() { defaultRedisURL = old })
+	var stderr strings.Builder
+	code := run(t.Context(), []string{"up", "--data-dir", t.TempDir(), "--api-addr", freeAddr(t)}, nil, io.Discard, &stderr)
+	if code == 0 {
+		t.Fatal("up exited 0 with no Redis to use")
+	}
+	if !strings.Contains(stderr.String(), redisserver.InstallHint) {
+		t.Errorf("up's error does not say how to install redis-server:\n%s", stderr.String())
 	}
 }

@@ -6,16 +6,18 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/newsflow/newsflow/pkg/evaluate"
 	"github.com/newsflow/newsflow/pkg/extract"
 )
 
 // cmdEval scores the extractor on a benchmark directory (html/<id>.html.gz
-// and ground-truth.json) with the metric in ../shared/README.md.
+// and ground-truth.json) with the benchmark's published metric (pkg/evaluate).
 func cmdEval(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "benchmark directory (default: ../shared/corpus/extraction-benchmark)")
+	dir := fs.String("dir", "", "benchmark directory (default: the repository's testdata/extraction-benchmark)")
 	worst := fs.Int("worst", 10, "how many of the worst pages to list")
 	rulesFile := fs.String("rules", "", "site rules file (JSON)")
 	if err := fs.Parse(args); err != nil {
@@ -42,16 +44,17 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	return report.Print(stdout, *worst)
 }
 
-// corpusDir is dir, or the benchmark in ../shared when dir is empty.
+// corpusDir is dir, or the benchmark in the repository's testdata when dir
+// is empty.
 func corpusDir(dir string) (string, error) {
 	if dir != "" {
 		return dir, nil
 	}
-	shared, err := evaluate.SharedDir()
+	td, err := fixtures.Dir()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("no --dir given and %w", err)
 	}
-	return filepath.Join(shared, evaluate.BenchmarkDir), nil
+	return filepath.Join(td, fixtures.Benchmark), nil
 }
 
 // loadRules reads a site rules file; no path means no rules.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newsflow/newsflow/pkg/natsx/natstest"
+	"github.com/newsflow/newsflow/internal/natstest"
 )
 
 func TestFeedsCommand(t *testing.T) {

@@ -4,10 +4,12 @@ go 1.26.8
 
 require (
 	github.com/nats-io/nats.go v1.55.0
+	github.com/newsflow/newsflow/internal v0.0.0
 	github.com/newsflow/newsflow/pkg v0.0.0
 	github.com/newsflow/newsflow/services/fetcher v0.0.0
 	github.com/newsflow/newsflow/services/parser v0.0.0
 	github.com/newsflow/newsflow/services/store v0.0.0
+	github.com/redis/go-redis/v9 v9.23.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 )
@@ -37,7 +39,6 @@ require (
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
-	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.47.0 // indirect
@@ -64,3 +65,5 @@ replace (
 	github.com/newsflow/newsflow/services/parser => ../../services/parser
 	github.com/newsflow/newsflow/services/store => ../../services/store
 )
+
+replace github.com/newsflow/newsflow/internal => ../../internal

@@ -5,37 +5,19 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/newsflow/newsflow/internal/fixtures"
 )
 
-// sharedDir is ../shared beside the repository (NEWSFLOW_SHARED overrides).
-func sharedDir(t testing.TB) string {
-	if d := os.Getenv("NEWSFLOW_SHARED"); d != "" {
-		return d
-	}
-	d, err := filepath.Abs("../../../shared")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(d, "seed", "article.txt")); err != nil {
-		t.Fatalf("shared data not found at %s (set NEWSFLOW_SHARED): %v", d, err)
-	}
-	return d
-}
-
-// seedPage builds a realistic news page around ../shared/seed/article.txt:
+// seedPage builds a realistic news page around testdata/seed/article.txt:
 // site header and navigation, a share widget, headline, dateline and byline,
 // a photo with its caption, the body, related links and a footer. Like many
 // wire pages it has no machine-readable date: the dateline is all there is.
 func seedPage(t testing.TB) string {
-	raw, err := os.ReadFile(filepath.Join(sharedDir(t), "seed", "article.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := fixtures.Read(t, "seed", "article.txt")
 	blocks := strings.Split(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n\n")
 	// blocks: "Send to", title, "dateline By author\ncaption", paragraphs...
 	title := strings.TrimSpace(blocks[1])

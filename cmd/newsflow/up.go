@@ -8,8 +8,8 @@ import (
 	"io"
 	"path/filepath"
 	"sync"
-	"time"
 
+	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
@@ -21,7 +21,7 @@ import (
 )
 
 // cmdUp runs fetcher, parser and store in this process on an embedded
-// nats-server and the Redis at REDIS_URL. Service settings not given as flags
+// nats-server and a Redis (upRedis says which). Service settings not given as flags
 // come from the same environment variables the services read.
 func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	env := config.FromOS()
@@ -38,7 +38,7 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	var feedURLs stringList
 	fs.Var(&feedURLs, "feed", "feed, sitemap or page URL to poll (repeatable; adds to FETCHER_FEEDS)")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "address of the HTTP API")
-	dataDir := fs.String("data-dir", "./data", "where the embedded NATS keeps its streams")
+	dataDir := fs.String("data-dir", "./data", "where the embedded NATS (and a Redis that up starts) keep their data")
 	allowPrivate := fs.Bool("allow-private", fcfg.AllowPrivate, "allow fetching loopback and private addresses")
 	natsPort := fs.Int("nats-port", -1, "port of the embedded NATS server for other clients (-1: a free port)")
 	poll := fs.Duration("poll-interval", fcfg.PollInterval, "how often each feed is polled")
@@ -74,20 +74,16 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("no --feed given: polling only feeds already in the registry")
 	}
 
-	rdb, err := store.NewRedis(scfg.RedisURL)
+	// Deferred first, so the Redis it may start stops after the pipeline.
+	rdb, redisURL, stopRedis, err := upRedis(ctx, *dataDir, log)
 	if err != nil {
 		return err
 	}
+	defer stopRedis()
 	defer rdb.Close()
-	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	err = rdb.Ping(pingCtx).Err()
-	cancel()
-	if err != nil {
-		return fmt.Errorf("no Redis answers at %s (%v).\nStart one with:  redis-server --daemonize yes\n"+
-			"or with Docker:   docker run -d -p 6379:6379 redis:7\nor point REDIS_URL at yours", scfg.RedisURL, err)
-	}
+	scfg.RedisURL = redisURL
 
-	ns, err := natsx.StartServer(natsx.ServerOptions{Port: *natsPort, StoreDir: filepath.Join(*dataDir, "nats")})
+	ns, err := natsserver.Start(natsserver.Options{Port: *natsPort, StoreDir: filepath.Join(*dataDir, "nats")})
 	if err != nil {
 		return err
 	}

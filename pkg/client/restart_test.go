@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
@@ -24,7 +25,7 @@ func TestDurableSurvivesServerRestart(t *testing.T) {
 	ln.Close()
 	dir := t.TempDir()
 	start := func() *server.Server {
-		ns, err := natsx.StartServer(natsx.ServerOptions{Port: port, StoreDir: dir})
+		ns, err := natsserver.Start(natsserver.Options{Port: port, StoreDir: dir})
 		if err != nil {
 			t.Fatalf("start nats: %v", err)
 		}

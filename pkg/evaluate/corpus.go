@@ -4,16 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 )
-
-// BenchmarkDir is where the extraction benchmark lives inside the shared folder.
-const BenchmarkDir = "corpus/extraction-benchmark"
 
 // Page is one benchmark page: its HTML and the human-written body.
 type Page struct {
@@ -77,39 +73,6 @@ func (c *Corpus) HTML(id string) ([]byte, error) {
 		return nil, fmt.Errorf("page %s: larger than %d bytes", id, maxPageBytes)
 	}
 	return buf.Bytes(), nil
-}
-
-// SharedDir finds the project's shared folder: $NEWSFLOW_SHARED when set,
-// else the first "shared" directory that is a sibling of the working
-// directory or of one of its parents (the repository root's sibling).
-func SharedDir() (string, error) {
-	if d := os.Getenv("NEWSFLOW_SHARED"); d != "" {
-		return d, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find shared dir: %w", err)
-	}
-	for d := wd; ; {
-		cand := filepath.Join(filepath.Dir(d), "shared")
-		if st, err := os.Stat(filepath.Join(cand, BenchmarkDir)); err == nil && st.IsDir() {
-			return cand, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", errors.New("find shared dir: no ../shared above " + wd + "; set NEWSFLOW_SHARED")
-		}
-		d = parent
-	}
-}
-
-// DefaultDir is the benchmark in the shared folder SharedDir finds.
-func DefaultDir() (string, error) {
-	shared, err := SharedDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(shared, BenchmarkDir), nil
 }
 
 // ExtractFunc returns the body text an extractor finds in one page.

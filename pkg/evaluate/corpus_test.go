@@ -6,16 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/PuerkitoBio/goquery"
 )
 
 func benchmarkDir(t testing.TB) string {
 	t.Helper()
-	dir, err := DefaultDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return fixtures.Path(t, fixtures.Benchmark)
 }
 
 // allParagraphs is the published calibration extractor: the text of every
@@ -87,14 +85,5 @@ func TestRunPerfectExtractor(t *testing.T) {
 func TestLoadCorpusMissing(t *testing.T) {
 	if _, err := LoadCorpus(t.TempDir()); err == nil {
 		t.Error("LoadCorpus of an empty directory succeeded")
-	}
-}
-
-func TestSharedDirOverride(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("NEWSFLOW_SHARED", dir)
-	got, err := SharedDir()
-	if err != nil || got != dir {
-		t.Errorf("SharedDir() = %q, %v; want %q", got, err, dir)
 	}
 }

@@ -1,6 +1,6 @@
 // Package evaluate scores body extraction against human-written ground truth
 // with the metric of the Zyte article-extraction benchmark (see
-// ../shared/README.md), so our figures compare with published ones.
+// testdata/extraction-benchmark/README.md), so our figures compare with published ones.
 package evaluate
 
 import (

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/newsflow/newsflow/pkg/evaluate"
 )
 
@@ -21,11 +23,8 @@ const corpusContentType = "text/html; charset=utf-8"
 
 func benchmarkDir(t testing.TB) string {
 	t.Helper()
-	shared, err := evaluate.SharedDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(shared, evaluate.BenchmarkDir)
+	testdata := fixtures.Path(t)
+	return filepath.Join(testdata, fixtures.Benchmark)
 }
 
 func extractBody(page []byte, url string) (string, error) {

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/pkg/evaluate"
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -29,15 +30,12 @@ type seedExpected struct {
 	BodyMustNotHave []string `json:"body_must_not_contain"`
 }
 
-// The seed wire story (../shared/seed) comes out exactly as expected.json
+// The seed wire story (testdata/seed) comes out exactly as expected.json
 // says, both from the dateline-only page (the offset comes from the feed
 // entry's date) and from the page with full metadata.
 func TestSeedArticle(t *testing.T) {
-	shared, err := evaluate.SharedDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(shared, "seed", "expected.json"))
+	testdata := fixtures.Path(t)
+	data, err := os.ReadFile(filepath.Join(testdata, "seed", "expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

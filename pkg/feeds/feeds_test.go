@@ -9,16 +9,12 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/internal/fixtures"
 )
 
-// sharedDir is the data set shipped next to the repository (../shared from
-// /work/main); NEWSFLOW_SHARED overrides it.
-func sharedDir(t testing.TB) string {
-	if d := os.Getenv("NEWSFLOW_SHARED"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "..", "shared")
-}
+// feedsDir is the feed fixtures in the repository's testdata.
+func feedsDir(t testing.TB) string { return fixtures.Path(t, "feeds") }
 
 type manifestEntry struct {
 	Format        string `json:"format"`
@@ -28,11 +24,8 @@ type manifestEntry struct {
 
 func loadManifest(t testing.TB) (string, map[string]manifestEntry) {
 	t.Helper()
-	dir := filepath.Join(sharedDir(t), "feeds")
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		t.Fatalf("read manifest (set NEWSFLOW_SHARED to the shared data dir): %v", err)
-	}
+	dir := feedsDir(t)
+	raw := fixtures.Read(t, "feeds", "manifest.json")
 	var m map[string]manifestEntry
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("manifest: %v", err)
@@ -157,7 +150,7 @@ func isSentinel(err error) bool {
 
 func parseFixture(t *testing.T, name string) *Feed {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(sharedDir(t), "feeds", name))
+	data, err := os.ReadFile(filepath.Join(feedsDir(t), name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func TestFixtureCharsets(t *testing.T) {
 	// Those two feeds' only entry has no link and is skipped; its title must
 	// still decode as 'Café', which the normalised bytes show.
 	for _, name := range []string{"edge_wrong_declared_encoding.xml", "edge_bogus_encoding_name.xml"} {
-		data, err := os.ReadFile(filepath.Join(sharedDir(t), "feeds", name))
+		data, err := os.ReadFile(filepath.Join(feedsDir(t), name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func TestFixtureLinks(t *testing.T) {
 		}
 	}
 	// Without a feed URL, the Atom self link is the base.
-	data, _ := os.ReadFile(filepath.Join(sharedDir(t), "feeds", "atom_samruby_relative_links.xml"))
+	data, _ := os.ReadFile(filepath.Join(feedsDir(t), "atom_samruby_relative_links.xml"))
 	f, err := Parse(data, "", "")
 	if err != nil || f.Items[0].URL != "http://intertwingly.net/blog/2013/01/30/Plex" {
 		t.Errorf("samruby without base: %v %+v", err, f)
@@ -164,7 +164,7 @@ func TestFixtureMetadata(t *testing.T) {
 
 func BenchmarkParse(b *testing.B) {
 	for _, name := range []string{"rss20_guardian_us.xml", "atom_dustri_blog_large.xml", "sitemap_urlset_hebdenbridgetimes.xml", "rss20_golem_iso-8859-1.xml"} {
-		data, err := os.ReadFile(filepath.Join(sharedDir(b), "feeds", name))
+		data, err := os.ReadFile(filepath.Join(feedsDir(b), name))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 // FuzzParse: Parse must never panic, must return a feed or a sentinel
 // error, and must only ever return absolute http(s) URLs and UTF-8 text.
 func FuzzParse(f *testing.F) {
-	dir := filepath.Join(sharedDir(f), "feeds")
+	dir := feedsDir(f)
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
 			if b, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil && len(b) < 64<<10 && e.Name() != "manifest.json" {

@@ -1,5 +1,5 @@
-// Package natsx connects newsflow services to NATS JetStream and runs an
-// embedded server for the all-in-one CLI and for tests.
+// Package natsx connects newsflow services to NATS JetStream. The embedded
+// server of `newsflow up` and the tests is internal/natsserver.
 package natsx
 
 import (
@@ -30,7 +30,7 @@ type Config struct {
 	Replicas  int // stream and KV replicas (NATS_REPLICAS)
 
 	// InProcess, when set, connects to this embedded server (a
-	// *server.Server from StartServer) without a socket.
+	// *server.Server from internal/natsserver) without a socket.
 	InProcess nats.InProcessConnProvider
 }
 

@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
+	github.com/newsflow/newsflow/internal v0.0.0
 	github.com/newsflow/newsflow/pkg v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	go.opentelemetry.io/otel v1.47.0
@@ -53,3 +54,5 @@ require (
 )
 
 replace github.com/newsflow/newsflow/pkg => ../../pkg
+
+replace github.com/newsflow/newsflow/internal => ../../internal

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/natsx/natstest"
 )
 
 func TestInterval(t *testing.T) {

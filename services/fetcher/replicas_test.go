@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/natsx/natstest"
 )
 
 // site is one origin host that records how it is treated: concurrent polls

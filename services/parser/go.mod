@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/nats-io/nats.go v1.55.0
+	github.com/newsflow/newsflow/internal v0.0.0
 	github.com/newsflow/newsflow/pkg v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 )
@@ -52,3 +53,5 @@ require (
 )
 
 replace github.com/newsflow/newsflow/pkg => ../../pkg
+
+replace github.com/newsflow/newsflow/internal => ../../internal

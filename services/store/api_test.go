@@ -14,9 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/redistest"
 	"github.com/newsflow/newsflow/pkg/service"
 )
 

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/redistest"
 )
 
 // BenchmarkPut is one new article per op: record, index sets, lookups,

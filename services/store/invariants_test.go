@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/redistest"
 )
 
 // Concurrent writers racing versions of the same articles leave exactly the

@@ -12,8 +12,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/redistest"
 )
 
 var base = time.Date(2024, 2, 23, 13, 25, 0, 0, time.FixedZone("KST", 9*3600))

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/redistest"
 )
 
 // A client that disconnects and comes back with Last-Event-ID receives

@@ -11,8 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/redistest"
 )
 
 // chromium finds Debian's chromium. The browser test fails without it rather

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 
@@ -15,11 +17,8 @@ import (
 // happens outside the timer (Extract modifies the tree, so each pass needs
 // fresh trees).
 func BenchmarkContent(b *testing.B) {
-	shared, err := evaluate.SharedDir()
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := evaluate.LoadCorpus(filepath.Join(shared, evaluate.BenchmarkDir))
+	testdata := fixtures.Path(b)
+	c, err := evaluate.LoadCorpus(filepath.Join(testdata, fixtures.Benchmark))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-
-	"github.com/newsflow/newsflow/pkg/evaluate"
 )
 
 func parse(t testing.TB, page string) *goquery.Document {
@@ -356,14 +356,11 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// TestSeedArticle lays the seed story (../shared/seed) out the way a typical
-// news site does and checks what ../shared/seed/expected.json asks of the body.
+// TestSeedArticle lays the seed story (testdata/seed) out the way a typical
+// news site does and checks what testdata/seed/expected.json asks of the body.
 func TestSeedArticle(t *testing.T) {
-	shared, err := evaluate.SharedDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(filepath.Join(shared, "seed", "article.txt"))
+	testdata := fixtures.Path(t)
+	raw, err := os.ReadFile(filepath.Join(testdata, "seed", "article.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +375,7 @@ func TestSeedArticle(t *testing.T) {
 			Credit  string `json:"credit"`
 		} `json:"lead_image"`
 	}
-	data, err := os.ReadFile(filepath.Join(shared, "seed", "expected.json"))
+	data, err := os.ReadFile(filepath.Join(testdata, "seed", "expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

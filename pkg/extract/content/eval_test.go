@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 
@@ -33,11 +35,8 @@ func extractPage(page []byte, _ string) (string, error) {
 }
 
 func TestBenchmarkContentOnly(t *testing.T) {
-	shared, err := evaluate.SharedDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(shared, evaluate.BenchmarkDir)
+	testdata := fixtures.Path(t)
+	dir := filepath.Join(testdata, fixtures.Benchmark)
 	r, err := evaluate.Run(dir, extractPage)
 	if err != nil {
 		t.Fatal(err)
@@ -92,11 +91,8 @@ var (
 // TestBenchmarkHTMLSanitized checks the HTML of every benchmark page: only
 // structural tags, only href attributes, every tag closed in order.
 func TestBenchmarkHTMLSanitized(t *testing.T) {
-	shared, err := evaluate.SharedDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := evaluate.LoadCorpus(filepath.Join(shared, evaluate.BenchmarkDir))
+	testdata := fixtures.Path(t)
+	c, err := evaluate.LoadCorpus(filepath.Join(testdata, fixtures.Benchmark))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,11 +151,7 @@ func checkHTML(s string) string {
 // does, and checks each gives what it gives alone: the pooled tables must
 // not leak between pages.
 func TestConcurrentExtract(t *testing.T) {
-	dir, err := evaluate.DefaultDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := evaluate.LoadCorpus(dir)
+	c, err := evaluate.LoadCorpus(fixtures.Path(t, fixtures.Benchmark))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,18 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newsflow/newsflow/pkg/evaluate"
+	"github.com/newsflow/newsflow/internal/fixtures"
 )
 
 // TestOddInputs feeds pages that are not articles — empty, plain text,
-// frames, giant nodes, broken JSON-LD, and the shared feed fixtures (XML,
+// frames, giant nodes, broken JSON-LD, and the feed fixtures (XML,
 // HTML served as a feed) — and checks the result stays well-formed.
 func TestOddInputs(t *testing.T) {
-	shared, err := evaluate.SharedDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := filepath.Glob(filepath.Join(shared, "feeds", "*"))
+	testdata := fixtures.Path(t)
+	files, err := filepath.Glob(filepath.Join(testdata, "feeds", "*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no feed fixtures: %v", err)
 	}

@@ -2,10 +2,11 @@ package meta_test
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsflow/newsflow/internal/fixtures"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
@@ -81,10 +82,7 @@ func absDur(d time.Duration) time.Duration {
 // markup of the corpus pages (measured when written: 178 agree, 1 differs —
 // the markup is wrong there — 2 undecided).
 func TestCorpusDetectLanguage(t *testing.T) {
-	raw, err := os.ReadFile(corpusDir + "/ground-truth.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := fixtures.Read(t, fixtures.Benchmark, "ground-truth.json")
 	var truth map[string]struct {
 		Body string `json:"articleBody"`
 	}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/newsflow/newsflow/pkg/events"
@@ -175,12 +177,9 @@ func nilIfEmpty(s []string) []string {
 }
 
 // TestSeed checks the seed page against the hand-written expectation in
-// ../shared/seed/expected.json, in both fixture variants.
+// testdata/seed/expected.json, in both fixture variants.
 func TestSeed(t *testing.T) {
-	raw, err := os.ReadFile("../../../../shared/seed/expected.json")
-	if err != nil {
-		t.Fatalf("seed expectation (../shared beside the repository): %v", err)
-	}
+	raw := fixtures.Read(t, "seed", "expected.json")
 	var exp struct {
 		Title     string   `json:"title"`
 		Published string   `json:"published_at"`

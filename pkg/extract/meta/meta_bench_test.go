@@ -13,12 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/fixtures"
+
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/newsflow/newsflow/pkg/extract/meta"
 )
 
-const corpusDir = "../../../../shared/corpus/extraction-benchmark"
+// corpusDir is the extraction benchmark in the repository's testdata.
+func corpusDir(tb testing.TB) string { return fixtures.Path(tb, fixtures.Benchmark) }
 
 type corpusPage struct {
 	name string
@@ -30,15 +33,16 @@ type corpusPage struct {
 // loadCorpus decompresses and parses the benchmark pages, outside any timer.
 func loadCorpus(tb testing.TB) []corpusPage {
 	tb.Helper()
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "html", "*.html.gz"))
+	dir := corpusDir(tb)
+	files, _ := filepath.Glob(filepath.Join(dir, "html", "*.html.gz"))
 	if len(files) == 0 {
-		tb.Skip("benchmark corpus not available")
+		tb.Fatalf("no pages in %s/html", dir)
 	}
 	var truth map[string]struct {
 		URL string `json:"url"`
 	}
-	if raw, err := os.ReadFile(filepath.Join(corpusDir, "ground-truth.json")); err == nil {
-		_ = json.Unmarshal(raw, &truth)
+	if err := json.Unmarshal(fixtures.Read(tb, fixtures.Benchmark, "ground-truth.json"), &truth); err != nil {
+		tb.Fatalf("ground truth: %v", err)
 	}
 	var pages []corpusPage
 	for _, f := range files {

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/newsflow/newsflow/internal/redisserver"
+	"github.com/newsflow/newsflow/services/store"
+)
+
+// defaultRedisURL is where `up` looks for a running Redis when REDIS_URL is
+// unset (a variable so that tests can point it where none listens).
+var defaultRedisURL = "redis://127.0.0.1:6379"
+
+// upRedis gives `newsflow up` its Redis: the one REDIS_URL names (never
+// another), else one already answering on the default address, else a
+// redis-server of its own under dataDir/redis with an append-only file, so
+// articles outlive a restart. stop ends that server, if up started it.
+func upRedis(ctx context.Context, dataDir string, log *slog.Logger) (rdb redis.UniversalClient, url string, stop func(), err error) {
+	url = os.Getenv("REDIS_URL")
+	if url != "" || listening(defaultRedisURL) {
+		if url == "" {
+			url = defaultRedisURL
+		}
+		rdb, err = store.NewRedis(url)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if err := pingRedis(ctx, rdb); err != nil {
+			rdb.Close()
+			return nil, "", nil, fmt.Errorf("no Redis answers at %s: %w", url, err)
+		}
+		return rdb, url, func() {}, nil
+	}
+
+	dir := filepath.Join(dataDir, "redis")
+	srv, err := redisserver.Start(ctx, redisserver.Options{Dir: dir, AOF: true})
+	if errors.Is(err, redisserver.ErrNotInstalled) {
+		return nil, "", nil, fmt.Errorf("no Redis listens on %s and %w.\nInstall it:  %s\nor point REDIS_URL at a Redis you run",
+			defaultRedisURL, err, redisserver.InstallHint)
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	log.Info("started redis-server", "url", srv.URL(), "dir", dir)
+	stop = func() {
+		if err := srv.Stop(); err != nil {
+			log.Warn("stop redis-server", "err", err)
+		}
+	}
+	rdb, err = store.NewRedis(srv.URL())
+	if err == nil {
+		err = pingRedis(ctx, rdb)
+	}
+	if err != nil {
+		stop()
+		return nil, "", nil, fmt.Errorf("redis-server started by newsflow: %w", err)
+	}
+	return rdb, srv.URL(), stop, nil
+}
+
+func pingRedis(ctx context.Context, rdb redis.UniversalClient) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return rdb.Ping(ctx).Err()
+}
+
+// listening says whether anything accepts connections at a redis:// URL's
+// address: if so, that is the user's Redis, and up uses it.
+func listening(redisURL string) bool {
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return false
+	}
+	c, err := net.DialTimeout(opt.Network, opt.Addr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}

@@ -1,0 +1,198 @@
+// Package redisserver runs a private redis-server as a child process: the
+// all-in-one `newsflow up` and the tests bring their own Redis this way, as
+// they embed NATS, so nobody's Redis on 6379 is written to unasked.
+package redisserver
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrNotInstalled means no redis-server binary is on PATH.
+var ErrNotInstalled = errors.New("redis-server is not installed (not found in PATH)")
+
+// InstallHint is the command that installs redis-server where newsflow is
+// usually run.
+const InstallHint = "sudo apt-get install -y redis-server   (macOS: brew install redis)"
+
+// Options configure a server.
+type Options struct {
+	// Dir holds the server's data and its log (redis.log).
+	Dir string
+	// AOF turns on append-only-file persistence, so data outlives a restart.
+	AOF bool
+}
+
+// Server is a running redis-server child process.
+type Server struct {
+	cmd  *exec.Cmd
+	addr string
+	log  string
+	done chan struct{} // closed when the process has exited
+	err  error         // its exit status, once done is closed
+}
+
+// Start runs redis-server on a free loopback port and returns once it
+// answers PING. The child is in its own process group, so a terminal's
+// Ctrl-C reaches only the parent, which stops the server after its own
+// shutdown; on Linux the child is also killed if the parent dies.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, ErrNotInstalled
+	}
+	if o.Dir == "" {
+		return nil, errors.New("redis-server: no data directory")
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("redis-server: %w", err)
+	}
+	// A free port can be taken between the probe and redis-server's bind;
+	// another port is tried then.
+	var lastErr error
+	for range 3 {
+		s, err := start(ctx, bin, o)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+func start(ctx context.Context, bin string, o Options) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, fmt.Errorf("redis-server: %w", err)
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("redis-server: %w", err)
+	}
+	aof := "no"
+	if o.AOF {
+		aof = "yes"
+	}
+	s := &Server{
+		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		log:  filepath.Join(dir, "redis.log"),
+		done: make(chan struct{}),
+	}
+	s.cmd = exec.Command(bin,
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+		"--dir", dir, "--logfile", s.log, "--daemonize", "no",
+		"--save", "", "--appendonly", aof)
+	s.cmd.SysProcAttr = procAttr()
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("redis-server: %w", err)
+	}
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.done)
+	}()
+	if err := s.waitReady(ctx, 15*time.Second); err != nil {
+		_ = s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// URL is the server's address as REDIS_URL takes it.
+func (s *Server) URL() string { return "redis://" + s.addr }
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.addr }
+
+// Stop asks the server to shut down (SIGTERM: it finishes writing its
+// append-only file) and kills it if it has not exited after 10 s.
+func (s *Server) Stop() error {
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		return errors.New("redis-server: killed after not stopping within 10s")
+	}
+	return nil
+}
+
+// Done is closed when the server process has exited.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if ping(s.addr) == nil {
+			return nil
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("redis-server exited at start (%v): %s", s.err, s.tail())
+		case <-ctx.Done():
+			return fmt.Errorf("redis-server: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("redis-server on %s did not answer within %v: %s", s.addr, timeout, s.tail())
+		}
+	}
+}
+
+// tail is the end of the server's log, which says why it would not start.
+func (s *Server) tail() string {
+	data, err := os.ReadFile(s.log)
+	if err != nil {
+		return "no log"
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	return strings.Join(lines[max(0, len(lines)-3):], " | ")
+}
+
+// ping speaks just enough RESP to know the server is serving.
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+PONG") {
+		return fmt.Errorf("redis-server answered %q", strings.TrimSpace(line))
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
