@@ -12,36 +12,64 @@ import (
 	"github.com/newsflow/newsflow/pkg/extract"
 )
 
-// cmdEval scores the extractor on a benchmark directory (html/<id>.html.gz
-// and ground-truth.json) with the benchmark's published metric (pkg/evaluate).
+// cmdEval scores the extractor on one or more corpora in the benchmark
+// layout (html/<id>.html.gz and ground-truth.json) with the benchmark's
+// published metric (pkg/evaluate): the body on every corpus, the metadata
+// where the ground truth has it, and the macro average, so a change is
+// judged on all of them at once.
 func cmdEval(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "benchmark directory (default: the repository's testdata/extraction-benchmark)")
-	worst := fs.Int("worst", 10, "how many of the worst pages to list")
+	var dirs stringList
+	fs.Var(&dirs, "dir", "a corpus, or a directory of corpora (repeatable; default: every corpus in the repository's testdata)")
+	worst := fs.Int("worst", 10, "how many of the worst pages to list per corpus")
 	rulesFile := fs.String("rules", "", "site rules file (JSON)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	corpus, err := corpusDir(*dir)
-	if err != nil {
-		return err
+	if len(dirs) == 0 {
+		td, err := fixtures.Dir()
+		if err != nil {
+			return fmt.Errorf("no --dir given and %w", err)
+		}
+		dirs = append(dirs, td)
+	}
+	var corpora []string
+	for _, d := range dirs {
+		found, err := evaluate.Discover(d)
+		if err != nil {
+			return err
+		}
+		corpora = append(corpora, found...)
 	}
 	rules, err := loadRules(*rulesFile)
 	if err != nil {
 		return err
 	}
-	report, err := evaluate.Run(corpus, func(page []byte, url string) (string, error) {
+	extractArticle := func(page []byte, url string) (evaluate.Article, error) {
 		a, err := extractPage(page, url, rules)
 		if err != nil {
-			return "", err
+			return evaluate.Article{}, err
 		}
-		return a.BodyText, nil
-	})
-	if err != nil {
-		return fmt.Errorf("eval %s: %w", corpus, err)
+		out := evaluate.Article{Body: a.BodyText, Title: a.Title, Authors: a.Authors, Language: a.Language}
+		if a.PublishedAt != nil {
+			out.Published = *a.PublishedAt
+		}
+		return out, nil
 	}
-	return report.Print(stdout, *worst)
+	var reports []evaluate.Report
+	for _, dir := range corpora {
+		c, err := evaluate.LoadCorpus(dir)
+		if err != nil {
+			return err
+		}
+		r, err := c.RunArticles(extractArticle)
+		if err != nil {
+			return fmt.Errorf("eval %s: %w", dir, err)
+		}
+		reports = append(reports, r)
+	}
+	return evaluate.PrintAll(stdout, reports, *worst)
 }
 
 // corpusDir is dir, or the benchmark in the repository's testdata when dir

@@ -11,15 +11,18 @@ import (
 	"sort"
 )
 
-// Page is one benchmark page: its HTML and the human-written body.
+// Page is one benchmark page: its HTML and the human-written body, and the
+// metadata the ground truth gives, where it gives any.
 type Page struct {
 	ID    string
 	URL   string
 	Truth string
+	Meta  Meta
 }
 
 // Corpus is a benchmark directory: html/<id>.html.gz plus ground-truth.json
-// mapping each id to {url, articleBody}.
+// mapping each id to {url, articleBody} and optionally title, byline,
+// published and language.
 type Corpus struct {
 	Dir   string
 	Pages []Page // sorted by id, so runs are reproducible
@@ -38,6 +41,7 @@ func LoadCorpus(dir string) (*Corpus, error) {
 	var truth map[string]struct {
 		URL         string `json:"url"`
 		ArticleBody string `json:"articleBody"`
+		Meta
 	}
 	if err := json.Unmarshal(data, &truth); err != nil {
 		return nil, fmt.Errorf("load corpus %s: ground truth: %w", dir, err)
@@ -47,7 +51,7 @@ func LoadCorpus(dir string) (*Corpus, error) {
 	}
 	c := &Corpus{Dir: dir}
 	for id, t := range truth {
-		c.Pages = append(c.Pages, Page{ID: id, URL: t.URL, Truth: t.ArticleBody})
+		c.Pages = append(c.Pages, Page{ID: id, URL: t.URL, Truth: t.ArticleBody, Meta: t.Meta})
 	}
 	sort.Slice(c.Pages, func(i, j int) bool { return c.Pages[i].ID < c.Pages[j].ID })
 	return c, nil
@@ -80,7 +84,13 @@ type ExtractFunc func(html []byte, url string) (string, error)
 
 // Report is the result of one corpus run.
 type Report struct {
+	// Name is the corpus's directory name.
+	Name                            string
 	F1, Precision, Recall, Accuracy float64
+	// Empty counts pages with a true body where nothing was extracted.
+	Empty int
+	// Meta scores the metadata fields the ground truth has (RunArticles only).
+	Meta []MetaScore
 	// Pages holds every page's score, worst (lowest page F1) first.
 	Pages []PageScore
 	// Errors counts pages the extractor failed on; they score as empty.
@@ -98,9 +108,21 @@ func Run(dir string, fn ExtractFunc) (Report, error) {
 	return c.Run(fn)
 }
 
-// Run extracts and scores every page of c.
+// Run extracts and scores the body of every page of c.
 func (c *Corpus) Run(fn ExtractFunc) (Report, error) {
+	return c.run(func(page []byte, url string) (Article, error) {
+		body, err := fn(page, url)
+		return Article{Body: body}, err
+	}, false)
+}
+
+// RunArticles extracts every page of c and scores its body and the
+// metadata fields the ground truth gives.
+func (c *Corpus) RunArticles(fn ArticleFunc) (Report, error) { return c.run(fn, true) }
+
+func (c *Corpus) run(fn ArticleFunc, meta bool) (Report, error) {
 	scores := make([]PageScore, 0, len(c.Pages))
+	var tally metaTally
 	for _, p := range c.Pages {
 		page, err := c.HTML(p.ID)
 		if err != nil {
@@ -108,13 +130,21 @@ func (c *Corpus) Run(fn ExtractFunc) (Report, error) {
 		}
 		pred, xerr := fn(page, p.URL)
 		if xerr != nil {
-			pred = ""
+			pred = Article{}
 		}
-		s := Score(p.Truth, pred)
+		s := Score(p.Truth, pred.Body)
 		s.ID, s.URL, s.Err = p.ID, p.URL, xerr
 		scores = append(scores, s)
+		if meta {
+			tally.add(p.Meta, pred)
+		}
 	}
-	return Summarize(scores), nil
+	r := Summarize(scores)
+	r.Name = filepath.Base(c.Dir)
+	if meta {
+		r.Meta = tally.scores()
+	}
+	return r, nil
 }
 
 // Summarize computes the corpus metric from page scores: precision and recall
@@ -137,6 +167,9 @@ func Summarize(scores []PageScore) Report {
 		}
 		if s.Err != nil {
 			r.Errors++
+		}
+		if s.Empty {
+			r.Empty++
 		}
 	}
 	if np > 0 {
@@ -164,10 +197,15 @@ func Summarize(scores []PageScore) Report {
 
 // Print writes the corpus figures and the worstN worst pages.
 func (r Report) Print(w io.Writer, worstN int) error {
-	_, err := fmt.Fprintf(w, "F1 %.3f  precision %.3f  recall %.3f  accuracy %.3f  (%d pages, %d errors)\n",
-		r.F1, r.Precision, r.Recall, r.Accuracy, len(r.Pages), r.Errors)
+	_, err := fmt.Fprintf(w, "F1 %.3f  precision %.3f  recall %.3f  accuracy %.3f  (%d pages, %d empty, %d errors)\n",
+		r.F1, r.Precision, r.Recall, r.Accuracy, len(r.Pages), r.Empty, r.Errors)
 	if err != nil {
 		return fmt.Errorf("print report: %w", err)
+	}
+	for _, m := range r.Meta {
+		if _, err := fmt.Fprintf(w, "  %-9s correct %.3f  found %.3f  (%d pages)\n", m.Field, m.Correct(), m.Coverage(), m.Pages); err != nil {
+			return fmt.Errorf("print report: %w", err)
+		}
 	}
 	for i, s := range r.Pages {
 		if i >= worstN {

@@ -26,6 +26,8 @@ type PageScore struct {
 	HasRecall    bool
 	// Exact is true when both texts have exactly the same token sequence.
 	Exact bool
+	// Empty is true when the page has a true body but nothing was predicted.
+	Empty bool
 	// Err is set when the extractor failed on the page; it scores as an empty prediction.
 	Err error
 }
@@ -59,7 +61,7 @@ func Score(truth, pred string) PageScore {
 	if s := tp + fp + fn; s > 0 {
 		tp, fp, fn = tp/s, fp/s, fn/s
 	}
-	s := PageScore{TP: tp, FP: fp, FN: fn, Exact: equalTokens(tt, pt)}
+	s := PageScore{TP: tp, FP: fp, FN: fn, Exact: equalTokens(tt, pt), Empty: len(pt) == 0 && len(tt) > 0}
 	s.Precision, s.HasPrecision = ratio(tp, fp, fn)
 	s.Recall, s.HasRecall = ratio(tp, fn, fp)
 	return s
