@@ -8,7 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -53,7 +55,7 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	a, err := extractPage(page, *pageURL, rules)
+	a, err := extractDocument(page, fs.Arg(0), *pageURL, rules)
 	if err != nil {
 		return err
 	}
@@ -65,6 +67,33 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 
 func extractPage(page []byte, pageURL string, rules *extract.Rules) (*events.Article, error) {
 	return extract.Extract(extract.Input{HTML: page, URL: pageURL, Rules: rules})
+}
+
+// extractDocument extracts a page read from path ("-": stdin) into a
+// document that passes the Article v1 schema, as the pipeline's do: without
+// --url, the URL it was read from is the file's (file:///…).
+func extractDocument(page []byte, path, pageURL string, rules *extract.Rules) (*events.Article, error) {
+	a, err := extractPage(page, pageURL, rules)
+	if err != nil {
+		return nil, err
+	}
+	if a.URL == "" {
+		a.URL = fileURL(path)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: the extracted document does not pass the Article v1 schema: %w", path, err)
+	}
+	return a, nil
+}
+
+func fileURL(path string) string {
+	if path == "-" {
+		path = "/dev/stdin"
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String()
 }
 
 // readPage reads a page, gunzipping it when its first bytes say gzip.
@@ -172,7 +201,7 @@ func batchOne(in batchInput, rules *extract.Rules) (line []byte) {
 	if err != nil {
 		return errorLine(err)
 	}
-	a, err := extractPage(page, in.URL, rules)
+	a, err := extractDocument(page, in.Path, in.URL, rules)
 	if err != nil {
 		return errorLine(fmt.Errorf("%s: %w", in.Path, err))
 	}

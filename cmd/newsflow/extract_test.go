@@ -82,6 +82,13 @@ not json
 	if lines[4]["error"] != nil {
 		t.Errorf("line 5 (no url): %v", lines[4]["error"])
 	}
+	if got := lines[4]["url"]; got != "file://"+filepath.ToSlash(plain) {
+		t.Errorf("line 5 (no url): url %v, want the file's", got)
+	}
+	data, _ := json.Marshal(lines[4])
+	if err := events.ValidateArticleJSON(data); err != nil {
+		t.Errorf("line 5 (no url): %v", err)
+	}
 }
 
 func TestExtractSingleFile(t *testing.T) {
@@ -95,6 +102,17 @@ func TestExtractSingleFile(t *testing.T) {
 	}
 	if err := events.ValidateArticleJSON(out.Bytes()); err != nil {
 		t.Errorf("%v\n%s", err, out.String())
+	}
+	// Without --url, from a file and from stdin, the document still passes
+	// the schema: the page was read from a file, so its URL is the file's.
+	for _, args := range [][]string{{"extract", path}, {"extract", "-"}} {
+		out.Reset()
+		if code := run(t.Context(), args, strings.NewReader(jsonLDPage), &out, &errOut); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
+		}
+		if err := events.ValidateArticleJSON(out.Bytes()); err != nil {
+			t.Errorf("%v: %v\n%s", args, err, out.String())
+		}
 	}
 	if code := run(t.Context(), []string{"extract"}, nil, &out, &errOut); code != 2 {
 		t.Errorf("no file: exit %d, want 2", code)

@@ -1,6 +1,8 @@
 package feeds
 
 import (
+	"github.com/newsflow/newsflow/pkg/zones"
+
 	"strings"
 	"time"
 )
@@ -29,7 +31,7 @@ var dateLayouts = []string{
 	"2006-01", // W3C Datetime (sitemaps) allows month precision
 }
 
-// Layouts with a zone abbreviation; the offset comes from zoneOffsets,
+// Layouts with a zone abbreviation; the offset comes from package zones,
 // because time.Parse only knows the abbreviations of the host's zone.
 var namedZoneLayouts = []string{
 	"Mon, 2 Jan 2006 15:04:05 MST",
@@ -40,15 +42,6 @@ var namedZoneLayouts = []string{
 	"2 Jan 06 1504 MST", // RSS 0.9x samples: "03 Apr 02 1500 GMT"
 	"2 Jan 06 15:04 MST",
 	"Mon Jan 2 15:04:05 MST 2006",
-}
-
-var zoneOffsets = map[string]int{
-	"UT": 0, "GMT": 0, "UTC": 0, "Z": 0,
-	"EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600,
-	"MST": -7 * 3600, "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600,
-	"WET": 0, "WEST": 3600, "BST": 3600, "CET": 3600, "CEST": 2 * 3600,
-	"EET": 2 * 3600, "EEST": 3 * 3600, "MSK": 3 * 3600, "IST": 5*3600 + 1800,
-	"JST": 9 * 3600, "KST": 9 * 3600, "AEST": 10 * 3600, "AEDT": 11 * 3600,
 }
 
 // foreignMonths maps month abbreviations that non-English CMSs write into
@@ -92,8 +85,8 @@ func tryLayouts(s string) (time.Time, bool) {
 			continue
 		}
 		if name, _ := t.Zone(); name != "" {
-			if off, ok := zoneOffsets[strings.ToUpper(name)]; ok {
-				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.FixedZone(name, off))
+			if off, ok := zones.Offset(strings.ToUpper(name)); ok {
+				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.FixedZone(name, off*60))
 			}
 		}
 		return t, true

@@ -22,6 +22,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/extract"
+	"github.com/newsflow/newsflow/pkg/extract/meta"
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/router"
 	"github.com/newsflow/newsflow/pkg/service"
@@ -53,6 +54,10 @@ var (
 	parseSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name: "newsflow_parser_extract_seconds", Help: "Time to extract one page.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)})
+	_ = promauto.NewCounterFunc(prometheus.CounterOpts{
+		Name: "newsflow_parser_recovered_panics_total",
+		Help: "Panics the metadata reader recovered from (each a bug; the page kept what was read before it)."},
+		func() float64 { return float64(meta.RecoveredPanics()) })
 )
 
 // ErrNoArticle means the page holds neither a title nor a body.

@@ -184,12 +184,13 @@ func (x *extractor) nodeDates(c *dateCands, n *html.Node, opts dateOpts, now tim
 			// <time datetime="2019-11-13T15:28:18">Nov 13, 2019, 10:28am EST</time>.
 			if !st.zoned && st.hasTime {
 				for _, f := range findDates(textOf(n, 120), opts) {
-					if f.st.zoned && f.st.hasTime {
-						if f.st.t.Equal(st.t) { // the attribute was UTC
-							st = stamp{t: st.t, zoned: true, hasTime: true}
-						} else if sameClock(f.st.t, st.t) {
-							st = f.st
-						}
+					if !f.st.zoned || !f.st.hasTime {
+						continue
+					}
+					if f.st.t.Equal(st.t) { // the attribute was UTC
+						st = stamp{t: st.t, zoned: true, hasTime: true}
+					} else if sameClock(f.st.t, st.t) {
+						st = f.st
 					}
 					break
 				}

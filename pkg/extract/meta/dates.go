@@ -1,6 +1,8 @@
 package meta
 
 import (
+	"github.com/newsflow/newsflow/pkg/zones"
+
 	"strings"
 	"time"
 	"unicode"
@@ -223,19 +225,8 @@ func init() {
 	}
 }
 
-// zoneAbbr maps the zone abbreviations datelines use to their offsets in
-// minutes. Ambiguous ones (CST, IST for Israel) are left out or take the
-// reading news pages use most. ET, CT, MT and PT follow US daylight time.
-var zoneAbbr = map[string]int{
-	"UTC": 0, "GMT": 0, "Z": 0, "UT": 0, "WET": 0,
-	"KST": 540, "JST": 540, "HKT": 480, "SGT": 480, "PHT": 480, "AWST": 480, "WIB": 420, "WITA": 480, "WIT": 540, "ICT": 420,
-	"IST": 330, "PKT": 300, "MSK": 180, "EAT": 180, "SAST": 120, "CAT": 120, "WAT": 60, "EET": 120, "EEST": 180,
-	"CET": 60, "CEST": 120, "MEZ": 60, "MESZ": 120, "BST": 60, "WEST": 60,
-	"EST": -300, "EDT": -240, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-	"AKST": -540, "AKDT": -480, "HST": -600, "AST": -240, "ADT": -180, "NST": -210, "BRT": -180, "ART": -180,
-	"AEST": 600, "AEDT": 660, "ACST": 570, "ACDT": 630, "NZST": 720, "NZDT": 780,
-}
-
+// usZones are the generic US zones, which follow US daylight time; the
+// fixed abbreviations are package zones.
 var usZones = map[string]int{"ET": -300, "CT": -360, "MT": -420, "PT": -480}
 
 // connectors may sit between a date and its time: "Feb. 23, 2024 at 1:25 PM",
@@ -636,7 +627,7 @@ func matchClock(tk []token, j int, dotOK bool) (h, m, s, ns, end int, ok bool) {
 	t := at(j)
 	// "Updated 0339 GMT": a four-digit clock needs its zone.
 	if t.kind == tNum && t.nd == 4 && t.n%100 < 60 && t.n/100 < 24 && !pm && !am {
-		if _, isZone := zoneAbbr[at(j+1).raw]; isZone {
+		if _, isZone := zones.Offset(at(j + 1).raw); isZone {
 			return t.n / 100, t.n % 100, 0, 0, j + 1, true
 		}
 		return
@@ -671,7 +662,7 @@ func matchClock(tk []token, j int, dotOK bool) (h, m, s, ns, end int, ok bool) {
 			return
 		}
 		_, n := ampmSuffix(tk, k+2)
-		_, isZone := zoneAbbr[at(k+2).raw]
+		_, isZone := zones.Offset(at(k + 2).raw)
 		if n > 0 || isZone || dotOK || (at(k+2).kind == tWord && at(k+2).s == "uhr") {
 			m = mm.n
 			k += 2
@@ -797,7 +788,7 @@ func matchZone(tk []token, k int, date time.Time) (off, end int, ok bool) {
 	}
 	if w := at(k); w.kind == tWord {
 		raw := w.raw
-		if o, found := zoneAbbr[raw]; found {
+		if o, found := zones.Offset(raw); found {
 			off, end, ok = o, k+1, true
 			if raw == "UTC" || raw == "GMT" || raw == "UT" {
 				if o2, e2, ok2 := matchOffset(tk, end, true); ok2 {

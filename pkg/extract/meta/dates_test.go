@@ -69,6 +69,7 @@ func TestFindDates(t *testing.T) {
 		{"23 Şubat 2024 13:25", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
 		{"Jumat, 23 Feb 2024 13:25 WIB", dateOpts{}, "2024-02-23T13:25:00+07:00", true, true, roleUnknown},
 		{"February 23, 2024 at 1:25 p.m. EST", dateOpts{}, "2024-02-23T13:25:00-05:00", true, true, roleUnknown},
+		{"February 23, 2024 at 1:25 p.m. CST", dateOpts{}, "2024-02-23T13:25:00-06:00", true, true, roleUnknown}, // the same lexicon as feeds: RFC 822 CST
 		{"Feb 23 2024 1:25PM", dateOpts{}, "2024-02-23T13:25:00Z", false, true, roleUnknown},
 		{"23-Feb-2024 13:25 IST", dateOpts{}, "2024-02-23T13:25:00+05:30", true, true, roleUnknown},
 		{"Last Updated: 23rd February, 2024 13:25 IST", dateOpts{}, "2024-02-23T13:25:00+05:30", true, true, roleModified},

@@ -37,8 +37,12 @@
 package meta
 
 import (
+	"fmt"
+	"log/slog"
 	"net/url"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
@@ -99,11 +103,31 @@ func Extract(doc *goquery.Document, in Input) (m Meta) {
 	}
 	// A metadata bug must cost one page some metadata, not the parser its
 	// process: the pipeline feeds us arbitrary pages from the internet. The
-	// fields read before the failure stand.
-	defer func() { _ = recover() }()
+	// fields read before the failure stand; the bug is logged with its stack
+	// and counted (RecoveredPanics), so it is seen and fixed.
+	defer func() {
+		if p := recover(); p != nil {
+			recovered.Add(1)
+			page := ""
+			if in.URL != nil {
+				page = in.URL.String()
+			}
+			slog.Default().Error("meta: panic while reading metadata; the page keeps what was read before it",
+				"url", page, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
 	extract(doc.Nodes[0], in, &m)
 	return m
 }
+
+var recovered atomic.Uint64
+
+// testHookWalked runs after the page walk; tests make it panic.
+var testHookWalked func()
+
+// RecoveredPanics counts the panics Extract has recovered from in this
+// process: each one is a bug.
+func RecoveredPanics() uint64 { return recovered.Load() }
 
 // extract fills m from the document holding n. It is Extract without the
 // safety net, so tests and fuzzing see any panic.
@@ -113,6 +137,9 @@ func extract(n *html.Node, in Input, m *Meta) {
 		root = root.Parent
 	}
 	x := &extractor{in: in, s: walk(root)}
+	if testHookWalked != nil {
+		testHookWalked()
+	}
 	x.ld = parseLD(x.s.ldjson)
 	canon := x.canonical(x.s.canonical)
 	if canon == "" {
