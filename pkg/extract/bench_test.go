@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/newsflow/newsflow/pkg/evaluate"
+	"golang.org/x/net/html"
 )
 
 type benchPage struct {
@@ -59,6 +60,30 @@ func BenchmarkParseOnly(b *testing.B) {
 		for _, p := range pages {
 			if _, err := Parse(p.html, corpusContentType); err != nil {
 				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N)/float64(len(pages)), "ms/page")
+}
+
+// BenchmarkSwallowedCheck is the cost, per page, of looking for a page
+// swallowed by an unclosed title or comment, which every Parse pays; compare
+// with BenchmarkParseOnly.
+func BenchmarkSwallowedCheck(b *testing.B) {
+	pages, _ := loadBenchPages(b)
+	docs := make([]*html.Node, len(pages))
+	for i, p := range pages {
+		doc, err := Parse(p.html, corpusContentType)
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs[i] = doc.Nodes[0]
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for i, d := range docs {
+			if swallowed(d, pages[i].html) != nil {
+				b.Fatal("a benchmark page reads as swallowed")
 			}
 		}
 	}

@@ -52,6 +52,19 @@ func Parse(page []byte, contentType string) (*goquery.Document, error) {
 			return nil, fmt.Errorf("%w: %v", ErrNotHTML, err)
 		}
 	}
+	// A page swallowed whole by an unclosed <title> or comment is parsed
+	// again, repaired; a few rounds cover a page broken more than once.
+	for range 3 {
+		fixed := swallowed(root, text)
+		if fixed == nil {
+			break
+		}
+		again, err := html.Parse(bytes.NewReader(fixed))
+		if err != nil {
+			break
+		}
+		root, text = again, fixed
+	}
 	return goquery.NewDocumentFromNode(root), nil
 }
 
