@@ -104,6 +104,9 @@ func Extract(doc *goquery.Document, opts Options) Result {
 			}
 		}
 	}
+	if res.Method == MethodDOM || res.Method == "" {
+		res = widen(entries, res, &opts)
+	}
 	fallback := opts.FallbackText
 	if fallback == "" && res.Method != MethodRule && weak(res.Text, rawBodyLen(scripts)) {
 		// The caller found no articleBody (meta passes it when it does):
