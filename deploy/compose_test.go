@@ -165,8 +165,15 @@ func TestComposePublishesNoAdminPort(t *testing.T) {
 	storeHTTP := addrPort(raw["HTTP_ADDR"])
 	for _, svc := range stages {
 		s, _ := p.GetService(svc)
+		raw, _ := composeEnv(t, s)
 		for _, port := range s.Ports {
-			t.Errorf("compose: %s publishes %s:%d", svc, port.Published, port.Target)
+			t.Errorf("compose: %s publishes %s:%d (its admin port is %s)", svc, port.Published, port.Target, addrPort(raw["ADMIN_ADDR"]))
+		}
+	}
+	// Without profiles, `docker compose up` publishes the api entry alone.
+	for name, s := range loadCompose(t).Services {
+		if name != "api" && len(s.Ports) > 0 {
+			t.Errorf("compose: %s publishes %+v; only the api entry may", name, s.Ports)
 		}
 	}
 
