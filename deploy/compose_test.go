@@ -111,11 +111,19 @@ func TestComposeFile(t *testing.T) {
 					t.Errorf("%s=%q: must be set explicitly to the %s service", name, raw[name], host)
 				}
 			}
-			port := addrPort(raw["HTTP_ADDR"])
-			if port == "" {
-				t.Errorf("HTTP_ADDR must be set explicitly (Prometheus scrapes that port)")
-			} else if !slices.Contains(s.Expose, port) {
-				t.Errorf("HTTP_ADDR port %s is not in expose %v", port, s.Expose)
+			admin := addrPort(raw["ADMIN_ADDR"])
+			if admin == "" {
+				t.Errorf("ADMIN_ADDR must be set explicitly (Prometheus scrapes that port)")
+			} else if !slices.Contains(s.Expose, admin) {
+				t.Errorf("ADMIN_ADDR port %s is not in expose %v", admin, s.Expose)
+			}
+			if svc == "store" {
+				if port := addrPort(raw["HTTP_ADDR"]); port == "" || port == admin || !slices.Contains(s.Expose, port) {
+					t.Errorf("HTTP_ADDR %q: must be set explicitly, apart from ADMIN_ADDR, and exposed (%v) for the api entry", raw["HTTP_ADDR"], s.Expose)
+				}
+			}
+			if _, set := raw["FETCHER_API_ADDR"]; set {
+				t.Errorf("sets FETCHER_API_ADDR: the feed API stays on the container's loopback (newsflow feeds edits the registry)")
 			}
 		})
 	}
@@ -136,16 +144,50 @@ func TestComposeFile(t *testing.T) {
 	}
 
 	api, _ := p.GetService("api")
-	if len(api.Ports) != 1 {
-		t.Errorf("compose: api publishes %d ports, want the one API port", len(api.Ports))
-	}
 	if _, ok := api.DependsOn["store"]; !ok {
 		t.Errorf("compose: api does not wait for the store")
 	}
 	conf := string(mustRead(t, filepath.Join(root(t), "deploy", "nginx", "api.conf")))
-	for _, want := range []string{"resolver 127.0.0.11", "set $store http://store:8080", "proxy_pass $store"} {
+	for _, want := range []string{"resolver 127.0.0.11", "proxy_pass $store"} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("deploy/nginx/api.conf: no %q (the proxy must re-resolve the store's replicas)", want)
+		}
+	}
+}
+
+// Of the stages' listeners only the store's API is published, through the
+// api entry: its one port is nginx's, and nginx forwards to the store's
+// HTTP_ADDR, never to an admin port.
+func TestComposePublishesNoAdminPort(t *testing.T) {
+	p := loadCompose(t, "observability", "tools")
+	store, _ := p.GetService("store")
+	raw, _ := composeEnv(t, store)
+	storeHTTP := addrPort(raw["HTTP_ADDR"])
+	for _, svc := range stages {
+		s, _ := p.GetService(svc)
+		raw, _ := composeEnv(t, s)
+		for _, port := range s.Ports {
+			t.Errorf("compose: %s publishes %s:%d (its admin port is %s)", svc, port.Published, port.Target, addrPort(raw["ADMIN_ADDR"]))
+		}
+	}
+	// Without profiles, `docker compose up` publishes the api entry alone.
+	for name, s := range loadCompose(t).Services {
+		if name != "api" && len(s.Ports) > 0 {
+			t.Errorf("compose: %s publishes %+v; only the api entry may", name, s.Ports)
+		}
+	}
+
+	api, _ := p.GetService("api")
+	conf := loadNginx(t)
+	if len(api.Ports) != 1 || strconv.Itoa(int(api.Ports[0].Target)) != conf.listen {
+		t.Fatalf("compose: api publishes %+v, want one port, nginx's (listen %s)", api.Ports, conf.listen)
+	}
+	if len(conf.upstreams) == 0 {
+		t.Fatal("deploy/nginx/api.conf: no upstream http://<service>:<port>")
+	}
+	for _, u := range conf.upstreams {
+		if u != "store:"+storeHTTP {
+			t.Errorf("deploy/nginx/api.conf: forwards to %s, want only the store's HTTP_ADDR (store:%s)", u, storeHTTP)
 		}
 	}
 }
@@ -209,7 +251,7 @@ func TestComposeObservability(t *testing.T) {
 		}
 	}
 
-	// Prometheus: one DNS-discovered job per stage on its HTTP_ADDR port.
+	// Prometheus: one DNS-discovered job per stage on its ADMIN_ADDR port.
 	var prom struct {
 		ScrapeConfigs []struct {
 			JobName      string `json:"job_name"`
@@ -226,7 +268,7 @@ func TestComposeObservability(t *testing.T) {
 	for _, svc := range stages {
 		s, _ := plain.GetService(svc)
 		raw, _ := composeEnv(t, s)
-		want := addrPort(raw["HTTP_ADDR"])
+		want := addrPort(raw["ADMIN_ADDR"])
 		found := false
 		for _, sc := range prom.ScrapeConfigs {
 			for _, d := range sc.DNSSDConfigs {

@@ -25,8 +25,10 @@ import (
 // stages are the newsflow services; each scales with --scale.
 var stages = []string{"fetcher", "parser", "store"}
 
-// defaultPort is each stage's default HTTP_ADDR port.
-var defaultPort = map[string]string{"store": "8080", "parser": "8081", "fetcher": "8082"}
+// defaultAdminPort is each stage's ADMIN_ADDR port when unset.
+var defaultAdminPort = map[string]string{
+	"store": addrPort(store.DefaultAdminAddr), "parser": addrPort(parser.DefaultAdminAddr), "fetcher": addrPort(fetcher.DefaultAdminAddr),
+}
 
 // root is the repository root (the parent of deploy/).
 func root(t testing.TB) string {

@@ -39,7 +39,8 @@ type k8sObject struct {
 		} `json:"selector"`
 		Template struct {
 			Metadata struct {
-				Labels map[string]string `json:"labels"`
+				Labels      map[string]string `json:"labels"`
+				Annotations map[string]string `json:"annotations"`
 			} `json:"metadata"`
 			Spec podSpec `json:"spec"`
 		} `json:"template"`
@@ -323,10 +324,10 @@ func TestK8sManifests(t *testing.T) {
 				t.Errorf("the service would reject its environment: %v", err)
 			}
 
-			// Probes on the port the service listens on (HTTP_ADDR).
-			port := addrPort(vars["HTTP_ADDR"])
+			// Probes and scraping on the admin port (ADMIN_ADDR).
+			port := addrPort(vars["ADMIN_ADDR"])
 			if port == "" {
-				port = defaultPort[svc]
+				port = defaultAdminPort[svc]
 			}
 			probePort := func(p any) string {
 				switch v := p.(type) {
@@ -351,6 +352,17 @@ func TestK8sManifests(t *testing.T) {
 				}
 				if pr.p.HTTPGet.Path != pr.path || probePort(pr.p.HTTPGet.Port) != port {
 					t.Errorf("%s: GET %s on port %v (%s), want %s on %s", pr.name, pr.p.HTTPGet.Path, pr.p.HTTPGet.Port, probePort(pr.p.HTTPGet.Port), pr.path, port)
+				}
+			}
+			if probePort("admin") != port {
+				t.Errorf("container port admin is %q, want ADMIN_ADDR's %s", probePort("admin"), port)
+			}
+			if a := d.Spec.Template.Metadata.Annotations; a["prometheus.io/scrape"] == "true" && (a["prometheus.io/port"] != port || a["prometheus.io/path"] != "/metrics") {
+				t.Errorf("Prometheus annotations scrape port %s path %s, want the admin port %s, /metrics", a["prometheus.io/port"], a["prometheus.io/path"], port)
+			}
+			if svc == "store" {
+				if http := probePort("http"); http == "" || http == port || http != addrPort(vars["HTTP_ADDR"]) {
+					t.Errorf("container port http %q: want HTTP_ADDR's port (%q), apart from the admin port %s", http, vars["HTTP_ADDR"], port)
 				}
 			}
 			if svc == "fetcher" {
@@ -394,8 +406,9 @@ func TestK8sManifests(t *testing.T) {
 			t.Errorf("Service store selects %s=%v, not a store pod label", k, v)
 		}
 	}
+	// Only the API: the admin port is for probes and scrapers, not clients.
 	if len(s.Spec.Ports) != 1 || (s.Spec.Ports[0].TargetPort != "http" && s.Spec.Ports[0].TargetPort != float64(8080)) {
-		t.Errorf("Service store ports %+v, want the store's http port", s.Spec.Ports)
+		t.Errorf("Service store ports %+v, want the store's http port alone", s.Spec.Ports)
 	}
 
 	// kustomization.yaml lists every manifest, and nothing else.

@@ -113,7 +113,13 @@ func TestComposeTopology(t *testing.T) {
 				env[k] = v
 			}
 			env["NATS_URL"] = ns.ClientURL()
-			env["HTTP_ADDR"] = freeAddr(t)
+			env["ADMIN_ADDR"] = freeAddr(t)
+			switch svc {
+			case "store":
+				env["HTTP_ADDR"] = freeAddr(t)
+			case "fetcher": // the default, 127.0.0.1:8083, is one per container
+				env["FETCHER_API_ADDR"] = freeAddr(t)
+			}
 			checkEnvNames(t, "topology", svc, env)
 			if err := readEnv(svc, env).Err(); err != nil {
 				t.Fatalf("%s environment: %v", svc, err)
@@ -128,7 +134,7 @@ func TestComposeTopology(t *testing.T) {
 		for _, pr := range ps {
 			eventually(t, 60*time.Second, pr.name+" ready", func() bool {
 				pr.checkAlive(t)
-				return httpStatus(pr.url("/readyz")) == http.StatusOK
+				return httpStatus(pr.adminURL("/readyz")) == http.StatusOK
 			})
 		}
 	}
@@ -138,6 +144,13 @@ func TestComposeTopology(t *testing.T) {
 	waitReady(append(append([]*proc{}, stores...), parsers...))
 	fetchers := start("fetcher")
 	waitReady(fetchers)
+	for _, s := range stores {
+		for _, path := range []string{"/metrics", "/readyz", "/healthz"} {
+			if code := httpStatus(s.apiURL(path)); code != http.StatusNotFound {
+				t.Errorf("%s: GET %s on the API address: %d, want 404 (it is on the admin address)", s.name, path, code)
+			}
+		}
+	}
 
 	nc, err := nats.Connect(ns.ClientURL())
 	if err != nil {
@@ -246,7 +259,7 @@ func TestComposeTopology(t *testing.T) {
 		})
 	}
 
-	// The image's HEALTHCHECK: "/app healthcheck" with the replica's HTTP_ADDR.
+	// The image's HEALTHCHECK: "/app healthcheck" with the replica's ADMIN_ADDR.
 	for _, pr := range procs {
 		if err := healthcheck(pr); err != nil {
 			t.Errorf("%s: healthcheck: %v", pr.name, err)
@@ -403,7 +416,8 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // proc is one replica run as a process.
 type proc struct {
-	name, addr string
+	name       string
+	admin, api string // ADMIN_ADDR, and the store's HTTP_ADDR
 	cmd        *exec.Cmd
 	out        *syncBuffer
 	done       chan struct{}
@@ -412,7 +426,7 @@ type proc struct {
 
 func startProc(t *testing.T, name, bin string, env map[string]string) *proc {
 	t.Helper()
-	pr := &proc{name: name, addr: env["HTTP_ADDR"], out: &syncBuffer{}, done: make(chan struct{})}
+	pr := &proc{name: name, admin: env["ADMIN_ADDR"], api: env["HTTP_ADDR"], out: &syncBuffer{}, done: make(chan struct{})}
 	pr.cmd = exec.Command(bin)
 	// Only the compose environment, as in a container.
 	for k, v := range env {
@@ -430,7 +444,9 @@ func startProc(t *testing.T, name, bin string, env map[string]string) *proc {
 	return pr
 }
 
-func (p *proc) url(path string) string { return "http://" + p.addr + path }
+func (p *proc) adminURL(path string) string { return "http://" + p.admin + path }
+
+func (p *proc) apiURL(path string) string { return "http://" + p.api + path }
 
 func (p *proc) exited() bool {
 	select {
@@ -467,7 +483,7 @@ func (p *proc) kill() {
 
 func (p *proc) metricsText(t *testing.T) string {
 	t.Helper()
-	resp, err := http.Get(p.url("/metrics"))
+	resp, err := http.Get(p.adminURL("/metrics"))
 	if err != nil {
 		t.Fatalf("%s: GET /metrics: %v", p.name, err)
 	}
@@ -534,7 +550,7 @@ func listAll(t *testing.T, stores []*proc) []listedArticle {
 			t.Fatal("GET /v1/articles: too many pages")
 		}
 		s := stores[page%len(stores)]
-		u := s.url("/v1/articles?limit=200")
+		u := s.apiURL("/v1/articles?limit=200")
 		if cursor != "" {
 			u += "&cursor=" + cursor
 		}
@@ -564,7 +580,10 @@ func healthcheck(p *proc) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, p.cmd.Path, "healthcheck")
-	cmd.Env = []string{"HTTP_ADDR=" + p.addr}
+	cmd.Env = []string{"ADMIN_ADDR=" + p.admin}
+	if p.api != "" { // set, and not to be asked: it answers /healthz with 404
+		cmd.Env = append(cmd.Env, "HTTP_ADDR="+p.api)
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%w: %s", err, bytes.TrimSpace(out))
 	}

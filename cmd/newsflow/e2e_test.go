@@ -308,10 +308,37 @@ func TestUpCommand(t *testing.T) {
 	t.Setenv("REDIS_URL", redistest.URL(t))
 	t.Setenv("REDIS_PREFIX", prefix)
 	t.Setenv("LOG_LEVEL", "warn")
-	apiAddr, dataDir := freeAddr(t), t.TempDir()
+	apiAddr, adminAddr, dataDir := freeAddr(t), freeAddr(t), t.TempDir()
 	stop := startUp(t, "--feed", o.URL+"/feed.xml", "--allow-private",
-		"--api-addr", apiAddr, "--data-dir", dataDir, "--poll-interval", "1s")
+		"--api-addr", apiAddr, "--admin-addr", adminAddr, "--data-dir", dataDir, "--poll-interval", "1s")
 	checkSeed(t, waitArticles(t, "http://"+apiAddr, 3))
+	// One admin listener for the whole pipeline: every stage's metrics, and
+	// none of it on the API address.
+	for _, tc := range []struct {
+		url      string
+		status   int
+		contains []string
+	}{
+		{"http://" + adminAddr + "/metrics", http.StatusOK, []string{"newsflow_fetcher_pages_published_total", "newsflow_parser_articles_total", "newsflow_store_writes_total"}},
+		{"http://" + adminAddr + "/readyz", http.StatusOK, []string{`"ready"`}},
+		{"http://" + apiAddr + "/metrics", http.StatusNotFound, nil},
+		{"http://" + apiAddr + "/readyz", http.StatusNotFound, nil},
+	} {
+		resp, err := http.Get(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("GET %s: %d, want %d", tc.url, resp.StatusCode, tc.status)
+		}
+		for _, want := range tc.contains {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("GET %s: no %s", tc.url, want)
+			}
+		}
+	}
 	stop()
 	if _, err := os.Stat(filepath.Join(dataDir, "redis")); err == nil {
 		t.Error("up started a Redis although REDIS_URL was set")

@@ -16,7 +16,7 @@ import (
 const usage = `newsflow — event-driven news ingestion
 
 usage:
-  newsflow up --feed URL [--feed URL ...] [--api-addr 127.0.0.1:8080] [--data-dir ./data] [--allow-private]
+  newsflow up --feed URL [--feed URL ...] [--api-addr 127.0.0.1:8080] [--admin-addr ADDR] [--data-dir ./data] [--allow-private]
   newsflow extract [--url URL] [--rules FILE] FILE|-
   newsflow extract --batch            (JSON lines {"path","url"} on stdin, one article per line out)
   newsflow eval [--dir DIR] [--worst N]

@@ -37,7 +37,8 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var feedURLs stringList
 	fs.Var(&feedURLs, "feed", "feed, sitemap or page URL to poll (repeatable; adds to FETCHER_FEEDS)")
-	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "address of the HTTP API")
+	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "address of the HTTP API and web page")
+	adminAddr := fs.String("admin-addr", "", "address of /healthz, /readyz and /metrics for the whole pipeline (empty: off)")
 	dataDir := fs.String("data-dir", "./data", "where the embedded NATS (and a Redis that up starts) keep their data")
 	allowPrivate := fs.Bool("allow-private", fcfg.AllowPrivate, "allow fetching loopback and private addresses")
 	natsPort := fs.Int("nats-port", -1, "port of the embedded NATS server for other clients (-1: a free port)")
@@ -48,6 +49,9 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if *adminAddr != "" && *adminAddr == *apiAddr {
+		return fmt.Errorf("--admin-addr %s: must differ from --api-addr", *adminAddr)
 	}
 	if err := env.Err(); err != nil {
 		return err
@@ -68,8 +72,11 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	// clamp it away.
 	fcfg.MinInterval = min(fcfg.MinInterval, *poll)
 	fcfg.MaxInterval = max(fcfg.MaxInterval, *poll)
-	fcfg.HTTPAddr, pcfg.HTTPAddr = "", "" // the store's address serves health and metrics
-	scfg.HTTPAddr = *apiAddr
+	// One process, one registry of metrics: the store's admin listener
+	// serves them all, and its readiness (NATS and Redis) is the pipeline's.
+	// The fetcher's feed API stays off: `newsflow feeds` edits the registry.
+	fcfg.AdminAddr, pcfg.AdminAddr, fcfg.APIAddr = "", "", ""
+	scfg.HTTPAddr, scfg.AdminAddr = *apiAddr, *adminAddr
 	if len(fcfg.Feeds) == 0 {
 		log.Warn("no --feed given: polling only feeds already in the registry")
 	}
@@ -115,7 +122,7 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	start(0, "store", func() error { return store.Run(ctx, scfg, with(deps, "store"), rdb) })
 	start(1, "parser", func() error { return parser.Run(ctx, pcfg, with(deps, "parser")) })
 	start(2, "fetcher", func() error { return fetcher.Run(ctx, fcfg, with(deps, "fetcher")) })
-	log.Info("newsflow up", "web", "http://"+*apiAddr+"/", "api", "http://"+*apiAddr+"/v1/articles", "feeds", len(fcfg.Feeds))
+	log.Info("newsflow up", "web", "http://"+*apiAddr+"/", "api", "http://"+*apiAddr+"/v1/articles", "admin", *adminAddr, "feeds", len(fcfg.Feeds))
 	wg.Wait()
 	log.Info("newsflow stopped")
 	return errors.Join(errs...)

@@ -1,5 +1,5 @@
 // Package obs holds what every newsflow service exposes to operators:
-// structured logs, /healthz, /readyz and /metrics.
+// structured logs, and the admin listener's /healthz, /readyz and /metrics.
 package obs
 
 import (
@@ -60,8 +60,12 @@ func Fatal(log *slog.Logger, msg string, err error) {
 // provisioned); nil means ready.
 type ReadyFunc func(ctx context.Context) error
 
-// Mount adds /healthz, /readyz and /metrics to mux.
-func Mount(mux *http.ServeMux, ready ReadyFunc) {
+// AdminHandler serves /healthz, /readyz and /metrics, and 404 for anything
+// else. It belongs on a service's admin address (ADMIN_ADDR), never on a
+// public listener: readiness errors name internal hosts, and metrics list
+// every source polled. Profiling endpoints, when added, go here too.
+func AdminHandler(ready ReadyFunc) http.Handler {
+	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -75,6 +79,7 @@ func Mount(mux *http.ServeMux, ready ReadyFunc) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.Handler())
+	return mux
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -16,12 +16,13 @@ import (
 // RunFunc runs a stage until ctx ends.
 type RunFunc func(ctx context.Context, deps Deps) error
 
-// Main is the whole main function of a service binary: "healthcheck" probe,
+// Main is the whole main function of a service binary: "healthcheck" probe
+// (of the admin address, ADMIN_ADDR or defaultAdminAddr),
 // configuration from the environment (exit 2 naming every bad variable),
 // JSON logs, tracing, NATS with provisioning, SIGINT/SIGTERM for a graceful
 // stop. setup reads the stage's own variables and returns its run function.
-func Main(name, defaultAddr string, setup func(env *config.Env) (RunFunc, error)) {
-	Healthcheck(os.Args, defaultAddr)
+func Main(name, defaultAdminAddr string, setup func(env *config.Env) (RunFunc, error)) {
+	Healthcheck(os.Args, defaultAdminAddr)
 	os.Exit(main(name, setup))
 }
 

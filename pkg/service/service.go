@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -52,29 +53,50 @@ func (d Deps) NATSReady(ctx context.Context) error {
 }
 
 // Healthcheck is a container health probe without a shell: when a service
-// binary is run as "<binary> healthcheck" it asks its own /healthz on
-// HTTP_ADDR and exits 0 if that answers 200, 1 otherwise.
-func Healthcheck(args []string, defaultAddr string) {
+// binary is run as "<binary> healthcheck" it asks its own /healthz on its
+// admin address (ADMIN_ADDR, else defaultAdminAddr) and exits 0 if that
+// answers 200, 1 otherwise.
+func Healthcheck(args []string, defaultAdminAddr string) {
 	if len(args) < 2 || args[1] != "healthcheck" {
 		return
 	}
-	addr := os.Getenv("HTTP_ADDR")
-	if addr == "" {
-		addr = defaultAddr
-	}
-	if strings.HasPrefix(addr, ":") {
-		addr = "127.0.0.1" + addr
-	}
-	client := http.Client{Timeout: 3 * time.Second}
-	resp, err := client.Get("http://" + addr + "/healthz")
-	if err != nil {
+	if err := checkHealth(os.Getenv, defaultAdminAddr); err != nil {
 		fmt.Fprintln(os.Stderr, "healthcheck:", err)
 		os.Exit(1)
 	}
+	os.Exit(0)
+}
+
+// checkHealth is the probe Healthcheck runs, on the environment getenv reads.
+func checkHealth(getenv func(string) string, defaultAdminAddr string) error {
+	addr := strings.TrimSpace(getenv("ADMIN_ADDR"))
+	if addr == "" {
+		addr = defaultAdminAddr
+	}
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + dialAddr(addr) + "/healthz")
+	if err != nil {
+		return err
+	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintln(os.Stderr, "healthcheck: status", resp.StatusCode)
-		os.Exit(1)
+		return fmt.Errorf("GET http://%s/healthz: status %d", dialAddr(addr), resp.StatusCode)
 	}
-	os.Exit(0)
+	return nil
+}
+
+// dialAddr turns a listen address into one to dial: a listener on every
+// interface (":9080", "0.0.0.0:9080", "[::]:9080") is reached on loopback.
+func dialAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
 }

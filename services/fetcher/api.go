@@ -7,14 +7,13 @@ import (
 	"sort"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/newsflow/newsflow/pkg/obs"
 )
 
-// Handler serves the feed registry (GET/POST/DELETE /v1/feeds), health and metrics.
+// Handler serves the feed registry (GET/POST/DELETE /v1/feeds), behind the
+// bearer token when one is set. Health and metrics are on the admin
+// listener (Run).
 func (f *Fetcher) Handler() http.Handler {
 	mux := http.NewServeMux()
-	obs.Mount(mux, f.deps.NATSReady)
 	mux.HandleFunc("GET /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
 		list, err := ListFeeds(r.Context(), f.feeds)
 		if err != nil {
@@ -57,7 +56,7 @@ func (f *Fetcher) Handler() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})
-	return mux
+	return requireToken(f.cfg.APIToken, mux)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -47,12 +47,23 @@ type Config struct {
 	MaxBytes        int64          // FETCHER_MAX_BYTES: largest page or feed accepted
 	AllowPrivate    bool           // FETCHER_ALLOW_PRIVATE: fetch loopback/private addresses
 	AllowNets       []netip.Prefix // FETCHER_ALLOW_NETWORKS: private networks allowed anyway (CIDR list)
-	HTTPAddr        string         // HTTP_ADDR: feed API, /healthz /readyz /metrics ("" = off)
+	AdminAddr       string         // ADMIN_ADDR: /healthz /readyz /metrics ("" = off)
+	APIAddr         string         // FETCHER_API_ADDR: the feed API ("" = off); beyond loopback only with APIToken
+	APIToken        string         // FETCHER_API_TOKEN: bearer token every feed API request must carry (when set)
 }
+
+// Where the fetcher listens when ADMIN_ADDR and FETCHER_API_ADDR are unset.
+// The admin address is on every interface, for probes and scrapers from
+// outside the container; the feed API, which can change what is crawled,
+// only on loopback.
+const (
+	DefaultAdminAddr = ":9082"
+	DefaultAPIAddr   = "127.0.0.1:8083"
+)
 
 // ConfigFromEnv reads the fetcher's variables.
 func ConfigFromEnv(env *config.Env) Config {
-	return Config{
+	c := Config{
 		Feeds:           env.List("FETCHER_FEEDS", nil),
 		FeedsFile:       env.File("FETCHER_FEEDS_FILE"),
 		PollInterval:    env.Duration("FETCHER_POLL_INTERVAL", 10*time.Minute),
@@ -71,8 +82,14 @@ func ConfigFromEnv(env *config.Env) Config {
 		MaxBytes:        env.Int64("FETCHER_MAX_BYTES", 10<<20),
 		AllowPrivate:    env.Bool("FETCHER_ALLOW_PRIVATE", false),
 		AllowNets:       env.Prefixes("FETCHER_ALLOW_NETWORKS"),
-		HTTPAddr:        env.String("HTTP_ADDR", ":8082"),
+		AdminAddr:       env.String("ADMIN_ADDR", DefaultAdminAddr),
+		APIAddr:         env.String("FETCHER_API_ADDR", DefaultAPIAddr),
+		APIToken:        env.String("FETCHER_API_TOKEN", ""),
 	}
+	if name, shown, err := c.checkAPI(); err != nil {
+		env.Fail(name, shown, err.Error())
+	}
+	return c
 }
 
 // withDefaults fills zero fields, so tests and embedders set only what matters to them.
@@ -180,6 +197,9 @@ func productToken(ua string) string {
 
 // Run adds the configured feeds, then polls and fetches until ctx is done.
 func Run(ctx context.Context, cfg Config, deps service.Deps) error {
+	if name, shown, err := cfg.checkAPI(); err != nil {
+		return fmt.Errorf("%w: %s=%q: %w", config.ErrInvalid, name, shown, err)
+	}
 	f, err := New(ctx, cfg, deps)
 	if err != nil {
 		return err
@@ -220,7 +240,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
+	errs := make([]error, 4)
 	wg.Go(func() {
 		errs[0] = router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
 		cancel()
@@ -229,9 +249,15 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 		errs[1] = f.pollLoop(ctx)
 		cancel()
 	})
-	if cfg.HTTPAddr != "" {
+	if cfg.AdminAddr != "" {
 		wg.Go(func() {
-			errs[2] = obs.Serve(ctx, cfg.HTTPAddr, f.Handler(), deps.Log)
+			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady), deps.Log.With("listener", "admin"))
+			cancel()
+		})
+	}
+	if cfg.APIAddr != "" {
+		wg.Go(func() {
+			errs[3] = obs.Serve(ctx, cfg.APIAddr, f.Handler(), deps.Log.With("listener", "api", "bearer_token", cfg.APIToken != ""))
 			cancel()
 		})
 	}

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -34,8 +33,12 @@ type Config struct {
 	MaxDeliver int           // PARSER_MAX_DELIVER: attempts before the DLQ
 	Timeout    time.Duration // PARSER_TIMEOUT: per page
 	RulesFile  string        // PARSER_RULES: optional site rules (JSON)
-	HTTPAddr   string        // HTTP_ADDR: /healthz /readyz /metrics ("" = off)
+	AdminAddr  string        // ADMIN_ADDR: /healthz /readyz /metrics ("" = off); the parser has no public API
 }
+
+// DefaultAdminAddr is ADMIN_ADDR when unset: every interface, for probes
+// and scrapers from outside the container.
+const DefaultAdminAddr = ":9081"
 
 // ConfigFromEnv reads the parser's variables.
 func ConfigFromEnv(env *config.Env) Config {
@@ -44,7 +47,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		MaxDeliver: env.Int("PARSER_MAX_DELIVER", 5, 1, 100),
 		Timeout:    env.Duration("PARSER_TIMEOUT", 30*time.Second),
 		RulesFile:  env.File("PARSER_RULES"),
-		HTTPAddr:   env.String("HTTP_ADDR", ":8081"),
+		AdminAddr:  env.String("ADMIN_ADDR", DefaultAdminAddr),
 	}
 }
 
@@ -157,11 +160,9 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)
-	if cfg.HTTPAddr != "" {
-		mux := http.NewServeMux()
-		obs.Mount(mux, deps.NATSReady)
+	if cfg.AdminAddr != "" {
 		go func() {
-			errc <- obs.Serve(ctx, cfg.HTTPAddr, mux, deps.Log)
+			errc <- obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady), deps.Log.With("listener", "admin"))
 			cancel()
 		}()
 	} else {

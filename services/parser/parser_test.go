@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/internal/natstest"
+	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/router"
@@ -98,9 +101,9 @@ func TestParserPublishesAndDeadLetters(t *testing.T) {
 	}
 }
 
-// A parser whose health address is taken stops with that error rather than
+// A parser whose admin address is taken stops with that error rather than
 // consuming unseen.
-func TestParserStopsWhenHTTPFails(t *testing.T) {
+func TestParserStopsWhenAdminFails(t *testing.T) {
 	ns := natstest.Start(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, events.DefaultTopology(), log)
@@ -115,7 +118,7 @@ func TestParserStopsWhenHTTPFails(t *testing.T) {
 	defer ln.Close()
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(t.Context(), Config{Workers: 1, MaxDeliver: 3, Timeout: time.Second, HTTPAddr: ln.Addr().String()}, deps)
+		done <- Run(t.Context(), Config{Workers: 1, MaxDeliver: 3, Timeout: time.Second, AdminAddr: ln.Addr().String()}, deps)
 	}()
 	select {
 	case err := <-done:
@@ -124,5 +127,69 @@ func TestParserStopsWhenHTTPFails(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("parser kept running without its HTTP server")
+	}
+}
+
+// The parser's one listener is the admin address: health, readiness and
+// metrics, nothing else; it reads no HTTP_ADDR.
+func TestParserAdminListener(t *testing.T) {
+	env := config.FromMap(map[string]string{"HTTP_ADDR": ":8081"})
+	if c := ConfigFromEnv(env); c.AdminAddr != DefaultAdminAddr || slices.Contains(env.Names(), "HTTP_ADDR") {
+		t.Errorf("ConfigFromEnv: admin %q, reads %v; want %q and no HTTP_ADDR", c.AdminAddr, env.Names(), DefaultAdminAddr)
+	}
+
+	ns := natstest.Start(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, events.DefaultTopology(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer deps.NC.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{Workers: 1, MaxDeliver: 3, Timeout: time.Second, AdminAddr: addr}, deps)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	for _, tc := range []struct {
+		path     string
+		status   int
+		contains string
+	}{
+		{"/healthz", http.StatusOK, `"ok"`},
+		{"/readyz", http.StatusOK, `"ready"`},
+		{"/metrics", http.StatusOK, "newsflow_parser_extract_seconds"},
+		{"/v1/articles", http.StatusNotFound, ""},
+	} {
+		var status int
+		var body []byte
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := http.Get("http://" + addr + tc.path)
+			if err == nil {
+				status = resp.StatusCode
+				body, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s: %v", tc.path, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if status != tc.status || !strings.Contains(string(body), tc.contains) {
+			t.Errorf("GET %s: %d, want %d with %q", tc.path, status, tc.status, tc.contains)
+		}
 	}
 }

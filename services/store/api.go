@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/obs"
 )
 
 var (
@@ -27,10 +26,10 @@ var (
 // document (its schema allows no extra properties).
 const HeaderDuplicateOf = "Newsflow-Duplicate-Of"
 
-// Handler serves the API, the web page, health and metrics.
+// Handler serves the public API and the web page; health and metrics are
+// on the admin listener only (Run).
 func (s *Store) Handler() http.Handler {
 	mux := http.NewServeMux()
-	obs.Mount(mux, s.Ready)
 	mux.HandleFunc("GET /v1/articles", s.list)
 	mux.HandleFunc("GET /v1/articles/by-url", s.getByURL)
 	mux.HandleFunc("GET /v1/articles/{id}", s.get)

@@ -3,14 +3,12 @@ package store
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/config"
 )
 
@@ -70,8 +68,13 @@ func TestConfigFromEnv(t *testing.T) {
 		want func(Config) bool
 	}{
 		{map[string]string{}, "", func(c Config) bool {
-			return c.TTL == 720*time.Hour && c.DuplicateBits == 3 && c.Heartbeat == 15*time.Second && c.Prefix == "newsflow:"
+			return c.TTL == 720*time.Hour && c.DuplicateBits == 3 && c.Heartbeat == 15*time.Second && c.Prefix == "newsflow:" &&
+				c.HTTPAddr == ":8080" && c.AdminAddr == ":9080"
 		}},
+		{map[string]string{"HTTP_ADDR": "127.0.0.1:8000", "ADMIN_ADDR": "10.0.0.5:9000"}, "", func(c Config) bool {
+			return c.HTTPAddr == "127.0.0.1:8000" && c.AdminAddr == "10.0.0.5:9000"
+		}},
+		{map[string]string{"ADMIN_ADDR": ":8080"}, "ADMIN_ADDR", nil},
 		{map[string]string{"STORE_DUP_BITS": "0"}, "", func(c Config) bool { return c.DuplicateBits == -1 && c.withDefaults().DuplicateBits == 0 }},
 		{map[string]string{"STORE_DUP_BITS": "4"}, "STORE_DUP_BITS", nil},
 		{map[string]string{"STORE_TTL": "soon"}, "STORE_TTL", nil},
@@ -90,21 +93,5 @@ func TestConfigFromEnv(t *testing.T) {
 		case err != nil || !tc.want(c):
 			t.Errorf("%v: %+v, %v", tc.env, c, err)
 		}
-	}
-}
-
-// A store whose address is taken stops instead of consuming without an API.
-func TestRunStopsWhenTheAddressIsTaken(t *testing.T) {
-	natsURL, _ := natsServer(t)
-	rdb, prefix := redistest.Client(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	deps := connectDeps(t, natsURL, "store")
-	err = Run(t.Context(), Config{Prefix: prefix, TTL: time.Hour, HTTPAddr: ln.Addr().String()}, deps, rdb)
-	if err == nil || !strings.Contains(err.Error(), "listen") {
-		t.Errorf("Run = %v, want the listen error", err)
 	}
 }

@@ -60,14 +60,17 @@ func connectDeps(t testing.TB, url, name string) service.Deps {
 
 // runningStore is store.Run in the background; stop ends it and waits.
 type runningStore struct {
-	api  string
-	stop func() error
+	api, admin string // base URLs of the public and the admin listener
+	stop       func() error
 }
 
 func runStore(t *testing.T, natsURL string, rdb redis.UniversalClient, cfg Config) runningStore {
 	t.Helper()
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = freeAddr(t)
+	}
+	if cfg.AdminAddr == "" {
+		cfg.AdminAddr = freeAddr(t)
 	}
 	deps := connectDeps(t, natsURL, "store")
 	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
@@ -83,15 +86,18 @@ func runStore(t *testing.T, natsURL string, rdb redis.UniversalClient, cfg Confi
 		return runErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	api := "http://" + cfg.HTTPAddr
+	api, admin := "http://"+cfg.HTTPAddr, "http://"+cfg.AdminAddr
 	waitFor(t, "store HTTP up", func() bool {
-		resp, err := http.Get(api + "/healthz")
-		if err == nil {
+		for _, u := range []string{api + "/v1/languages", admin + "/healthz"} {
+			resp, err := http.Get(u)
+			if err != nil {
+				return false
+			}
 			resp.Body.Close()
 		}
-		return err == nil
+		return true
 	})
-	return runningStore{api: api, stop: stop}
+	return runningStore{api: api, admin: admin, stop: stop}
 }
 
 func publish(t testing.TB, js jetstream.JetStream, a *events.Article) uint64 {

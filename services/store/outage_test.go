@@ -68,7 +68,7 @@ func TestRedisOutageLosesNothing(t *testing.T) {
 	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 3, MaxBackoff: 300 * time.Millisecond})
 	articles := NewArticles(rdb, prefix, time.Hour)
 	ready := func() int {
-		resp, err := http.Get(st.api + "/readyz")
+		resp, err := http.Get(st.admin + "/readyz")
 		if err != nil {
 			return 0
 		}

@@ -31,14 +31,15 @@ import (
 	"github.com/newsflow/newsflow/pkg/service"
 )
 
-// Config of the store. The zero value of every field after HTTPAddr means
+// Config of the store. The zero value of every field after AdminAddr means
 // its default, so a Config literal with only the first fields works.
 type Config struct {
-	RedisURL string        // REDIS_URL
-	Prefix   string        // REDIS_PREFIX: every key starts with it
-	TTL      time.Duration // STORE_TTL: how long an article is kept
-	Workers  int           // STORE_WORKERS
-	HTTPAddr string        // HTTP_ADDR: API, health and metrics
+	RedisURL  string        // REDIS_URL
+	Prefix    string        // REDIS_PREFIX: every key starts with it
+	TTL       time.Duration // STORE_TTL: how long an article is kept
+	Workers   int           // STORE_WORKERS
+	HTTPAddr  string        // HTTP_ADDR: the public API and web page ("" = off)
+	AdminAddr string        // ADMIN_ADDR: /healthz, /readyz, /metrics ("" = off)
 
 	// DuplicateBits is the largest simhash Hamming distance between two
 	// copies linked as duplicates (STORE_DUP_BITS, 0–3; 0 here means the
@@ -54,6 +55,11 @@ type Config struct {
 	MaxStreams int
 }
 
+// DefaultAdminAddr is ADMIN_ADDR when unset. It listens on every interface
+// because probes and scrapers come from outside the container; what keeps it
+// private is that no proxy or Service publishes it.
+const DefaultAdminAddr = ":9080"
+
 // Defaults of the optional Config fields.
 const (
 	DefaultMaxBackoff = 30 * time.Second
@@ -67,18 +73,23 @@ func ConfigFromEnv(env *config.Env) Config {
 	if bits == 0 {
 		bits = -1
 	}
-	return Config{
+	c := Config{
 		RedisURL:          env.URL("REDIS_URL", "redis://127.0.0.1:6379", "redis", "rediss", "unix"),
 		Prefix:            env.String("REDIS_PREFIX", "newsflow:"),
 		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour),
 		Workers:           env.Int("STORE_WORKERS", 8, 1, 256),
 		HTTPAddr:          env.String("HTTP_ADDR", ":8080"),
+		AdminAddr:         env.String("ADMIN_ADDR", DefaultAdminAddr),
 		DuplicateBits:     bits,
 		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000),
 		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff),
 		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat),
 		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000),
 	}
+	if c.AdminAddr == c.HTTPAddr {
+		env.Fail("ADMIN_ADDR", c.AdminAddr, "must differ from HTTP_ADDR: the public listener does not serve health and metrics")
+	}
+	return c
 }
 
 func (c Config) withDefaults() Config {
@@ -270,7 +281,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make([]error, 2)
+	errs := make([]error, 3)
 	wg.Go(func() {
 		errs[0] = router.Run(ctx, c, h, router.Options{Stage: "store", Workers: cfg.Workers, Log: deps.Log,
 			Backoff: func(n uint64) time.Duration {
@@ -285,7 +296,13 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	})
 	if cfg.HTTPAddr != "" {
 		wg.Go(func() {
-			errs[1] = obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log)
+			errs[1] = obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log.With("listener", "api"))
+			cancel()
+		})
+	}
+	if cfg.AdminAddr != "" {
+		wg.Go(func() {
+			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(s.Ready), deps.Log.With("listener", "admin"))
 			cancel()
 		})
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	service.Main("fetcher", ":8082", func(env *config.Env) (service.RunFunc, error) {
+	service.Main("fetcher", fetcher.DefaultAdminAddr, func(env *config.Env) (service.RunFunc, error) {
 		cfg := fetcher.ConfigFromEnv(env)
 		return func(ctx context.Context, deps service.Deps) error { return fetcher.Run(ctx, cfg, deps) }, nil
 	})

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	service.Main("parser", ":8081", func(env *config.Env) (service.RunFunc, error) {
+	service.Main("parser", parser.DefaultAdminAddr, func(env *config.Env) (service.RunFunc, error) {
 		cfg := parser.ConfigFromEnv(env)
 		return func(ctx context.Context, deps service.Deps) error { return parser.Run(ctx, cfg, deps) }, nil
 	})

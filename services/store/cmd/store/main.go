@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	service.Main("store", ":8080", func(env *config.Env) (service.RunFunc, error) {
+	service.Main("store", store.DefaultAdminAddr, func(env *config.Env) (service.RunFunc, error) {
 		cfg := store.ConfigFromEnv(env)
 		if env.Err() != nil {
 			return nil, env.Err()
