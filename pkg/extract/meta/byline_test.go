@@ -160,11 +160,20 @@ func TestTitleAffixes(t *testing.T) {
 		{"Live: Markets slide", "Markets slide", true},
 		{"A very long kicker that is not a label | Headline", "Headline", false},
 		{"Headline", "Headline", false},
+		// A label no shorter than the h1 is the headline, and the h1 the site.
+		{"新竹尖石_美樹營地賞楓 (2) @ 史蒂文的家_藍天 :: 痞客邦 PIXNET ::", "痞客邦 PIXNET", false},
 	}
 	for _, tc := range tests {
 		if got := suffixAtSep(tc.title, tc.h1); got != tc.suffix {
 			t.Errorf("suffixAtSep(%q, %q) = %v", tc.title, tc.h1, got)
 		}
+	}
+	// "Site: Headline" with the headline given elsewhere: the h1 is the site.
+	if !namedAfter("Silicon Exposed: Open Verilog flow for GreenPak4", "Silicon Exposed", "", "Open Verilog flow for GreenPak4") {
+		t.Error("namedAfter misses a site name before the og:title headline")
+	}
+	if namedAfter("Markets slide - Live updates", "Markets slide", "Something else") {
+		t.Error("namedAfter takes a headline with a suffix for a site name")
 	}
 	if !agrees("Só quem se Ama…", "Só quem se Ama...") {
 		t.Error("ellipsis forms disagree")

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -43,7 +44,7 @@ func (x *extractor) title() string {
 		if firstH1 == nil || firstH1.boiler != nil && h.boiler == nil || !inArticle(firstH1.n) && inArticle(h.n) && (h.boiler == nil || firstH1.boiler != nil) {
 			firstH1, firstText = h, t
 		}
-		if agrees(t, ld) || agrees(t, og) || agrees(t, ogS) || agrees(t, ttS) || prefixAtSep(tt, t) ||
+		if agrees(t, ld) || agrees(t, og) || agrees(t, ogS) || agrees(t, ttS) || prefixAtSep(tt, t) && !namedAfter(tt, t, ld, og, feedTitle) ||
 			suffixAtSep(og, t) || suffixAtSep(ld, t) || suffixAtSep(ttS, t) || agrees(t, feedTitle) {
 			x.h1, x.h1idx = h.n, h.idx
 			return t
@@ -200,19 +201,41 @@ func agrees(a, b string) bool {
 }
 
 // suffixAtSep says whether title is a short label, a separator and h1
-// ("Opinion | Headline").
+// ("Opinion | Headline"). A label is short in words and no longer than the
+// h1: "Headline :: Site" read backwards, with the site in the h1, is not one
+// (in scripts without spaces, the word count says nothing).
 func suffixAtSep(title, h1 string) bool {
 	nt, nh := norm(title), norm(h1)
 	if nh == "" || len(nt) <= len(nh) || !strings.HasSuffix(nt, nh) {
 		return false
 	}
 	label := nt[:len(nt)-len(nh)]
+	short := func(l string) bool {
+		return l != "" && len(strings.Fields(l)) <= 4 && utf8.RuneCountInString(l) <= utf8.RuneCountInString(nh)
+	}
 	for _, sep := range titleSeps {
 		if l, ok := strings.CutSuffix(label, sep); ok {
-			return l != "" && len(strings.Fields(l)) <= 4
+			return short(l)
 		}
 		if l, ok := strings.CutSuffix(label, strings.TrimLeft(sep, " ")); ok {
-			return l != "" && len(strings.Fields(l)) <= 4
+			return short(l)
+		}
+	}
+	return false
+}
+
+// namedAfter says whether title is h1, a separator and then a headline that
+// another source gives ("Site: Headline" with og:title "Headline"): the h1
+// is then the site's name, however much it looks like the title's start.
+func namedAfter(title, h1 string, others ...string) bool {
+	nt, nh := norm(title), norm(h1)
+	if !strings.HasPrefix(nt, nh) {
+		return false
+	}
+	rest := strings.TrimLeft(nt[len(nh):], " |-:·•»«/｜_")
+	for _, o := range others {
+		if rest != "" && rest == norm(o) {
+			return true
 		}
 	}
 	return false
