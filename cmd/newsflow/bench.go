@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/newsflow/newsflow/pkg/evaluate"
@@ -14,7 +16,11 @@ import (
 // cmdBench measures extraction speed on one core over a benchmark corpus and
 // reports it as a ratio to parsing alone, which is the floor any goquery
 // extractor pays. Ratios travel between machines; raw times do not.
-func cmdBench(args []string, stdout, stderr io.Writer) error {
+// With --pipeline it benchmarks the whole pipeline instead (benchpipeline.go).
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if slices.ContainsFunc(args, func(a string) bool { return a == "--pipeline" || a == "-pipeline" }) {
+		return cmdBenchPipeline(ctx, args, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "benchmark directory (default: the repository's testdata/extraction-benchmark)")

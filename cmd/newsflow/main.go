@@ -21,6 +21,7 @@ usage:
   newsflow extract --batch            (JSON lines {"path","url"} on stdin, one article per line out)
   newsflow eval [--dir DIR] [--worst N]
   newsflow bench [--dir DIR] [--rounds N]      (extraction speed on one core, as a ratio to parsing)
+  newsflow bench --pipeline [--pages N] [--rate R] [--json]   (the whole pipeline against a local origin, with its ceilings)
   newsflow feeds add|list|remove|import ...   (the feed registry, on NATS_URL)
   newsflow tail [--site S] [--lang L] [--since 1h] [--nats URL]   (articles as they are published)
 
@@ -52,7 +53,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "eval":
 		err = cmdEval(args[1:], stdout, stderr)
 	case "bench":
-		err = cmdBench(args[1:], stdout, stderr)
+		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "feeds":
 		err = cmdFeeds(ctx, args[1:], stdin, stdout, stderr)
 	case "tail":

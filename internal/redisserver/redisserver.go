@@ -116,6 +116,9 @@ func (s *Server) URL() string { return "redis://" + s.addr }
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return s.addr }
 
+// PID is the server process's id (the bench reads its CPU time and memory).
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // Stop asks the server to shut down (SIGTERM: it finishes writing its
 // append-only file) and kills it if it has not exited after 10 s.
 func (s *Server) Stop() error {

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/newsflow/newsflow/cmd/newsflow/internal/pipebench"
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/obs"
+)
+
+// cmdBenchPipeline is `newsflow bench --pipeline`: the whole pipeline
+// against a local origin, with its ceilings measured in the same run.
+func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench --pipeline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Bool("pipeline", true, "benchmark the whole pipeline (this mode)")
+	dir := fs.String("dir", "", "corpus directory (default: the repository's testdata/extraction-benchmark)")
+	pages := fs.Int("pages", 3000, "articles crawled at full speed")
+	rate := fs.Float64("rate", 100, "offered articles/s of the paced phase (0: no paced phase)")
+	pacedFor := fs.Duration("paced-for", 10*time.Second, "length of the paced phase")
+	hosts := fs.Int("hosts", 40, "loopback sites (127.0.0.10, .11, …) the articles are spread over")
+	hostDelay := fs.Duration("host-delay", 0, "FETCHER_HOST_DELAY for the run")
+	dataDir := fs.String("data-dir", "", "where NATS and Redis keep their data (default: a temporary directory, removed)")
+	cpuProfile := fs.String("cpuprofile", "", "write the full-speed phase's CPU profile (labelled by stage) to this file")
+	ceilingFor := fs.Duration("ceiling-time", 2*time.Second, "least time each one-core ceiling (extraction, parse) runs")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	verbose := fs.Bool("v", false, "print the pipeline's logs (LOG_LEVEL, text) to stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	corpus, err := corpusDir(*dir)
+	if err != nil {
+		return err
+	}
+	o := pipebench.Options{Dir: corpus, Pages: *pages, Rate: *rate, PacedFor: *pacedFor, Hosts: *hosts,
+		HostDelay: *hostDelay, DataDir: *dataDir, CPUProfile: *cpuProfile, CeilingFor: *ceilingFor, Progress: stderr}
+	if *verbose {
+		env := config.FromOS()
+		lc := obs.LogConfigFromEnv(env)
+		lc.Format = "text"
+		if o.Log, err = obs.NewLogger(stderr, lc, "bench"); err != nil {
+			return err
+		}
+	} else {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	rep, err := pipebench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.WriteTable(stdout)
+}

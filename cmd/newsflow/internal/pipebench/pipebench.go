@@ -1,0 +1,500 @@
+// Package pipebench is `newsflow bench --pipeline`: the whole pipeline, as
+// `newsflow up` runs it, crawling a local origin that serves a corpus of
+// pages under unique URLs on many loopback hosts. It measures throughput,
+// served→stored latency, CPU per article (per stage, from a labelled CPU
+// profile), peak memory and bytes through NATS, and in the same run the
+// ceilings — one core's extraction and parse rates, JetStream's and
+// Redis's write rates for the same payloads — so that every figure is also
+// a ratio, which travels between machines where raw numbers do not.
+package pipebench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/evaluate"
+	"github.com/newsflow/newsflow/pkg/events"
+)
+
+// Options of a run.
+type Options struct {
+	Dir        string        // corpus: html/<id>.html.gz and ground-truth.json (evaluate.LoadCorpus)
+	Pages      int           // items crawled at full speed
+	Rate       float64       // offered rate of the paced phase, items/s (0: no paced phase)
+	PacedFor   time.Duration // length of the paced phase
+	Hosts      int           // loopback sites the items are spread over
+	HostDelay  time.Duration // FETCHER_HOST_DELAY for the run
+	DataDir    string        // where NATS and Redis keep their data ("": a temporary directory, removed)
+	CPUProfile string        // write the full-speed phase's CPU profile here ("": not kept)
+	StallAfter time.Duration // give up when nothing is stored for this long (default 60s)
+	CeilingFor time.Duration // minimum time of each one-core ceiling (default 2s)
+	Log        *slog.Logger  // the pipeline's logs (default: discarded)
+	Progress   io.Writer     // a progress line while phases run (nil: none)
+}
+
+// Report is the outcome of a run; it is also the --json output.
+type Report struct {
+	Machine  Machine  `json:"machine"`
+	Setup    Setup    `json:"setup"`
+	Ceilings Ceilings `json:"ceilings"`
+	Phases   []Phase  `json:"phases"`
+}
+
+// Machine says where the figures come from.
+type Machine struct {
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	GoVersion  string `json:"go_version"`
+	OS         string `json:"os"`
+}
+
+// Setup is what was crawled and how.
+type Setup struct {
+	Corpus       string  `json:"corpus"`
+	CorpusPages  int     `json:"corpus_pages"`
+	MeanPageKB   float64 `json:"mean_page_kb"`
+	Hosts        int     `json:"hosts"`
+	HostDelay    string  `json:"host_delay"`
+	RawStream    string  `json:"raw_stream_compression"`
+	GOMEMLIMITMB float64 `json:"gomemlimit_mb,omitempty"`
+}
+
+// Phase is one crawl: paced (items offered at a fixed rate) or full speed
+// (every item listed at once).
+type Phase struct {
+	Name        string  `json:"name"`
+	Items       int     `json:"items"`
+	Stored      int     `json:"stored"`
+	DeadLetters int     `json:"dead_letters"`
+	OfferedRate float64 `json:"offered_per_s,omitempty"` // paced only
+
+	Seconds        float64 `json:"seconds"` // first page served to last article stored
+	ArticlesPerSec float64 `json:"articles_per_s"`
+	LatencyMS      Latency `json:"served_to_stored_ms"`
+
+	// CPU per stored article: this process less the bench's own origin and
+	// watcher, then redis-server, and the split of the process by stage.
+	CPUMSPerArticle      float64            `json:"cpu_ms_per_article"`
+	RedisCPUMSPerArticle float64            `json:"redis_cpu_ms_per_article"`
+	StageCPUMSPerArticle map[string]float64 `json:"stage_cpu_ms_per_article,omitempty"` // full-speed phase only
+	GCPer1000            float64            `json:"gc_cycles_per_1000_articles"`
+
+	PeakRSSMB      float64 `json:"peak_rss_mb"`       // this process (pipeline, NATS, origin)
+	RedisPeakRSSMB float64 `json:"redis_peak_rss_mb"` // the redis-server child
+	HeapMB         float64 `json:"heap_in_use_mb"`    // at the end of the phase
+
+	NATSInKBPerArticle  float64 `json:"nats_in_kb_per_article"`  // bytes clients sent the server
+	NATSOutKBPerArticle float64 `json:"nats_out_kb_per_article"` // bytes the server sent clients
+	RawKBPerArticle     float64 `json:"raw_stream_kb_per_article"`
+
+	Ratios Ratios `json:"ratios"`
+}
+
+// Latency percentiles of served→stored, in milliseconds.
+type Latency struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// Ratios are a phase's figures over the ceilings.
+type Ratios struct {
+	ToExtraction float64 `json:"articles_per_s_to_extraction"` // 1.0: the pipeline keeps up with one core extracting
+	ToParse      float64 `json:"articles_per_s_to_parse"`
+	ToJetStream  float64 `json:"articles_per_s_to_jetstream"`
+	ToRedis      float64 `json:"articles_per_s_to_redis"`
+	CPUToExtract float64 `json:"cpu_per_article_to_extraction"` // pipeline CPU per article in extractions
+	P50ToExtract float64 `json:"p50_to_extraction"`             // latency in extractions of one page
+}
+
+// Run crawls the corpus and reports.
+func Run(ctx context.Context, o Options) (rep *Report, err error) {
+	if o.Pages < 1 {
+		return nil, errors.New("--pages must be at least 1")
+	}
+	if o.Rate < 0 || o.HostDelay < 0 {
+		return nil, errors.New("--rate and --host-delay cannot be negative")
+	}
+	if o.StallAfter <= 0 {
+		o.StallAfter = time.Minute
+	}
+	if o.CeilingFor <= 0 {
+		o.CeilingFor = 2 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	pages, pageURLs, err := loadPages(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	paced := 0
+	if o.Rate > 0 {
+		paced = max(1, int(o.Rate*o.PacedFor.Seconds()))
+	}
+	org, err := newOrigin(pages, paced+o.Pages, o.Hosts)
+	if err != nil {
+		return nil, err
+	}
+	defer org.close()
+	pprof.Do(ctx, pprof.Labels("stage", labelOrigin), func(context.Context) { org.serve() })
+
+	dir := o.DataDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "newsflow-bench-*"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+	}
+	p, err := startPipeline(ctx, dir, org.feedURLs(), o.HostDelay, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	var w *watcher
+	pprof.Do(ctx, pprof.Labels("stage", labelBench), func(ctx context.Context) {
+		w, err = watch(ctx, p.rdb, p.prefix, org.urls)
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+
+	b := &run{o: o, org: org, p: p, w: w}
+	rep = &Report{
+		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
+			OS: runtime.GOOS + "/" + runtime.GOARCH},
+		Setup: Setup{Corpus: o.Dir, CorpusPages: len(pages), Hosts: o.Hosts, HostDelay: o.HostDelay.String(),
+			RawStream: rawCompression()},
+	}
+	if lim := debugMemoryLimit(); lim > 0 {
+		rep.Setup.GOMEMLIMITMB = float64(lim) / (1 << 20)
+	}
+	var total int
+	for _, pg := range pages {
+		total += len(pg)
+	}
+	rep.Setup.MeanPageKB = float64(total) / float64(len(pages)) / 1024
+	if paced > 0 {
+		ph, err := b.phase(ctx, fmt.Sprintf("paced %g/s", o.Rate), 0, paced, o.Rate, 3*time.Second, false)
+		if err != nil {
+			return nil, err
+		}
+		rep.Phases = append(rep.Phases, ph)
+	}
+	ph, err := b.phase(ctx, "full speed", paced, paced+o.Pages, 0, time.Hour, true)
+	if err != nil {
+		return nil, err
+	}
+	rep.Phases = append(rep.Phases, ph)
+	if err := p.stopStages(); err != nil {
+		return nil, err
+	}
+
+	fmt.Fprintf(o.Progress, "ceilings: extraction, parse, JetStream, Redis…\n")
+	itemURL := func(i int) string { return fmt.Sprintf("http://127.0.0.%d/ceiling/%d", 10+i%o.Hosts, i) }
+	c := &rep.Ceilings
+	var arts []*events.Article
+	if c.ExtractPerSec, arts, err = extractCeiling(pages, pageURLs, o.CeilingFor); err != nil {
+		return nil, err
+	}
+	c.ExtractMSPerPage = 1000 / c.ExtractPerSec
+	if c.ParsePerSec, err = parseCeiling(pages, o.CeilingFor); err != nil {
+		return nil, err
+	}
+	if c.JetStreamPerSec, err = jetStreamCeiling(ctx, p.deps.NC, pages, itemURL, o.Pages); err != nil {
+		return nil, err
+	}
+	if c.RedisPerSec, err = redisCeiling(ctx, p.rdb, p.scfg, arts, itemURL, o.Pages); err != nil {
+		return nil, err
+	}
+	for i := range rep.Phases {
+		rep.Phases[i].ratios(*c)
+	}
+	return rep, nil
+}
+
+func (ph *Phase) ratios(c Ceilings) {
+	div := func(a, b float64) float64 {
+		if b == 0 {
+			return 0
+		}
+		return a / b
+	}
+	ph.Ratios = Ratios{
+		ToExtraction: div(ph.ArticlesPerSec, c.ExtractPerSec),
+		ToParse:      div(ph.ArticlesPerSec, c.ParsePerSec),
+		ToJetStream:  div(ph.ArticlesPerSec, c.JetStreamPerSec),
+		ToRedis:      div(ph.ArticlesPerSec, c.RedisPerSec),
+		CPUToExtract: div(ph.CPUMSPerArticle+ph.RedisCPUMSPerArticle, c.ExtractMSPerPage),
+		P50ToExtract: div(ph.LatencyMS.P50, c.ExtractMSPerPage),
+	}
+}
+
+// loadPages reads the corpus: each page's bytes and its URL.
+func loadPages(dir string) ([][]byte, []string, error) {
+	c, err := evaluate.LoadCorpus(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var pages [][]byte
+	var pageURLs []string
+	for _, pg := range c.Pages {
+		h, err := c.HTML(pg.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		pages = append(pages, h)
+		pageURLs = append(pageURLs, pg.URL)
+	}
+	if len(pages) == 0 {
+		return nil, nil, fmt.Errorf("no pages in %s", dir)
+	}
+	return pages, pageURLs, nil
+}
+
+// run is one bench run's moving parts.
+type run struct {
+	o   Options
+	org *origin
+	p   *pipeline
+	w   *watcher
+}
+
+// sample is the counters a phase reads at its start and end.
+type sample struct {
+	at       time.Time
+	cpu      time.Duration
+	redisCPU time.Duration
+	natsIn   int64
+	natsOut  int64
+	raw      uint64
+	dlq      uint64
+	gc       uint32
+	heap     uint64
+}
+
+func (b *run) sample(ctx context.Context) (sample, error) {
+	s := sample{at: time.Now(), cpu: processCPU()}
+	var err error
+	if s.redisCPU, err = childCPU(b.p.redis.PID()); err != nil {
+		return s, err
+	}
+	v, err := b.p.ns.Varz(&server.VarzOptions{})
+	if err != nil {
+		return s, fmt.Errorf("nats varz: %w", err)
+	}
+	s.natsIn, s.natsOut = v.InBytes, v.OutBytes
+	raw, err := b.streamState(ctx, events.StreamRaw)
+	if err != nil {
+		return s, err
+	}
+	dlq, err := b.streamState(ctx, events.StreamDLQ)
+	if err != nil {
+		return s, err
+	}
+	s.raw, s.dlq = raw.Bytes, dlq.Msgs
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s.gc, s.heap = ms.NumGC, ms.HeapInuse
+	return s, nil
+}
+
+// phase offers items [from, to) at rate (0: all at once), each listed in its
+// feed for listFor, and waits until every one is stored or dead-lettered.
+func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, listFor time.Duration, profile bool) (Phase, error) {
+	ph := Phase{Name: name, Items: to - from}
+	resetPeakRSS(0)
+	resetPeakRSS(b.p.redis.PID())
+	s0, err := b.sample(ctx)
+	if err != nil {
+		return ph, err
+	}
+	var prof bytes.Buffer
+	if profile {
+		if err := pprof.StartCPUProfile(&prof); err != nil {
+			return ph, fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile() // a no-op once stopped below
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	revealed := make(chan time.Duration, 1)
+	go pprof.Do(ctx, pprof.Labels("stage", labelBench), func(ctx context.Context) {
+		start := time.Now()
+		_ = b.org.reveal(ctx, from, to, rate, listFor)
+		revealed <- time.Since(start)
+	})
+
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	lastShown, lastProgress, lastN := time.Time{}, time.Now(), -1
+	var n int
+	var last int64
+	for {
+		n, last = b.w.count(from, to)
+		dlq, err := b.streamState(ctx, events.StreamDLQ)
+		if err != nil {
+			return ph, err
+		}
+		ph.DeadLetters = int(dlq.Msgs - s0.dlq)
+		if n != lastN {
+			lastN, lastProgress = n, time.Now()
+		}
+		if time.Since(lastShown) >= time.Second || n+ph.DeadLetters >= ph.Items {
+			lastShown = time.Now()
+			served := 0
+			for i := from; i < to; i++ {
+				if b.org.served[i].Load() != 0 {
+					served++
+				}
+			}
+			fmt.Fprintf(b.o.Progress, "\r%-12s served %6d/%d  stored %6d/%d  dead letters %d   ", name, served, ph.Items, n, ph.Items, ph.DeadLetters)
+		}
+		if n+ph.DeadLetters >= ph.Items {
+			break
+		}
+		if err := b.p.failed(); err != nil {
+			return ph, err
+		}
+		if time.Since(lastProgress) > b.o.StallAfter {
+			return ph, fmt.Errorf("%s: stalled: %d of %d articles stored, %d dead letters, nothing new for %v",
+				name, n, ph.Items, ph.DeadLetters, b.o.StallAfter)
+		}
+		select {
+		case <-ctx.Done():
+			return ph, ctx.Err()
+		case <-tick.C:
+		}
+	}
+	fmt.Fprintln(b.o.Progress)
+	var prof0 []byte
+	if profile {
+		pprof.StopCPUProfile()
+		prof0 = prof.Bytes()
+	}
+	s1, err := b.sample(ctx)
+	if err != nil {
+		return ph, err
+	}
+	if rate > 0 {
+		ph.OfferedRate = float64(ph.Items) / max(<-revealed, time.Millisecond).Seconds()
+	}
+	ph.Stored = n
+	if n == 0 {
+		return ph, fmt.Errorf("%s: no article stored (%d dead letters)", name, ph.DeadLetters)
+	}
+
+	var first int64
+	lat := make([]float64, 0, n)
+	for i := from; i < to; i++ {
+		sv, st := b.org.served[i].Load(), b.w.stored[i].Load()
+		if sv == 0 || st == 0 {
+			continue
+		}
+		if first == 0 || sv < first {
+			first = sv
+		}
+		lat = append(lat, float64(st-sv)/1e6)
+	}
+	ph.Seconds = float64(last-first) / 1e9
+	ph.ArticlesPerSec = float64(n) / max(ph.Seconds, 1e-3)
+	ph.LatencyMS = percentiles(lat)
+
+	per := func(d time.Duration) float64 { return float64(d) / 1e6 / float64(n) }
+	processCPU := s1.cpu - s0.cpu
+	load := time.Duration(0)
+	if profile {
+		stages, err := stageCPU(prof0)
+		if err != nil {
+			return ph, err
+		}
+		// The profile samples; getrusage counts. Shares of the profile
+		// scaled to the process's CPU time keep the stages adding up.
+		var sampled time.Duration
+		for _, d := range stages {
+			sampled += d
+		}
+		ph.StageCPUMSPerArticle = map[string]float64{}
+		for stage, d := range stages {
+			share := time.Duration(float64(processCPU) * float64(d) / float64(max(sampled, 1)))
+			if stage == labelOrigin || stage == labelBench {
+				load += share
+				continue
+			}
+			ph.StageCPUMSPerArticle[stage] = per(share)
+		}
+		if b.o.CPUProfile != "" {
+			if err := os.WriteFile(b.o.CPUProfile, prof0, 0o644); err != nil {
+				return ph, fmt.Errorf("--cpuprofile: %w", err)
+			}
+		}
+	}
+	ph.CPUMSPerArticle = per(processCPU - load)
+	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
+	ph.GCPer1000 = float64(s1.gc-s0.gc) * 1000 / float64(n)
+	ph.PeakRSSMB = float64(peakRSS(0)) / (1 << 20)
+	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
+	ph.HeapMB = float64(s1.heap) / (1 << 20)
+	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
+	ph.NATSOutKBPerArticle = float64(s1.natsOut-s0.natsOut) / 1024 / float64(n)
+	ph.RawKBPerArticle = float64(s1.raw-s0.raw) / 1024 / float64(n)
+	return ph, nil
+}
+
+func (b *run) streamState(ctx context.Context, name string) (jetstream.StreamState, error) {
+	st, err := b.p.deps.JS.Stream(ctx, name)
+	if err != nil {
+		return jetstream.StreamState{}, fmt.Errorf("stream %s: %w", name, err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return jetstream.StreamState{}, fmt.Errorf("stream %s: %w", name, err)
+	}
+	return info.State, nil
+}
+
+func percentiles(v []float64) Latency {
+	if len(v) == 0 {
+		return Latency{}
+	}
+	slices.Sort(v)
+	at := func(q float64) float64 { return v[min(len(v)-1, int(q*float64(len(v))))] }
+	return Latency{P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: v[len(v)-1]}
+}
+
+// rawCompression names how NEWSFLOW_RAW stores messages.
+func rawCompression() string {
+	for _, s := range events.DefaultTopology().Streams() {
+		if s.Name == events.StreamRaw {
+			return s.Compression.String()
+		}
+	}
+	return ""
+}
+
+// debugMemoryLimit is the Go memory limit in force (math.MaxInt64: none).
+func debugMemoryLimit() int64 {
+	lim := debug.SetMemoryLimit(-1)
+	if lim == 1<<63-1 {
+		return 0
+	}
+	return lim
+}

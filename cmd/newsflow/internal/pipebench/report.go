@@ -1,0 +1,89 @@
+package pipebench
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable prints r for people: the ceilings, then one column per phase,
+// each figure followed by its ratios.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	s, c := r.Setup, r.Ceilings
+	fmt.Fprintf(tw, "newsflow bench --pipeline: %d corpus pages (%.0f KB mean), %d hosts, host delay %s, raw stream compression %s\n",
+		s.CorpusPages, s.MeanPageKB, s.Hosts, s.HostDelay, s.RawStream)
+	fmt.Fprintf(tw, "machine: %d CPUs, GOMAXPROCS %d, %s, %s", r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.OS, r.Machine.GoVersion)
+	if s.GOMEMLIMITMB > 0 {
+		fmt.Fprintf(tw, ", GOMEMLIMIT %.0f MiB", s.GOMEMLIMITMB)
+	}
+	fmt.Fprint(tw, "\n\nceilings (same pages, same run)\t\n")
+	fmt.Fprintf(tw, "  extraction, one core\t%.0f pages/s\t(%.2f ms/page)\n", c.ExtractPerSec, c.ExtractMSPerPage)
+	fmt.Fprintf(tw, "  goquery parse only, one core\t%.0f pages/s\t\n", c.ParsePerSec)
+	fmt.Fprintf(tw, "  JetStream publish, raw pages\t%.0f msgs/s\t\n", c.JetStreamPerSec)
+	fmt.Fprintf(tw, "  Redis write, store upsert\t%.0f articles/s\t\n\n", c.RedisPerSec)
+
+	row := func(name string, f func(p Phase) string) {
+		cells := []string{name}
+		for _, p := range r.Phases {
+			cells = append(cells, f(p))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	num := func(format string, f func(p Phase) float64) func(p Phase) string {
+		return func(p Phase) string { return fmt.Sprintf(format, f(p)) }
+	}
+	row("phase", func(p Phase) string { return p.Name })
+	row("articles stored (dead letters)", func(p Phase) string { return fmt.Sprintf("%d/%d (%d)", p.Stored, p.Items, p.DeadLetters) })
+	row("offered, articles/s", func(p Phase) string {
+		if p.OfferedRate == 0 {
+			return "all at once"
+		}
+		return fmt.Sprintf("%.0f", p.OfferedRate)
+	})
+	row("end to end, articles/s", num("%.0f", func(p Phase) float64 { return p.ArticlesPerSec }))
+	row("  × one core's extraction", num("%.2f", func(p Phase) float64 { return p.Ratios.ToExtraction }))
+	row("  × parse only", num("%.2f", func(p Phase) float64 { return p.Ratios.ToParse }))
+	row("  × JetStream publish", num("%.3f", func(p Phase) float64 { return p.Ratios.ToJetStream }))
+	row("  × Redis write", num("%.3f", func(p Phase) float64 { return p.Ratios.ToRedis }))
+	row("served → stored p50/p95/p99, ms", func(p Phase) string {
+		return fmt.Sprintf("%.0f / %.0f / %.0f", p.LatencyMS.P50, p.LatencyMS.P95, p.LatencyMS.P99)
+	})
+	row("  p50 in extractions of one page", num("%.1f", func(p Phase) float64 { return p.Ratios.P50ToExtract }))
+	row("CPU ms/article: pipeline + redis", func(p Phase) string {
+		return fmt.Sprintf("%.2f + %.2f", p.CPUMSPerArticle, p.RedisCPUMSPerArticle)
+	})
+	row("  in extractions of one page", num("%.2f", func(p Phase) float64 { return p.Ratios.CPUToExtract }))
+	row("  less one extraction", num("%.2f", func(p Phase) float64 {
+		return p.CPUMSPerArticle + p.RedisCPUMSPerArticle - c.ExtractMSPerPage
+	}))
+	var stages []string
+	for _, p := range r.Phases {
+		for st := range p.StageCPUMSPerArticle {
+			if !slices.Contains(stages, st) {
+				stages = append(stages, st)
+			}
+		}
+	}
+	slices.Sort(stages)
+	for _, st := range stages {
+		row("  "+st, func(p Phase) string {
+			if p.StageCPUMSPerArticle == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%.2f", p.StageCPUMSPerArticle[st])
+		})
+	}
+	row("GC cycles per 1000 articles", num("%.0f", func(p Phase) float64 { return p.GCPer1000 }))
+	row("peak RSS MB: process / redis", func(p Phase) string { return fmt.Sprintf("%.0f / %.0f", p.PeakRSSMB, p.RedisPeakRSSMB) })
+	row("heap in use at end, MB", num("%.0f", func(p Phase) float64 { return p.HeapMB }))
+	row("NATS KB/article in / out", func(p Phase) string {
+		return fmt.Sprintf("%.0f / %.0f", p.NATSInKBPerArticle, p.NATSOutKBPerArticle)
+	})
+	row("NEWSFLOW_RAW KB/article stored", func(p Phase) string {
+		return fmt.Sprintf("%.0f (page %.0f)", p.RawKBPerArticle, s.MeanPageKB)
+	})
+	return tw.Flush()
+}

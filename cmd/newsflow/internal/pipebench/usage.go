@@ -1,0 +1,103 @@
+package pipebench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+// processCPU is the CPU time (user + system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// clockTick is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
+// Linux architecture Go runs on.
+const clockTick = 10 * time.Millisecond
+
+// childCPU is the CPU time (user + system) of another process, from
+// /proc/<pid>/stat.
+func childCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("cpu of pid %d: %w", pid, err)
+	}
+	// The command name, field 2, is in parentheses and may hold spaces.
+	rest := string(data[bytes.LastIndexByte(data, ')')+1:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0, fmt.Errorf("cpu of pid %d: short stat line", pid)
+	}
+	// f[0] is field 3 (state): utime and stime are fields 14 and 15.
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("cpu of pid %d: bad stat line", pid)
+	}
+	return time.Duration(utime+stime) * clockTick, nil
+}
+
+// peakRSS is a process's peak resident set (VmHWM) in bytes; pid 0 is this
+// process.
+func peakRSS(pid int) int64 {
+	data, err := os.ReadFile(procPath(pid, "status"))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// resetPeakRSS starts a new VmHWM measurement (Linux 4.0 and later), so each
+// phase reports its own peak; where that is refused the peak is the run's.
+func resetPeakRSS(pid int) { _ = os.WriteFile(procPath(pid, "clear_refs"), []byte("5"), 0) }
+
+func procPath(pid int, name string) string {
+	if pid == 0 {
+		return "/proc/self/" + name
+	}
+	return "/proc/" + strconv.Itoa(pid) + "/" + name
+}
+
+// stageCPU sums a CPU profile's samples by their "stage" label; samples
+// without one (the garbage collector's own workers, the scheduler) are
+// "runtime".
+func stageCPU(prof []byte) (map[string]time.Duration, error) {
+	p, err := profile.Parse(bytes.NewReader(prof))
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	idx := -1
+	for i, st := range p.SampleType {
+		if st.Type == "cpu" {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return nil, fmt.Errorf("cpu profile: no cpu samples")
+	}
+	out := map[string]time.Duration{}
+	for _, s := range p.Sample {
+		stage := "runtime"
+		if v := s.Label["stage"]; len(v) > 0 {
+			stage = v[0]
+		}
+		out[stage] += time.Duration(s.Value[idx])
+	}
+	return out, nil
+}
