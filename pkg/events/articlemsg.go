@@ -8,7 +8,9 @@ import (
 )
 
 // Msg encodes a as an article.parsed message, validated against the schema:
-// no event leaves newsflow that the contract does not allow.
+// no event leaves newsflow that the contract does not allow. This is the
+// one validation an article gets: the event says so (Validated) and its
+// consumers trust it rather than validate it again each.
 func (a *Article) Msg(source string) (*nats.Msg, error) {
 	data, err := json.Marshal(a)
 	if err != nil {
@@ -42,6 +44,15 @@ func (a *Article) Msg(source string) (*nats.Msg, error) {
 	ev.Header(m.Header)
 	m.Data = data
 	return m, nil
+}
+
+// Validated says whether a message carries Msg's promise: an
+// article.parsed v1 event naming the Article v1 schema, which its producer
+// validated against. Consumers validate only events without it (a message
+// published by hand). The promise is as good as the publish permissions on
+// the article subjects, which should belong to the parser alone.
+func Validated(h nats.Header) bool {
+	return h.Get(HeaderType) == TypeArticleParsed && h.Get(HeaderDataSchema) == DataSchemaArticle
 }
 
 // DecodeArticle reads an article.parsed message body.
