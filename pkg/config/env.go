@@ -124,6 +124,24 @@ func (e *Env) Duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// DurationOrZero is Duration for a variable where 0 means "none" (no wait
+// at all): "0" and "0s" are accepted, negative durations are not.
+func (e *Env) DurationOrZero(name string, def time.Duration) time.Duration {
+	v, ok := e.get(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if v == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 {
+		e.fail(name, v, "not a duration such as 0, 500ms or 1s")
+		return def
+	}
+	return d
+}
+
 // URL returns the variable (or def) checked to be a URL with one of schemes.
 func (e *Env) URL(name, def string, schemes ...string) string {
 	v, ok := e.get(name)

@@ -43,3 +43,19 @@ func TestEnvNamesBadVariables(t *testing.T) {
 		t.Errorf("error names a good variable: %v", err)
 	}
 }
+
+func TestDurationOrZero(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+		ok   bool
+	}{
+		{"", time.Second, true}, {"0", 0, true}, {"0s", 0, true}, {"250ms", 250 * time.Millisecond, true},
+		{"-1s", time.Second, false}, {"soon", time.Second, false},
+	} {
+		e := FromMap(map[string]string{"D": tc.v})
+		if got := e.DurationOrZero("D", time.Second); got != tc.want || (e.Err() == nil) != tc.ok {
+			t.Errorf("D=%q: %v, err %v; want %v, ok=%v", tc.v, got, e.Err(), tc.want, tc.ok)
+		}
+	}
+}

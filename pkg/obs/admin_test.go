@@ -42,3 +42,32 @@ func TestAdminHandler(t *testing.T) {
 		}
 	}
 }
+
+// Profiles are served only when asked for (ADMIN_PPROF=true).
+func TestAdminPprofOptIn(t *testing.T) {
+	ready := func(context.Context) error { return nil }
+	for _, on := range []bool{false, true} {
+		srv := httptest.NewServer(AdminHandler(ready, WithPprof(on)))
+		for path, contains := range map[string]string{
+			"/debug/pprof/":                  "goroutine",
+			"/debug/pprof/heap?debug=1":      "heap profile",
+			"/debug/pprof/cmdline":           "",
+			"/debug/pprof/profile?seconds=1": "",
+		} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want := http.StatusNotFound
+			if on {
+				want = http.StatusOK
+			}
+			if resp.StatusCode != want || (on && !strings.Contains(string(b), contains)) {
+				t.Errorf("pprof %v: GET %s: %d, want %d (with %q)", on, path, resp.StatusCode, want, contains)
+			}
+		}
+		srv.Close()
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -60,11 +61,31 @@ func Fatal(log *slog.Logger, msg string, err error) {
 // provisioned); nil means ready.
 type ReadyFunc func(ctx context.Context) error
 
-// AdminHandler serves /healthz, /readyz and /metrics, and 404 for anything
-// else. It belongs on a service's admin address (ADMIN_ADDR), never on a
-// public listener: readiness errors name internal hosts, and metrics list
-// every source polled. Profiling endpoints, when added, go here too.
-func AdminHandler(ready ReadyFunc) http.Handler {
+// AdminOption adds to what AdminHandler serves.
+type AdminOption func(mux *http.ServeMux)
+
+// WithPprof serves Go's profiles under /debug/pprof/ (ADMIN_PPROF=true) when
+// on: `go tool pprof http://ADMIN_ADDR/debug/pprof/profile?seconds=15`.
+// Off by default: a profile costs CPU while it runs and shows the code.
+func WithPprof(on bool) AdminOption {
+	return func(mux *http.ServeMux) {
+		if !on {
+			return
+		}
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index) // heap, goroutine, allocs, block, mutex…
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
+}
+
+// AdminHandler serves /healthz, /readyz and /metrics (and what opts add),
+// and 404 for anything else. It belongs on a service's admin address
+// (ADMIN_ADDR), never on a public listener: readiness errors name internal
+// hosts, and metrics list every source polled.
+func AdminHandler(ready ReadyFunc, opts ...AdminOption) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -79,6 +100,9 @@ func AdminHandler(ready ReadyFunc) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.Handler())
+	for _, o := range opts {
+		o(mux)
+	}
 	return mux
 }
 

@@ -37,7 +37,7 @@ type Config struct {
 	MaxBackoff      time.Duration  // FETCHER_MAX_BACKOFF: longest wait after failures
 	Workers         int            // FETCHER_WORKERS: pages fetched at once per replica
 	MaxDeliver      int            // FETCHER_MAX_DELIVER: attempts per page before the DLQ
-	HostDelay       time.Duration  // FETCHER_HOST_DELAY: minimum gap between requests to one host (all replicas)
+	HostDelay       time.Duration  // FETCHER_HOST_DELAY: minimum gap between requests to one host (all replicas); 0 for sources one owns
 	HostConcurrency int            // FETCHER_HOST_CONCURRENCY: fetches in flight per host (all replicas)
 	MaxCrawlDelay   time.Duration  // FETCHER_MAX_CRAWL_DELAY: cap on a robots.txt Crawl-delay
 	RobotsTTL       time.Duration  // FETCHER_ROBOTS_TTL: how long robots.txt is cached
@@ -48,6 +48,7 @@ type Config struct {
 	AllowPrivate    bool           // FETCHER_ALLOW_PRIVATE: fetch loopback/private addresses
 	AllowNets       []netip.Prefix // FETCHER_ALLOW_NETWORKS: private networks allowed anyway (CIDR list)
 	AdminAddr       string         // ADMIN_ADDR: /healthz /readyz /metrics ("" = off)
+	Pprof           bool           // ADMIN_PPROF: /debug/pprof/ on the admin address
 	APIAddr         string         // FETCHER_API_ADDR: the feed API ("" = off); beyond loopback only with APIToken
 	APIToken        string         // FETCHER_API_TOKEN: bearer token every feed API request must carry (when set)
 }
@@ -72,7 +73,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		MaxBackoff:      env.Duration("FETCHER_MAX_BACKOFF", 6*time.Hour),
 		Workers:         env.Int("FETCHER_WORKERS", 8, 1, 512),
 		MaxDeliver:      env.Int("FETCHER_MAX_DELIVER", 5, 1, 100),
-		HostDelay:       env.Duration("FETCHER_HOST_DELAY", time.Second),
+		HostDelay:       env.DurationOrZero("FETCHER_HOST_DELAY", time.Second),
 		HostConcurrency: env.Int("FETCHER_HOST_CONCURRENCY", 2, 1, 64),
 		MaxCrawlDelay:   env.Duration("FETCHER_MAX_CRAWL_DELAY", 30*time.Second),
 		RobotsTTL:       env.Duration("FETCHER_ROBOTS_TTL", 12*time.Hour),
@@ -83,6 +84,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		AllowPrivate:    env.Bool("FETCHER_ALLOW_PRIVATE", false),
 		AllowNets:       env.Prefixes("FETCHER_ALLOW_NETWORKS"),
 		AdminAddr:       env.String("ADMIN_ADDR", DefaultAdminAddr),
+		Pprof:           env.Bool("ADMIN_PPROF", false),
 		APIAddr:         env.String("FETCHER_API_ADDR", DefaultAPIAddr),
 		APIToken:        env.String("FETCHER_API_TOKEN", ""),
 	}
@@ -251,7 +253,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	})
 	if cfg.AdminAddr != "" {
 		wg.Go(func() {
-			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady), deps.Log.With("listener", "admin"))
+			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
 			cancel()
 		})
 	}

@@ -34,6 +34,7 @@ type Config struct {
 	Timeout    time.Duration // PARSER_TIMEOUT: per page
 	RulesFile  string        // PARSER_RULES: optional site rules (JSON)
 	AdminAddr  string        // ADMIN_ADDR: /healthz /readyz /metrics ("" = off); the parser has no public API
+	Pprof      bool          // ADMIN_PPROF: /debug/pprof/ on the admin address
 }
 
 // DefaultAdminAddr is ADMIN_ADDR when unset: every interface, for probes
@@ -48,6 +49,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		Timeout:    env.Duration("PARSER_TIMEOUT", 30*time.Second),
 		RulesFile:  env.File("PARSER_RULES"),
 		AdminAddr:  env.String("ADMIN_ADDR", DefaultAdminAddr),
+		Pprof:      env.Bool("ADMIN_PPROF", false),
 	}
 }
 
@@ -162,7 +164,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	errc := make(chan error, 1)
 	if cfg.AdminAddr != "" {
 		go func() {
-			errc <- obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady), deps.Log.With("listener", "admin"))
+			errc <- obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
 			cancel()
 		}()
 	} else {

@@ -40,6 +40,7 @@ type Config struct {
 	Workers   int           // STORE_WORKERS
 	HTTPAddr  string        // HTTP_ADDR: the public API and web page ("" = off)
 	AdminAddr string        // ADMIN_ADDR: /healthz, /readyz, /metrics ("" = off)
+	Pprof     bool          // ADMIN_PPROF: /debug/pprof/ on the admin address
 
 	// DuplicateBits is the largest simhash Hamming distance between two
 	// copies linked as duplicates (STORE_DUP_BITS, 0–3; 0 here means the
@@ -80,6 +81,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		Workers:           env.Int("STORE_WORKERS", 8, 1, 256),
 		HTTPAddr:          env.String("HTTP_ADDR", ":8080"),
 		AdminAddr:         env.String("ADMIN_ADDR", DefaultAdminAddr),
+		Pprof:             env.Bool("ADMIN_PPROF", false),
 		DuplicateBits:     bits,
 		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000),
 		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff),
@@ -302,7 +304,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	}
 	if cfg.AdminAddr != "" {
 		wg.Go(func() {
-			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(s.Ready), deps.Log.With("listener", "admin"))
+			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(s.Ready, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
 			cancel()
 		})
 	}
