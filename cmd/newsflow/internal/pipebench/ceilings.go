@@ -112,7 +112,9 @@ func jetStreamCeiling(ctx context.Context, nc *nats.Conn, pages [][]byte, itemUR
 	start := time.Now()
 	futures := make([]jetstream.PubAckFuture, 0, n)
 	for _, m := range msgs {
-		f, err := js.PublishMsgAsync(m)
+		// A slow server holds the publisher back (256 in flight) rather
+		// than failing it: the ceiling is what it stores, not what it refuses.
+		f, err := js.PublishMsgAsync(m, jetstream.WithStallWait(time.Minute))
 		if err != nil {
 			return 0, fmt.Errorf("jetstream ceiling: %w", err)
 		}

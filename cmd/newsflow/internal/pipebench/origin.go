@@ -27,10 +27,9 @@ type origin struct {
 
 	served []atomic.Int64 // unix ns of the first GET of each item (0: not yet)
 
-	mu        sync.Mutex
-	revealed  [][]int // per site: item indexes in feed order
-	revealAt  []int64 // unix ns an item entered its feed
-	listUntil []int64 // unix ns it leaves the feed again
+	mu       sync.Mutex
+	revealed [][]int // per site: item indexes in feed order
+	revealAt []int64 // unix ns an item entered its feed
 
 	srv *http.Server
 	lns []net.Listener
@@ -45,7 +44,7 @@ func newOrigin(pages [][]byte, items, nHosts int) (*origin, error) {
 		return nil, fmt.Errorf("--hosts %d: must be 1 to 240", nHosts)
 	}
 	o := &origin{pages: pages, served: make([]atomic.Int64, items),
-		revealed: make([][]int, nHosts), revealAt: make([]int64, items), listUntil: make([]int64, items)}
+		revealed: make([][]int, nHosts), revealAt: make([]int64, items)}
 	for h := range nHosts {
 		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0."+strconv.Itoa(10+h), "0"))
 		if err != nil {
@@ -102,9 +101,8 @@ func (o *origin) feedURLs() []string {
 }
 
 // reveal puts items [from, to) into their feeds at rate per second (0: all
-// at once), listing each for listFor, until ctx ends. It returns when the
-// last item is in.
-func (o *origin) reveal(ctx context.Context, from, to int, rate float64, listFor time.Duration) error {
+// at once), until ctx ends. It returns when the last item is in.
+func (o *origin) reveal(ctx context.Context, from, to int, rate float64) error {
 	start := time.Now()
 	next := from
 	for next < to {
@@ -117,7 +115,6 @@ func (o *origin) reveal(ctx context.Context, from, to int, rate float64, listFor
 		for ; next < due; next++ {
 			o.revealed[o.host[next]] = append(o.revealed[o.host[next]], next)
 			o.revealAt[next] = now.UnixNano()
-			o.listUntil[next] = now.Add(listFor).UnixNano()
 		}
 		o.mu.Unlock()
 		if next < to {
@@ -131,8 +128,10 @@ func (o *origin) reveal(ctx context.Context, from, to int, rate float64, listFor
 	return nil
 }
 
-// feed is a site's RSS: the items still listed, newest first. Its ETag is the
-// count of items ever listed, so a poll with nothing new costs a 304.
+// feed is a site's RSS, newest first: the items not yet fetched and those
+// fetched in the last second — a feed stays short, yet an item leaves it
+// only once fetched, however late a poll comes. Its ETag is the count of
+// items ever listed, so a poll with nothing new costs a 304.
 func (o *origin) feed(w http.ResponseWriter, r *http.Request) {
 	h := o.siteOf(r)
 	if h < 0 {
@@ -145,7 +144,7 @@ func (o *origin) feed(w http.ResponseWriter, r *http.Request) {
 	etag := `"` + strconv.Itoa(len(items)) + `"`
 	var list []int
 	for k := len(items) - 1; k >= 0 && len(list) < 1000; k-- {
-		if i := items[k]; o.listUntil[i] > now {
+		if i := items[k]; o.served[i].Load() == 0 || now-o.served[i].Load() < int64(time.Second) {
 			list = append(list, i)
 		}
 	}

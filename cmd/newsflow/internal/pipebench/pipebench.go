@@ -193,13 +193,13 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	}
 	rep.Setup.MeanPageKB = float64(total) / float64(len(pages)) / 1024
 	if paced > 0 {
-		ph, err := b.phase(ctx, fmt.Sprintf("paced %g/s", o.Rate), 0, paced, o.Rate, 3*time.Second, false)
+		ph, err := b.phase(ctx, fmt.Sprintf("paced %g/s", o.Rate), 0, paced, o.Rate, false)
 		if err != nil {
 			return nil, err
 		}
 		rep.Phases = append(rep.Phases, ph)
 	}
-	ph, err := b.phase(ctx, "full speed", paced, paced+o.Pages, 0, time.Hour, true)
+	ph, err := b.phase(ctx, "full speed", paced, paced+o.Pages, 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -317,9 +317,9 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 	return s, nil
 }
 
-// phase offers items [from, to) at rate (0: all at once), each listed in its
-// feed for listFor, and waits until every one is stored or dead-lettered.
-func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, listFor time.Duration, profile bool) (Phase, error) {
+// phase offers items [from, to) at rate (0: all at once) and waits until
+// every one is stored or dead-lettered.
+func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, profile bool) (Phase, error) {
 	ph := Phase{Name: name, Items: to - from}
 	resetPeakRSS(0)
 	resetPeakRSS(b.p.redis.PID())
@@ -339,7 +339,7 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 	revealed := make(chan time.Duration, 1)
 	go pprof.Do(ctx, pprof.Labels("stage", labelBench), func(ctx context.Context) {
 		start := time.Now()
-		_ = b.org.reveal(ctx, from, to, rate, listFor)
+		_ = b.org.reveal(ctx, from, to, rate)
 		revealed <- time.Since(start)
 	})
 
