@@ -11,6 +11,7 @@ import (
 	"github.com/newsflow/newsflow/cmd/newsflow/internal/pipebench"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/obs"
+	"github.com/newsflow/newsflow/pkg/service"
 )
 
 // cmdBenchPipeline is `newsflow bench --pipeline`: the whole pipeline
@@ -53,6 +54,7 @@ func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writ
 	} else {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	service.SetMemoryLimit(o.Log) // as up does
 	rep, err := pipebench.Run(ctx, o)
 	if err != nil {
 		return err

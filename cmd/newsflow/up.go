@@ -60,6 +60,7 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	service.SetMemoryLimit(log)
 	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow")
 	if err != nil {
 		return err

@@ -19,8 +19,8 @@ type RunFunc func(ctx context.Context, deps Deps) error
 // Main is the whole main function of a service binary: "healthcheck" probe
 // (of the admin address, ADMIN_ADDR or defaultAdminAddr),
 // configuration from the environment (exit 2 naming every bad variable),
-// JSON logs, tracing, NATS with provisioning, SIGINT/SIGTERM for a graceful
-// stop. setup reads the stage's own variables and returns its run function.
+// JSON logs, the Go memory limit from the container's (SetMemoryLimit),
+// tracing, NATS with provisioning, SIGINT/SIGTERM for a graceful stop. setup reads the stage's own variables and returns its run function.
 func Main(name, defaultAdminAddr string, setup func(env *config.Env) (RunFunc, error)) {
 	Healthcheck(os.Args, defaultAdminAddr)
 	os.Exit(main(name, setup))
@@ -43,6 +43,7 @@ func main(name string, setup func(env *config.Env) (RunFunc, error)) int {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 2
 	}
+	SetMemoryLimit(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow-"+name)
