@@ -13,23 +13,17 @@ import (
 const HeaderBodyRef = "Newsflow-Body-Ref"
 
 // PublishLarge publishes m; when its body does not fit in maxPayload (the
-// server's limit, headers included, with room to spare) it is S2-compressed,
-// and if it still does not fit it goes to the object store first and the
-// message carries a reference. A page is never dropped for its size.
+// server's limit, headers included, with room to spare) the body goes to the
+// object store first and the message carries a reference. A page is never
+// dropped for its size.
 func PublishLarge(ctx context.Context, js jetstream.JetStream, m *nats.Msg, maxPayload int64) (*jetstream.PubAck, error) {
-	fits := func() bool {
-		headerBytes := 0
-		for k, vs := range m.Header {
-			for _, v := range vs {
-				headerBytes += len(k) + len(v) + 4
-			}
+	headerBytes := 0
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			headerBytes += len(k) + len(v) + 4
 		}
-		return int64(len(m.Data)+headerBytes+1024) <= maxPayload
 	}
-	if !fits() {
-		compressS2(m)
-	}
-	if !fits() {
+	if int64(len(m.Data)+headerBytes+1024) > maxPayload {
 		name := m.Header.Get(HeaderID)
 		if name == "" {
 			return nil, fmt.Errorf("%w: large page without %s", ErrBadRawPage, HeaderID)

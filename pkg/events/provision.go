@@ -54,9 +54,6 @@ func (t Topology) Streams() []jetstream.StreamConfig {
 			Description: "fetched pages: body = page bytes, metadata in headers",
 			Retention:   jetstream.LimitsPolicy, Storage: jetstream.FileStorage,
 			Replicas: t.Replicas, Duplicates: t.DuplicateWindow, MaxAge: t.RawMaxAge,
-			// Pages travel uncompressed; the server compresses them on disk
-			// (S2 costs a fraction of the gzip the fetcher used to do).
-			Compression: jetstream.S2Compression,
 		},
 		{
 			Name: StreamArticles, Subjects: []string{SubjectArticlePrefix + ">"},
