@@ -28,6 +28,7 @@ func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writ
 	hostDelay := fs.Duration("host-delay", 0, "FETCHER_HOST_DELAY for the run")
 	dataDir := fs.String("data-dir", "", "where NATS and Redis keep their data (default: a temporary directory, removed)")
 	cpuProfile := fs.String("cpuprofile", "", "write the full-speed phase's CPU profile (labelled by stage) to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile at the end of the full-speed phase to this file")
 	ceilingFor := fs.Duration("ceiling-time", 2*time.Second, "least time each one-core ceiling (extraction, parse) runs")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "print the pipeline's logs (LOG_LEVEL, text) to stderr")
@@ -43,7 +44,7 @@ func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	o := pipebench.Options{Dir: corpus, Pages: *pages, Rate: *rate, PacedFor: *pacedFor, Hosts: *hosts,
-		HostDelay: *hostDelay, DataDir: *dataDir, CPUProfile: *cpuProfile, CeilingFor: *ceilingFor, Progress: stderr}
+		HostDelay: *hostDelay, DataDir: *dataDir, CPUProfile: *cpuProfile, MemProfile: *memProfile, CeilingFor: *ceilingFor, Progress: stderr}
 	if *verbose {
 		env := config.FromOS()
 		lc := obs.LogConfigFromEnv(env)

@@ -39,6 +39,7 @@ type Options struct {
 	HostDelay  time.Duration // FETCHER_HOST_DELAY for the run
 	DataDir    string        // where NATS and Redis keep their data ("": a temporary directory, removed)
 	CPUProfile string        // write the full-speed phase's CPU profile here ("": not kept)
+	MemProfile string        // write a heap profile at the end of the full-speed phase here ("": none)
 	StallAfter time.Duration // give up when nothing is stored for this long (default 60s)
 	CeilingFor time.Duration // minimum time of each one-core ceiling (default 2s)
 	Log        *slog.Logger  // the pipeline's logs (default: discarded)
@@ -204,6 +205,11 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		return nil, err
 	}
 	rep.Phases = append(rep.Phases, ph)
+	if o.MemProfile != "" {
+		if err := writeHeapProfile(o.MemProfile); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.stopStages(); err != nil {
 		return nil, err
 	}
@@ -478,6 +484,20 @@ func percentiles(v []float64) Latency {
 	slices.Sort(v)
 	at := func(q float64) float64 { return v[min(len(v)-1, int(q*float64(len(v))))] }
 	return Latency{P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: v[len(v)-1]}
+}
+
+// writeHeapProfile writes the live heap (after a collection) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	return f.Close()
 }
 
 // rawCompression names how NEWSFLOW_RAW stores messages.

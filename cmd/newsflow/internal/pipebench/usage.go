@@ -74,9 +74,11 @@ func procPath(pid int, name string) string {
 	return "/proc/" + strconv.Itoa(pid) + "/" + name
 }
 
-// stageCPU sums a CPU profile's samples by their "stage" label; samples
-// without one (the garbage collector's own workers, the scheduler) are
-// "runtime".
+// stageCPU sums a CPU profile's samples by their "stage" label. The
+// nats-server labels its stream and consumer goroutines itself ("account",
+// "stream", "consumer"), replacing the inherited label: those are "nats".
+// Samples without any label (the garbage collector's own workers, the
+// scheduler) are "runtime".
 func stageCPU(prof []byte) (map[string]time.Duration, error) {
 	p, err := profile.Parse(bytes.NewReader(prof))
 	if err != nil {
@@ -96,6 +98,8 @@ func stageCPU(prof []byte) (map[string]time.Duration, error) {
 		stage := "runtime"
 		if v := s.Label["stage"]; len(v) > 0 {
 			stage = v[0]
+		} else if len(s.Label["account"]) > 0 || len(s.Label["stream"]) > 0 || len(s.Label["consumer"]) > 0 {
+			stage = labelNATS
 		}
 		out[stage] += time.Duration(s.Value[idx])
 	}
