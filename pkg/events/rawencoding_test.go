@@ -8,32 +8,36 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/internal/natstest"
 )
 
-// Every body encoding a raw page has had decodes: none, S2 (too large for
-// a message), and gzip (written by earlier versions, still in the stream).
+// Every body encoding a raw page has had decodes: none, zstd, and gzip
+// (written by earlier versions, still in the stream).
 func TestDecodeRawPageEncodings(t *testing.T) {
 	page := bytes.Repeat([]byte("<p>news of the day</p>"), 5000)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(page)
 	zw.Close()
-	bomb := s2.Encode(nil, make([]byte, MaxPageBytes+1))
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bomb := enc.EncodeAll(make([]byte, MaxPageBytes+1), nil)
 	for _, tc := range []struct {
 		name, enc string
 		data      []byte
 		ok        bool
 	}{
 		{"plain", "", page, true},
-		{"s2", EncodingS2, s2.Encode(nil, page), true},
+		{"zstd", EncodingZstd, enc.EncodeAll(page, nil), true},
 		{"gzip from earlier versions", EncodingGzip, gz.Bytes(), true},
-		{"s2 corrupt", EncodingS2, []byte("not s2 at all"), false},
-		{"s2 inflating past the limit", EncodingS2, bomb, false},
+		{"zstd corrupt", EncodingZstd, []byte("not zstd at all"), false},
+		{"zstd inflating past the limit", EncodingZstd, bomb, false},
 		{"gzip corrupt", EncodingGzip, []byte("not gzip"), false},
 		{"unknown", "br", page, false},
 	} {
@@ -53,7 +57,7 @@ func TestDecodeRawPageEncodings(t *testing.T) {
 	}
 }
 
-// A small page travels as it is, a larger one S2-compressed, and one that
+// A small page travels as it is, a larger one compressed, and one that
 // does not fit in a message even so through the object store; each arrives
 // whole.
 func TestPublishLargeEncodings(t *testing.T) {
@@ -83,8 +87,8 @@ func TestPublishLargeEncodings(t *testing.T) {
 		viaObjs bool
 	}{
 		{"small", bytes.Repeat([]byte("<p>short</p>"), 100), "", false},
-		{"compressible, larger than the max payload", bytes.Repeat([]byte("<p>a long page</p>"), 30000), EncodingS2, false},
-		{"incompressible, larger than the max payload", noise, EncodingS2, true},
+		{"compressible, larger than the max payload", bytes.Repeat([]byte("<p>a long page</p>"), 30000), EncodingZstd, false},
+		{"incompressible, larger than the max payload", noise, EncodingZstd, true},
 	} {
 		m, err := RawPage{URL: "https://example.com/" + strconv.Itoa(i), Status: 200, Body: tc.body}.Msg("newsflow/test")
 		if err != nil {
