@@ -9,7 +9,6 @@
 package pipebench
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,11 +18,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"slices"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/evaluate"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -96,6 +91,9 @@ type Phase struct {
 	PeakRSSMB      float64 `json:"peak_rss_mb"`       // this process (pipeline, NATS, origin)
 	RedisPeakRSSMB float64 `json:"redis_peak_rss_mb"` // the redis-server child
 	HeapMB         float64 `json:"heap_in_use_mb"`    // at the end of the phase
+	// RSSEvery10s is this process's resident set every 10 s of the phase,
+	// to tell a plateau from a leak in a long paced run.
+	RSSEvery10s []float64 `json:"rss_mb_every_10s,omitempty"`
 
 	NATSInKBPerArticle  float64 `json:"nats_in_kb_per_article"`  // bytes clients sent the server
 	NATSOutKBPerArticle float64 `json:"nats_out_kb_per_article"` // bytes the server sent clients
@@ -274,216 +272,6 @@ func loadPages(dir string) ([][]byte, []string, error) {
 		return nil, nil, fmt.Errorf("no pages in %s", dir)
 	}
 	return pages, pageURLs, nil
-}
-
-// run is one bench run's moving parts.
-type run struct {
-	o   Options
-	org *origin
-	p   *pipeline
-	w   *watcher
-}
-
-// sample is the counters a phase reads at its start and end.
-type sample struct {
-	at       time.Time
-	cpu      time.Duration
-	redisCPU time.Duration
-	natsIn   int64
-	natsOut  int64
-	raw      uint64
-	dlq      uint64
-	gc       uint32
-	heap     uint64
-}
-
-func (b *run) sample(ctx context.Context) (sample, error) {
-	s := sample{at: time.Now(), cpu: processCPU()}
-	var err error
-	if s.redisCPU, err = childCPU(b.p.redis.PID()); err != nil {
-		return s, err
-	}
-	v, err := b.p.ns.Varz(&server.VarzOptions{})
-	if err != nil {
-		return s, fmt.Errorf("nats varz: %w", err)
-	}
-	s.natsIn, s.natsOut = v.InBytes, v.OutBytes
-	raw, err := b.streamState(ctx, events.StreamRaw)
-	if err != nil {
-		return s, err
-	}
-	dlq, err := b.streamState(ctx, events.StreamDLQ)
-	if err != nil {
-		return s, err
-	}
-	s.raw, s.dlq = raw.Bytes, dlq.Msgs
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	s.gc, s.heap = ms.NumGC, ms.HeapInuse
-	return s, nil
-}
-
-// phase offers items [from, to) at rate (0: all at once) and waits until
-// every one is stored or dead-lettered.
-func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, profile bool) (Phase, error) {
-	ph := Phase{Name: name, Items: to - from}
-	resetPeakRSS(0)
-	resetPeakRSS(b.p.redis.PID())
-	s0, err := b.sample(ctx)
-	if err != nil {
-		return ph, err
-	}
-	var prof bytes.Buffer
-	if profile {
-		if err := pprof.StartCPUProfile(&prof); err != nil {
-			return ph, fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile() // a no-op once stopped below
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	revealed := make(chan time.Duration, 1)
-	go pprof.Do(ctx, pprof.Labels("stage", labelBench), func(ctx context.Context) {
-		start := time.Now()
-		_ = b.org.reveal(ctx, from, to, rate)
-		revealed <- time.Since(start)
-	})
-
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	lastShown, lastProgress, lastN := time.Time{}, time.Now(), -1
-	var n int
-	var last int64
-	for {
-		n, last = b.w.count(from, to)
-		dlq, err := b.streamState(ctx, events.StreamDLQ)
-		if err != nil {
-			return ph, err
-		}
-		ph.DeadLetters = int(dlq.Msgs - s0.dlq)
-		if n != lastN {
-			lastN, lastProgress = n, time.Now()
-		}
-		if time.Since(lastShown) >= time.Second || n+ph.DeadLetters >= ph.Items {
-			lastShown = time.Now()
-			served := 0
-			for i := from; i < to; i++ {
-				if b.org.served[i].Load() != 0 {
-					served++
-				}
-			}
-			fmt.Fprintf(b.o.Progress, "\r%-12s served %6d/%d  stored %6d/%d  dead letters %d   ", name, served, ph.Items, n, ph.Items, ph.DeadLetters)
-		}
-		if n+ph.DeadLetters >= ph.Items {
-			break
-		}
-		if err := b.p.failed(); err != nil {
-			return ph, err
-		}
-		if time.Since(lastProgress) > b.o.StallAfter {
-			return ph, fmt.Errorf("%s: stalled: %d of %d articles stored, %d dead letters, nothing new for %v",
-				name, n, ph.Items, ph.DeadLetters, b.o.StallAfter)
-		}
-		select {
-		case <-ctx.Done():
-			return ph, ctx.Err()
-		case <-tick.C:
-		}
-	}
-	fmt.Fprintln(b.o.Progress)
-	var prof0 []byte
-	if profile {
-		pprof.StopCPUProfile()
-		prof0 = prof.Bytes()
-	}
-	s1, err := b.sample(ctx)
-	if err != nil {
-		return ph, err
-	}
-	if rate > 0 {
-		ph.OfferedRate = float64(ph.Items) / max(<-revealed, time.Millisecond).Seconds()
-	}
-	ph.Stored = n
-	if n == 0 {
-		return ph, fmt.Errorf("%s: no article stored (%d dead letters)", name, ph.DeadLetters)
-	}
-
-	var first int64
-	lat := make([]float64, 0, n)
-	for i := from; i < to; i++ {
-		sv, st := b.org.served[i].Load(), b.w.stored[i].Load()
-		if sv == 0 || st == 0 {
-			continue
-		}
-		if first == 0 || sv < first {
-			first = sv
-		}
-		lat = append(lat, float64(st-sv)/1e6)
-	}
-	ph.Seconds = float64(last-first) / 1e9
-	ph.ArticlesPerSec = float64(n) / max(ph.Seconds, 1e-3)
-	ph.LatencyMS = percentiles(lat)
-
-	per := func(d time.Duration) float64 { return float64(d) / 1e6 / float64(n) }
-	processCPU := s1.cpu - s0.cpu
-	load := time.Duration(0)
-	if profile {
-		stages, err := stageCPU(prof0)
-		if err != nil {
-			return ph, err
-		}
-		// The profile samples; getrusage counts. Shares of the profile
-		// scaled to the process's CPU time keep the stages adding up.
-		var sampled time.Duration
-		for _, d := range stages {
-			sampled += d
-		}
-		ph.StageCPUMSPerArticle = map[string]float64{}
-		for stage, d := range stages {
-			share := time.Duration(float64(processCPU) * float64(d) / float64(max(sampled, 1)))
-			if stage == labelOrigin || stage == labelBench {
-				load += share
-				continue
-			}
-			ph.StageCPUMSPerArticle[stage] = per(share)
-		}
-		if b.o.CPUProfile != "" {
-			if err := os.WriteFile(b.o.CPUProfile, prof0, 0o644); err != nil {
-				return ph, fmt.Errorf("--cpuprofile: %w", err)
-			}
-		}
-	}
-	ph.CPUMSPerArticle = per(processCPU - load)
-	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
-	ph.GCPer1000 = float64(s1.gc-s0.gc) * 1000 / float64(n)
-	ph.PeakRSSMB = float64(peakRSS(0)) / (1 << 20)
-	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
-	ph.HeapMB = float64(s1.heap) / (1 << 20)
-	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
-	ph.NATSOutKBPerArticle = float64(s1.natsOut-s0.natsOut) / 1024 / float64(n)
-	ph.RawKBPerArticle = float64(s1.raw-s0.raw) / 1024 / float64(n)
-	return ph, nil
-}
-
-func (b *run) streamState(ctx context.Context, name string) (jetstream.StreamState, error) {
-	st, err := b.p.deps.JS.Stream(ctx, name)
-	if err != nil {
-		return jetstream.StreamState{}, fmt.Errorf("stream %s: %w", name, err)
-	}
-	info, err := st.Info(ctx)
-	if err != nil {
-		return jetstream.StreamState{}, fmt.Errorf("stream %s: %w", name, err)
-	}
-	return info.State, nil
-}
-
-func percentiles(v []float64) Latency {
-	if len(v) == 0 {
-		return Latency{}
-	}
-	slices.Sort(v)
-	at := func(q float64) float64 { return v[min(len(v)-1, int(q*float64(len(v))))] }
-	return Latency{P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: v[len(v)-1]}
 }
 
 // writeHeapProfile writes the live heap (after a collection) to path.

@@ -78,6 +78,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	row("GC cycles per 1000 articles", num("%.0f", func(p Phase) float64 { return p.GCPer1000 }))
 	row("peak RSS MB: process / redis", func(p Phase) string { return fmt.Sprintf("%.0f / %.0f", p.PeakRSSMB, p.RedisPeakRSSMB) })
+	row("RSS MB after 1 min / at end", func(p Phase) string {
+		if len(p.RSSEvery10s) < 6 {
+			return "—"
+		}
+		return fmt.Sprintf("%.0f / %.0f", p.RSSEvery10s[5], p.RSSEvery10s[len(p.RSSEvery10s)-1])
+	})
 	row("heap in use at end, MB", num("%.0f", func(p Phase) float64 { return p.HeapMB }))
 	row("NATS KB/article in / out", func(p Phase) string {
 		return fmt.Sprintf("%.0f / %.0f", p.NATSInKBPerArticle, p.NATSOutKBPerArticle)

@@ -49,13 +49,19 @@ func childCPU(pid int) (time.Duration, error) {
 
 // peakRSS is a process's peak resident set (VmHWM) in bytes; pid 0 is this
 // process.
-func peakRSS(pid int) int64 {
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM:") }
+
+// rss is a process's resident set (VmRSS) now, in bytes.
+func rss(pid int) int64 { return procStatus(pid, "VmRSS:") }
+
+// procStatus reads one "kB" field of /proc/<pid>/status, in bytes.
+func procStatus(pid int, field string) int64 {
 	data, err := os.ReadFile(procPath(pid, "status"))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb << 10
 		}
