@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/feeds"
 	"github.com/newsflow/newsflow/pkg/obs"
@@ -90,7 +91,8 @@ func (f *Fetcher) pollClaimed(ctx context.Context, key string) {
 	if pollErr != nil {
 		st.Errors++
 		st.LastError = pollErr.Error()
-		wait := min(f.cfg.MinInterval<<min(st.Errors, 16), f.cfg.MaxBackoff)
+		// Doubles from twice the minimum interval: the n-th failure in a row waits up to MinInterval·2ⁿ.
+		wait := backoff.Policy{Base: 2 * f.cfg.MinInterval, Max: f.cfg.MaxBackoff}.Delay(st.Errors - 1)
 		if res.retryAfter > wait {
 			wait = min(res.retryAfter, f.cfg.MaxBackoff)
 		}

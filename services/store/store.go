@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
@@ -273,9 +274,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	errs := make([]error, 2)
 	wg.Go(func() {
 		errs[0] = router.Run(ctx, c, h, router.Options{Stage: "store", Workers: cfg.Workers, Log: deps.Log,
-			Backoff: func(n uint64) time.Duration {
-				return min(250*time.Millisecond<<min(n, 10), cfg.MaxBackoff)
-			}})
+			Backoff: backoff.Policy{Base: 500 * time.Millisecond, Max: cfg.MaxBackoff}})
 		cancel()
 	})
 	wg.Go(func() { s.janitor(ctx) })
