@@ -10,14 +10,13 @@ package fetcher
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -217,24 +216,14 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	)
 	// One part failing (the address in use, say) stops the others: a fetcher
 	// that polls without fetching, or without health checks, would look alive.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Go(func() {
-		errs[0] = router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
-		cancel()
+	// Each part returns nil only once ctx is done.
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
 	})
-	wg.Go(func() {
-		errs[1] = f.pollLoop(ctx)
-		cancel()
-	})
+	g.Go(func() error { return f.pollLoop(ctx) })
 	if cfg.HTTPAddr != "" {
-		wg.Go(func() {
-			errs[2] = obs.Serve(ctx, cfg.HTTPAddr, f.Handler(), deps.Log)
-			cancel()
-		})
+		g.Go(func() error { return obs.Serve(ctx, cfg.HTTPAddr, f.Handler(), deps.Log) })
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return g.Wait()
 }

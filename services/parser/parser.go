@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -149,20 +150,15 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	)
 	// One part failing (the address in use, say) stops the other: a parser
 	// that consumes without health checks, or the reverse, would look alive.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 1)
+	// Each part returns nil only once ctx is done.
+	g, ctx := errgroup.WithContext(ctx)
 	if cfg.HTTPAddr != "" {
 		mux := http.NewServeMux()
 		obs.Mount(mux, deps.NATSReady)
-		go func() {
-			errc <- obs.Serve(ctx, cfg.HTTPAddr, mux, deps.Log)
-			cancel()
-		}()
-	} else {
-		errc <- nil
+		g.Go(func() error { return obs.Serve(ctx, cfg.HTTPAddr, mux, deps.Log) })
 	}
-	runErr := router.Run(ctx, c, h, router.Options{Stage: "parser", Workers: cfg.Workers, Log: deps.Log})
-	cancel()
-	return errors.Join(runErr, <-errc)
+	g.Go(func() error {
+		return router.Run(ctx, c, h, router.Options{Stage: "parser", Workers: cfg.Workers, Log: deps.Log})
+	})
+	return g.Wait()
 }
