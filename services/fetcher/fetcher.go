@@ -23,6 +23,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/router"
 	"github.com/newsflow/newsflow/pkg/service"
+	"github.com/newsflow/newsflow/services/fetcher/internal/robots"
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
 )
 
@@ -137,7 +138,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	f := &Fetcher{cfg: cfg, deps: deps}
 	f.client = web.New(web.Options{UserAgent: cfg.UserAgent, Timeout: cfg.Timeout,
 		MaxBytes: cfg.MaxBytes, AllowPrivate: cfg.AllowPrivate, Allow: cfg.AllowNets})
-	f.robots = &robotsCache{client: f.client, agent: productToken(cfg.UserAgent), ttl: cfg.RobotsTTL, hosts: map[string]*robotsEntry{}}
+	f.robots = &robotsCache{client: f.client, agent: robots.ProductToken(cfg.UserAgent), ttl: cfg.RobotsTTL, hosts: map[string]*robotsEntry{}}
 	var err error
 	open := func(name string) jetstream.KeyValue {
 		if err != nil {
@@ -165,16 +166,6 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	}
 	f.hosts = &hostGate{kv: hostsKV, pauses: pausesKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
 	return f, nil
-}
-
-// productToken is the robots.txt name of a User-Agent: "newsflow/0.1 (+…)" → "newsflow".
-func productToken(ua string) string {
-	for i, r := range ua {
-		if r == '/' || r == ' ' {
-			return ua[:i]
-		}
-	}
-	return ua
 }
 
 // Run adds the configured feeds, then polls and fetches until ctx is done.
