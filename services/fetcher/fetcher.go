@@ -47,6 +47,7 @@ type Config struct {
 	MaxBytes        int64          // FETCHER_MAX_BYTES: largest page or feed accepted
 	AllowPrivate    bool           // FETCHER_ALLOW_PRIVATE: fetch loopback/private addresses
 	AllowNets       []netip.Prefix // FETCHER_ALLOW_NETWORKS: private networks allowed anyway (CIDR list)
+	MetricSites     int            // FETCHER_METRIC_SITES: sites with a metric label of their own; the rest are "other"
 	HTTPAddr        string         // HTTP_ADDR: feed API, /healthz /readyz /metrics ("" = off)
 }
 
@@ -71,6 +72,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		MaxBytes:        env.Int64("FETCHER_MAX_BYTES", 10<<20),
 		AllowPrivate:    env.Bool("FETCHER_ALLOW_PRIVATE", false),
 		AllowNets:       env.Prefixes("FETCHER_ALLOW_NETWORKS"),
+		MetricSites:     env.Int("FETCHER_METRIC_SITES", 200, 1, 100000),
 		HTTPAddr:        env.String("HTTP_ADDR", ":8082"),
 	}
 }
@@ -114,6 +116,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = d.MaxBytes
 	}
+	if c.MetricSites <= 0 {
+		c.MetricSites = d.MetricSites
+	}
 	return c
 }
 
@@ -127,7 +132,8 @@ type Fetcher struct {
 	seen   jetstream.KeyValue
 	hosts  *hostGate
 	robots *robotsCache
-	owner  []byte // this replica, as written into claims
+	sites  *siteLabels // the site label of the metrics
+	owner  []byte      // this replica, as written into claims
 	// claimTTL is how long a poll claim lasts; a poll must end before it.
 	claimTTL time.Duration
 }
@@ -135,7 +141,7 @@ type Fetcher struct {
 // New opens the fetcher's buckets.
 func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	cfg = cfg.withDefaults()
-	f := &Fetcher{cfg: cfg, deps: deps}
+	f := &Fetcher{cfg: cfg, deps: deps, sites: newSiteLabels(cfg.MetricSites)}
 	f.client = web.New(web.Options{UserAgent: cfg.UserAgent, Timeout: cfg.Timeout,
 		MaxBytes: cfg.MaxBytes, AllowPrivate: cfg.AllowPrivate, Allow: cfg.AllowNets})
 	f.robots = &robotsCache{client: f.client, agent: robots.ProductToken(cfg.UserAgent), ttl: cfg.RobotsTTL, hosts: map[string]*robotsEntry{}}

@@ -158,13 +158,13 @@ func medianGap(dates []time.Time) time.Duration {
 // turns out to be an HTML page is searched for feeds, then for article links.
 func (f *Fetcher) poll(ctx context.Context, st *FeedState) (pollResult, error) {
 	var res pollResult
-	host := urlHost(st.URL)
+	site := f.sites.of(urlHost(st.URL))
 	start := time.Now()
 	resp, err := f.client.Get(ctx, web.Request{
 		URL: st.URL, ETag: st.ETag, LastModified: st.LastModified,
 		Accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.3",
 	})
-	fetchSeconds.WithLabelValues("feed", host).Observe(time.Since(start).Seconds())
+	fetchSeconds.WithLabelValues("feed", site).Observe(time.Since(start).Seconds())
 	if resp != nil {
 		res.maxAge, res.retryAfter = resp.MaxAge, resp.RetryAfter
 		if resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests {
@@ -172,24 +172,24 @@ func (f *Fetcher) poll(ctx context.Context, st *FeedState) (pollResult, error) {
 		}
 	}
 	if errors.Is(err, web.ErrNotModified) {
-		feedPolls.WithLabelValues(st.URL, "not_modified").Inc()
+		feedPolls.WithLabelValues(site, "not_modified").Inc()
 		res.notMod = true
 		return res, nil
 	}
 	if err != nil {
-		feedPolls.WithLabelValues(st.URL, web.Kind(err)).Inc()
+		feedPolls.WithLabelValues(site, web.Kind(err)).Inc()
 		return res, err
 	}
-	fetchedBytes.WithLabelValues("feed", host).Add(float64(len(resp.Body)))
+	fetchedBytes.WithLabelValues("feed", site).Add(float64(len(resp.Body)))
 	feed, err := feeds.Parse(resp.Body, resp.FinalURL, resp.ContentType)
 	if errors.Is(err, feeds.ErrNotFeed) {
 		feed, err = f.fromPage(ctx, st, resp)
 	}
 	if err != nil {
-		feedPolls.WithLabelValues(st.URL, "parse").Inc()
+		feedPolls.WithLabelValues(site, "parse").Inc()
 		return res, fmt.Errorf("parse %s: %w", st.URL, err)
 	}
-	feedPolls.WithLabelValues(st.URL, "ok").Inc()
+	feedPolls.WithLabelValues(site, "ok").Inc()
 	if st.Kind == "" || st.Kind != "page" {
 		st.Kind = string(feed.Kind)
 	}
