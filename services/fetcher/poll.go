@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -20,67 +21,88 @@ import (
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
 )
 
-// pollLoop looks for due feeds every tick.
+// maxPollWait bounds the poll loop's sleep: next polls are wall-clock times
+// and the loop's timer is not, so it looks again at least this often.
+const maxPollWait = time.Minute
+
+// pollLoop polls the feeds that are due, by this replica's view of the
+// registry, then sleeps until the next one is due or the view changes.
 func (f *Fetcher) pollLoop(ctx context.Context) error {
-	tick := max(min(f.cfg.MinInterval/4, 5*time.Second), 100*time.Millisecond)
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		f.pollDue(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
+	view := newFeedView()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return view.watch(ctx, f.feeds, f.deps.Log) })
+	g.Go(func() error {
+		timer := time.NewTimer(maxPollWait)
+		defer timer.Stop()
+		for {
+			f.pollDue(ctx, view)
+			wait := maxPollWait
+			switch due, next := view.due(time.Now()); {
+			case len(due) > 0: // fell due while the others were polled
+				wait = 0
+			case !next.IsZero():
+				wait = min(time.Until(next), maxPollWait)
+			}
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-view.changed:
+			case <-timer.C:
+			}
 		}
-	}
+	})
+	return g.Wait()
 }
 
-func (f *Fetcher) pollDue(ctx context.Context) {
-	keys, err := f.feeds.ListKeys(ctx)
-	if err != nil {
-		if !errors.Is(err, jetstream.ErrNoKeysFound) && ctx.Err() == nil {
-			f.deps.Log.Warn("list feeds", "err", err)
-		}
-		return
-	}
-	due := []string{}
-	for key := range keys.Keys() {
-		due = append(due, key)
-	}
+// retryWait is how long a due feed this replica could not poll is left
+// alone: another replica may be polling it, or NATS may be away.
+func (f *Fetcher) retryWait() time.Duration {
+	return max(min(f.cfg.MinInterval/4, 5*time.Second), 100*time.Millisecond)
+}
+
+func (f *Fetcher) pollDue(ctx context.Context, view *feedView) {
+	due, _ := view.due(time.Now())
 	for _, key := range due {
 		if ctx.Err() != nil {
 			return
-		}
-		st, _, err := getFeed(ctx, f.feeds, key)
-		if err != nil || time.Now().Before(st.NextPoll) {
-			continue
 		}
 		// One replica polls a feed at a time: the claim is a KV create, which
 		// fails while another replica holds it; the bucket's TTL frees the
 		// claim of a replica that died mid-poll.
 		rev, err := f.claims.Create(ctx, key, f.owner)
 		if err != nil {
+			view.later(key, time.Now().Add(f.retryWait()))
 			continue
 		}
 		pollCtx, cancelPoll := context.WithTimeout(ctx, f.claimTTL*3/4)
-		f.pollClaimed(pollCtx, key)
+		st, stRev, err := f.pollClaimed(pollCtx, key)
 		cancelPoll()
+		if err != nil {
+			view.later(key, time.Now().Add(f.retryWait()))
+		} else {
+			// The watch brings the same state too; recording it now keeps the
+			// loop from taking the feed for due again in the meantime.
+			view.set(key, viewEntry{st: st, rev: stRev})
+		}
 		release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		// Delete only our own claim: if it expired and another replica took
 		// the feed, its claim stays.
 		if err := f.claims.Delete(release, key, jetstream.LastRevision(rev)); err != nil && !isKVConflict(err) {
-			f.deps.Log.Warn("release claim", "feed", st.URL, "err", err)
+			f.deps.Log.Warn("release claim", "key", key, "err", err)
 		}
 		cancel()
 	}
 }
 
 // pollClaimed polls one feed this replica has claimed. The state is read
-// again under the claim, so a poll another replica just finished is not repeated.
-func (f *Fetcher) pollClaimed(ctx context.Context, key string) {
+// again under the claim, so a poll another replica just finished is not
+// repeated. It returns the feed's state as saved (or as read, when the feed
+// was not due after all) with its revision.
+func (f *Fetcher) pollClaimed(ctx context.Context, key string) (FeedState, uint64, error) {
 	st, rev, err := getFeed(ctx, f.feeds, key)
 	if err != nil || time.Now().Before(st.NextPoll) {
-		return
+		return st, rev, err
 	}
 	log := f.deps.Log.With("feed", st.URL)
 	ctx, span := obs.StartSpan(ctx, "fetcher", "poll feed", trace.WithAttributes(attribute.String("url.full", st.URL)))
@@ -105,9 +127,14 @@ func (f *Fetcher) pollClaimed(ctx context.Context, key string) {
 		st.Items += res.queued
 		log.Debug("polled", "new", res.queued, "next_poll", st.NextPoll)
 	}
-	if err := putFeed(ctx, f.feeds, key, st, rev); err != nil && ctx.Err() == nil {
-		log.Warn("save feed state", "err", err)
+	rev, err = putFeed(ctx, f.feeds, key, st, rev)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("save feed state", "err", err)
+		}
+		return st, 0, err
 	}
+	return st, rev, nil
 }
 
 // pollResult is what one poll learned.
