@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -89,7 +90,7 @@ func (f *Fetcher) pollDue(ctx context.Context, view *feedView) {
 		// Delete only our own claim: if it expired and another replica took
 		// the feed, its claim stays.
 		if err := f.claims.Delete(release, key, jetstream.LastRevision(rev)); err != nil && !isKVConflict(err) {
-			f.deps.Log.Warn("release claim", "key", key, "err", err)
+			f.deps.Log.Warn("release claim", "feed", cmp.Or(st.URL, key), "err", err)
 		}
 		cancel()
 	}
