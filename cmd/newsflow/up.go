@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
-	"sync"
 
 	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/pkg/config"
@@ -18,6 +16,7 @@ import (
 	"github.com/newsflow/newsflow/services/fetcher"
 	"github.com/newsflow/newsflow/services/parser"
 	"github.com/newsflow/newsflow/services/store"
+	"golang.org/x/sync/errgroup"
 )
 
 // cmdUp runs fetcher, parser and store in this process on an embedded
@@ -107,25 +106,24 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer deps.NC.Close()
 
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	start := func(i int, name string, fn func() error) {
-		wg.Go(func() {
-			if err := fn(); err != nil {
-				errs[i] = fmt.Errorf("%s: %w", name, err)
-				stop() // one stage failing stops the pipeline rather than leaving it half-up
+	// One stage failing stops the pipeline rather than leaving it half-up;
+	// the error names the stage.
+	g, ctx := errgroup.WithContext(ctx)
+	start := func(name string, run func(ctx context.Context) error) {
+		g.Go(func() error {
+			if err := run(ctx); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
+			return nil
 		})
 	}
-	start(0, "store", func() error { return store.Run(ctx, scfg, with(deps, "store"), rdb) })
-	start(1, "parser", func() error { return parser.Run(ctx, pcfg, with(deps, "parser")) })
-	start(2, "fetcher", func() error { return fetcher.Run(ctx, fcfg, with(deps, "fetcher")) })
+	start("store", func(ctx context.Context) error { return store.Run(ctx, scfg, with(deps, "store"), rdb) })
+	start("parser", func(ctx context.Context) error { return parser.Run(ctx, pcfg, with(deps, "parser")) })
+	start("fetcher", func(ctx context.Context) error { return fetcher.Run(ctx, fcfg, with(deps, "fetcher")) })
 	log.Info("newsflow up", "web", "http://"+*apiAddr+"/", "api", "http://"+*apiAddr+"/v1/articles", "admin", *adminAddr, "feeds", len(fcfg.Feeds))
-	wg.Wait()
+	err = g.Wait()
 	log.Info("newsflow stopped")
-	return errors.Join(errs...)
+	return err
 }
 
 // with gives one in-process stage its own logger and event source.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -37,7 +38,7 @@ func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ct
 	u.RawQuery = q.values().Encode()
 	hc := *c.hc
 	hc.Timeout = 0 // a stream has no end; ctx ends it
-	backoff := time.Second
+	attempt := 0
 	for {
 		got, err := c.streamOnce(ctx, &hc, u.String(), &lastEventID, h)
 		var apiErr *APIError
@@ -51,19 +52,24 @@ func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ct
 			return err
 		}
 		if got {
-			backoff = time.Second
+			attempt = 0
 		}
+		wait := reconnectBackoff.Delay(attempt)
+		attempt++
 		if o.onRetry != nil {
-			o.onRetry(err, backoff)
+			o.onRetry(err, wait)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
-		backoff = min(backoff*2, 30*time.Second)
 	}
 }
+
+// reconnectBackoff spaces Stream's reconnections; jittered, so the clients
+// a store restart dropped do not all come back at the same instant.
+var reconnectBackoff = backoff.Policy{Base: time.Second, Max: 30 * time.Second}
 
 // StreamOption configures Stream.
 type StreamOption func(*streamOptions)

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/config"
 )
 
@@ -107,12 +108,11 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 		select {
 		case <-ctx.Done():
 			return nil, nil, fmt.Errorf("connect to nats at %s: %w", c.URL, lastErr)
-		case <-time.After(backoff(attempt)):
+		case <-time.After(connectBackoff.Delay(attempt)):
 		}
 	}
 }
 
-func backoff(attempt int) time.Duration {
-	d := 250 * time.Millisecond << min(attempt, 4)
-	return min(d, 5*time.Second)
-}
+// connectBackoff spaces the attempts to reach NATS at start; jittered, so
+// replicas waiting for one NATS do not all knock at once when it comes up.
+var connectBackoff = backoff.Policy{Base: 250 * time.Millisecond, Max: 5 * time.Second}

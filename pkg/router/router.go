@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
 )
@@ -227,8 +228,9 @@ func truncate(s string, n int) string {
 type Options struct {
 	Stage   string
 	Workers int // messages handled at once (default 4)
-	// Backoff is the redelivery delay after the n-th failed delivery.
-	Backoff func(delivered uint64) time.Duration
+	// Backoff spaces the redeliveries of a failed message (default
+	// DefaultBackoff); a RetryAfter or Defer asking for longer wins.
+	Backoff backoff.Policy
 	Log     *slog.Logger
 	// Grace bounds shutdown: in-flight handlers still running this long
 	// after ctx ends are cancelled and their messages naked (default 15s).
@@ -238,11 +240,8 @@ type Options struct {
 	LagEvery time.Duration
 }
 
-// DefaultBackoff doubles from one second to five minutes.
-func DefaultBackoff(delivered uint64) time.Duration {
-	d := time.Second << min(delivered, 9)
-	return min(d, 5*time.Minute)
-}
+// DefaultBackoff doubles from two seconds to five minutes, jittered.
+var DefaultBackoff = backoff.Policy{Base: 2 * time.Second, Max: 5 * time.Minute}
 
 // Run pulls messages from c and handles them on opt.Workers goroutines until
 // ctx is done; then it stops pulling, finishes the messages in hand and
@@ -253,7 +252,7 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	if opt.Workers <= 0 {
 		opt.Workers = 4
 	}
-	if opt.Backoff == nil {
+	if opt.Backoff.Base <= 0 {
 		opt.Backoff = DefaultBackoff
 	}
 	if opt.Log == nil {
@@ -336,7 +335,7 @@ func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
 	if md, merr := m.Metadata(); merr == nil {
 		delivered = md.NumDelivered
 	}
-	delay := opt.Backoff(delivered)
+	delay := opt.Backoff.Delay(int(min(delivered, 64)) - 1)
 	var d delayed
 	if errors.As(err, &d) && d.delay > delay {
 		delay = d.delay

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/newsflow/newsflow/internal/natstest"
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/router"
@@ -100,7 +101,7 @@ func TestPoisonMessagesGoToDLQAndDoNotBlock(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		done <- router.Run(ctx, c, chain, router.Options{Stage: "test", Workers: 2, Log: log, LagEvery: 20 * time.Millisecond,
-			Backoff: func(uint64) time.Duration { return 10 * time.Millisecond }})
+			Backoff: backoff.Policy{Base: 10 * time.Millisecond, Max: 10 * time.Millisecond}})
 	}()
 	waitFor(t, "3 good messages and 3 dead letters", func() bool { return ok.Load() == 3 && dlqCount(t, js) == 3 })
 	waitFor(t, "the lag gauge to drain to 0", func() bool {

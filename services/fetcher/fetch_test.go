@@ -113,7 +113,7 @@ func faultyOrigin(t *testing.T) (*httptest.Server, map[string]*atomic.Int32) {
 // retry, the dead-letter stream with its reason, or a skip — and is counted.
 func TestFetchFaults(t *testing.T) {
 	srv, hits := faultyOrigin(t)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	site := events.SiteToken(strings.TrimPrefix(srv.URL, "http://"))
 	ns := natstest.Start(t)
 	cfg := Config{
 		Feeds: []string{srv.URL + "/feed.xml"}, PollInterval: 200 * time.Millisecond,
@@ -123,11 +123,13 @@ func TestFetchFaults(t *testing.T) {
 		// Only the origin's own address is allowed: a redirect elsewhere inside is refused.
 		AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 	}
-	before := func(result string) float64 { return testutil.ToFloat64(pageFetches.WithLabelValues(host, result)) }
+	before := func(result string) float64 { return testutil.ToFloat64(pageFetches.WithLabelValues(site, result)) }
 	base := map[string]float64{}
 	for _, r := range []string{"ok", "robots_disallowed", "status", "timeout", "content_type", "too_large", "redirects", "private_address"} {
 		base[r] = before(r)
 	}
+	notModified := func() float64 { return testutil.ToFloat64(feedPolls.WithLabelValues(site, "not_modified")) }
+	baseNotModified := notModified()
 	startReplica(t, ns, "f1", cfg)
 	j := js(t, ns)
 
@@ -149,7 +151,7 @@ func TestFetchFaults(t *testing.T) {
 			t.Errorf("%s: dead-letter reason %q, want it to mention %q", path, r, want)
 		}
 	}
-	// Counted, per host and kind.
+	// Counted, per site and kind.
 	for result, atLeast := range map[string]float64{"ok": 3, "robots_disallowed": 1, "status": 3, "timeout": 2,
 		"content_type": 1, "too_large": 2, "redirects": 1, "private_address": 1} {
 		if d := before(result) - base[result]; d < atLeast {
@@ -160,9 +162,8 @@ func TestFetchFaults(t *testing.T) {
 		t.Errorf("busy/flaky not retried: %d, %d", hits["/busy"].Load(), hits["/flaky"].Load())
 	}
 	// The feed is polled again and answers 304: nothing new, counted.
-	feed := srv.URL + "/feed.xml"
 	eventually(t, 20*time.Second, "a 304 poll", func() bool {
-		return testutil.ToFloat64(feedPolls.WithLabelValues(feed, "not_modified")) >= 1
+		return notModified() > baseNotModified
 	})
 	if n := streamCount(t, j, events.StreamJobs); n != 0 {
 		t.Errorf("%d jobs left in the work queue", n)

@@ -10,20 +10,20 @@ package fetcher
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/router"
 	"github.com/newsflow/newsflow/pkg/service"
+	"github.com/newsflow/newsflow/services/fetcher/internal/robots"
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
 )
 
@@ -50,6 +50,7 @@ type Config struct {
 	AdminAddr       string         // ADMIN_ADDR: /healthz /readyz /metrics ("" = off)
 	APIAddr         string         // FETCHER_API_ADDR: the feed API ("" = off); beyond loopback only with APIToken
 	APIToken        string         // FETCHER_API_TOKEN: bearer token every feed API request must carry (when set)
+	MetricSites     int            // FETCHER_METRIC_SITES: sites with a metric label of their own; the rest are "other"
 }
 
 // Where the fetcher listens when ADMIN_ADDR and FETCHER_API_ADDR are unset.
@@ -85,6 +86,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		AdminAddr:       env.String("ADMIN_ADDR", DefaultAdminAddr),
 		APIAddr:         env.String("FETCHER_API_ADDR", DefaultAPIAddr),
 		APIToken:        env.String("FETCHER_API_TOKEN", ""),
+		MetricSites:     env.Int("FETCHER_METRIC_SITES", 200, 1, 100000),
 	}
 	if name, shown, err := c.checkAPI(); err != nil {
 		env.Fail(name, shown, err.Error())
@@ -131,6 +133,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = d.MaxBytes
 	}
+	if c.MetricSites <= 0 {
+		c.MetricSites = d.MetricSites
+	}
 	return c
 }
 
@@ -144,7 +149,8 @@ type Fetcher struct {
 	seen   jetstream.KeyValue
 	hosts  *hostGate
 	robots *robotsCache
-	owner  []byte // this replica, as written into claims
+	sites  *siteLabels // the site label of the metrics
+	owner  []byte      // this replica, as written into claims
 	// claimTTL is how long a poll claim lasts; a poll must end before it.
 	claimTTL time.Duration
 }
@@ -152,10 +158,10 @@ type Fetcher struct {
 // New opens the fetcher's buckets.
 func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	cfg = cfg.withDefaults()
-	f := &Fetcher{cfg: cfg, deps: deps}
+	f := &Fetcher{cfg: cfg, deps: deps, sites: newSiteLabels(cfg.MetricSites)}
 	f.client = web.New(web.Options{UserAgent: cfg.UserAgent, Timeout: cfg.Timeout,
 		MaxBytes: cfg.MaxBytes, AllowPrivate: cfg.AllowPrivate, Allow: cfg.AllowNets})
-	f.robots = &robotsCache{client: f.client, agent: productToken(cfg.UserAgent), ttl: cfg.RobotsTTL, hosts: map[string]*robotsEntry{}}
+	f.robots = &robotsCache{client: f.client, agent: robots.ProductToken(cfg.UserAgent), ttl: cfg.RobotsTTL, hosts: map[string]*robotsEntry{}}
 	var err error
 	open := func(name string) jetstream.KeyValue {
 		if err != nil {
@@ -183,16 +189,6 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	}
 	f.hosts = &hostGate{kv: hostsKV, pauses: pausesKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
 	return f, nil
-}
-
-// productToken is the robots.txt name of a User-Agent: "newsflow/0.1 (+…)" → "newsflow".
-func productToken(ua string) string {
-	for i, r := range ua {
-		if r == '/' || r == ' ' {
-			return ua[:i]
-		}
-	}
-	return ua
 }
 
 // Run adds the configured feeds, then polls and fetches until ctx is done.
@@ -237,30 +233,21 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	)
 	// One part failing (the address in use, say) stops the others: a fetcher
 	// that polls without fetching, or without health checks, would look alive.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	wg.Go(func() {
-		errs[0] = router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
-		cancel()
+	// Each part returns nil only once ctx is done.
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
 	})
-	wg.Go(func() {
-		errs[1] = f.pollLoop(ctx)
-		cancel()
-	})
+	g.Go(func() error { return f.pollLoop(ctx) })
 	if cfg.AdminAddr != "" {
-		wg.Go(func() {
-			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady), deps.Log.With("listener", "admin"))
-			cancel()
+		g.Go(func() error {
+			return obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady), deps.Log.With("listener", "admin"))
 		})
 	}
 	if cfg.APIAddr != "" {
-		wg.Go(func() {
-			errs[3] = obs.Serve(ctx, cfg.APIAddr, f.Handler(), deps.Log.With("listener", "api", "bearer_token", cfg.APIToken != ""))
-			cancel()
+		g.Go(func() error {
+			return obs.Serve(ctx, cfg.APIAddr, f.Handler(), deps.Log.With("listener", "api", "bearer_token", cfg.APIToken != ""))
 		})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return g.Wait()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/services/fetcher/internal/robots"
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
@@ -75,7 +75,7 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration
 			}
 		}
 		if slot == "" {
-			if err := sleep(ctx, jitter(50*time.Millisecond, attempt)); err != nil {
+			if err := sleep(ctx, slotBackoff.Delay(attempt)); err != nil {
 				return nil, err
 			}
 		}
@@ -131,16 +131,18 @@ func (g *hostGate) reserve(ctx context.Context, host string, delay, extra time.D
 			return time.Time{}, ctx.Err()
 		}
 		// Another replica booked first: read again.
-		if err := sleep(ctx, jitter(5*time.Millisecond, attempt)); err != nil {
+		if err := sleep(ctx, bookBackoff.Delay(attempt)); err != nil {
 			return time.Time{}, err
 		}
 	}
 }
 
-func jitter(base time.Duration, attempt int) time.Duration {
-	d := base << min(attempt, 4)
-	return d/2 + rand.N(d/2+1)
-}
+// Waits between tries for a host slot, and between lost races to book a
+// host's next start; jittered so the replicas that collided spread out.
+var (
+	slotBackoff = backoff.Policy{Base: 50 * time.Millisecond, Max: 800 * time.Millisecond}
+	bookBackoff = backoff.Policy{Base: 5 * time.Millisecond, Max: 80 * time.Millisecond}
+)
 
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

@@ -129,13 +129,15 @@ func getFeed(ctx context.Context, kv jetstream.KeyValue, key string) (FeedState,
 	return st, e.Revision(), nil
 }
 
-func putFeed(ctx context.Context, kv jetstream.KeyValue, key string, st FeedState, rev uint64) error {
+// putFeed saves st over revision rev and returns the new revision.
+func putFeed(ctx context.Context, kv jetstream.KeyValue, key string, st FeedState, rev uint64) (uint64, error) {
 	data, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("encode feed: %w", err)
+		return 0, fmt.Errorf("encode feed: %w", err)
 	}
-	if _, err := kv.Update(ctx, key, data, rev); err != nil {
-		return fmt.Errorf("update feed %s: %w", st.URL, err)
+	rev, err = kv.Update(ctx, key, data, rev)
+	if err != nil {
+		return 0, fmt.Errorf("update feed %s: %w", st.URL, err)
 	}
-	return nil
+	return rev, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -157,18 +158,15 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	)
 	// One part failing (the address in use, say) stops the other: a parser
 	// that consumes without health checks, or the reverse, would look alive.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 1)
+	// Each part returns nil only once ctx is done.
+	g, ctx := errgroup.WithContext(ctx)
 	if cfg.AdminAddr != "" {
-		go func() {
-			errc <- obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady), deps.Log.With("listener", "admin"))
-			cancel()
-		}()
-	} else {
-		errc <- nil
+		g.Go(func() error {
+			return obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady), deps.Log.With("listener", "admin"))
+		})
 	}
-	runErr := router.Run(ctx, c, h, router.Options{Stage: "parser", Workers: cfg.Workers, Log: deps.Log})
-	cancel()
-	return errors.Join(runErr, <-errc)
+	g.Go(func() error {
+		return router.Run(ctx, c, h, router.Options{Stage: "parser", Workers: cfg.Workers, Log: deps.Log})
+	})
+	return g.Wait()
 }

@@ -12,7 +12,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -23,7 +22,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
@@ -277,37 +278,31 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 		router.Timeout(30*time.Second),
 	)
 	// One part failing (the address in use, say) stops the others: a store
-	// that consumes without serving, or the reverse, would look alive.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Go(func() {
-		errs[0] = router.Run(ctx, c, h, router.Options{Stage: "store", Workers: cfg.Workers, Log: deps.Log,
-			Backoff: func(n uint64) time.Duration {
-				return min(250*time.Millisecond<<min(n, 10), cfg.MaxBackoff)
-			}})
-		cancel()
+	// that consumes without serving, or the reverse, would look alive. Each
+	// part returns nil only once ctx is done.
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return router.Run(ctx, c, h, router.Options{Stage: "store", Workers: cfg.Workers, Log: deps.Log,
+			Backoff: backoff.Policy{Base: 500 * time.Millisecond, Max: cfg.MaxBackoff}})
 	})
-	wg.Go(func() { s.janitor(ctx) })
-	wg.Go(func() {
+	g.Go(func() error {
+		s.janitor(ctx)
+		return nil
+	})
+	g.Go(func() error {
 		<-ctx.Done()
 		s.Stop()
+		return nil
 	})
 	if cfg.HTTPAddr != "" {
-		wg.Go(func() {
-			errs[1] = obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log.With("listener", "api"))
-			cancel()
-		})
+		g.Go(func() error { return obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log.With("listener", "api")) })
 	}
 	if cfg.AdminAddr != "" {
-		wg.Go(func() {
-			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(s.Ready), deps.Log.With("listener", "admin"))
-			cancel()
+		g.Go(func() error {
+			return obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(s.Ready), deps.Log.With("listener", "admin"))
 		})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return g.Wait()
 }
 
 // janitor sweeps expired articles out of the index sets while no writes come,
