@@ -26,11 +26,11 @@ const page = `<html lang="en"><head><title>Bridge reopens</title></head><body><a
 // The parser publishes a valid article for a good page and dead-letters
 // pages it can never parse, with the reason, without blocking the stream.
 func TestParserPublishesAndDeadLetters(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "parser"}, events.DefaultTopology(), log)
+	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "parser"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +101,9 @@ func TestParserPublishesAndDeadLetters(t *testing.T) {
 // A parser whose health address is taken stops with that error rather than
 // consuming unseen.
 func TestParserStopsWhenHTTPFails(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, events.DefaultTopology(), log)
+	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
