@@ -15,6 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/services/fetcher"
@@ -56,6 +57,10 @@ func readEnv(svc string, vars map[string]string) *config.Env {
 		parser.ConfigFromEnv(env)
 	case "store":
 		store.ConfigFromEnv(env)
+	case "provision": // `newsflow provision`, cmd/newsflow/provision.go
+		events.TopologyFromEnv(env)
+		natsx.FromEnv(env, svc)
+		return env
 	default:
 		panic("unknown service " + svc)
 	}
@@ -210,6 +215,8 @@ var readEnvCalls = map[string][]string{
 	"fetcher": {"fetcher.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
 	"parser":  {"parser.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
 	"store":   {"store.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
+	// `newsflow provision`, the one-shot of compose and the Job of deploy/k8s.
+	"provision": {"events.TopologyFromEnv", "natsx.FromEnv"},
 }
 
 // Each service reads its environment with exactly the functions readEnv
@@ -218,8 +225,11 @@ var readEnvCalls = map[string][]string{
 // its variables.
 func TestReadEnvMirrorsMain(t *testing.T) {
 	re := regexp.MustCompile(`\b(\w+\.\w*FromEnv)\(env\b`)
-	for _, svc := range stages {
+	for _, svc := range append(slices.Clone(stages), "provision") {
 		files := []string{filepath.Join("services", svc, "cmd", svc, "main.go")}
+		if svc == "provision" {
+			files = []string{filepath.Join("cmd", "newsflow", "provision.go")}
+		}
 		src := mustRead(t, filepath.Join(root(t), files[0]))
 		if bytes.Contains(src, []byte("service.Main(")) {
 			files = append(files, filepath.Join("pkg", "service", "main.go"))

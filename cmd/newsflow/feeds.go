@@ -17,7 +17,6 @@ import (
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
-	"github.com/newsflow/newsflow/pkg/service"
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
@@ -55,12 +54,15 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	deps, err := service.Connect(ctx, nc, events.DefaultTopology(), slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	conn, js, err := natsx.Connect(ctx, nc, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}
-	defer deps.NC.Close()
-	kv, err := deps.JS.KeyValue(ctx, events.BucketFeeds)
+	defer conn.Close()
+	if err := events.Check(ctx, js, events.KV(events.BucketFeeds)); err != nil {
+		return err
+	}
+	kv, err := js.KeyValue(ctx, events.BucketFeeds)
 	if err != nil {
 		return fmt.Errorf("open feed registry: %w", err)
 	}

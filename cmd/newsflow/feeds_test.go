@@ -11,7 +11,7 @@ import (
 )
 
 func TestFeedsCommand(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	feeds := func(args ...string) (string, int) {
 		var out, errOut bytes.Buffer
 		code := run(t.Context(), append([]string{"feeds", "--nats", ns.ClientURL()}, args...), strings.NewReader(""), &out, &errOut)

@@ -11,12 +11,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/newsflow/newsflow/pkg/config"
 )
 
 const usage = `newsflow — event-driven news ingestion
 
 usage:
   newsflow up --feed URL [--feed URL ...] [--api-addr 127.0.0.1:8080] [--admin-addr ADDR] [--data-dir ./data] [--allow-private]
+  newsflow provision [--nats URL] [--articles-max-age 720h] ...   (create or update the streams and buckets)
   newsflow extract [--url URL] [--rules FILE] FILE|-
   newsflow extract --batch            (JSON lines {"path","url"} on stdin, one article per line out)
   newsflow eval [--dir DIR] [--worst N]
@@ -47,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "up":
 		err = cmdUp(ctx, args[1:], stderr)
+	case "provision":
+		err = cmdProvision(ctx, args[1:], stdout, stderr)
 	case "extract":
 		err = cmdExtract(args[1:], stdin, stdout, stderr)
 	case "eval":
@@ -68,6 +73,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err == nil:
 		return 0
 	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		return 2
+	case errors.Is(err, config.ErrInvalid):
+		fmt.Fprintf(stderr, "newsflow %s: %v\n", args[0], err)
 		return 2
 	default:
 		fmt.Fprintf(stderr, "newsflow %s: %v\n", args[0], err)

@@ -147,12 +147,15 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	dialCtx, cancelDial := context.WithTimeout(ctx, 15*time.Second)
-	conn, _, err := natsx.Connect(dialCtx, nc, log)
+	conn, js, err := natsx.Connect(dialCtx, nc, log)
 	cancelDial()
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	if err := events.Check(ctx, js, events.Stream(events.StreamArticles)); err != nil {
+		return err
+	}
 	sub, err := client.NewSubscriber(conn)
 	if err != nil {
 		return err

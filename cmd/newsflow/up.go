@@ -27,6 +27,7 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	fcfg := fetcher.ConfigFromEnv(env)
 	pcfg := parser.ConfigFromEnv(env)
 	scfg := store.ConfigFromEnv(env)
+	topo := events.TopologyFromEnv(env)
 	logc := obs.LogConfigFromEnv(env)
 	if logc.Format == "json" && env.String("LOG_FORMAT", "") == "" {
 		logc.Format = "text" // a person is reading
@@ -53,6 +54,9 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("--admin-addr %s: must differ from --api-addr", *adminAddr)
 	}
 	if err := env.Err(); err != nil {
+		return err
+	}
+	if err := topo.Validate(); err != nil {
 		return err
 	}
 	log, err := obs.NewLogger(stderr, logc, "newsflow")
@@ -99,12 +103,22 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	}()
 	log.Info("embedded nats running", "url", ns.ClientURL(), "store", filepath.Join(*dataDir, "nats"))
 
-	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "newsflow-up", InProcess: ns},
-		events.DefaultTopology(), log)
+	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "newsflow-up", InProcess: ns}, log)
 	if err != nil {
 		return err
 	}
 	defer deps.NC.Close()
+	// The first start creates the streams from the NEWSFLOW_* settings; later
+	// starts leave them as `newsflow provision` or an operator set them.
+	changes, err := events.ProvisionMissing(ctx, deps.JS, topo)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if c.Action == events.Created {
+			log.Info("provisioned", "resource", c.Resource.String())
+		}
+	}
 
 	// One stage failing stops the pipeline rather than leaving it half-up;
 	// the error names the stage.

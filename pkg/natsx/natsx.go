@@ -28,7 +28,6 @@ type Config struct {
 	TLSCA     string
 	TLSCert   string
 	TLSKey    string
-	Replicas  int // stream and KV replicas (NATS_REPLICAS)
 
 	// InProcess, when set, connects to this embedded server (a
 	// *server.Server from internal/natsserver) without a socket.
@@ -36,7 +35,7 @@ type Config struct {
 }
 
 // FromEnv reads NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD,
-// NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY and NATS_REPLICAS.
+// NATS_TLS_CA, NATS_TLS_CERT and NATS_TLS_KEY.
 func FromEnv(env *config.Env, name string) Config {
 	c := Config{
 		URL:       env.URL("NATS_URL", nats.DefaultURL, "nats", "tls", "ws", "wss"),
@@ -47,7 +46,6 @@ func FromEnv(env *config.Env, name string) Config {
 		TLSCA:     env.File("NATS_TLS_CA"),
 		TLSCert:   env.File("NATS_TLS_CERT"),
 		TLSKey:    env.File("NATS_TLS_KEY"),
-		Replicas:  env.Int("NATS_REPLICAS", 1, 1, 5),
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		env.Fail("NATS_TLS_CERT", c.TLSCert, "NATS_TLS_CERT and NATS_TLS_KEY go together")

@@ -22,16 +22,13 @@ import (
 
 func setup(t *testing.T) (jetstream.JetStream, jetstream.Consumer) {
 	t.Helper()
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	ctx := t.Context()
 	nc, js, err := natsx.Connect(ctx, natsx.Config{URL: ns.ClientURL()}, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	if err := events.Provision(ctx, js, events.DefaultTopology()); err != nil {
-		t.Fatal(err)
-	}
 	c, err := events.EnsureConsumer(ctx, js, events.StreamRaw, events.ConsumerConfig("t", "", 30*time.Second))
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"syscall"
 
 	"github.com/newsflow/newsflow/pkg/config"
-	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/obs"
 )
@@ -19,7 +18,7 @@ type RunFunc func(ctx context.Context, deps Deps) error
 // Main is the whole main function of a service binary: "healthcheck" probe
 // (of the admin address, ADMIN_ADDR or defaultAdminAddr),
 // configuration from the environment (exit 2 naming every bad variable),
-// JSON logs, tracing, NATS with provisioning, SIGINT/SIGTERM for a graceful
+// JSON logs, tracing, NATS, SIGINT/SIGTERM for a graceful
 // stop. setup reads the stage's own variables and returns its run function.
 func Main(name, defaultAdminAddr string, setup func(env *config.Env) (RunFunc, error)) {
 	Healthcheck(os.Args, defaultAdminAddr)
@@ -51,7 +50,7 @@ func main(name string, setup func(env *config.Env) (RunFunc, error)) int {
 		return 1
 	}
 	defer shutdownTracing(context.WithoutCancel(ctx))
-	deps, err := Connect(ctx, nc, events.DefaultTopology(), log)
+	deps, err := Connect(ctx, nc, log)
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1

@@ -16,7 +16,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/router"
 )
@@ -114,7 +113,7 @@ func faultyOrigin(t *testing.T) (*httptest.Server, map[string]*atomic.Int32) {
 func TestFetchFaults(t *testing.T) {
 	srv, hits := faultyOrigin(t)
 	site := events.SiteToken(strings.TrimPrefix(srv.URL, "http://"))
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	cfg := Config{
 		Feeds: []string{srv.URL + "/feed.xml"}, PollInterval: 200 * time.Millisecond,
 		MinInterval: 200 * time.Millisecond, MaxInterval: 300 * time.Millisecond,
@@ -207,7 +206,7 @@ func TestFeedFailuresVisibleAndBackedOff(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	cfg := Config{Feeds: []string{srv.URL + "/broken.xml", srv.URL + "/limited.xml", srv.URL + "/notafeed.xml"},
 		PollInterval: 100 * time.Millisecond, MinInterval: 100 * time.Millisecond, MaxInterval: 200 * time.Millisecond,
 		MaxBackoff: time.Hour, AllowPrivate: true, Timeout: time.Second}
@@ -270,7 +269,7 @@ func TestBusyHostDefersJobs(t *testing.T) {
 	})
 	srv = httptest.NewServer(mux)
 	defer srv.Close()
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	// A job may run 2×1s + 0.1s + 5s: waiting out the 20s pause inside jobs
 	// would time out twice and dead-letter a page (MaxDeliver 2).
 	startReplica(t, ns, "f1", Config{Feeds: []string{srv.URL + "/feed.xml"}, PollInterval: time.Hour,

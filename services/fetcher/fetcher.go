@@ -155,8 +155,19 @@ type Fetcher struct {
 	claimTTL time.Duration
 }
 
-// New opens the fetcher's buckets.
+// Needs are the streams and buckets the fetcher uses: it checks that they
+// exist at start and never creates them (`newsflow provision` does).
+var Needs = []events.Resource{
+	events.Stream(events.StreamJobs), events.Stream(events.StreamRaw), events.Stream(events.StreamDLQ),
+	events.KV(events.BucketFeeds), events.KV(events.BucketClaims), events.KV(events.BucketSeen),
+	events.KV(events.BucketHosts), events.KV(events.BucketPauses), events.ObjectStore(events.BucketPages),
+}
+
+// New checks the topology and opens the fetcher's buckets.
 func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
+	if err := events.Check(ctx, deps.JS, Needs...); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	f := &Fetcher{cfg: cfg, deps: deps, sites: newSiteLabels(cfg.MetricSites)}
 	f.client = web.New(web.Options{UserAgent: cfg.UserAgent, Timeout: cfg.Timeout,

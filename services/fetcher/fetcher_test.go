@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/service"
 )
@@ -14,8 +13,8 @@ import (
 // A fetcher whose admin address is taken stops, polling and fetching too,
 // rather than working unseen by its health checks.
 func TestRunStopsWhenTheAddressIsTaken(t *testing.T) {
-	ns := natstest.Start(t)
-	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "f"}, testTopology(), testLog())
+	ns := startNATS(t)
+	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "f"}, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

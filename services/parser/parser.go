@@ -134,8 +134,18 @@ func (p *Parser) Parse(page events.RawPage) (*events.Article, error) {
 	return a, nil
 }
 
+// Needs are the streams and buckets the parser uses: it checks that they
+// exist at start and never creates them (`newsflow provision` does).
+var Needs = []events.Resource{
+	events.Stream(events.StreamRaw), events.Stream(events.StreamArticles), events.Stream(events.StreamDLQ),
+	events.ObjectStore(events.BucketPages),
+}
+
 // Run consumes raw pages until ctx is done.
 func Run(ctx context.Context, cfg Config, deps service.Deps) error {
+	if err := events.Check(ctx, deps.JS, Needs...); err != nil {
+		return err
+	}
 	var rules *extract.Rules
 	if cfg.RulesFile != "" {
 		r, err := extract.LoadRules(cfg.RulesFile)

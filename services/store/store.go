@@ -257,8 +257,15 @@ func (s *Store) Ready(ctx context.Context) error {
 // Stop ends the open SSE streams; Run calls it when its context ends.
 func (s *Store) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
+// Needs are the streams the store uses: it checks that they exist at start
+// and never creates them (`newsflow provision` does).
+var Needs = []events.Resource{events.Stream(events.StreamArticles), events.Stream(events.StreamDLQ)}
+
 // Run consumes articles and serves the API until ctx is done.
 func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.UniversalClient) error {
+	if err := events.Check(ctx, deps.JS, Needs...); err != nil {
+		return err
+	}
 	if err := checkCluster(rdb, cfg.Prefix); err != nil {
 		return err
 	}
