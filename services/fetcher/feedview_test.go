@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -95,7 +94,7 @@ func TestRegistryWatch(t *testing.T) {
 	for i := range quiet {
 		feeds = append(feeds, fmt.Sprintf("%s/feeds/quiet-%d.xml", srv.URL, i))
 	}
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	r := startReplica(t, ns, "f1", Config{Feeds: feeds, PollInterval: 400 * time.Millisecond, MinInterval: 400 * time.Millisecond,
 		MaxInterval: time.Hour, AllowPrivate: true})
 	eventually(t, 30*time.Second, "every quiet feed polled", func() bool {

@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -47,7 +46,7 @@ func TestMetricSeriesBounded(t *testing.T) {
 	for _, c := range []interface{ Reset() }{feedPolls, pageFetches, fetchedBytes, fetchSeconds} {
 		c.Reset()
 	}
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	startReplica(t, ns, "f1", Config{Feeds: feeds, PollInterval: time.Second, MinInterval: time.Second,
 		MaxInterval: 2 * time.Second, AllowPrivate: true, HostDelay: time.Millisecond, Workers: 8, MetricSites: limit})
 	j := js(t, ns)
