@@ -88,8 +88,7 @@ func (f *Fetcher) pollClaimed(ctx context.Context, key string) {
 	st.LastPoll = now
 	res, pollErr := f.poll(ctx, &st)
 	if pollErr != nil {
-		st.Errors++
-		st.LastError = pollErr.Error()
+		st.failed(now, pollErr)
 		wait := min(f.cfg.MinInterval<<min(st.Errors, 16), f.cfg.MaxBackoff)
 		if res.retryAfter > wait {
 			wait = min(res.retryAfter, f.cfg.MaxBackoff)
