@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/newsflow/newsflow/internal/natstest"
@@ -21,6 +25,7 @@ import (
 	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
+	"github.com/newsflow/newsflow/pkg/router"
 	"github.com/newsflow/newsflow/services/fetcher"
 	"github.com/newsflow/newsflow/services/parser"
 	"github.com/newsflow/newsflow/services/store"
@@ -197,5 +202,206 @@ func TestDLQReplayAfterRealFailures(t *testing.T) {
 	}
 	if out, _, code := dlq("replay", "--all"); code != 0 || !strings.Contains(out, "replayed 0 of 0") {
 		t.Errorf("second replay: %d\n%s", code, out)
+	}
+}
+
+// deadLetterPages publishes pages to NEWSFLOW_RAW as the fetcher does (pages
+// named in viaObjectStore as if over the server's limit, so their bodies go
+// to the object store) and has a parser-stage handler that fails each for
+// good, so the router's dead-letter middleware moves them to NEWSFLOW_DLQ. It
+// returns the DLQ sequence of each page, in order.
+func deadLetterPages(t *testing.T, j jetstream.JetStream, pages []events.RawPage, viaObjectStore ...string) []uint64 {
+	t.Helper()
+	ctx := t.Context()
+	for _, p := range pages {
+		m, err := p.Msg("newsflow/test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		maxPayload := j.Conn().MaxPayload()
+		if slices.Contains(viaObjectStore, p.URL) {
+			maxPayload = 1024
+		}
+		if _, err := events.PublishLarge(ctx, j, m, maxPayload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := j.CreateOrUpdateConsumer(ctx, events.StreamRaw, jetstream.ConsumerConfig{Durable: "test-parser", AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := router.Chain(func(context.Context, jetstream.Msg) error { return router.Permanent(errors.New("no article in page")) },
+		router.DeadLetter(j, "parser", 3, testLogger(t)))
+	batch, err := c.Fetch(len(pages), jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for m := range batch.Messages() {
+		if err := h(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Ack(); err != nil {
+			t.Fatal(err)
+		}
+		dlq, err := j.Stream(ctx, events.StreamDLQ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, dlq.CachedInfo().State.LastSeq)
+	}
+	if len(seqs) != len(pages) {
+		t.Fatalf("dead-lettered %d pages, want %d", len(seqs), len(pages))
+	}
+	return seqs
+}
+
+// show decodes what it previews (gzip, object-store references); replay
+// loads a referenced body and sends it on, and refuses, keeping the dead
+// letter, when the object is gone; purge deletes by filter.
+func TestDLQShowReplayPurge(t *testing.T) {
+	ns := natstest.Start(t)
+	ctx := t.Context()
+	j := js(t, ns.ClientURL())
+	if err := events.Provision(ctx, j, events.DefaultTopology()); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat(seedPage(t), 20) // over 64 KiB: gzip
+	if len(big) <= events.CompressAbove {
+		t.Fatalf("test page of %d bytes is not over %d", len(big), events.CompressAbove)
+	}
+	pages := []events.RawPage{
+		{URL: "https://news.example/small", Status: 200, ContentType: "text/html", Body: []byte(plainPage)},
+		{URL: "https://news.example/big", Status: 200, ContentType: "text/html", Body: []byte(big)},
+		{URL: "https://news.example/gone", Status: 200, ContentType: "text/html", Body: []byte(jsonLDPage)},
+	}
+	seqs := deadLetterPages(t, j, pages, pages[1].URL, pages[2].URL)
+	small, bigSeq, gone := strconv.FormatUint(seqs[0], 10), strconv.FormatUint(seqs[1], 10), strconv.FormatUint(seqs[2], 10)
+	dlq := dlqCLI(t, ns.ClientURL())
+
+	list := listDLQ(t, dlq)
+	if len(list) != 3 {
+		t.Fatalf("%d dead letters, want 3", len(list))
+	}
+	for i, d := range list {
+		if d.Seq != seqs[i] || d.Stage != "parser" || d.Reason != "no article in page" || d.Attempts != 1 || d.URL != pages[i].URL ||
+			d.Stream != events.StreamRaw || d.Subject != "newsflow.raw.news_example" || d.Type != events.TypePageFetched {
+			t.Errorf("dead letter %d: %+v", i, d)
+		}
+	}
+	if list[0].BodyRef != "" || list[1].BodyRef == "" || list[1].Bytes != 0 || list[0].Bytes != len(plainPage) {
+		t.Errorf("body refs: small %q (%d bytes), big %q (%d bytes)", list[0].BodyRef, list[0].Bytes, list[1].BodyRef, list[1].Bytes)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--stage", "parser"}, 3},
+		{[]string{"--stage", "store"}, 0},
+		{[]string{"--reason", "NO ARTICLE"}, 3},
+		{[]string{"--reason", "timeout"}, 0},
+		{[]string{"--since", "1h"}, 3},
+		{[]string{"--since", time.Now().Add(time.Hour).Format(time.RFC3339)}, 0},
+	} {
+		if got := len(listDLQ(t, dlq, c.args...)); got != c.want {
+			t.Errorf("list %q: %d dead letters, want %d", c.args, got, c.want)
+		}
+	}
+
+	out, _, code := dlq("show", "--bytes", "300", bigSeq)
+	t.Logf("newsflow dlq show %s:\n%s", bigSeq, out)
+	for _, want := range []string{"stage          parser", "reason         no article in page", "https://news.example/big",
+		"Newsflow-Body-Encoding: gzip", "in object store " + events.BucketPages, fmt.Sprintf("body: %d bytes", len(big)),
+		"<!DOCTYPE html>", "more bytes; --body prints them all"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("show %s lacks %q: exit %d\n%s", bigSeq, want, code, out)
+		}
+	}
+	out, _, code = dlq("show", "--body", bigSeq)
+	if code != 0 || out != big {
+		t.Errorf("show --body: exit %d, %d bytes, want the %d of the page", code, len(out), len(big))
+	}
+	if out, _, code := dlq("show", "--bytes", "20", small); code != 0 || !strings.Contains(out, plainPage[:20]+"\n…") {
+		t.Errorf("show --bytes 20:\n%s", out)
+	}
+
+	// The object behind the third dead letter expires.
+	obs, err := j.ObjectStore(ctx, events.BucketPages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := obs.Delete(ctx, list[2].BodyRef); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := dlq("show", gone); code != 0 || !strings.Contains(out, "cannot read it") {
+		t.Errorf("show of a dead letter whose body is gone: exit %d\n%s", code, out)
+	}
+
+	rawBefore := streamMsgs(t, j, events.StreamRaw)
+	out, errOut, code := dlq("replay", bigSeq, gone, small)
+	if code != 1 || !strings.Contains(out, "replayed 2 of 3 dead letters; 1 failed") || !strings.Contains(errOut, "dead letter "+gone) {
+		t.Errorf("replay: exit %d\n%s%s", code, out, errOut)
+	}
+	left := listDLQ(t, dlq)
+	if len(left) != 1 || left[0].Seq != seqs[2] {
+		t.Errorf("after the replay the DLQ holds %+v, want only %s", left, gone)
+	}
+	if n := streamMsgs(t, j, events.StreamRaw); n != rawBefore+2 {
+		t.Fatalf("%s holds %d messages, want %d", events.StreamRaw, n, rawBefore+2)
+	}
+	raw, err := j.Stream(ctx, events.StreamRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []events.RawPage{pages[1], pages[0]} {
+		m, err := raw.GetMsg(ctx, rawBefore+uint64(i)+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range m.Header {
+			if strings.HasPrefix(k, "Newsflow-Dlq-") {
+				t.Errorf("replayed message keeps %s", k)
+			}
+		}
+		id := m.Header.Get(events.HeaderID)
+		if msgID := m.Header.Get(nats.MsgIdHdr); msgID == "" || msgID == id {
+			t.Errorf("replayed message id %q, event id %q: want a fresh message id", msgID, id)
+		}
+		body, err := events.LoadBody(ctx, j, m.Header, m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := events.DecodeRawPage(m.Header, body)
+		if err != nil || got.URL != want.URL || string(got.Body) != string(want.Body) || m.Subject != "newsflow.raw.news_example" {
+			t.Errorf("replayed %s: %v, subject %s, %d bytes", want.URL, err, m.Subject, len(got.Body))
+		}
+	}
+
+	if _, _, code := dlq("purge"); code != 2 {
+		t.Errorf("purge without a selection: exit %d, want 2", code)
+	}
+	if _, _, code := dlq("purge", "--all", "--stage", "parser"); code != 2 {
+		t.Errorf("purge --all with a filter: exit %d, want 2", code)
+	}
+	if out, _, code := dlq("purge", "--dry-run", "--reason", "no article"); code != 0 || !strings.Contains(out, "would purge 1 dead letters") || len(listDLQ(t, dlq)) != 1 {
+		t.Errorf("purge --dry-run: exit %d\n%s", code, out)
+	}
+	if out, _, code := dlq("purge", "--stage", "fetcher"); code != 0 || !strings.Contains(out, "purged 0 dead letters") {
+		t.Errorf("purge --stage fetcher: exit %d\n%s", code, out)
+	}
+	if out, _, code := dlq("purge", "--stage", "parser"); code != 0 || !strings.Contains(out, "purged 1 dead letters") {
+		t.Errorf("purge --stage parser: exit %d\n%s", code, out)
+	}
+	if n := streamMsgs(t, j, events.StreamDLQ); n != 0 {
+		t.Errorf("DLQ holds %d messages after the purge", n)
+	}
+	if _, errOut, code := dlq("show", gone); code != 1 || !strings.Contains(errOut, "no such dead letter") {
+		t.Errorf("show of a purged dead letter: exit %d %s", code, errOut)
+	}
+	for _, args := range [][]string{{"list", "3"}, {"show"}, {"show", "x"}, {"replay"}, {"replay", "1", "--all"}, {"frobnicate"}} {
+		if _, _, code := dlq(args...); code == 0 {
+			t.Errorf("dlq %q: exit 0", args)
+		}
 	}
 }

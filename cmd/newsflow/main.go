@@ -1,5 +1,5 @@
 // Command newsflow is the operator CLI: the whole pipeline in one process,
-// offline extraction, evaluation, and the feed registry.
+// offline extraction, evaluation, the feed registry and the dead letters.
 package main
 
 import (
