@@ -111,15 +111,17 @@ func cmdDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return errUsage
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	// A plain connection: reading dead letters must not provision anything.
-	conn, js, err := natsx.Connect(ctx, nc, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	// Only connecting is bounded; a long DLQ takes as long as it takes (each
+	// request has JetStream's own timeout, and Ctrl-C stops it).
+	connectCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, js, err := natsx.Connect(connectCtx, nc, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	r, err := openDLQ(ctx, js)
+	r, err := openDLQ(connectCtx, js)
 	if err != nil {
 		return err
 	}
