@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,7 +22,10 @@ import (
 )
 
 const feedsUsage = `usage: newsflow feeds [--nats URL] add URL [URL ...]
-       newsflow feeds [--nats URL] list
+       newsflow feeds [--nats URL] list [--json]
+       newsflow feeds [--nats URL] show [--json] URL     (one source's state and its recent errors)
+       newsflow feeds [--nats URL] poll URL [URL ...]    (make it due now: a fetcher polls it within seconds)
+       newsflow feeds [--nats URL] reset URL [URL ...]   (clear its error back-off and make it due now)
        newsflow feeds [--nats URL] remove URL [URL ...]
        newsflow feeds [--nats URL] import FILE|-     (OPML, or one URL per line)
 `
@@ -47,7 +51,34 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return errUsage
 	}
 	verb, rest := rest[0], rest[1:]
-	if (verb == "list" && len(rest) != 0) || (verb != "list" && len(rest) == 0) || (verb == "import" && len(rest) != 1) {
+	vfs := flag.NewFlagSet("feeds "+verb, flag.ContinueOnError)
+	vfs.SetOutput(stderr)
+	vfs.Usage = func() { fmt.Fprint(stderr, feedsUsage); vfs.PrintDefaults() }
+	var asJSON bool
+	if verb == "list" || verb == "show" {
+		vfs.BoolVar(&asJSON, "json", false, "JSON: one registry entry per line")
+	}
+	if err := vfs.Parse(rest); err != nil {
+		return err
+	}
+	rest = vfs.Args()
+	switch verb {
+	case "list":
+		if len(rest) != 0 {
+			vfs.Usage()
+			return errUsage
+		}
+	case "show", "import":
+		if len(rest) != 1 {
+			vfs.Usage()
+			return errUsage
+		}
+	case "add", "remove", "poll", "reset":
+		if len(rest) == 0 {
+			vfs.Usage()
+			return errUsage
+		}
+	default:
 		fs.Usage()
 		return errUsage
 	}
@@ -88,12 +119,30 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "remove":
 		for _, u := range rest {
 			if err := fetcher.RemoveFeed(ctx, kv, u); err != nil {
-				if errors.Is(err, jetstream.ErrKeyNotFound) {
-					return fmt.Errorf("%s is not registered", u)
-				}
-				return err
+				return notRegistered(u, err)
 			}
 			fmt.Fprintln(stdout, "removed", u)
+		}
+		return nil
+	case "show":
+		st, err := fetcher.GetFeed(ctx, kv, rest[0])
+		if err != nil {
+			return notRegistered(rest[0], err)
+		}
+		if asJSON {
+			return json.NewEncoder(stdout).Encode(st)
+		}
+		return showFeed(stdout, st)
+	case "poll", "reset":
+		change, did := fetcher.PollNow, "is due now"
+		if verb == "reset" {
+			change, did = fetcher.ResetFeed, "has its error back-off cleared and is due now"
+		}
+		for _, u := range rest {
+			if _, err := change(ctx, kv, u); err != nil {
+				return notRegistered(u, err)
+			}
+			fmt.Fprintf(stdout, "%s %s: a running fetcher polls it within a few seconds\n", u, did)
 		}
 		return nil
 	case "list":
@@ -102,6 +151,15 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].URL < list[j].URL })
+		if asJSON {
+			enc := json.NewEncoder(stdout)
+			for _, f := range list {
+				if err := enc.Encode(f); err != nil {
+					return fmt.Errorf("write: %w", err)
+				}
+			}
+			return nil
+		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "URL\tKIND\tITEMS\tLAST SUCCESS\tNEXT POLL\tERRORS\tLAST ERROR")
 		for _, f := range list {
@@ -113,6 +171,53 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fs.Usage()
 		return errUsage
 	}
+}
+
+// notRegistered names the feed when err says the registry has no such key.
+func notRegistered(feedURL string, err error) error {
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("%s is not registered", feedURL)
+	}
+	return err
+}
+
+// showFeed prints one source's state, one field a line.
+func showFeed(w io.Writer, f fetcher.FeedState) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	interval := "-"
+	if f.Interval > 0 {
+		interval = f.Interval.String()
+	}
+	for _, row := range [][2]string{
+		{"url", f.URL},
+		{"kind", orDash(f.Kind)},
+		{"added", when(f.AddedAt)},
+		{"last poll", when(f.LastPoll)},
+		{"last success", when(f.LastSuccess)},
+		{"next poll", whenRelative(f.NextPoll)},
+		{"interval", interval},
+		{"etag", orDash(f.ETag)},
+		{"last-modified", orDash(f.LastModified)},
+		{"items queued", fmt.Sprint(f.Items)},
+		{"errors", fmt.Sprintf("%d in a row", f.Errors)},
+		{"last error", orDash(f.LastError)},
+	} {
+		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+	}
+	for _, d := range f.Discovered {
+		fmt.Fprintf(tw, "discovered\t%s\n", d)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if len(f.RecentErrors) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "recent errors (oldest first):")
+	for _, e := range f.RecentErrors {
+		fmt.Fprintf(w, "  %s  %s\n", when(e.At), e.Error)
+	}
+	return nil
 }
 
 func addAll(ctx context.Context, kv jetstream.KeyValue, list []string, stdout io.Writer) error {
@@ -137,4 +242,16 @@ func when(t time.Time) string {
 		return "-"
 	}
 	return t.Local().Format(time.DateTime)
+}
+
+// whenRelative is when(t) with how far away it is: "(in 4m0s)", "(due)".
+func whenRelative(t time.Time) string {
+	if t.IsZero() {
+		return "- (due)"
+	}
+	d := time.Until(t).Round(time.Second)
+	if d <= 0 {
+		return when(t) + " (due)"
+	}
+	return fmt.Sprintf("%s (in %s)", when(t), d)
 }

@@ -1,5 +1,5 @@
 // Command newsflow is the operator CLI: the whole pipeline in one process,
-// offline extraction, evaluation, and the feed registry.
+// offline extraction, evaluation, the feed registry and the dead letters.
 package main
 
 import (
@@ -24,8 +24,9 @@ usage:
   newsflow extract --batch            (JSON lines {"path","url"} on stdin, one article per line out)
   newsflow eval [--dir DIR] [--worst N]
   newsflow bench [--dir DIR] [--rounds N]      (extraction speed on one core, as a ratio to parsing)
-  newsflow feeds add|list|remove|import ...   (the feed registry, on NATS_URL)
+  newsflow feeds add|list|show|poll|reset|remove|import ...   (the feed registry, on NATS_URL)
   newsflow tail [--site S] [--lang L] [--since 1h] [--nats URL]   (articles as they are published)
+  newsflow dlq list|show|replay|purge ...     (dead letters: why they failed; send them back)
 
 Run "newsflow <command> -h" for a command's flags.
 `
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdFeeds(ctx, args[1:], stdin, stdout, stderr)
 	case "tail":
 		err = cmdTail(ctx, args[1:], stdout, stderr)
+	case "dlq":
+		err = cmdDLQ(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

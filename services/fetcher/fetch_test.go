@@ -232,6 +232,14 @@ func TestFeedFailuresVisibleAndBackedOff(t *testing.T) {
 	if !strings.Contains(b.LastError, "500") || !b.NextPoll.After(b.LastPoll) {
 		t.Errorf("broken feed state %+v", b)
 	}
+	if len(b.RecentErrors) != min(b.Errors, MaxRecentErrors) {
+		t.Errorf("%d errors but %d in the history", b.Errors, len(b.RecentErrors))
+	}
+	for _, e := range b.RecentErrors {
+		if !strings.Contains(e.Error, "500") || e.At.IsZero() || e.At.After(b.LastPoll) {
+			t.Errorf("history entry %+v (last poll %v)", e, b.LastPoll)
+		}
+	}
 	// Backoff doubles from the minimum interval: polls thin out.
 	if wait := b.NextPoll.Sub(b.LastPoll); wait < 200*time.Millisecond {
 		t.Errorf("after %d errors the next poll is only %v away", b.Errors, wait)

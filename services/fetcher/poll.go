@@ -112,8 +112,7 @@ func (f *Fetcher) pollClaimed(ctx context.Context, key string) (FeedState, uint6
 	st.LastPoll = now
 	res, pollErr := f.poll(ctx, &st)
 	if pollErr != nil {
-		st.Errors++
-		st.LastError = pollErr.Error()
+		st.failed(now, pollErr)
 		// Doubles from twice the minimum interval: the n-th failure in a row waits up to MinInterval·2ⁿ.
 		wait := backoff.Policy{Base: 2 * f.cfg.MinInterval, Max: f.cfg.MaxBackoff}.Delay(st.Errors - 1)
 		if res.retryAfter > wait {

@@ -37,6 +37,37 @@ type FeedState struct {
 	Probed bool `json:"probed,omitempty"`
 	// Items counts the article URLs this source has queued.
 	Items int `json:"items"`
+	// RecentErrors are the last failed polls, newest last, at most
+	// MaxRecentErrors: Errors and LastError say only how the latest run of
+	// failures ended, and a success clears them.
+	RecentErrors []PollError `json:"recent_errors,omitempty"`
+}
+
+// PollError is one failed poll of a source.
+type PollError struct {
+	At    time.Time `json:"at"`
+	Error string    `json:"error"`
+}
+
+// MaxRecentErrors bounds FeedState.RecentErrors, so a source failing for
+// months keeps a registry entry of the same size.
+const MaxRecentErrors = 10
+
+// failed records a failed poll at now.
+func (st *FeedState) failed(now time.Time, err error) {
+	st.Errors++
+	st.LastError = err.Error()
+	st.RecentErrors = append(st.RecentErrors, PollError{At: now, Error: truncate(st.LastError, 500)})
+	if n := len(st.RecentErrors) - MaxRecentErrors; n > 0 {
+		st.RecentErrors = append([]PollError(nil), st.RecentErrors[n:]...)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }
 
 // FeedKey is the registry key of a feed URL.
@@ -92,6 +123,55 @@ func RemoveFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) erro
 		return fmt.Errorf("remove feed %s: %w", feedURL, err)
 	}
 	return nil
+}
+
+// GetFeed returns the state of feedURL; an unregistered feed gives an error
+// wrapping jetstream.ErrKeyNotFound.
+func GetFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) (FeedState, error) {
+	key, err := FeedKey(feedURL)
+	if err != nil {
+		return FeedState{}, err
+	}
+	st, _, err := getFeed(ctx, kv, key)
+	return st, err
+}
+
+// PollNow makes feedURL due at once: a fetcher polls it on its next look at
+// the registry. Its error count stays, so a source that fails again keeps
+// backing off.
+func PollNow(ctx context.Context, kv jetstream.KeyValue, feedURL string) (FeedState, error) {
+	return updateFeed(ctx, kv, feedURL, func(st *FeedState) {
+		st.NextPoll = time.Now().UTC()
+	})
+}
+
+// ResetFeed clears feedURL's error back-off — its error count and last
+// error — and makes it due at once. RecentErrors stays: it is history.
+func ResetFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) (FeedState, error) {
+	return updateFeed(ctx, kv, feedURL, func(st *FeedState) {
+		st.Errors, st.LastError = 0, ""
+		st.NextPoll = time.Now().UTC()
+	})
+}
+
+// updateFeed applies change to feedURL's state with a compare-and-set,
+// reading it again when a fetcher wrote it meanwhile.
+func updateFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string, change func(*FeedState)) (FeedState, error) {
+	key, err := FeedKey(feedURL)
+	if err != nil {
+		return FeedState{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		st, rev, err := getFeed(ctx, kv, key)
+		if err != nil {
+			return FeedState{}, err
+		}
+		change(&st)
+		_, err = putFeed(ctx, kv, key, st, rev)
+		if err == nil || !isKVConflict(err) || attempt == 4 {
+			return st, err
+		}
+	}
 }
 
 // ListFeeds returns every registered feed.

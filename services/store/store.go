@@ -54,6 +54,9 @@ type Config struct {
 	Heartbeat time.Duration
 	// MaxStreams bounds the open /v1/stream connections (STORE_MAX_STREAMS).
 	MaxStreams int
+	// MaxDeliver is how many failed writes (Redis down) an event gets before
+	// it goes to the dead-letter stream (STORE_MAX_DELIVER); 0 retries for ever.
+	MaxDeliver int
 }
 
 // DefaultAdminAddr is ADMIN_ADDR when unset. It listens on every interface
@@ -86,6 +89,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff),
 		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat),
 		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000),
+		MaxDeliver:        env.Int("STORE_MAX_DELIVER", 0, 0, 1000),
 	}
 	if c.AdminAddr == c.HTTPAddr {
 		env.Fail("ADMIN_ADDR", c.AdminAddr, "must differ from HTTP_ADDR: the public listener does not serve health and metrics")
@@ -276,11 +280,13 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	if err != nil {
 		return err
 	}
-	// Redis errors are never permanent: the dead-letter limit applies to
-	// events that fail to decode or validate, permanent on the first try.
+	// Redis errors are never permanent: by default they are retried for ever
+	// (an outage pauses storing) and only events that fail to decode or
+	// validate are dead-lettered; with MaxDeliver set, an event that many
+	// failed writes old goes to the DLQ, for `newsflow dlq replay`.
 	h := router.Chain(s.Handle,
 		router.Trace("store"),
-		router.DeadLetter(deps.JS, "store", 0, deps.Log),
+		router.DeadLetter(deps.JS, "store", cfg.MaxDeliver, deps.Log),
 		router.Recover(),
 		router.Timeout(30*time.Second),
 	)
