@@ -29,7 +29,7 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	pcfg := parser.ConfigFromEnv(env)
 	scfg := store.ConfigFromEnv(env)
 	logc := obs.LogConfigFromEnv(env)
-	if logc.Format == "json" && env.String("LOG_FORMAT", "") == "" {
+	if v, _ := env.Var("LOG_FORMAT"); v.Source == config.SourceDefault {
 		logc.Format = "text" // a person is reading
 	}
 
@@ -75,7 +75,11 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	// Deferred first, so the Redis it may start stops after the pipeline.
-	rdb, redisURL, stopRedis, err := upRedis(ctx, *dataDir, log)
+	explicitRedis := ""
+	if v, _ := env.Var("REDIS_URL"); v.Source != config.SourceDefault {
+		explicitRedis = scfg.RedisURL
+	}
+	rdb, redisURL, stopRedis, err := upRedis(ctx, explicitRedis, *dataDir, log)
 	if err != nil {
 		return err
 	}

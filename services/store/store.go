@@ -63,21 +63,22 @@ const (
 
 // ConfigFromEnv reads the store's variables.
 func ConfigFromEnv(env *config.Env) Config {
-	bits := env.Int("STORE_DUP_BITS", DefaultMaxDistance, 0, 3)
+	bits := env.Int("STORE_DUP_BITS", DefaultMaxDistance, 0, 3,
+		"simhash bits two copies may differ in to be linked as duplicates (0: identical simhash only)")
 	if bits == 0 {
 		bits = -1
 	}
 	return Config{
-		RedisURL:          env.URL("REDIS_URL", "redis://127.0.0.1:6379", "redis", "rediss", "unix"),
-		Prefix:            env.String("REDIS_PREFIX", "newsflow:"),
-		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour),
-		Workers:           env.Int("STORE_WORKERS", 8, 1, 256),
-		HTTPAddr:          env.String("HTTP_ADDR", ":8080"),
+		RedisURL:          env.SecretURL("REDIS_URL", "redis://127.0.0.1:6379", "Redis, with its password (URL forms: see the README)", "redis", "rediss", "unix"),
+		Prefix:            env.String("REDIS_PREFIX", "newsflow:", "every key starts with it; on Redis Cluster it must hold a hash tag, {newsflow}:"),
+		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour, "how long an article (and its index entries) is kept"),
+		Workers:           env.Int("STORE_WORKERS", 8, 1, 256, "events written at once"),
+		HTTPAddr:          env.String("HTTP_ADDR", ":8080", "listen address of the API, /healthz, /readyz and /metrics"),
 		DuplicateBits:     bits,
-		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000),
-		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff),
-		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat),
-		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000),
+		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000, "shorter bodies are never linked as duplicates"),
+		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff, "longest wait before a failed write is retried (retries never stop)"),
+		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat, "keep-alive comment interval on /v1/stream"),
+		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000, "open /v1/stream connections per replica (more get 503)"),
 	}
 }
 
@@ -119,6 +120,11 @@ func (c Config) withDefaults() Config {
 func NewRedis(u string) (redis.UniversalClient, error) {
 	parsed, err := url.Parse(u)
 	if err != nil {
+		// url.Error repeats the URL, and with it the password.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	q := parsed.Query()
