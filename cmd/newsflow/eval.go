@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -15,13 +14,20 @@ import (
 // cmdEval scores the extractor on a benchmark directory (html/<id>.html.gz
 // and ground-truth.json) with the benchmark's published metric (pkg/evaluate).
 func cmdEval(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("eval", `usage: newsflow eval [--dir DIR] [--worst N] [--rules FILE]
+
+Scores the extractor on a benchmark directory (html/<id>.html.gz and
+ground-truth.json): F1, precision, recall, accuracy, worst pages.
+`)
 	dir := fs.String("dir", "", "benchmark directory (default: the repository's testdata/extraction-benchmark)")
 	worst := fs.Int("worst", 10, "how many of the worst pages to list")
 	rulesFile := fs.String("rules", "", "site rules file (JSON)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
+	}
+	if len(rest) != 0 {
+		return fs.usageErr("unexpected argument %q (the corpus is given with --dir)", rest[0])
 	}
 	corpus, err := corpusDir(*dir)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,36 +20,55 @@ import (
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
-const feedsUsage = `usage: newsflow feeds [--nats URL] add URL [URL ...]
-       newsflow feeds [--nats URL] list
-       newsflow feeds [--nats URL] remove URL [URL ...]
-       newsflow feeds [--nats URL] import FILE|-     (OPML, or one URL per line)
+const feedsUsage = `usage: newsflow feeds add URL [URL ...]
+       newsflow feeds list
+       newsflow feeds remove URL [URL ...]
+       newsflow feeds import FILE|-     (OPML, or one URL per line)
 `
+
+// feedsVerbs are the synopses of feeds' verbs.
+var feedsVerbs = map[string]string{
+	"add":    "usage: newsflow feeds add URL [URL ...] [--nats URL]\n",
+	"list":   "usage: newsflow feeds list [--nats URL]\n",
+	"remove": "usage: newsflow feeds remove URL [URL ...] [--nats URL]\n",
+	"import": "usage: newsflow feeds import FILE|- [--nats URL]     (OPML, or one URL per line)\n",
+}
 
 // cmdFeeds edits the feed registry in JetStream KV — the same registry the
 // fetchers poll and their /v1/feeds endpoint serves.
 func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	env := config.FromOS()
 	nc := natsx.FromEnv(env, "newsflow-feeds")
-	fs := flag.NewFlagSet("feeds", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
-	fs.Usage = func() { fmt.Fprint(stderr, feedsUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	nc.FailFast = true // a person is waiting
+	flags := func(c *command) *command {
+		c.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
+		c.env = func(e *config.Env) { natsx.FromEnv(e, "") }
+		return c
+	}
+	group := flags(newCommand("feeds", feedsUsage))
+	verb, args, err := group.verb(args)
+	if err != nil {
 		return err
+	}
+	synopsis, ok := feedsVerbs[verb]
+	if !ok {
+		return group.usageErr("unknown command %q", verb)
+	}
+	fs := flags(newCommand("feeds "+verb, synopsis))
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case verb == "list" && len(rest) != 0:
+		return fs.usageErr("list takes no arguments, got %q", rest[0])
+	case verb == "import" && len(rest) != 1:
+		return fs.usageErr("import takes one FILE (or - for stdin)")
+	case verb != "list" && len(rest) == 0:
+		return fs.usageErr("give at least one URL")
 	}
 	if err := env.Err(); err != nil {
 		return err
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	verb, rest := rest[0], rest[1:]
-	if (verb == "list" && len(rest) != 0) || (verb != "list" && len(rest) == 0) || (verb == "import" && len(rest) != 1) {
-		fs.Usage()
-		return errUsage
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -107,10 +125,8 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				when(f.LastSuccess), when(f.NextPoll), f.Errors, orDash(f.LastError))
 		}
 		return tw.Flush()
-	default:
-		fs.Usage()
-		return errUsage
 	}
+	return nil
 }
 
 func addAll(ctx context.Context, kv jetstream.KeyValue, list []string, stdout io.Writer) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -33,8 +32,13 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 		logc.Format = "text" // a person is reading
 	}
 
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("up", `usage: newsflow up [--feed URL ...] [--api-addr ADDR] [--data-dir DIR] [--allow-private] [--nats-port N] [--poll-interval D]
+
+Runs fetcher, parser and store in one process on an embedded NATS server and
+a Redis (REDIS_URL, else one on 127.0.0.1:6379, else a redis-server of its
+own). The services' other settings come from their environment variables
+(fetcher --help, parser --help, store --help).
+`)
 	var feedURLs stringList
 	fs.Var(&feedURLs, "feed", "feed, sitemap or page URL to poll (repeatable; adds to FETCHER_FEEDS)")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "address of the HTTP API")
@@ -42,12 +46,12 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	allowPrivate := fs.Bool("allow-private", fcfg.AllowPrivate, "allow fetching loopback and private addresses")
 	natsPort := fs.Int("nats-port", -1, "port of the embedded NATS server for other clients (-1: a free port)")
 	poll := fs.Duration("poll-interval", fcfg.PollInterval, "how often each feed is polled")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return errUsage
+	if len(rest) != 0 {
+		return fs.usageErr("unexpected argument %q (sources are given with --feed)", rest[0])
 	}
 	if err := env.Err(); err != nil {
 		return err
