@@ -256,3 +256,95 @@ func TestReadEnvMirrorsMain(t *testing.T) {
 		}
 	}
 }
+
+// configRow is one row of the README's configuration table.
+type configRow struct {
+	names    []string // the code spans of the first cell
+	defaults string   // the second cell
+	usedBy   []string // fetcher, parser, store, or all
+}
+
+// readmeConfig reads the table under "## Configuration" in README.md.
+func readmeConfig(t *testing.T) []configRow {
+	t.Helper()
+	readme := string(mustRead(t, filepath.Join(root(t), "README.md")))
+	_, section, ok := strings.Cut(readme, "\n## Configuration\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Configuration" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	code := regexp.MustCompile("`([^`]+)`")
+	var rows []configRow
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if !strings.HasPrefix(line, "| `") || len(cells) < 4 {
+			continue
+		}
+		r := configRow{defaults: cells[1]}
+		for _, m := range code.FindAllStringSubmatch(cells[0], -1) {
+			r.names = append(r.names, m[1])
+		}
+		for _, s := range strings.Split(cells[2], ",") {
+			r.usedBy = append(r.usedBy, strings.TrimSpace(s))
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		t.Fatal("README.md, Configuration: no table rows")
+	}
+	return rows
+}
+
+// The README's configuration table and the registry the services' --help
+// prints from agree: every variable a service reads has a row naming that
+// service and its default, and every row names variables that its
+// services read.
+func TestEnvREADMETable(t *testing.T) {
+	rows := readmeConfig(t)
+	documented := map[string]configRow{}
+	for _, r := range rows {
+		for _, n := range r.names {
+			documented[n] = r
+		}
+	}
+	for _, svc := range stages {
+		env := readEnv(svc, nil)
+		for _, v := range env.Vars() {
+			r, ok := documented[v.Name]
+			switch {
+			case !ok:
+				t.Errorf("README.md, Configuration: %s (read by %s: %s) has no row", v.Name, svc, v.Help)
+				continue
+			case !slices.Contains(r.usedBy, svc) && !slices.Contains(r.usedBy, "all"):
+				t.Errorf("README.md, Configuration: %s is read by %s, but its row says %v", v.Name, svc, r.usedBy)
+			case v.Help == "":
+				t.Errorf("%s reads %s without saying what it means", svc, v.Name)
+			}
+			want := "—"
+			if v.Default != "" {
+				want = "`" + v.Default + "`"
+			}
+			if !strings.Contains(r.defaults, want) {
+				t.Errorf("README.md, Configuration: %s's default for %s is %s, the row says %q", v.Name, svc, want, r.defaults)
+			}
+		}
+	}
+	for _, r := range rows {
+		services := r.usedBy
+		if slices.Contains(services, "all") {
+			services = stages
+		}
+		for _, svc := range services {
+			if !slices.Contains(stages, svc) {
+				t.Errorf("README.md, Configuration: %v: no service %q", r.names, svc)
+				continue
+			}
+			reads := readEnv(svc, nil).Names()
+			for _, n := range r.names {
+				if !slices.Contains(reads, n) {
+					t.Errorf("README.md, Configuration: %s is documented for %s, which does not read it", n, svc)
+				}
+			}
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,38 +21,44 @@ import (
 	"github.com/newsflow/newsflow/pkg/natsx"
 )
 
-const dlqUsage = `usage: newsflow dlq [--nats URL] list [--stage S] [--reason TEXT] [--since 2h|RFC3339] [--json]
-       newsflow dlq [--nats URL] show [--bytes N | --body] SEQ
-       newsflow dlq [--nats URL] replay [--dry-run] SEQ ... | --all | [--stage S] [--reason TEXT] [--since T]
-       newsflow dlq [--nats URL] purge [--dry-run] SEQ ... | --all | [--stage S] [--reason TEXT] [--since T]
+const dlqUsage = `usage: newsflow dlq list [--stage S] [--reason TEXT] [--since 2h|RFC3339] [--json]
+       newsflow dlq show [--bytes N | --body] SEQ
+       newsflow dlq replay [--dry-run] SEQ ... | --all | [--stage S] [--reason TEXT] [--since T]
+       newsflow dlq purge [--dry-run] SEQ ... | --all | [--stage S] [--reason TEXT] [--since T]
 
 The dead letters in NEWSFLOW_DLQ: messages a stage gave up on. replay sends
 each back to the subject it came from (with a fresh message id) and deletes
 it from the DLQ once published; purge only deletes. list and show never write.
 `
 
+// dlqVerbs are the synopses of dlq's verbs.
+var dlqVerbs = map[string]string{
+	"list":   "usage: newsflow dlq list [--stage S] [--reason TEXT] [--since 2h|RFC3339] [--json] [--nats URL]\n",
+	"show":   "usage: newsflow dlq show SEQ [--bytes N | --body] [--nats URL]\n",
+	"replay": "usage: newsflow dlq replay [--dry-run] SEQ ... | --all | [--stage S] [--reason TEXT] [--since T] [--nats URL]\n",
+	"purge":  "usage: newsflow dlq purge [--dry-run] SEQ ... | --all | [--stage S] [--reason TEXT] [--since T] [--nats URL]\n",
+}
+
 // cmdDLQ lists, shows, replays and purges dead letters.
 func cmdDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	env := config.FromOS()
 	nc := natsx.FromEnv(env, "newsflow-dlq")
-	fs := flag.NewFlagSet("dlq", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
-	fs.Usage = func() { fmt.Fprint(stderr, dlqUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	nc.FailFast = true // a person is waiting
+	flags := func(c *command) *command {
+		c.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
+		c.env = func(e *config.Env) { natsx.FromEnv(e, "") }
+		return c
+	}
+	group := flags(newCommand("dlq", dlqUsage))
+	verb, args, err := group.verb(args)
+	if err != nil {
 		return err
 	}
-	if err := env.Err(); err != nil {
-		return err
+	synopsis, ok := dlqVerbs[verb]
+	if !ok {
+		return group.usageErr("unknown command %q", verb)
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	verb, rest := fs.Arg(0), fs.Args()[1:]
-	vfs := flag.NewFlagSet("dlq "+verb, flag.ContinueOnError)
-	vfs.SetOutput(stderr)
-	vfs.Usage = func() { fmt.Fprint(stderr, dlqUsage); vfs.PrintDefaults() }
+	vfs := flags(newCommand("dlq "+verb, synopsis))
 	var (
 		f              dlqFilter
 		since          string
@@ -76,39 +81,36 @@ func cmdDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case "replay", "purge":
 		vfs.BoolVar(&all, "all", false, "every dead letter")
 		vfs.BoolVar(&dryRun, "dry-run", false, "say what would be done, do nothing")
-	default:
-		fs.Usage()
-		return errUsage
 	}
-	if err := vfs.Parse(rest); err != nil {
+	rest, err := vfs.parse(args)
+	if err != nil {
+		return err
+	}
+	if err := env.Err(); err != nil {
 		return err
 	}
 	if since != "" {
 		t, err := parseSince(since, time.Now())
 		if err != nil {
-			return err
+			return vfs.usageErr("--since: %v", err)
 		}
 		f.since = t
 	}
-	seqs, err := parseSeqs(vfs.Args())
+	seqs, err := parseSeqs(rest)
 	if err != nil {
-		return err
+		return vfs.usageErr("%v", err)
 	}
-	var misuse string
 	switch {
-	case verb == "list" && len(seqs) > 0, verb == "show" && len(seqs) != 1:
-		vfs.Usage()
-		return errUsage
+	case verb == "list" && len(seqs) > 0:
+		return vfs.usageErr("list takes no sequences (filter with --stage, --reason, --since)")
+	case verb == "show" && len(seqs) != 1:
+		return vfs.usageErr("show takes one SEQ")
 	case (verb == "replay" || verb == "purge") && len(seqs) == 0 && f.empty() && !all:
-		misuse = "which dead letters? give sequences, a filter (--stage, --reason, --since) or --all"
+		return vfs.usageErr("which dead letters? give sequences, a filter (--stage, --reason, --since) or --all")
 	case len(seqs) > 0 && (!f.empty() || all), all && !f.empty():
-		misuse = "give sequences, filters or --all: one of them"
+		return vfs.usageErr("give sequences, filters or --all: one of them")
 	case previewBytes < 0:
-		misuse = fmt.Sprintf("--bytes %d: must not be negative", previewBytes)
-	}
-	if misuse != "" {
-		fmt.Fprintf(stderr, "newsflow dlq %s: %s\n", verb, misuse)
-		return errUsage
+		return vfs.usageErr("--bytes %d: must not be negative", previewBytes)
 	}
 
 	// A plain connection: reading dead letters must not provision anything.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,66 +20,67 @@ import (
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
-const feedsUsage = `usage: newsflow feeds [--nats URL] add URL [URL ...]
-       newsflow feeds [--nats URL] list [--json]
-       newsflow feeds [--nats URL] show [--json] URL     (one source's state and its recent errors)
-       newsflow feeds [--nats URL] poll URL [URL ...]    (make it due now: a fetcher polls it within seconds)
-       newsflow feeds [--nats URL] reset URL [URL ...]   (clear its error back-off and make it due now)
-       newsflow feeds [--nats URL] remove URL [URL ...]
-       newsflow feeds [--nats URL] import FILE|-     (OPML, or one URL per line)
+const feedsUsage = `usage: newsflow feeds add URL [URL ...]
+       newsflow feeds list [--json]
+       newsflow feeds show [--json] URL     (one source's state and its recent errors)
+       newsflow feeds poll URL [URL ...]    (make it due now: a fetcher polls it within seconds)
+       newsflow feeds reset URL [URL ...]   (clear its error back-off and make it due now)
+       newsflow feeds remove URL [URL ...]
+       newsflow feeds import FILE|-         (OPML, or one URL per line)
 `
+
+// feedsVerbs are the synopses of feeds' verbs.
+var feedsVerbs = map[string]string{
+	"add":    "usage: newsflow feeds add URL [URL ...] [--nats URL]\n",
+	"list":   "usage: newsflow feeds list [--nats URL]\n",
+	"remove": "usage: newsflow feeds remove URL [URL ...] [--nats URL]\n",
+	"import": "usage: newsflow feeds import FILE|- [--nats URL]     (OPML, or one URL per line)\n",
+	"show":   "usage: newsflow feeds show URL [--json] [--nats URL]   (one source's state and its recent errors)\n",
+	"poll":   "usage: newsflow feeds poll URL [URL ...] [--nats URL]   (make it due now)\n",
+	"reset":  "usage: newsflow feeds reset URL [URL ...] [--nats URL]  (clear its error back-off, make it due now)\n",
+}
 
 // cmdFeeds edits the feed registry in JetStream KV — the same registry the
 // fetchers poll and their /v1/feeds endpoint serves.
 func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	env := config.FromOS()
 	nc := natsx.FromEnv(env, "newsflow-feeds")
-	fs := flag.NewFlagSet("feeds", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
-	fs.Usage = func() { fmt.Fprint(stderr, feedsUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	nc.FailFast = true // a person is waiting
+	flags := func(c *command) *command {
+		c.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
+		c.env = func(e *config.Env) { natsx.FromEnv(e, "") }
+		return c
+	}
+	group := flags(newCommand("feeds", feedsUsage))
+	verb, args, err := group.verb(args)
+	if err != nil {
 		return err
+	}
+	synopsis, ok := feedsVerbs[verb]
+	if !ok {
+		return group.usageErr("unknown command %q", verb)
+	}
+	fs := flags(newCommand("feeds "+verb, synopsis))
+	var asJSON bool
+	if verb == "list" || verb == "show" {
+		fs.BoolVar(&asJSON, "json", false, "JSON: one registry entry per line")
+	}
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case verb == "list" && len(rest) != 0:
+		return fs.usageErr("list takes no arguments, got %q", rest[0])
+	case verb == "import" && len(rest) != 1:
+		return fs.usageErr("import takes one FILE (or - for stdin)")
+	case verb == "show" && len(rest) != 1:
+		return fs.usageErr("show takes one URL")
+	case verb != "list" && len(rest) == 0:
+		return fs.usageErr("give at least one URL")
 	}
 	if err := env.Err(); err != nil {
 		return err
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	verb, rest := rest[0], rest[1:]
-	vfs := flag.NewFlagSet("feeds "+verb, flag.ContinueOnError)
-	vfs.SetOutput(stderr)
-	vfs.Usage = func() { fmt.Fprint(stderr, feedsUsage); vfs.PrintDefaults() }
-	var asJSON bool
-	if verb == "list" || verb == "show" {
-		vfs.BoolVar(&asJSON, "json", false, "JSON: one registry entry per line")
-	}
-	if err := vfs.Parse(rest); err != nil {
-		return err
-	}
-	rest = vfs.Args()
-	switch verb {
-	case "list":
-		if len(rest) != 0 {
-			vfs.Usage()
-			return errUsage
-		}
-	case "show", "import":
-		if len(rest) != 1 {
-			vfs.Usage()
-			return errUsage
-		}
-	case "add", "remove", "poll", "reset":
-		if len(rest) == 0 {
-			vfs.Usage()
-			return errUsage
-		}
-	default:
-		fs.Usage()
-		return errUsage
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -167,10 +167,8 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				when(f.LastSuccess), when(f.NextPoll), f.Errors, orDash(f.LastError))
 		}
 		return tw.Flush()
-	default:
-		fs.Usage()
-		return errUsage
 	}
+	return nil
 }
 
 // notRegistered names the feed when err says the registry has no such key.

@@ -60,6 +60,14 @@ func TestFeedsCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "https://b.example/rss") || !strings.Contains(out, "0 in a row") || !strings.Contains(out, "(due)") {
 		t.Errorf("show: %d\n%s", code, out)
 	}
+	// Flags may also follow the verb and its arguments.
+	var after, afterErr bytes.Buffer
+	if code := run(t.Context(), []string{"feeds", "list", "--nats", ns.ClientURL()}, nil, &after, &afterErr); code != 0 || after.String() != out {
+		t.Errorf("feeds list --nats URL: exit %d, %q%s; want the same list", code, after.String(), afterErr.String())
+	}
+	if code := run(t.Context(), []string{"feeds", "add", "https://c.example/rss", "--nats", ns.ClientURL()}, nil, &after, &afterErr); code != 0 {
+		t.Errorf("feeds add URL --nats URL: exit %d: %s", code, afterErr.String())
+	}
 	if out, code := feeds("remove", "https://a.example/feed.xml"); code != 0 {
 		t.Fatalf("remove: %d %s", code, out)
 	}

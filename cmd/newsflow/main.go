@@ -4,15 +4,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/service"
 )
 
 const usage = `newsflow — event-driven news ingestion
@@ -27,12 +25,10 @@ usage:
   newsflow feeds add|list|show|poll|reset|remove|import ...   (the feed registry, on NATS_URL)
   newsflow tail [--site S] [--lang L] [--since 1h] [--nats URL]   (articles as they are published)
   newsflow dlq list|show|replay|purge ...     (dead letters: why they failed; send them back)
+  newsflow --version
 
-Run "newsflow <command> -h" for a command's flags.
+Run "newsflow <command> --help" for a command's flags; flags go before or after its arguments.
 `
-
-// errUsage means the arguments were wrong; the message was printed already.
-var errUsage = errors.New("usage")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -42,6 +38,8 @@ func main() {
 	os.Exit(code)
 }
 
+// run runs the command line args and returns the exit status: 0 (help
+// too), 1 when the command failed, 2 for wrong arguments or configuration.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -65,25 +63,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdTail(ctx, args[1:], stdout, stderr)
 	case "dlq":
 		err = cmdDLQ(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 { // newsflow help feeds
+			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
+		return 0
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, service.Version("newsflow"))
 		return 0
 	default:
 		fmt.Fprintf(stderr, "newsflow: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
-		return 2
-	case errors.Is(err, config.ErrInvalid):
-		fmt.Fprintf(stderr, "newsflow %s: %v\n", args[0], err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "newsflow %s: %v\n", args[0], err)
-		return 1
-	}
+	return exitStatus(args[0], err, stdout, stderr)
 }
 
 // stringList is a repeatable flag.

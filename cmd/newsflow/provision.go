@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,9 +27,9 @@ func cmdProvision(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	env := config.FromOS()
 	nc := natsx.FromEnv(env, "newsflow-provision")
 	topo := events.TopologyFromEnv(env)
-	fs := flag.NewFlagSet("provision", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, provisionUsage); fs.PrintDefaults() }
+	nc.FailFast = true // an operator is waiting
+	fs := newCommand("provision", provisionUsage)
+	fs.env = func(e *config.Env) { natsx.FromEnv(e, ""); events.TopologyFromEnv(e) }
 	fs.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
 	fs.IntVar(&topo.Replicas, "replicas", topo.Replicas, "replicas of every stream and bucket, 1-5; 0 keeps what exists (NATS_REPLICAS)")
 	fs.DurationVar(&topo.JobsMaxAge, "jobs-max-age", topo.JobsMaxAge, "how long an unfetched job is kept; 0: --seen-ttl (NEWSFLOW_JOBS_MAX_AGE)")
@@ -43,12 +42,12 @@ func cmdProvision(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.DurationVar(&topo.PagesMaxAge, "pages-max-age", topo.PagesMaxAge, "how long large page bodies are kept, at least raw and DLQ max age; 0: the longer of the two (NEWSFLOW_PAGES_MAX_AGE)")
 	fs.DurationVar(&topo.DuplicateWindow, "duplicate-window", topo.DuplicateWindow, "how long a message id is remembered to drop a republished event (NEWSFLOW_DUPLICATE_WINDOW)")
 	fs.DurationVar(&topo.SeenTTL, "seen-ttl", topo.SeenTTL, "how long an article URL stays seen and is not fetched again (NEWSFLOW_SEEN_TTL)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return errUsage
+	if len(rest) != 0 {
+		return fs.usageErr("unexpected argument %q (settings are flags or NEWSFLOW_* variables)", rest[0])
 	}
 	if err := env.Err(); err != nil {
 		return err

@@ -157,6 +157,8 @@ func TestTailThroughAPI(t *testing.T) {
 	}()
 	publishArticle(t, deps.JS, tailArticle("a.example", 1, "en"))
 	publishArticle(t, deps.JS, tailArticle("b.example", 2, "en"))
+	// tail gives up on a store it cannot reach at first: start it once the store answers.
+	waitArticles(t, "http://"+addr, 2)
 	var out, errOut bytes.Buffer
 	done := make(chan int, 1)
 	go func() {

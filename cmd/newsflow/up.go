@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -29,12 +28,17 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	scfg := store.ConfigFromEnv(env)
 	topo := events.TopologyFromEnv(env)
 	logc := obs.LogConfigFromEnv(env)
-	if logc.Format == "json" && env.String("LOG_FORMAT", "") == "" {
+	if v, _ := env.Var("LOG_FORMAT"); v.Source == config.SourceDefault {
 		logc.Format = "text" // a person is reading
 	}
 
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("up", `usage: newsflow up [--feed URL ...] [--api-addr ADDR] [--data-dir DIR] [--allow-private] [--nats-port N] [--poll-interval D]
+
+Runs fetcher, parser and store in one process on an embedded NATS server and
+a Redis (REDIS_URL, else one on 127.0.0.1:6379, else a redis-server of its
+own). The services' other settings come from their environment variables
+(fetcher --help, parser --help, store --help).
+`)
 	var feedURLs stringList
 	fs.Var(&feedURLs, "feed", "feed, sitemap or page URL to poll (repeatable; adds to FETCHER_FEEDS)")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "address of the HTTP API and web page")
@@ -43,12 +47,12 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	allowPrivate := fs.Bool("allow-private", fcfg.AllowPrivate, "allow fetching loopback and private addresses")
 	natsPort := fs.Int("nats-port", -1, "port of the embedded NATS server for other clients (-1: a free port)")
 	poll := fs.Duration("poll-interval", fcfg.PollInterval, "how often each feed is polled")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return errUsage
+	if len(rest) != 0 {
+		return fs.usageErr("unexpected argument %q (sources are given with --feed)", rest[0])
 	}
 	if *adminAddr != "" && *adminAddr == *apiAddr {
 		return fmt.Errorf("--admin-addr %s: must differ from --api-addr", *adminAddr)
@@ -85,7 +89,11 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	// Deferred first, so the Redis it may start stops after the pipeline.
-	rdb, redisURL, stopRedis, err := upRedis(ctx, *dataDir, log)
+	explicitRedis := ""
+	if v, _ := env.Var("REDIS_URL"); v.Source != config.SourceDefault {
+		explicitRedis = scfg.RedisURL
+	}
+	rdb, redisURL, stopRedis, err := upRedis(ctx, explicitRedis, *dataDir, log)
 	if err != nil {
 		return err
 	}

@@ -52,17 +52,17 @@ func DefaultTopology() Topology {
 // result with Validate once flags have been applied.
 func TopologyFromEnv(env *config.Env) Topology {
 	t := DefaultTopology()
-	t.Replicas = env.Int("NATS_REPLICAS", t.Replicas, 1, 5)
-	t.JobsMaxAge = env.Duration("NEWSFLOW_JOBS_MAX_AGE", t.JobsMaxAge)
-	t.RawMaxAge = env.Duration("NEWSFLOW_RAW_MAX_AGE", t.RawMaxAge)
-	t.RawMaxBytes = env.Int64("NEWSFLOW_RAW_MAX_BYTES", t.RawMaxBytes)
-	t.ArticlesMaxAge = env.Duration("NEWSFLOW_ARTICLES_MAX_AGE", t.ArticlesMaxAge)
-	t.ArticlesMaxBytes = env.Int64("NEWSFLOW_ARTICLES_MAX_BYTES", t.ArticlesMaxBytes)
-	t.DLQMaxAge = env.Duration("NEWSFLOW_DLQ_MAX_AGE", t.DLQMaxAge)
-	t.DLQMaxBytes = env.Int64("NEWSFLOW_DLQ_MAX_BYTES", t.DLQMaxBytes)
-	t.PagesMaxAge = env.Duration("NEWSFLOW_PAGES_MAX_AGE", t.PagesMaxAge)
-	t.DuplicateWindow = env.Duration("NEWSFLOW_DUPLICATE_WINDOW", t.DuplicateWindow)
-	t.SeenTTL = env.Duration("NEWSFLOW_SEEN_TTL", t.SeenTTL)
+	t.Replicas = env.Int("NATS_REPLICAS", t.Replicas, 1, 5, "replicas of every stream and bucket (3 on a cluster); unset: keep what exists, 1 when created")
+	t.JobsMaxAge = env.Duration("NEWSFLOW_JOBS_MAX_AGE", t.JobsMaxAge, "how long an unfetched job waits in NEWSFLOW_JOBS (at least NEWSFLOW_SEEN_TTL)")
+	t.RawMaxAge = env.Duration("NEWSFLOW_RAW_MAX_AGE", t.RawMaxAge, "how long NEWSFLOW_RAW keeps fetched pages for re-parsing")
+	t.RawMaxBytes = env.Int64("NEWSFLOW_RAW_MAX_BYTES", t.RawMaxBytes, "most bytes NEWSFLOW_RAW keeps (-1: no limit)")
+	t.ArticlesMaxAge = env.Duration("NEWSFLOW_ARTICLES_MAX_AGE", t.ArticlesMaxAge, "how long NEWSFLOW_ARTICLES keeps articles for replay")
+	t.ArticlesMaxBytes = env.Int64("NEWSFLOW_ARTICLES_MAX_BYTES", t.ArticlesMaxBytes, "most bytes NEWSFLOW_ARTICLES keeps (-1: no limit)")
+	t.DLQMaxAge = env.Duration("NEWSFLOW_DLQ_MAX_AGE", t.DLQMaxAge, "how long NEWSFLOW_DLQ keeps dead letters")
+	t.DLQMaxBytes = env.Int64("NEWSFLOW_DLQ_MAX_BYTES", t.DLQMaxBytes, "most bytes NEWSFLOW_DLQ keeps (-1: no limit)")
+	t.PagesMaxAge = env.Duration("NEWSFLOW_PAGES_MAX_AGE", t.PagesMaxAge, "how long newsflow_pages keeps large page bodies (at least the raw and DLQ ages; default the longer)")
+	t.DuplicateWindow = env.Duration("NEWSFLOW_DUPLICATE_WINDOW", t.DuplicateWindow, "how long JetStream remembers a Nats-Msg-Id to drop a republished event")
+	t.SeenTTL = env.Duration("NEWSFLOW_SEEN_TTL", t.SeenTTL, "how long an article URL stays seen (not fetched again)")
 	return t
 }
 

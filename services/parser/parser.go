@@ -44,11 +44,11 @@ const DefaultAdminAddr = ":9081"
 // ConfigFromEnv reads the parser's variables.
 func ConfigFromEnv(env *config.Env) Config {
 	return Config{
-		Workers:    env.Int("PARSER_WORKERS", 4, 1, 256),
-		MaxDeliver: env.Int("PARSER_MAX_DELIVER", 5, 1, 100),
-		Timeout:    env.Duration("PARSER_TIMEOUT", 30*time.Second),
-		RulesFile:  env.File("PARSER_RULES"),
-		AdminAddr:  env.String("ADMIN_ADDR", DefaultAdminAddr),
+		Workers:    env.Int("PARSER_WORKERS", 4, 1, 256, "pages parsed at once"),
+		MaxDeliver: env.Int("PARSER_MAX_DELIVER", 5, 1, 100, "attempts per page before the dead-letter stream"),
+		Timeout:    env.Duration("PARSER_TIMEOUT", 30*time.Second, "time allowed to parse one page"),
+		RulesFile:  env.File("PARSER_RULES", "site rules file (JSON: per-site body, author and date selectors)"),
+		AdminAddr:  env.String("ADMIN_ADDR", DefaultAdminAddr, "listen address of /healthz, /readyz and /metrics (empty: none)"),
 	}
 }
 

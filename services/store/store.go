@@ -12,6 +12,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -73,23 +74,24 @@ const (
 
 // ConfigFromEnv reads the store's variables.
 func ConfigFromEnv(env *config.Env) Config {
-	bits := env.Int("STORE_DUP_BITS", DefaultMaxDistance, 0, 3)
+	bits := env.Int("STORE_DUP_BITS", DefaultMaxDistance, 0, 3,
+		"simhash bits two copies may differ in to be linked as duplicates (0: identical simhash only)")
 	if bits == 0 {
 		bits = -1
 	}
 	c := Config{
-		RedisURL:          env.URL("REDIS_URL", "redis://127.0.0.1:6379", "redis", "rediss", "unix"),
-		Prefix:            env.String("REDIS_PREFIX", "newsflow:"),
-		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour),
-		Workers:           env.Int("STORE_WORKERS", 8, 1, 256),
-		HTTPAddr:          env.String("HTTP_ADDR", ":8080"),
-		AdminAddr:         env.String("ADMIN_ADDR", DefaultAdminAddr),
+		RedisURL:          env.SecretURL("REDIS_URL", "redis://127.0.0.1:6379", "Redis, with its password (URL forms: see the README)", "redis", "rediss", "unix"),
+		Prefix:            env.String("REDIS_PREFIX", "newsflow:", "every key starts with it; on Redis Cluster it must hold a hash tag, {newsflow}:"),
+		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour, "how long an article (and its index entries) is kept"),
+		Workers:           env.Int("STORE_WORKERS", 8, 1, 256, "events written at once"),
+		HTTPAddr:          env.String("HTTP_ADDR", ":8080", "listen address of the public API and web page (must differ from ADMIN_ADDR)"),
+		AdminAddr:         env.String("ADMIN_ADDR", DefaultAdminAddr, "listen address of /healthz, /readyz and /metrics"),
 		DuplicateBits:     bits,
-		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000),
-		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff),
-		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat),
-		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000),
-		MaxDeliver:        env.Int("STORE_MAX_DELIVER", 0, 0, 1000),
+		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000, "shorter bodies are never linked as duplicates"),
+		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff, "longest wait before a failed write is retried"),
+		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat, "keep-alive comment interval on /v1/stream"),
+		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000, "open /v1/stream connections per replica (more get 503)"),
+		MaxDeliver:        env.Int("STORE_MAX_DELIVER", 0, 0, 1000, "attempts per article before the dead-letter stream (0: retry for ever)"),
 	}
 	if c.AdminAddr == c.HTTPAddr {
 		env.Fail("ADMIN_ADDR", c.AdminAddr, "must differ from HTTP_ADDR: the public listener does not serve health and metrics")
@@ -135,6 +137,11 @@ func (c Config) withDefaults() Config {
 func NewRedis(u string) (redis.UniversalClient, error) {
 	parsed, err := url.Parse(u)
 	if err != nil {
+		// url.Error repeats the URL, and with it the password.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	q := parsed.Query()
