@@ -62,6 +62,7 @@ func TestFeedsCommand(t *testing.T) {
 	}
 	// Flags may also follow the verb and its arguments.
 	var after, afterErr bytes.Buffer
+	out, _ = feeds("list")
 	if code := run(t.Context(), []string{"feeds", "list", "--nats", ns.ClientURL()}, nil, &after, &afterErr); code != 0 || after.String() != out {
 		t.Errorf("feeds list --nats URL: exit %d, %q%s; want the same list", code, after.String(), afterErr.String())
 	}
@@ -142,8 +143,10 @@ func TestFeedsShowPollReset(t *testing.T) {
 		}
 		return st
 	}
+	registered := func(u string) bool { _, code := feeds("show", u); return code == 0 }
+	// The fetcher registers its feeds as it starts; the CLI may be quicker.
 	waitFor(t, 20*time.Second, "both feeds to fail once", func() bool {
-		return show(a).Errors == 1 && show(b).Errors == 1
+		return registered(a) && registered(b) && show(a).Errors == 1 && show(b).Errors == 1
 	})
 	out, code := feeds("show", a)
 	for _, want := range []string{a, "1 in a row", "503", "recent errors", "(in "} {
