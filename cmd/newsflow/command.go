@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/natsx"
 )
 
 // command is one verb's flags and usage. Every verb parses its arguments
@@ -162,4 +163,40 @@ func exitStatus(verb string, err error, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "newsflow %s: %v\n", verb, err)
 		return 1
 	}
+}
+
+// natsVerb is a verb of a command that works on NATS (feeds, dlq), taken
+// from "[--nats URL] VERB ARGS": cmd has --nats, and the verb's own flags are
+// defined on it before cmd.parse(args).
+type natsVerb struct {
+	env  *config.Env
+	nc   natsx.Config
+	verb string
+	cmd  *command
+	args []string
+}
+
+// parseNATSVerb reads the NATS settings (failing fast: a person is waiting)
+// and takes the verb, one of verbs (verb → synopsis).
+func parseNATSVerb(name, usage string, verbs map[string]string, args []string) (*natsVerb, error) {
+	v := &natsVerb{env: config.FromOS()}
+	v.nc = natsx.FromEnv(v.env, "newsflow-"+name)
+	v.nc.FailFast = true
+	flags := func(c *command) *command {
+		c.StringVar(&v.nc.URL, "nats", v.nc.URL, "NATS server URL (NATS_URL)")
+		c.env = func(e *config.Env) { natsx.FromEnv(e, "") }
+		return c
+	}
+	group := flags(newCommand(name, usage))
+	verb, rest, err := group.verb(args)
+	if err != nil {
+		return nil, err
+	}
+	synopsis, ok := verbs[verb]
+	if !ok {
+		return nil, group.usageErr("unknown command %q", verb)
+	}
+	v.verb, v.args = verb, rest
+	v.cmd = flags(newCommand(name+" "+verb, synopsis))
+	return v, nil
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 )
@@ -41,24 +40,11 @@ var dlqVerbs = map[string]string{
 
 // cmdDLQ lists, shows, replays and purges dead letters.
 func cmdDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	env := config.FromOS()
-	nc := natsx.FromEnv(env, "newsflow-dlq")
-	nc.FailFast = true // a person is waiting
-	flags := func(c *command) *command {
-		c.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
-		c.env = func(e *config.Env) { natsx.FromEnv(e, "") }
-		return c
-	}
-	group := flags(newCommand("dlq", dlqUsage))
-	verb, args, err := group.verb(args)
+	v, err := parseNATSVerb("dlq", dlqUsage, dlqVerbs, args)
 	if err != nil {
 		return err
 	}
-	synopsis, ok := dlqVerbs[verb]
-	if !ok {
-		return group.usageErr("unknown command %q", verb)
-	}
-	vfs := flags(newCommand("dlq "+verb, synopsis))
+	env, verb, vfs := v.env, v.verb, v.cmd
 	var (
 		f              dlqFilter
 		since          string
@@ -82,10 +68,11 @@ func cmdDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		vfs.BoolVar(&all, "all", false, "every dead letter")
 		vfs.BoolVar(&dryRun, "dry-run", false, "say what would be done, do nothing")
 	}
-	rest, err := vfs.parse(args)
+	rest, err := vfs.parse(v.args)
 	if err != nil {
 		return err
 	}
+	nc := v.nc // after parsing: --nats may follow the verb
 	if err := env.Err(); err != nil {
 		return err
 	}

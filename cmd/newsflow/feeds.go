@@ -14,7 +14,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/services/fetcher"
@@ -43,32 +42,20 @@ var feedsVerbs = map[string]string{
 // cmdFeeds edits the feed registry in JetStream KV — the same registry the
 // fetchers poll and their /v1/feeds endpoint serves.
 func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	env := config.FromOS()
-	nc := natsx.FromEnv(env, "newsflow-feeds")
-	nc.FailFast = true // a person is waiting
-	flags := func(c *command) *command {
-		c.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
-		c.env = func(e *config.Env) { natsx.FromEnv(e, "") }
-		return c
-	}
-	group := flags(newCommand("feeds", feedsUsage))
-	verb, args, err := group.verb(args)
+	v, err := parseNATSVerb("feeds", feedsUsage, feedsVerbs, args)
 	if err != nil {
 		return err
 	}
-	synopsis, ok := feedsVerbs[verb]
-	if !ok {
-		return group.usageErr("unknown command %q", verb)
-	}
-	fs := flags(newCommand("feeds "+verb, synopsis))
+	env, verb, fs := v.env, v.verb, v.cmd
 	var asJSON bool
 	if verb == "list" || verb == "show" {
 		fs.BoolVar(&asJSON, "json", false, "JSON: one registry entry per line")
 	}
-	rest, err := fs.parse(args)
+	rest, err := fs.parse(v.args)
 	if err != nil {
 		return err
 	}
+	nc := v.nc // after parsing: --nats may follow the verb
 	switch {
 	case verb == "list" && len(rest) != 0:
 		return fs.usageErr("list takes no arguments, got %q", rest[0])
