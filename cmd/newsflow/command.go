@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/natsx"
 )
@@ -199,4 +203,10 @@ func parseNATSVerb(name, usage string, verbs map[string]string, args []string) (
 	v.verb, v.args = verb, rest
 	v.cmd = flags(newCommand(name+" "+verb, synopsis))
 	return v, nil
+}
+
+// connectNATS dials NATS for a command a person is waiting on: the client's
+// own warnings go to stderr, nothing else.
+func connectNATS(ctx context.Context, nc natsx.Config, stderr io.Writer) (*nats.Conn, jetstream.JetStream, error) {
+	return natsx.Connect(ctx, nc, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }

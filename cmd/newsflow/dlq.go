@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/natsx"
 )
 
 const dlqUsage = `usage: newsflow dlq list [--stage S] [--reason TEXT] [--since 2h|RFC3339] [--json]
@@ -105,7 +103,7 @@ func cmdDLQ(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	// request has JetStream's own timeout, and Ctrl-C stops it).
 	connectCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	conn, js, err := natsx.Connect(connectCtx, nc, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	conn, js, err := connectNATS(connectCtx, nc, stderr)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sort"
 	"text/tabwriter"
@@ -15,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
@@ -72,7 +70,7 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	conn, js, err := natsx.Connect(ctx, nc, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	conn, js, err := connectNATS(ctx, nc, stderr)
 	if err != nil {
 		return err
 	}
