@@ -14,6 +14,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/router"
+	"github.com/newsflow/newsflow/pkg/urls"
 )
 
 // deadLetter is one message in NEWSFLOW_DLQ as an operator sees it; its JSON
@@ -44,7 +45,7 @@ func newDeadLetter(m *jetstream.RawStreamMsg, now time.Time) deadLetter {
 		Stage:   h.Get(router.HeaderDLQStage),
 		Reason:  h.Get(router.HeaderDLQError),
 		At:      m.Time.UTC(),
-		URL:     messageURL(h, m.Data),
+		URL:     urls.Redact(messageURL(h, m.Data)),
 		Subject: h.Get(router.HeaderDLQSubject),
 		Stream:  h.Get(router.HeaderDLQStream),
 		Type:    h.Get(events.HeaderType),

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/urls"
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
@@ -106,7 +107,7 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			if err := fetcher.RemoveFeed(ctx, kv, u); err != nil {
 				return notRegistered(u, err)
 			}
-			fmt.Fprintln(stdout, "removed", u)
+			fmt.Fprintln(stdout, "removed", urls.Redact(u))
 		}
 		return nil
 	case "show":
@@ -115,9 +116,9 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return notRegistered(rest[0], err)
 		}
 		if asJSON {
-			return json.NewEncoder(stdout).Encode(st)
+			return json.NewEncoder(stdout).Encode(st.Shown())
 		}
-		return showFeed(stdout, st)
+		return showFeed(stdout, st.Shown())
 	case "poll", "reset":
 		change, did := fetcher.PollNow, "is due now"
 		if verb == "reset" {
@@ -127,7 +128,7 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			if _, err := change(ctx, kv, u); err != nil {
 				return notRegistered(u, err)
 			}
-			fmt.Fprintf(stdout, "%s %s: a running fetcher polls it within a few seconds\n", u, did)
+			fmt.Fprintf(stdout, "%s %s: a running fetcher polls it within a few seconds\n", urls.Redact(u), did)
 		}
 		return nil
 	case "list":
@@ -139,7 +140,7 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if asJSON {
 			enc := json.NewEncoder(stdout)
 			for _, f := range list {
-				if err := enc.Encode(f); err != nil {
+				if err := enc.Encode(f.Shown()); err != nil {
 					return fmt.Errorf("write: %w", err)
 				}
 			}
@@ -148,7 +149,7 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "URL\tKIND\tITEMS\tLAST SUCCESS\tNEXT POLL\tERRORS\tLAST ERROR")
 		for _, f := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\n", f.URL, orDash(f.Kind), f.Items,
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\n", urls.Redact(f.URL), orDash(f.Kind), f.Items,
 				when(f.LastSuccess), when(f.NextPoll), f.Errors, orDash(f.LastError))
 		}
 		return tw.Flush()
@@ -159,7 +160,7 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 // notRegistered names the feed when err says the registry has no such key.
 func notRegistered(feedURL string, err error) error {
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return fmt.Errorf("%s is not registered", feedURL)
+		return fmt.Errorf("%s is not registered", urls.Redact(feedURL))
 	}
 	return err
 }
@@ -208,7 +209,7 @@ func addAll(ctx context.Context, kv jetstream.KeyValue, list []string, stdout io
 		if err := fetcher.AddFeed(ctx, kv, u); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "added", u)
+		fmt.Fprintln(stdout, "added", urls.Redact(u))
 	}
 	return nil
 }

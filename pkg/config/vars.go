@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/newsflow/newsflow/pkg/urls"
 )
 
 // Var is one variable a program reads, as its reader described it: the
@@ -99,7 +101,7 @@ func redactURLs(s string) (string, bool) {
 		if err != nil || u.Scheme == "" || !strings.Contains(p, "://") {
 			return "", false
 		}
-		parts[i] = u.Redacted()
+		parts[i] = urls.Redact(u.String())
 	}
 	return strings.Join(parts, ","), true
 }

@@ -31,7 +31,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	}
 	host := u.Host
 	site := f.sites.of(host)
-	log := f.deps.Log.With("url", job.URL, "article_id", jobArticleID(job.URL))
+	log := f.deps.Log.With("url", urls.Redact(job.URL), "article_id", jobArticleID(job.URL))
 
 	delay := f.cfg.HostDelay
 	if !f.cfg.IgnoreRobots {
@@ -98,7 +98,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	}
 	obs.InjectTrace(ctx, msg.Header)
 	if _, err := events.PublishLarge(ctx, f.deps.JS, msg, f.deps.NC.MaxPayload()); err != nil {
-		return fmt.Errorf("publish page %s: %w", job.URL, err)
+		return fmt.Errorf("publish page %s: %w", urls.Redact(job.URL), err)
 	}
 	published.Inc()
 	log.Debug("page fetched", "final_url", resp.FinalURL, "bytes", len(resp.Body), obs.TraceID(ctx))

@@ -90,7 +90,7 @@ func (f *Fetcher) pollDue(ctx context.Context, view *feedView) {
 		// Delete only our own claim: if it expired and another replica took
 		// the feed, its claim stays.
 		if err := f.claims.Delete(release, key, jetstream.LastRevision(rev)); err != nil && !isKVConflict(err) {
-			f.deps.Log.Warn("release claim", "feed", cmp.Or(st.URL, key), "err", err)
+			f.deps.Log.Warn("release claim", "feed", urls.Redact(cmp.Or(st.URL, key)), "err", err)
 		}
 		cancel()
 	}
@@ -105,7 +105,7 @@ func (f *Fetcher) pollClaimed(ctx context.Context, key string) (FeedState, uint6
 	if err != nil || time.Now().Before(st.NextPoll) {
 		return st, rev, err
 	}
-	log := f.deps.Log.With("feed", st.URL)
+	log := f.deps.Log.With("feed", urls.Redact(st.URL))
 	ctx, span := obs.StartSpan(ctx, "fetcher", "poll feed", trace.WithAttributes(attribute.String("url.full", st.URL)))
 	defer span.End()
 	now := time.Now().UTC()
@@ -214,7 +214,7 @@ func (f *Fetcher) poll(ctx context.Context, st *FeedState) (pollResult, error) {
 	}
 	if err != nil {
 		feedPolls.WithLabelValues(site, "parse").Inc()
-		return res, fmt.Errorf("parse %s: %w", st.URL, err)
+		return res, fmt.Errorf("parse %s: %w", urls.Redact(st.URL), err)
 	}
 	feedPolls.WithLabelValues(site, "ok").Inc()
 	if st.Kind == "" || st.Kind != "page" {
@@ -316,10 +316,10 @@ func (f *Fetcher) queue(ctx context.Context, feedURL string, it feeds.Item) (boo
 	defer span.End()
 	obs.InjectTrace(ctx, m.Header)
 	if _, err := f.deps.JS.PublishMsg(ctx, m); err != nil {
-		return false, fmt.Errorf("queue %s: %w", it.URL, err)
+		return false, fmt.Errorf("queue %s: %w", urls.Redact(it.URL), err)
 	}
 	if _, err := f.seen.Put(ctx, key, []byte(canon)); err != nil {
-		return false, fmt.Errorf("mark seen %s: %w", it.URL, err)
+		return false, fmt.Errorf("mark seen %s: %w", urls.Redact(it.URL), err)
 	}
 	queued.Inc()
 	return true, nil

@@ -54,6 +54,14 @@ type PollError struct {
 const MaxRecentErrors = 10
 
 // failed records a failed poll at now.
+// Shown is st as it may be shown to people and other programs: the
+// password in the URL's userinfo hidden. The registry keeps the real one,
+// which the fetcher needs.
+func (st FeedState) Shown() FeedState {
+	st.URL = urls.Redact(st.URL)
+	return st
+}
+
 func (st *FeedState) failed(now time.Time, err error) {
 	st.Errors++
 	st.LastError = err.Error()
@@ -91,7 +99,7 @@ func AddFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) error {
 		return fmt.Errorf("encode feed: %w", err)
 	}
 	if _, err := kv.Create(ctx, key, data); err != nil && !isKVConflict(err) {
-		return fmt.Errorf("add feed %s: %w", feedURL, err)
+		return fmt.Errorf("add feed %s: %w", urls.Redact(feedURL), err)
 	}
 	return nil
 }
@@ -117,10 +125,10 @@ func RemoveFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) erro
 		return err
 	}
 	if _, err := kv.Get(ctx, key); err != nil {
-		return fmt.Errorf("remove feed %s: %w", feedURL, err)
+		return fmt.Errorf("remove feed %s: %w", urls.Redact(feedURL), err)
 	}
 	if err := kv.Purge(ctx, key); err != nil {
-		return fmt.Errorf("remove feed %s: %w", feedURL, err)
+		return fmt.Errorf("remove feed %s: %w", urls.Redact(feedURL), err)
 	}
 	return nil
 }
@@ -217,7 +225,7 @@ func putFeed(ctx context.Context, kv jetstream.KeyValue, key string, st FeedStat
 	}
 	rev, err = kv.Update(ctx, key, data, rev)
 	if err != nil {
-		return 0, fmt.Errorf("update feed %s: %w", st.URL, err)
+		return 0, fmt.Errorf("update feed %s: %w", urls.Redact(st.URL), err)
 	}
 	return rev, nil
 }
