@@ -1,12 +1,14 @@
 package fetcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,14 +27,16 @@ import (
 //	newsflow_pauses  <site>.next      the earliest start of the next fetch (min delay, crawl-delay, Retry-After)
 //
 // Both are taken with KV create/compare-and-set, so replicas never exceed the
-// limits together. The slots' short TTL frees the slot of a replica that
-// died; the pauses keep long enough for the longest Retry-After honoured.
+// limits together. A slot is a lease its holder renews (take, renew), so the
+// slot of a replica that died frees within seconds; the pauses keep long
+// enough for the longest Retry-After honoured.
 type hostGate struct {
 	kv      jetstream.KeyValue // slots, with a short TTL
 	pauses  jetstream.KeyValue // next start times, kept as long as the longest pause
 	perHost int
 	delay   time.Duration
 	owner   []byte
+	lease   time.Duration // slot lease; 0: leaseTTL
 }
 
 // hostKey is the politeness key of a URL's host; the port counts, since two
@@ -63,28 +67,25 @@ func (g *hostGate) busyFor(ctx context.Context, host string) time.Duration {
 // acquire waits for a slot and for the host's next start time; the caller
 // must call release when the fetch is done.
 func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration) (release func(), err error) {
-	slot := ""
-	for attempt := 0; slot == ""; attempt++ {
+	var held *slotLease
+	for attempt := 0; held == nil; attempt++ {
 		for i := range g.perHost {
-			key := host + ".slot." + strconv.Itoa(i)
-			if _, err := g.kv.Create(ctx, key, g.owner); err == nil {
-				slot = key
+			l, err := g.take(ctx, host+".slot."+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			if l != nil {
+				held = l
 				break
-			} else if !isKVConflict(err) {
-				return nil, fmt.Errorf("host slot %s: %w", key, err)
 			}
 		}
-		if slot == "" {
+		if held == nil {
 			if err := sleep(ctx, slotBackoff.Delay(attempt)); err != nil {
 				return nil, err
 			}
 		}
 	}
-	release = func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = g.kv.Delete(ctx, slot)
-	}
+	release = held.release
 	start, err := g.reserve(ctx, host, max(delay, g.delay), 0)
 	if err != nil {
 		release()
@@ -95,6 +96,96 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration
 		return nil, err
 	}
 	return release, nil
+}
+
+// A slot is a lease: its value is the instant it lapses and its holder. The
+// holder renews it while the fetch runs; a replica that dies stops renewing,
+// and another takes the slot over (compare-and-set on the lapsed value)
+// within leaseTTL, not after the bucket's TTL of minutes.
+const leaseTTL = 15 * time.Second
+
+type slotLease struct {
+	stop chan struct{}
+	done chan struct{}
+}
+
+func (l *slotLease) release() {
+	close(l.stop)
+	<-l.done
+}
+
+func (g *hostGate) ttl() time.Duration { return cmp.Or(g.lease, leaseTTL) }
+
+func (g *hostGate) leaseValue() []byte {
+	return fmt.Appendf(nil, "%d %s", time.Now().Add(g.ttl()).UnixNano(), g.owner)
+}
+
+// lapsed says whether a slot's value is a lease that ran out. A value of
+// another form (a replica of an older version) is held until the bucket's TTL.
+func lapsed(v []byte, now time.Time) bool {
+	n, _, ok := strings.Cut(string(v), " ")
+	if !ok {
+		return false
+	}
+	until, err := strconv.ParseInt(n, 10, 64)
+	return err == nil && now.UnixNano() > until
+}
+
+// take tries to lease key: free, or lapsed. It returns nil, nil when another
+// replica holds it.
+func (g *hostGate) take(ctx context.Context, key string) (*slotLease, error) {
+	rev, err := g.kv.Create(ctx, key, g.leaseValue())
+	if err != nil && isKVConflict(err) {
+		var e jetstream.KeyValueEntry
+		e, err = g.kv.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			return nil, nil // released meanwhile: the next round creates it
+		case err != nil:
+		case !lapsed(e.Value(), time.Now()):
+			return nil, nil
+		default:
+			rev, err = g.kv.Update(ctx, key, g.leaseValue(), e.Revision())
+			if err != nil && isKVConflict(err) {
+				return nil, nil // another replica took it over first
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("host slot %s: %w", key, err)
+	}
+	l := &slotLease{stop: make(chan struct{}), done: make(chan struct{})}
+	go g.renew(ctx, key, rev, l)
+	return l, nil
+}
+
+// renew keeps the lease on key until it is released or the fetch's ctx ends,
+// then frees it. (A replica that dies does neither: its lease lapses.)
+func (g *hostGate) renew(ctx context.Context, key string, rev uint64, l *slotLease) {
+	defer close(l.done)
+	t := time.NewTicker(g.ttl() / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+		case <-ctx.Done():
+		case <-t.C:
+			next, err := g.kv.Update(ctx, key, g.leaseValue(), rev)
+			if err != nil {
+				if isKVConflict(err) {
+					return // lapsed and taken over: nothing left to renew or free
+				}
+				continue // NATS unreachable for now: try again next tick
+			}
+			rev = next
+			continue
+		}
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		// Only our own lease: a slot taken over after a lapse is not ours to free.
+		_ = g.kv.Delete(dctx, key, jetstream.LastRevision(rev))
+		cancel()
+		return
+	}
 }
 
 // reserve books the host's next start: max(now, next), then pushes next by
