@@ -56,8 +56,8 @@ func TestProvision(t *testing.T) {
 	js := connect(t, ns.ClientURL())
 	topo := events.DefaultTopology()
 	all := topo.Resources()
-	if len(all) != 10 {
-		t.Fatalf("topology has %d resources, want 4 streams, 5 KV buckets and 1 object store: %v", len(all), all)
+	if len(all) != 11 {
+		t.Fatalf("topology has %d resources, want 4 streams, 6 KV buckets and 1 object store: %v", len(all), all)
 	}
 
 	changes, err := events.Provision(t.Context(), js, topo)

@@ -179,6 +179,8 @@ func (t Topology) Buckets() []jetstream.KeyValueConfig {
 		{Bucket: BucketFeeds, Description: "feed registry and poll state", History: 1, Replicas: t.Replicas, Storage: jetstream.FileStorage},
 		{Bucket: BucketHosts, Description: "per-host fetch slots", TTL: t.ClaimTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
 		{Bucket: BucketPauses, Description: "per-host next allowed fetch start", TTL: t.PauseTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
+		// A message's count lives as long as the message may: its stream's age.
+		{Bucket: BucketFailures, Description: "failed attempts of deferred messages", TTL: t.jobsMaxAge(), Replicas: t.Replicas, Storage: jetstream.FileStorage},
 	}
 }
 

@@ -173,24 +173,47 @@ const (
 )
 
 // DeadLetter moves a message to the dead-letter stream, with the error and
-// the delivery count, when its error is permanent or it has been delivered
-// maxDeliver times; the message is then acked so it never blocks the stream.
+// the delivery count, when its error is permanent or it has failed
+// maxDeliver times (its delivery count, or with CountFailures its counted
+// failures); the message is then acked so it never blocks the stream.
 // If the dead-letter publish itself fails the original stays unacked and is
 // retried: nothing is dropped.
-func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.Logger) Middleware {
+func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.Logger, opts ...DeadLetterOption) Middleware {
+	var o deadLetterOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(next Handler) Handler {
 		return func(ctx context.Context, m jetstream.Msg) error {
 			err := next(ctx, m)
+			md, mdErr := m.Metadata()
+			counted := o.failures != nil && mdErr == nil
+			if err == nil && counted && md.NumDelivered > 1 {
+				// Delivered before: it may have a failure count to drop.
+				forgetFailures(ctx, o.failures, md)
+			}
 			if err == nil || isDeferred(err) {
 				return err
 			}
-			md, mdErr := m.Metadata()
 			delivered := uint64(1)
 			if mdErr == nil {
 				delivered = md.NumDelivered
 			}
-			if !IsPermanent(err) && (maxDeliver <= 0 || delivered < uint64(maxDeliver)) {
+			attempts := delivered
+			if counted && !IsPermanent(err) {
+				n, cerr := addFailure(ctx, o.failures, md)
+				if cerr != nil {
+					// Not counted: retry rather than dead-letter on a guess.
+					log.Warn("count failure", "stage", stage, "err", cerr)
+					return err
+				}
+				attempts = n
+			}
+			if !IsPermanent(err) && (maxDeliver <= 0 || attempts < uint64(maxDeliver)) {
 				return err
+			}
+			if counted {
+				defer forgetFailures(ctx, o.failures, md)
 			}
 			dm := nats.NewMsg(events.DLQSubject(stage))
 			for k, v := range m.Headers() {
@@ -199,7 +222,7 @@ func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.
 			dm.Header.Del(nats.MsgIdHdr)
 			dm.Header.Set(HeaderDLQStage, stage)
 			dm.Header.Set(HeaderDLQError, truncate(err.Error(), 2000))
-			dm.Header.Set(HeaderDLQDeliveries, strconv.FormatUint(delivered, 10))
+			dm.Header.Set(HeaderDLQDeliveries, strconv.FormatUint(attempts, 10))
 			dm.Header.Set(HeaderDLQSubject, m.Subject())
 			if mdErr == nil {
 				dm.Header.Set(HeaderDLQStream, md.Stream)
@@ -211,7 +234,7 @@ func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.
 				return fmt.Errorf("dead-letter publish failed (%v) after: %w", perr, err)
 			}
 			deadLettered.WithLabelValues(stage).Inc()
-			log.Warn("message dead-lettered", "stage", stage, "subject", m.Subject(), "deliveries", delivered, "err", err, obs.TraceID(ctx))
+			log.Warn("message dead-lettered", "stage", stage, "subject", m.Subject(), "attempts", attempts, "deliveries", delivered, "err", err, obs.TraceID(ctx))
 			return nil
 		}
 	}

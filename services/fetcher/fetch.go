@@ -57,6 +57,11 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		return router.Defer(fmt.Errorf("%w: %s for %v", ErrHostBusy, host, wait.Round(time.Second)), wait)
 	}
 	release, err := f.hosts.acquire(ctx, hostKey(u), delay)
+	if errors.Is(err, errNoSlot) {
+		// Every slot of the host is busy: take another host's job meanwhile
+		// rather than hold this worker; waiting is no failure.
+		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), slotRetry.Delay(0))
+	}
 	if err != nil {
 		return fmt.Errorf("host slot for %s: %w", host, err)
 	}

@@ -145,12 +145,14 @@ type Fetcher struct {
 	deps   service.Deps
 	client *web.Client
 	feeds  jetstream.KeyValue
-	claims jetstream.KeyValue
-	seen   jetstream.KeyValue
-	hosts  *hostGate
-	robots *robotsCache
-	sites  *siteLabels // the site label of the metrics
-	owner  []byte      // this replica, as written into claims
+	// failures counts the failed attempts of jobs, which deferrals redeliver.
+	failures jetstream.KeyValue
+	claims   jetstream.KeyValue
+	seen     jetstream.KeyValue
+	hosts    *hostGate
+	robots   *robotsCache
+	sites    *siteLabels // the site label of the metrics
+	owner    []byte      // this replica, as written into claims
 	// claimTTL is how long a poll claim lasts; a poll must end before it.
 	claimTTL time.Duration
 }
@@ -160,7 +162,8 @@ type Fetcher struct {
 var Needs = []events.Resource{
 	events.Stream(events.StreamJobs), events.Stream(events.StreamRaw), events.Stream(events.StreamDLQ),
 	events.KV(events.BucketFeeds), events.KV(events.BucketClaims), events.KV(events.BucketSeen),
-	events.KV(events.BucketHosts), events.KV(events.BucketPauses), events.ObjectStore(events.BucketPages),
+	events.KV(events.BucketHosts), events.KV(events.BucketPauses), events.KV(events.BucketFailures),
+	events.ObjectStore(events.BucketPages),
 }
 
 // New checks the topology and opens the fetcher's buckets.
@@ -185,6 +188,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 		return kv
 	}
 	f.feeds, f.claims, f.seen = open(events.BucketFeeds), open(events.BucketClaims), open(events.BucketSeen)
+	f.failures = open(events.BucketFailures)
 	hostsKV, pausesKV := open(events.BucketHosts), open(events.BucketPauses)
 	if err != nil {
 		return nil, err
@@ -238,7 +242,9 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	}
 	h := router.Chain(f.HandleJob,
 		router.Trace("fetcher"),
-		router.DeadLetter(deps.JS, "fetcher", cfg.MaxDeliver, deps.Log),
+		// Deferred jobs (a busy host) are redelivered without being tried:
+		// only failures count towards the dead-letter stream.
+		router.DeadLetter(deps.JS, "fetcher", cfg.MaxDeliver, deps.Log, router.CountFailures(f.failures)),
 		router.Recover(),
 		router.Timeout(perJob),
 	)

@@ -64,11 +64,24 @@ func (g *hostGate) busyFor(ctx context.Context, host string) time.Duration {
 	return max(time.Until(time.Unix(0, n)), 0)
 }
 
-// acquire waits for a slot and for the host's next start time; the caller
-// must call release when the fetch is done.
+// errNoSlot means every slot of a host stayed busy for slotWait.
+var errNoSlot = errors.New("no free host slot")
+
+// slotWait is how long acquire waits for a busy host's slot before the job
+// is deferred; slotRetry spaces the deferred job's return.
+const slotWait = 2 * time.Second
+
+var slotRetry = backoff.Policy{Base: 2 * time.Second, Max: 2 * time.Second}
+
+// acquire waits (up to slotWait, then errNoSlot) for a slot and then for the
+// host's next start time; the caller must call release when the fetch is done.
 func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration) (release func(), err error) {
 	var held *slotLease
+	giveUp := time.Now().Add(slotWait)
 	for attempt := 0; held == nil; attempt++ {
+		if attempt > 0 && time.Now().After(giveUp) {
+			return nil, errNoSlot
+		}
 		for i := range g.perHost {
 			l, err := g.take(ctx, host+".slot."+strconv.Itoa(i))
 			if err != nil {
@@ -135,7 +148,7 @@ func lapsed(v []byte, now time.Time) bool {
 // replica holds it.
 func (g *hostGate) take(ctx context.Context, key string) (*slotLease, error) {
 	rev, err := g.kv.Create(ctx, key, g.leaseValue())
-	if err != nil && isKVConflict(err) {
+	if err != nil && events.IsKVConflict(err) {
 		var e jetstream.KeyValueEntry
 		e, err = g.kv.Get(ctx, key)
 		switch {
@@ -146,7 +159,7 @@ func (g *hostGate) take(ctx context.Context, key string) (*slotLease, error) {
 			return nil, nil
 		default:
 			rev, err = g.kv.Update(ctx, key, g.leaseValue(), e.Revision())
-			if err != nil && isKVConflict(err) {
+			if err != nil && events.IsKVConflict(err) {
 				return nil, nil // another replica took it over first
 			}
 		}
@@ -172,7 +185,7 @@ func (g *hostGate) renew(ctx context.Context, key string, rev uint64, l *slotLea
 		case <-t.C:
 			next, err := g.kv.Update(ctx, key, g.leaseValue(), rev)
 			if err != nil {
-				if isKVConflict(err) {
+				if events.IsKVConflict(err) {
 					return // lapsed and taken over: nothing left to renew or free
 				}
 				continue // NATS unreachable for now: try again next tick

@@ -89,7 +89,7 @@ func (f *Fetcher) pollDue(ctx context.Context, view *feedView) {
 		release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		// Delete only our own claim: if it expired and another replica took
 		// the feed, its claim stays.
-		if err := f.claims.Delete(release, key, jetstream.LastRevision(rev)); err != nil && !isKVConflict(err) {
+		if err := f.claims.Delete(release, key, jetstream.LastRevision(rev)); err != nil && !events.IsKVConflict(err) {
 			f.deps.Log.Warn("release claim", "feed", urls.Redact(cmp.Or(st.URL, key)), "err", err)
 		}
 		cancel()

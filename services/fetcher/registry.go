@@ -98,23 +98,10 @@ func AddFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) error {
 	if err != nil {
 		return fmt.Errorf("encode feed: %w", err)
 	}
-	if _, err := kv.Create(ctx, key, data); err != nil && !isKVConflict(err) {
+	if _, err := kv.Create(ctx, key, data); err != nil && !events.IsKVConflict(err) {
 		return fmt.Errorf("add feed %s: %w", urls.Redact(feedURL), err)
 	}
 	return nil
-}
-
-// isKVConflict reports a KV create or update that lost to another writer.
-// Replicated buckets report it as "wrong last sequence" (10164), which the
-// client does not always map to ErrKeyExists — notably when the key was
-// deleted before — so the codes are checked too.
-func isKVConflict(err error) bool {
-	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return true
-	}
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // RemoveFeed takes feedURL out of the registry; URLs it already queued are
@@ -176,7 +163,7 @@ func updateFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string, chan
 		}
 		change(&st)
 		_, err = putFeed(ctx, kv, key, st, rev)
-		if err == nil || !isKVConflict(err) || attempt == 4 {
+		if err == nil || !events.IsKVConflict(err) || attempt == 4 {
 			return st, err
 		}
 	}
