@@ -27,7 +27,7 @@ const (
 	// BucketFailures counts the failed attempts of a message of a stage that
 	// defers work, whose redeliveries are not all failures.
 	BucketFailures = "newsflow_failures"
-	BucketPages  = "newsflow_pages"  // object store for pages too large for one message
+	BucketPages    = "newsflow_pages" // object store for pages too large for one message
 
 	// Durable consumer names.
 	ConsumerFetcher = "fetcher"
