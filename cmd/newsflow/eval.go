@@ -60,11 +60,7 @@ macro average over the corpora.
 		if err != nil {
 			return evaluate.Article{}, err
 		}
-		out := evaluate.Article{Body: a.BodyText, Title: a.Title, Authors: a.Authors, Language: a.Language}
-		if a.PublishedAt != nil {
-			out.Published = *a.PublishedAt
-		}
-		return out, nil
+		return evaluate.ArticleOf(a), nil
 	}
 	var reports []evaluate.Report
 	for _, dir := range corpora {

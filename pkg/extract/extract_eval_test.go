@@ -39,11 +39,7 @@ func extractArticle(page []byte, url string) (evaluate.Article, error) {
 	if err != nil {
 		return evaluate.Article{}, err
 	}
-	out := evaluate.Article{Body: a.BodyText, Title: a.Title, Authors: a.Authors, Language: a.Language}
-	if a.PublishedAt != nil {
-		out.Published = *a.PublishedAt
-	}
-	return out, nil
+	return evaluate.ArticleOf(a), nil
 }
 
 // TestReadabilitySuite guards the second public corpus, Mozilla
