@@ -19,23 +19,27 @@ import (
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
-// The compose file runs every stage as a scalable, health-checked service
-// that waits for healthy dependencies and is configured only with variables
-// it reads.
+// The compose file provisions the topology once, then runs every stage as a
+// scalable, health-checked service that waits for healthy dependencies and
+// is configured only with variables it reads.
 func TestComposeFile(t *testing.T) {
 	p := loadCompose(t, "observability")
-	for _, name := range []string{"nats", "redis", "fetcher", "parser", "store", "api"} {
+	for _, name := range []string{"nats", "redis", "provision", "fetcher", "parser", "store", "api"} {
 		if _, err := p.GetService(name); err != nil {
 			t.Fatalf("compose: service %s missing: %v", name, err)
 		}
 	}
 	for name, s := range p.Services {
-		if s.HealthCheck == nil || s.HealthCheck.Disable || len(s.HealthCheck.Test) == 0 {
+		if name != "provision" && (s.HealthCheck == nil || s.HealthCheck.Disable || len(s.HealthCheck.Test) == 0) {
 			t.Errorf("compose: %s has no health check", name)
 		}
 		for dep, d := range s.DependsOn {
-			if d.Condition != types.ServiceConditionHealthy {
-				t.Errorf("compose: %s depends on %s with condition %q, want %s", name, dep, d.Condition, types.ServiceConditionHealthy)
+			want := types.ServiceConditionHealthy
+			if dep == "provision" { // a one-shot: it exits when done
+				want = types.ServiceConditionCompletedSuccessfully
+			}
+			if d.Condition != want {
+				t.Errorf("compose: %s depends on %s with condition %q, want %s", name, dep, d.Condition, want)
 			}
 		}
 		for _, v := range s.Volumes {
@@ -86,7 +90,7 @@ func TestComposeFile(t *testing.T) {
 			if got := strings.Join(s.HealthCheck.Test, " "); got != "CMD /app healthcheck" {
 				t.Errorf("health check %q, want the binary's own probe [CMD /app healthcheck]", got)
 			}
-			wantDeps := []string{"nats"}
+			wantDeps := []string{"nats", "provision"}
 			if svc == "store" {
 				wantDeps = append(wantDeps, "redis")
 			}
@@ -127,6 +131,8 @@ func TestComposeFile(t *testing.T) {
 			}
 		})
 	}
+
+	checkComposeProvision(t, p)
 
 	f, _ := p.GetService("fetcher")
 	_, local := composeEnv(t, f)
@@ -189,6 +195,40 @@ func TestComposePublishesNoAdminPort(t *testing.T) {
 		if u != "store:"+storeHTTP {
 			t.Errorf("deploy/nginx/api.conf: forwards to %s, want only the store's HTTP_ADDR (store:%s)", u, storeHTTP)
 		}
+	}
+}
+
+// checkComposeProvision: the one-shot provision service runs `newsflow
+// provision` from the CLI image against the compose NATS, once, with only
+// variables provision reads.
+func checkComposeProvision(t *testing.T, p *types.Project) {
+	t.Helper()
+	s, _ := p.GetService("provision")
+	if s.Build == nil || s.Build.Target != "cli" || s.Build.Args["SERVICE"] == nil || *s.Build.Args["SERVICE"] != "newsflow" {
+		t.Errorf("compose: provision must be built from deploy/Dockerfile target cli with SERVICE=newsflow, got %+v", s.Build)
+	}
+	if !slices.Equal(s.Command, types.ShellCommand{"provision"}) {
+		t.Errorf("compose: provision runs %q, want [provision]", s.Command)
+	}
+	if s.Restart != "" && s.Restart != types.RestartPolicyNo {
+		t.Errorf("compose: provision restart %q: a one-shot must not be restarted", s.Restart)
+	}
+	if d, ok := s.DependsOn["nats"]; !ok || d.Condition != types.ServiceConditionHealthy {
+		t.Errorf("compose: provision does not wait for a healthy nats")
+	}
+	if len(s.Ports) > 0 || s.Deploy != nil && s.Deploy.Replicas != nil && *s.Deploy.Replicas != 1 {
+		t.Errorf("compose: provision publishes ports or runs replicas")
+	}
+	raw, local := composeEnv(t, s)
+	checkEnvNames(t, "compose", "provision", raw)
+	if err := readEnv("provision", local).Err(); err != nil {
+		t.Errorf("compose: provision would reject its environment: %v", err)
+	}
+	if u, err := url.Parse(raw["NATS_URL"]); err != nil || u.Hostname() != "nats" {
+		t.Errorf("compose: provision NATS_URL=%q: must be set explicitly to the nats service", raw["NATS_URL"])
+	}
+	if raw["NATS_REPLICAS"] == "" {
+		t.Error("compose: provision must set NATS_REPLICAS (the stream replicas)")
 	}
 }
 

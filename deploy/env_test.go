@@ -15,6 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/services/fetcher"
@@ -56,6 +57,10 @@ func readEnv(svc string, vars map[string]string) *config.Env {
 		parser.ConfigFromEnv(env)
 	case "store":
 		store.ConfigFromEnv(env)
+	case "provision": // `newsflow provision`, cmd/newsflow/provision.go
+		events.TopologyFromEnv(env)
+		natsx.FromEnv(env, svc)
+		return env
 	default:
 		panic("unknown service " + svc)
 	}
@@ -210,6 +215,8 @@ var readEnvCalls = map[string][]string{
 	"fetcher": {"fetcher.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
 	"parser":  {"parser.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
 	"store":   {"store.ConfigFromEnv", "natsx.FromEnv", "obs.LogConfigFromEnv"},
+	// `newsflow provision`, the one-shot of compose and the Job of deploy/k8s.
+	"provision": {"events.TopologyFromEnv", "natsx.FromEnv"},
 }
 
 // Each service reads its environment with exactly the functions readEnv
@@ -218,8 +225,11 @@ var readEnvCalls = map[string][]string{
 // its variables.
 func TestReadEnvMirrorsMain(t *testing.T) {
 	re := regexp.MustCompile(`\b(\w+\.\w*FromEnv)\(env\b`)
-	for _, svc := range stages {
+	for _, svc := range append(slices.Clone(stages), "provision") {
 		files := []string{filepath.Join("services", svc, "cmd", svc, "main.go")}
+		if svc == "provision" {
+			files = []string{filepath.Join("cmd", "newsflow", "provision.go")}
+		}
 		src := mustRead(t, filepath.Join(root(t), files[0]))
 		if bytes.Contains(src, []byte("service.Main(")) {
 			files = append(files, filepath.Join("pkg", "service", "main.go"))
@@ -243,6 +253,98 @@ func TestReadEnvMirrorsMain(t *testing.T) {
 		sort.Strings(want)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s reads its environment with %v (in %v), readEnv with %v: update readEnv", svc, got, files, want)
+		}
+	}
+}
+
+// configRow is one row of the README's configuration table.
+type configRow struct {
+	names    []string // the code spans of the first cell
+	defaults string   // the second cell
+	usedBy   []string // fetcher, parser, store, or all
+}
+
+// readmeConfig reads the table under "## Configuration" in README.md.
+func readmeConfig(t *testing.T) []configRow {
+	t.Helper()
+	readme := string(mustRead(t, filepath.Join(root(t), "README.md")))
+	_, section, ok := strings.Cut(readme, "\n## Configuration\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Configuration" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	code := regexp.MustCompile("`([^`]+)`")
+	var rows []configRow
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if !strings.HasPrefix(line, "| `") || len(cells) < 4 {
+			continue
+		}
+		r := configRow{defaults: cells[1]}
+		for _, m := range code.FindAllStringSubmatch(cells[0], -1) {
+			r.names = append(r.names, m[1])
+		}
+		for _, s := range strings.Split(cells[2], ",") {
+			r.usedBy = append(r.usedBy, strings.TrimSpace(s))
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		t.Fatal("README.md, Configuration: no table rows")
+	}
+	return rows
+}
+
+// The README's configuration table and the registry the services' --help
+// prints from agree: every variable a service reads has a row naming that
+// service and its default, and every row names variables that its
+// services read.
+func TestEnvREADMETable(t *testing.T) {
+	rows := readmeConfig(t)
+	documented := map[string]configRow{}
+	for _, r := range rows {
+		for _, n := range r.names {
+			documented[n] = r
+		}
+	}
+	for _, svc := range stages {
+		env := readEnv(svc, nil)
+		for _, v := range env.Vars() {
+			r, ok := documented[v.Name]
+			switch {
+			case !ok:
+				t.Errorf("README.md, Configuration: %s (read by %s: %s) has no row", v.Name, svc, v.Help)
+				continue
+			case !slices.Contains(r.usedBy, svc) && !slices.Contains(r.usedBy, "all"):
+				t.Errorf("README.md, Configuration: %s is read by %s, but its row says %v", v.Name, svc, r.usedBy)
+			case v.Help == "":
+				t.Errorf("%s reads %s without saying what it means", svc, v.Name)
+			}
+			want := "—"
+			if v.Default != "" {
+				want = "`" + v.Default + "`"
+			}
+			if !strings.Contains(r.defaults, want) {
+				t.Errorf("README.md, Configuration: %s's default for %s is %s, the row says %q", v.Name, svc, want, r.defaults)
+			}
+		}
+	}
+	for _, r := range rows {
+		services := r.usedBy
+		if slices.Contains(services, "all") {
+			services = stages
+		}
+		for _, svc := range services {
+			if !slices.Contains(stages, svc) {
+				t.Errorf("README.md, Configuration: %v: no service %q", r.names, svc)
+				continue
+			}
+			reads := readEnv(svc, nil).Names()
+			for _, n := range r.names {
+				if !slices.Contains(reads, n) {
+					t.Errorf("README.md, Configuration: %s is documented for %s, which does not read it", n, svc)
+				}
+			}
 		}
 	}
 }

@@ -13,11 +13,14 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
@@ -70,6 +73,7 @@ type k8sObject struct {
 }
 
 type podSpec struct {
+	RestartPolicy   string `json:"restartPolicy"`
 	SecurityContext struct {
 		RunAsNonRoot *bool `json:"runAsNonRoot"`
 		RunAsUser    *int  `json:"runAsUser"`
@@ -87,9 +91,11 @@ type podSpec struct {
 }
 
 type container struct {
-	Name  string `json:"name"`
-	Image string `json:"image"`
-	Ports []struct {
+	Name    string   `json:"name"`
+	Image   string   `json:"image"`
+	Command []string `json:"command"`
+	Args    []string `json:"args"`
+	Ports   []struct {
 		Name          string `json:"name"`
 		ContainerPort int    `json:"containerPort"`
 	} `json:"ports"`
@@ -232,42 +238,10 @@ func TestK8sManifests(t *testing.T) {
 				t.Error("no memory limit")
 			}
 
-			// Environment: literal values plus every referenced ConfigMap and Secret.
-			vars := map[string]string{}
-			for _, e := range c.Env {
-				switch {
-				case e.ValueFrom == nil:
-					vars[e.Name] = e.Value
-				case e.ValueFrom.ConfigMapKeyRef != nil:
-					vars[e.Name] = refValue(t, byKind, "ConfigMap", e.ValueFrom.ConfigMapKeyRef.Name, e.ValueFrom.ConfigMapKeyRef.Key)
-				case e.ValueFrom.SecretKeyRef != nil:
-					vars[e.Name] = refValue(t, byKind, "Secret", e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key)
-				}
-			}
-			for _, ef := range c.EnvFrom {
-				var o *k8sObject
-				switch {
-				case ef.ConfigMapRef != nil:
-					if o = byKind["ConfigMap"][ef.ConfigMapRef.Name]; o == nil {
-						t.Errorf("envFrom ConfigMap %s does not exist", ef.ConfigMapRef.Name)
-					}
-				case ef.SecretRef != nil:
-					if o = byKind["Secret"][ef.SecretRef.Name]; o == nil {
-						t.Errorf("envFrom Secret %s does not exist", ef.SecretRef.Name)
-					}
-				}
-				if o != nil {
-					for k, v := range o.Data {
-						vars[k] = v
-					}
-					for k, v := range o.StringData {
-						vars[k] = v
-					}
-				}
-			}
+			vars := containerEnv(t, byKind, c)
 			checkEnvNames(t, "deploy/k8s", svc, vars)
-			if vars["NATS_URL"] == "" || vars["NATS_REPLICAS"] != "3" {
-				t.Errorf("NATS_URL=%q NATS_REPLICAS=%q: want an existing NATS cluster with R3 streams", vars["NATS_URL"], vars["NATS_REPLICAS"])
+			if vars["NATS_URL"] == "" {
+				t.Error("NATS_URL is not set: want an existing NATS cluster")
 			}
 			if svc == "store" && vars["REDIS_URL"] == "" {
 				t.Error("REDIS_URL is not set")
@@ -434,7 +408,7 @@ func TestK8sManifests(t *testing.T) {
 	if k.Namespace != "newsflow" || !slices.Equal(res, files) {
 		t.Errorf("kustomization.yaml: namespace %q, resources %v, want newsflow and %v", k.Namespace, res, files)
 	}
-	for _, svc := range stages {
+	for _, svc := range append(slices.Clone(stages), "newsflow") {
 		if !slices.ContainsFunc(k.Images, func(i struct {
 			Name string `json:"name"`
 		}) bool {
@@ -442,6 +416,94 @@ func TestK8sManifests(t *testing.T) {
 		}) {
 			t.Errorf("kustomization.yaml: no image entry for newsflow/%s", svc)
 		}
+	}
+}
+
+// containerEnv is c's environment: literal values plus every referenced
+// ConfigMap and Secret.
+func containerEnv(t *testing.T, byKind map[string]map[string]*k8sObject, c container) map[string]string {
+	t.Helper()
+	vars := map[string]string{}
+	for _, e := range c.Env {
+		switch {
+		case e.ValueFrom == nil:
+			vars[e.Name] = e.Value
+		case e.ValueFrom.ConfigMapKeyRef != nil:
+			vars[e.Name] = refValue(t, byKind, "ConfigMap", e.ValueFrom.ConfigMapKeyRef.Name, e.ValueFrom.ConfigMapKeyRef.Key)
+		case e.ValueFrom.SecretKeyRef != nil:
+			vars[e.Name] = refValue(t, byKind, "Secret", e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key)
+		}
+	}
+	for _, ef := range c.EnvFrom {
+		var o *k8sObject
+		switch {
+		case ef.ConfigMapRef != nil:
+			if o = byKind["ConfigMap"][ef.ConfigMapRef.Name]; o == nil {
+				t.Errorf("envFrom ConfigMap %s does not exist", ef.ConfigMapRef.Name)
+			}
+		case ef.SecretRef != nil:
+			if o = byKind["Secret"][ef.SecretRef.Name]; o == nil {
+				t.Errorf("envFrom Secret %s does not exist", ef.SecretRef.Name)
+			}
+		}
+		if o != nil {
+			for k, v := range o.Data {
+				vars[k] = v
+			}
+			for k, v := range o.StringData {
+				vars[k] = v
+			}
+		}
+	}
+	return vars
+}
+
+// The provision Job runs `newsflow provision` from the CLI image against the
+// stages' NATS, non-root, with only variables provision reads and R3
+// streams; the stages do not read the stream settings.
+func TestK8sProvisionJob(t *testing.T) {
+	byKind := map[string]map[string]*k8sObject{}
+	for _, o := range loadK8s(t) {
+		if byKind[o.Kind] == nil {
+			byKind[o.Kind] = map[string]*k8sObject{}
+		}
+		byKind[o.Kind][o.Metadata.Name] = o
+	}
+	j := byKind["Job"]["provision"]
+	if j == nil || j.APIVersion != "batch/v1" {
+		t.Fatal("deploy/k8s: no batch/v1 Job provision")
+	}
+	pod := j.Spec.Template.Spec
+	if pod.RestartPolicy != "OnFailure" && pod.RestartPolicy != "Never" {
+		t.Errorf("Job provision: restartPolicy %q, want OnFailure or Never", pod.RestartPolicy)
+	}
+	if len(pod.Containers) != 1 {
+		t.Fatalf("Job provision: %d containers, want 1", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	if !strings.HasPrefix(c.Image, "newsflow/newsflow:") || !slices.Equal(append(c.Command, c.Args...), []string{"provision"}) {
+		t.Errorf("Job provision runs %s %q %q, want newsflow/newsflow:<tag> with args [provision]", c.Image, c.Command, c.Args)
+	}
+	if pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot ||
+		c.SecurityContext == nil || c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
+		t.Error("Job provision: must run non-root without privilege escalation")
+	}
+	if c.Resources.Requests["memory"] == "" || c.Resources.Limits["memory"] == "" {
+		t.Error("Job provision: no memory request or limit")
+	}
+	vars := containerEnv(t, byKind, c)
+	checkEnvNames(t, "deploy/k8s", "provision", vars)
+	if err := readEnv("provision", vars).Err(); err != nil {
+		t.Errorf("Job provision would reject its environment: %v", err)
+	}
+	stage := containerEnv(t, byKind, byKind["Deployment"]["parser"].Spec.Template.Spec.Containers[0])
+	if vars["NATS_URL"] == "" || vars["NATS_URL"] != stage["NATS_URL"] || vars["NATS_REPLICAS"] != "3" {
+		t.Errorf("Job provision: NATS_URL=%q NATS_REPLICAS=%q, want the stages' NATS (%q) with R3 streams",
+			vars["NATS_URL"], vars["NATS_REPLICAS"], stage["NATS_URL"])
+	}
+	topo := events.TopologyFromEnv(config.FromMap(vars))
+	if err := topo.Validate(); err != nil {
+		t.Errorf("Job provision: %v", err)
 	}
 }
 
@@ -465,6 +527,8 @@ func decodeTyped(doc []byte) error {
 		obj = &corev1.Service{}
 	case "apps/v1 Deployment":
 		obj = &appsv1.Deployment{}
+	case "batch/v1 Job":
+		obj = &batchv1.Job{}
 	case "autoscaling/v2 HorizontalPodAutoscaler":
 		obj = &autoscalingv2.HorizontalPodAutoscaler{}
 	case "policy/v1 PodDisruptionBudget":

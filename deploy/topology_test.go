@@ -139,6 +139,34 @@ func TestComposeTopology(t *testing.T) {
 		}
 	}
 
+	// Compose starts the stages only once `provision` has succeeded: a stage
+	// started before it exits 1 and says what to run.
+	for _, early := range start("parser") {
+		select {
+		case <-early.done:
+			if early.cmd.ProcessState.ExitCode() != 1 || !strings.Contains(early.out.tail(2000), "newsflow provision") {
+				t.Errorf("%s before provisioning: %s, output %q; want exit 1 naming `newsflow provision`", early.name, early.state(), early.out.tail(2000))
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s kept running before provisioning", early.name)
+		}
+	}
+	procs = procs[:0] // all exited
+	prov, _ := p.GetService("provision")
+	provEnv, _ := composeEnv(t, prov)
+	provEnv["NATS_URL"] = ns.ClientURL()
+	checkEnvNames(t, "topology", "provision", provEnv)
+	pr := startProc(t, "provision", bins["newsflow"], provEnv, prov.Command...)
+	select {
+	case <-pr.done:
+		if pr.err != nil || !strings.Contains(pr.out.tail(4000), "created   stream "+events.StreamArticles) {
+			t.Fatalf("provision: %v\n%s", pr.err, pr.out.tail(4000))
+		}
+	case <-time.After(60 * time.Second):
+		pr.kill()
+		t.Fatal("provision did not finish within 60s")
+	}
+
 	stores := start("store")
 	parsers := start("parser")
 	waitReady(append(append([]*proc{}, stores...), parsers...))
@@ -289,13 +317,13 @@ func TestComposeTopology(t *testing.T) {
 	}
 }
 
-// buildImages builds the service binaries as deploy/Dockerfile does (static,
-// -trimpath -ldflags "-s -w") and checks each would make
-// a small, static image.
+// buildImages builds the service binaries and the CLI ("newsflow") as
+// deploy/Dockerfile does (static, -trimpath -ldflags "-s -w") and checks each
+// service would make a small, static image.
 func buildImages(t *testing.T) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
-	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator)}
+	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", dir + string(filepath.Separator), "./cmd/newsflow"}
 	for _, svc := range stages {
 		args = append(args, "./services/"+svc+"/cmd/"+svc)
 	}
@@ -305,7 +333,10 @@ func buildImages(t *testing.T) map[string]string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	bins := map[string]string{}
+	bins := map[string]string{"newsflow": filepath.Join(dir, "newsflow")}
+	if err := checkStatic(bins["newsflow"]); err != nil {
+		t.Errorf("newsflow: %v (the distroless static image has no libc)", err)
+	}
 	for _, svc := range stages {
 		path := filepath.Join(dir, svc)
 		fi, err := os.Stat(path)
@@ -424,10 +455,10 @@ type proc struct {
 	err        error
 }
 
-func startProc(t *testing.T, name, bin string, env map[string]string) *proc {
+func startProc(t *testing.T, name, bin string, env map[string]string, args ...string) *proc {
 	t.Helper()
 	pr := &proc{name: name, admin: env["ADMIN_ADDR"], api: env["HTTP_ADDR"], out: &syncBuffer{}, done: make(chan struct{})}
-	pr.cmd = exec.Command(bin)
+	pr.cmd = exec.Command(bin, args...)
 	// Only the compose environment, as in a container.
 	for k, v := range env {
 		pr.cmd.Env = append(pr.cmd.Env, k+"="+v)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -21,15 +20,23 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if slices.ContainsFunc(args, func(a string) bool { return a == "--pipeline" || a == "-pipeline" }) {
 		return cmdBenchPipeline(ctx, args, stdout, stderr)
 	}
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("bench", `usage: newsflow bench [--dir DIR] [--rounds N]
+       newsflow bench --pipeline [flags]   (the whole pipeline; see newsflow bench --pipeline --help)
+
+Measures extraction speed on one core: ms/page, MB/s, allocations, and the
+ratio to parsing alone.
+`)
 	dir := fs.String("dir", "", "benchmark directory (default: the repository's testdata/extraction-benchmark)")
 	rounds := fs.Int("rounds", 5, "passes over the corpus per measurement")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	if *rounds < 1 {
-		return fmt.Errorf("--rounds must be at least 1")
+	switch {
+	case len(rest) != 0:
+		return fs.usageErr("unexpected argument %q (the corpus is given with --dir)", rest[0])
+	case *rounds < 1:
+		return fs.usageErr("--rounds must be at least 1")
 	}
 	corpus, err := corpusDir(*dir)
 	if err != nil {

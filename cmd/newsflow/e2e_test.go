@@ -142,7 +142,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
 	o := newOrigin(t)
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	rdb, prefix := redistest.Client(t)
 	apiAddr := freeAddr(t)
 	stop := startPipeline(t, natsx.Config{URL: ns.ClientURL()}, rdb, pipelineConfig{
@@ -225,7 +225,8 @@ type pipelineConfig struct {
 }
 
 // startPipeline runs store, parser and fetcher in this process, each on its
-// own NATS connection as separate services would be; stop ends them and waits.
+// own NATS connection as separate services would be, on a server provisioned
+// beforehand; stop ends them and waits.
 func startPipeline(t *testing.T, nc natsx.Config, rdb redis.UniversalClient, cfg pipelineConfig) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -233,7 +234,7 @@ func startPipeline(t *testing.T, nc natsx.Config, rdb redis.UniversalClient, cfg
 	connect := func(name string) service.Deps {
 		c := nc
 		c.Name = name
-		d, err := service.Connect(ctx, c, events.DefaultTopology(), log.With("stage", name))
+		d, err := service.Connect(ctx, c, log.With("stage", name))
 		if err != nil {
 			cancel()
 			t.Fatal(err)

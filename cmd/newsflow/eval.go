@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -18,14 +17,24 @@ import (
 // where the ground truth has it, and the macro average, so a change is
 // judged on all of them at once.
 func cmdEval(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("eval", `usage: newsflow eval [--dir DIR]... [--worst N] [--rules FILE]
+
+Scores the extractor on every corpus in the benchmark layout (html/<id>.html.gz
+and ground-truth.json) in each DIR, a corpus or a folder of corpora (default:
+every corpus in the repository's testdata): F1, precision, recall, accuracy,
+empty bodies, worst pages, the metadata where the ground truth has it, and the
+macro average over the corpora.
+`)
 	var dirs stringList
-	fs.Var(&dirs, "dir", "a corpus, or a directory of corpora (repeatable; default: every corpus in the repository's testdata)")
+	fs.Var(&dirs, "dir", "a corpus, or a folder of corpora (repeatable; default: every corpus in the repository's testdata)")
 	worst := fs.Int("worst", 10, "how many of the worst pages to list per corpus")
 	rulesFile := fs.String("rules", "", "site rules file (JSON)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
+	}
+	if len(rest) != 0 {
+		return fs.usageErr("unexpected argument %q (corpora are given with --dir)", rest[0])
 	}
 	if len(dirs) == 0 {
 		td, err := fixtures.Dir()
@@ -51,11 +60,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return evaluate.Article{}, err
 		}
-		out := evaluate.Article{Body: a.BodyText, Title: a.Title, Authors: a.Authors, Language: a.Language}
-		if a.PublishedAt != nil {
-			out.Published = *a.PublishedAt
-		}
-		return out, nil
+		return evaluate.ArticleOf(a), nil
 	}
 	var reports []evaluate.Report
 	for _, dir := range corpora {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -19,38 +18,34 @@ import (
 )
 
 func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("extract", `usage: newsflow extract [--url URL] [--rules FILE] FILE|-
+       newsflow extract --batch < pages.jsonl
+`)
 	pageURL := fs.String("url", "", "the page's URL (resolves links, gives the article id)")
 	rulesFile := fs.String("rules", "", "site rules file (JSON)")
 	batch := fs.Bool("batch", false, `read JSON lines {"path": ..., "url": ...} on stdin; write one article JSON per line`)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: newsflow extract [--url URL] [--rules FILE] FILE|-\n       newsflow extract --batch < pages.jsonl")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
+	}
+	switch {
+	case *batch && len(rest) != 0:
+		return fs.usageErr("--batch reads its pages from stdin, not %q", rest[0])
+	case !*batch && len(rest) != 1:
+		return fs.usageErr("want one page, a FILE or - for stdin; got %d arguments", len(rest))
 	}
 	rules, err := loadRules(*rulesFile)
 	if err != nil {
 		return err
 	}
 	if *batch {
-		if fs.NArg() != 0 {
-			fs.Usage()
-			return errUsage
-		}
 		return extractBatch(stdin, stdout, rules)
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
-	}
 	var page []byte
-	if fs.Arg(0) == "-" {
+	if rest[0] == "-" {
 		page, err = readPage(stdin)
 	} else {
-		page, err = readPageFile(fs.Arg(0))
+		page, err = readPageFile(rest[0])
 	}
 	if err != nil {
 		return err

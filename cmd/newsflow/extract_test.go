@@ -96,6 +96,21 @@ func TestExtractSingleFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(jsonLDPage), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	const u = "https://coastal.example/news/harbour"
+	// Flags go before or after the file; "--" ends them.
+	for _, args := range [][]string{{"--url", u, path}, {path, "--url", u}, {path, "-url=" + u}, {"--url", u, "--", path}} {
+		var out, errOut bytes.Buffer
+		if code := run(t.Context(), append([]string{"extract"}, args...), nil, &out, &errOut); code != 0 {
+			t.Fatalf("extract %q: exit %d: %s", args, code, errOut.String())
+		}
+		if err := events.ValidateArticleJSON(out.Bytes()); err != nil {
+			t.Errorf("%v\n%s", err, out.String())
+		}
+		var a events.Article
+		if err := json.Unmarshal(out.Bytes(), &a); err != nil || a.URL != u {
+			t.Errorf("extract %q: url %q (%v), want %s", args, a.URL, err, u)
+		}
+	}
 	var out, errOut bytes.Buffer
 	if code := run(t.Context(), []string{"extract", "--url", "https://coastal.example/news/harbour", path}, nil, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())

@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sort"
 	"text/tabwriter"
@@ -14,53 +13,73 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/pkg/natsx"
-	"github.com/newsflow/newsflow/pkg/service"
+	"github.com/newsflow/newsflow/pkg/urls"
 	"github.com/newsflow/newsflow/services/fetcher"
 )
 
-const feedsUsage = `usage: newsflow feeds [--nats URL] add URL [URL ...]
-       newsflow feeds [--nats URL] list
-       newsflow feeds [--nats URL] remove URL [URL ...]
-       newsflow feeds [--nats URL] import FILE|-     (OPML, or one URL per line)
+const feedsUsage = `usage: newsflow feeds add URL [URL ...]
+       newsflow feeds list [--json]
+       newsflow feeds show [--json] URL     (one source's state and its recent errors)
+       newsflow feeds poll URL [URL ...]    (make it due now: a fetcher polls it within seconds)
+       newsflow feeds reset URL [URL ...]   (clear its error back-off and make it due now)
+       newsflow feeds remove URL [URL ...]
+       newsflow feeds import FILE|-         (OPML, or one URL per line)
 `
+
+// feedsVerbs are the synopses of feeds' verbs.
+var feedsVerbs = map[string]string{
+	"add":    "usage: newsflow feeds add URL [URL ...] [--nats URL]\n",
+	"list":   "usage: newsflow feeds list [--nats URL]\n",
+	"remove": "usage: newsflow feeds remove URL [URL ...] [--nats URL]\n",
+	"import": "usage: newsflow feeds import FILE|- [--nats URL]     (OPML, or one URL per line)\n",
+	"show":   "usage: newsflow feeds show URL [--json] [--nats URL]   (one source's state and its recent errors)\n",
+	"poll":   "usage: newsflow feeds poll URL [URL ...] [--nats URL]   (make it due now)\n",
+	"reset":  "usage: newsflow feeds reset URL [URL ...] [--nats URL]  (clear its error back-off, make it due now)\n",
+}
 
 // cmdFeeds edits the feed registry in JetStream KV — the same registry the
 // fetchers poll and their /v1/feeds endpoint serves.
 func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	env := config.FromOS()
-	nc := natsx.FromEnv(env, "newsflow-feeds")
-	fs := flag.NewFlagSet("feeds", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&nc.URL, "nats", nc.URL, "NATS server URL (NATS_URL)")
-	fs.Usage = func() { fmt.Fprint(stderr, feedsUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	v, err := parseNATSVerb("feeds", feedsUsage, feedsVerbs, args)
+	if err != nil {
 		return err
+	}
+	env, verb, fs := v.env, v.verb, v.cmd
+	var asJSON bool
+	if verb == "list" || verb == "show" {
+		fs.BoolVar(&asJSON, "json", false, "JSON: one registry entry per line")
+	}
+	rest, err := fs.parse(v.args)
+	if err != nil {
+		return err
+	}
+	nc := v.nc // after parsing: --nats may follow the verb
+	switch {
+	case verb == "list" && len(rest) != 0:
+		return fs.usageErr("list takes no arguments, got %q", rest[0])
+	case verb == "import" && len(rest) != 1:
+		return fs.usageErr("import takes one FILE (or - for stdin)")
+	case verb == "show" && len(rest) != 1:
+		return fs.usageErr("show takes one URL")
+	case verb != "list" && len(rest) == 0:
+		return fs.usageErr("give at least one URL")
 	}
 	if err := env.Err(); err != nil {
 		return err
 	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		fs.Usage()
-		return errUsage
-	}
-	verb, rest := rest[0], rest[1:]
-	if (verb == "list" && len(rest) != 0) || (verb != "list" && len(rest) == 0) || (verb == "import" && len(rest) != 1) {
-		fs.Usage()
-		return errUsage
-	}
 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	deps, err := service.Connect(ctx, nc, events.DefaultTopology(), slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	conn, js, err := connectNATS(ctx, nc, stderr)
 	if err != nil {
 		return err
 	}
-	defer deps.NC.Close()
-	kv, err := deps.JS.KeyValue(ctx, events.BucketFeeds)
+	defer conn.Close()
+	if err := events.Check(ctx, js, events.KV(events.BucketFeeds)); err != nil {
+		return err
+	}
+	kv, err := js.KeyValue(ctx, events.BucketFeeds)
 	if err != nil {
 		return fmt.Errorf("open feed registry: %w", err)
 	}
@@ -86,12 +105,30 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "remove":
 		for _, u := range rest {
 			if err := fetcher.RemoveFeed(ctx, kv, u); err != nil {
-				if errors.Is(err, jetstream.ErrKeyNotFound) {
-					return fmt.Errorf("%s is not registered", u)
-				}
-				return err
+				return notRegistered(u, err)
 			}
-			fmt.Fprintln(stdout, "removed", u)
+			fmt.Fprintln(stdout, "removed", urls.Redact(u))
+		}
+		return nil
+	case "show":
+		st, err := fetcher.GetFeed(ctx, kv, rest[0])
+		if err != nil {
+			return notRegistered(rest[0], err)
+		}
+		if asJSON {
+			return json.NewEncoder(stdout).Encode(st.Shown())
+		}
+		return showFeed(stdout, st.Shown())
+	case "poll", "reset":
+		change, did := fetcher.PollNow, "is due now"
+		if verb == "reset" {
+			change, did = fetcher.ResetFeed, "has its error back-off cleared and is due now"
+		}
+		for _, u := range rest {
+			if _, err := change(ctx, kv, u); err != nil {
+				return notRegistered(u, err)
+			}
+			fmt.Fprintf(stdout, "%s %s: a running fetcher polls it within a few seconds\n", urls.Redact(u), did)
 		}
 		return nil
 	case "list":
@@ -100,17 +137,71 @@ func cmdFeeds(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].URL < list[j].URL })
+		if asJSON {
+			enc := json.NewEncoder(stdout)
+			for _, f := range list {
+				if err := enc.Encode(f.Shown()); err != nil {
+					return fmt.Errorf("write: %w", err)
+				}
+			}
+			return nil
+		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "URL\tKIND\tITEMS\tLAST SUCCESS\tNEXT POLL\tERRORS\tLAST ERROR")
 		for _, f := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\n", f.URL, orDash(f.Kind), f.Items,
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%s\n", urls.Redact(f.URL), orDash(f.Kind), f.Items,
 				when(f.LastSuccess), when(f.NextPoll), f.Errors, orDash(f.LastError))
 		}
 		return tw.Flush()
-	default:
-		fs.Usage()
-		return errUsage
 	}
+	return nil
+}
+
+// notRegistered names the feed when err says the registry has no such key.
+func notRegistered(feedURL string, err error) error {
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("%s is not registered", urls.Redact(feedURL))
+	}
+	return err
+}
+
+// showFeed prints one source's state, one field a line.
+func showFeed(w io.Writer, f fetcher.FeedState) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	interval := "-"
+	if f.Interval > 0 {
+		interval = f.Interval.String()
+	}
+	for _, row := range [][2]string{
+		{"url", f.URL},
+		{"kind", orDash(f.Kind)},
+		{"added", when(f.AddedAt)},
+		{"last poll", when(f.LastPoll)},
+		{"last success", when(f.LastSuccess)},
+		{"next poll", whenRelative(f.NextPoll)},
+		{"interval", interval},
+		{"etag", orDash(f.ETag)},
+		{"last-modified", orDash(f.LastModified)},
+		{"items queued", fmt.Sprint(f.Items)},
+		{"errors", fmt.Sprintf("%d in a row", f.Errors)},
+		{"last error", orDash(f.LastError)},
+	} {
+		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+	}
+	for _, d := range f.Discovered {
+		fmt.Fprintf(tw, "discovered\t%s\n", d)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if len(f.RecentErrors) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "recent errors (oldest first):")
+	for _, e := range f.RecentErrors {
+		fmt.Fprintf(w, "  %s  %s\n", when(e.At), e.Error)
+	}
+	return nil
 }
 
 func addAll(ctx context.Context, kv jetstream.KeyValue, list []string, stdout io.Writer) error {
@@ -118,7 +209,7 @@ func addAll(ctx context.Context, kv jetstream.KeyValue, list []string, stdout io
 		if err := fetcher.AddFeed(ctx, kv, u); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "added", u)
+		fmt.Fprintln(stdout, "added", urls.Redact(u))
 	}
 	return nil
 }
@@ -135,4 +226,16 @@ func when(t time.Time) string {
 		return "-"
 	}
 	return t.Local().Format(time.DateTime)
+}
+
+// whenRelative is when(t) with how far away it is: "(in 4m0s)", "(due)".
+func whenRelative(t time.Time) string {
+	if t.IsZero() {
+		return "- (due)"
+	}
+	d := time.Until(t).Round(time.Second)
+	if d <= 0 {
+		return when(t) + " (due)"
+	}
+	return fmt.Sprintf("%s (in %s)", when(t), d)
 }

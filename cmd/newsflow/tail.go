@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -35,9 +36,9 @@ bounds the published time).
 func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	env := config.FromOS()
 	nc := natsx.FromEnv(env, "newsflow-tail")
-	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, tailUsage); fs.PrintDefaults() }
+	nc.FailFast = true // a person is waiting; once connected, drops are retried
+	fs := newCommand("tail", tailUsage)
+	fs.env = func(e *config.Env) { natsx.FromEnv(e, "") }
 	var sites, langs stringList
 	fs.Var(&sites, "site", "only this site: a host or its token (repeatable)")
 	fs.Var(&langs, "lang", `only this language: "en" takes every region, "en-GB" only itself (repeatable)`)
@@ -48,26 +49,25 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	format := fs.String("format", "auto", "json, text, or auto (text on a terminal, JSON lines otherwise)")
 	maxN := fs.Int("max", 0, "exit after this many articles (0: never)")
 	apiURL := fs.String("api", "", "follow the store's HTTP stream at this URL instead of NATS")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return errUsage
-	}
 	switch {
+	case len(rest) != 0:
+		return fs.usageErr("unexpected argument %q", rest[0])
 	case *since < 0:
-		return fmt.Errorf("--since %s: must be positive", *since)
+		return fs.usageErr("--since %s: must be positive", *since)
 	case *since > 0 && *all:
-		return errors.New("--since and --all: give one")
+		return fs.usageErr("--since and --all: give one")
 	case *format != "auto" && *format != "json" && *format != "text":
-		return fmt.Errorf("--format %q: want auto, json or text", *format)
+		return fs.usageErr("--format %q: want auto, json or text", *format)
 	case *maxN < 0:
-		return fmt.Errorf("--max %d: must not be negative", *maxN)
+		return fs.usageErr("--max %d: must not be negative", *maxN)
 	case *apiURL != "" && (len(sites) > 1 || len(langs) > 1):
-		return errors.New("--api takes one --site and one --lang")
+		return fs.usageErr("--api takes one --site and one --lang")
 	case *apiURL != "" && *durable != "":
-		return errors.New("--durable needs NATS, not --api")
+		return fs.usageErr("--durable needs NATS, not --api")
 	}
 	if err := env.Err(); err != nil {
 		return err
@@ -116,9 +116,9 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	if *apiURL != "" {
-		api, err := client.NewAPI(*apiURL, nil)
+		api, err := client.NewAPI(*apiURL, interactiveHTTP())
 		if err != nil {
-			return err
+			return fs.usageErr("--api: %w", err)
 		}
 		q := client.Query{}
 		if len(sites) == 1 {
@@ -139,20 +139,21 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				return err
 			}
 			return nil
-		}, client.OnRetry(func(err error, wait time.Duration) {
+		}, client.FailFast(), client.OnRetry(func(err error, wait time.Duration) {
 			fmt.Fprintf(stderr, "newsflow tail: %v; reconnecting in %s\n", err, wait)
 		}))
 		return finish(err)
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	dialCtx, cancelDial := context.WithTimeout(ctx, 15*time.Second)
-	conn, _, err := natsx.Connect(dialCtx, nc, log)
-	cancelDial()
+	conn, js, err := natsx.Connect(ctx, nc, log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	if err := events.Check(ctx, js, events.Stream(events.StreamArticles)); err != nil {
+		return err
+	}
 	sub, err := client.NewSubscriber(conn)
 	if err != nil {
 		return err
@@ -170,6 +171,15 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	err = sub.Subscribe(ctx, client.Filter{Sites: sites, Languages: langs},
 		func(_ context.Context, ev *client.Event) error { return emit(ev.Article, ev.Data) }, opts...)
 	return finish(err)
+}
+
+// interactiveHTTP is an HTTP client for a person waiting: an address that
+// does not answer fails in seconds, not after the system's TCP timeout.
+func interactiveHTTP() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 4 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.ResponseHeaderTimeout = 10 * time.Second
+	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }
 
 // textLine is one article for people: time, site, language, title, authors, URL.

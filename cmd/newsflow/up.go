@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
-	"sync"
 
 	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/pkg/config"
@@ -18,6 +15,7 @@ import (
 	"github.com/newsflow/newsflow/services/fetcher"
 	"github.com/newsflow/newsflow/services/parser"
 	"github.com/newsflow/newsflow/services/store"
+	"golang.org/x/sync/errgroup"
 )
 
 // cmdUp runs fetcher, parser and store in this process on an embedded
@@ -28,13 +26,19 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	fcfg := fetcher.ConfigFromEnv(env)
 	pcfg := parser.ConfigFromEnv(env)
 	scfg := store.ConfigFromEnv(env)
+	topo := events.TopologyFromEnv(env)
 	logc := obs.LogConfigFromEnv(env)
-	if logc.Format == "json" && env.String("LOG_FORMAT", "") == "" {
+	if v, _ := env.Var("LOG_FORMAT"); v.Source == config.SourceDefault {
 		logc.Format = "text" // a person is reading
 	}
 
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("up", `usage: newsflow up [--feed URL ...] [--api-addr ADDR] [--data-dir DIR] [--allow-private] [--nats-port N] [--poll-interval D]
+
+Runs fetcher, parser and store in one process on an embedded NATS server and
+a Redis (REDIS_URL, else one on 127.0.0.1:6379, else a redis-server of its
+own). The services' other settings come from their environment variables
+(fetcher --help, parser --help, store --help).
+`)
 	var feedURLs stringList
 	fs.Var(&feedURLs, "feed", "feed, sitemap or page URL to poll (repeatable; adds to FETCHER_FEEDS)")
 	apiAddr := fs.String("api-addr", "127.0.0.1:8080", "address of the HTTP API and web page")
@@ -43,17 +47,20 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	allowPrivate := fs.Bool("allow-private", fcfg.AllowPrivate, "allow fetching loopback and private addresses")
 	natsPort := fs.Int("nats-port", -1, "port of the embedded NATS server for other clients (-1: a free port)")
 	poll := fs.Duration("poll-interval", fcfg.PollInterval, "how often each feed is polled")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return errUsage
+	if len(rest) != 0 {
+		return fs.usageErr("unexpected argument %q (sources are given with --feed)", rest[0])
 	}
 	if *adminAddr != "" && *adminAddr == *apiAddr {
 		return fmt.Errorf("--admin-addr %s: must differ from --api-addr", *adminAddr)
 	}
 	if err := env.Err(); err != nil {
+		return err
+	}
+	if err := topo.Validate(); err != nil {
 		return err
 	}
 	log, err := obs.NewLogger(stderr, logc, "newsflow")
@@ -83,7 +90,11 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	// Deferred first, so the Redis it may start stops after the pipeline.
-	rdb, redisURL, stopRedis, err := upRedis(ctx, *dataDir, log)
+	explicitRedis := ""
+	if v, _ := env.Var("REDIS_URL"); v.Source != config.SourceDefault {
+		explicitRedis = scfg.RedisURL
+	}
+	rdb, redisURL, stopRedis, err := upRedis(ctx, explicitRedis, *dataDir, log)
 	if err != nil {
 		return err
 	}
@@ -101,32 +112,41 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 	}()
 	log.Info("embedded nats running", "url", ns.ClientURL(), "store", filepath.Join(*dataDir, "nats"))
 
-	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "newsflow-up", InProcess: ns},
-		events.DefaultTopology(), log)
+	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "newsflow-up", InProcess: ns}, log)
 	if err != nil {
 		return err
 	}
 	defer deps.NC.Close()
+	// The first start creates the streams from the NEWSFLOW_* settings; later
+	// starts leave them as `newsflow provision` or an operator set them.
+	changes, err := events.ProvisionMissing(ctx, deps.JS, topo)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if c.Action == events.Created {
+			log.Info("provisioned", "resource", c.Resource.String())
+		}
+	}
 
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	start := func(i int, name string, fn func() error) {
-		wg.Go(func() {
-			if err := fn(); err != nil {
-				errs[i] = fmt.Errorf("%s: %w", name, err)
-				stop() // one stage failing stops the pipeline rather than leaving it half-up
+	// One stage failing stops the pipeline rather than leaving it half-up;
+	// the error names the stage.
+	g, ctx := errgroup.WithContext(ctx)
+	start := func(name string, run func(ctx context.Context) error) {
+		g.Go(func() error {
+			if err := run(ctx); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
+			return nil
 		})
 	}
-	start(0, "store", func() error { return store.Run(ctx, scfg, with(deps, "store"), rdb) })
-	start(1, "parser", func() error { return parser.Run(ctx, pcfg, with(deps, "parser")) })
-	start(2, "fetcher", func() error { return fetcher.Run(ctx, fcfg, with(deps, "fetcher")) })
+	start("store", func(ctx context.Context) error { return store.Run(ctx, scfg, with(deps, "store"), rdb) })
+	start("parser", func(ctx context.Context) error { return parser.Run(ctx, pcfg, with(deps, "parser")) })
+	start("fetcher", func(ctx context.Context) error { return fetcher.Run(ctx, fcfg, with(deps, "fetcher")) })
 	log.Info("newsflow up", "web", "http://"+*apiAddr+"/", "api", "http://"+*apiAddr+"/v1/articles", "admin", *adminAddr, "feeds", len(fcfg.Feeds))
-	wg.Wait()
+	err = g.Wait()
 	log.Info("newsflow stopped")
-	return errors.Join(errs...)
+	return err
 }
 
 // with gives one in-process stage its own logger and event source.

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/newsflow/newsflow/internal/redisserver"
+	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/services/store"
 )
 
@@ -20,12 +20,13 @@ import (
 // unset (a variable so that tests can point it where none listens).
 var defaultRedisURL = "redis://127.0.0.1:6379"
 
-// upRedis gives `newsflow up` its Redis: the one REDIS_URL names (never
-// another), else one already answering on the default address, else a
-// redis-server of its own under dataDir/redis with an append-only file, so
-// articles outlive a restart. stop ends that server, if up started it.
-func upRedis(ctx context.Context, dataDir string, log *slog.Logger) (rdb redis.UniversalClient, url string, stop func(), err error) {
-	url = os.Getenv("REDIS_URL")
+// upRedis gives `newsflow up` its Redis: the one explicit names (REDIS_URL
+// or REDIS_URL_FILE; never another), else one already answering on the
+// default address, else a redis-server of its own under dataDir/redis with
+// an append-only file, so articles outlive a restart. stop ends that server,
+// if up started it.
+func upRedis(ctx context.Context, explicit, dataDir string, log *slog.Logger) (rdb redis.UniversalClient, url string, stop func(), err error) {
+	url = explicit
 	if url != "" || listening(defaultRedisURL) {
 		if url == "" {
 			url = defaultRedisURL
@@ -36,7 +37,7 @@ func upRedis(ctx context.Context, dataDir string, log *slog.Logger) (rdb redis.U
 		}
 		if err := pingRedis(ctx, rdb); err != nil {
 			rdb.Close()
-			return nil, "", nil, fmt.Errorf("no Redis answers at %s: %w", url, err)
+			return nil, "", nil, fmt.Errorf("no Redis answers at %s: %w", config.RedactURL(url), err)
 		}
 		return rdb, url, func() {}, nil
 	}

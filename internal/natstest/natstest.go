@@ -78,7 +78,7 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	for {
 		ready := true
 		for _, s := range c.Servers {
-			if !s.JetStreamIsCurrent() || s.JetStreamIsLeader() == false && !hasLeader(c) {
+			if !s.JetStreamIsCurrent() || !s.JetStreamIsLeader() && !hasLeader(c) {
 				ready = false
 			}
 		}

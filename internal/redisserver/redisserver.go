@@ -31,6 +31,9 @@ type Options struct {
 	Dir string
 	// AOF turns on append-only-file persistence, so data outlives a restart.
 	AOF bool
+	// Port to listen on; 0 picks a free one. A server restarted on the port
+	// of one stopped before is back where its clients look for it.
+	Port int
 }
 
 // Server is a running redis-server child process.
@@ -59,6 +62,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	// A free port can be taken between the probe and redis-server's bind;
 	// another port is tried then.
+	if o.Port != 0 {
+		return start(ctx, bin, o)
+	}
 	var lastErr error
 	for range 3 {
 		s, err := start(ctx, bin, o)
@@ -74,9 +80,13 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 }
 
 func start(ctx context.Context, bin string, o Options) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, fmt.Errorf("redis-server: %w", err)
+	port := o.Port
+	if port == 0 {
+		p, err := freePort()
+		if err != nil {
+			return nil, fmt.Errorf("redis-server: %w", err)
+		}
+		port = p
 	}
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil {

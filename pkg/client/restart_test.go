@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/newsflow/newsflow/internal/natsserver"
+	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
@@ -38,9 +39,7 @@ func TestDurableSurvivesServerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	if err := events.Provision(t.Context(), js, events.DefaultTopology()); err != nil {
-		t.Fatal(err)
-	}
+	natstest.Provision(t, ns.ClientURL(), events.DefaultTopology())
 	sub, err := client.NewSubscriber(nc)
 	if err != nil {
 		t.Fatal(err)

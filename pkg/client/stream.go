@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -24,7 +25,8 @@ type StreamEvent struct {
 // Cursor do not apply) and calls h for each article in order, until ctx
 // ends (it returns nil) or h fails (it returns h's error). A dropped
 // connection, a store restart or a 5xx answer are retried with backoff from
-// the last event seen, so nothing is missed; a 4xx answer is returned.
+// the last event seen, so nothing is missed; a 4xx answer is returned (and,
+// with FailFast, a first connection that fails).
 // lastEventID "" starts with new articles, "0" with the oldest one retained.
 func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ctx context.Context, ev *StreamEvent) error, opts ...StreamOption) error {
 	var o streamOptions
@@ -37,9 +39,10 @@ func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ct
 	u.RawQuery = q.values().Encode()
 	hc := *c.hc
 	hc.Timeout = 0 // a stream has no end; ctx ends it
-	backoff := time.Second
+	attempt := 0
+	connected := false
 	for {
-		got, err := c.streamOnce(ctx, &hc, u.String(), &lastEventID, h)
+		got, err := c.streamOnce(ctx, &hc, u.String(), &lastEventID, &connected, h)
 		var apiErr *APIError
 		var hErr handlerError
 		switch {
@@ -49,27 +52,42 @@ func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ct
 			return hErr.err
 		case errors.As(err, &apiErr) && apiErr.Status < 500:
 			return err
+		case o.failFast && !connected:
+			return err
 		}
 		if got {
-			backoff = time.Second
+			attempt = 0
 		}
+		wait := reconnectBackoff.Delay(attempt)
+		attempt++
 		if o.onRetry != nil {
-			o.onRetry(err, backoff)
+			o.onRetry(err, wait)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
-		backoff = min(backoff*2, 30*time.Second)
 	}
 }
+
+// reconnectBackoff spaces Stream's reconnections; jittered, so the clients
+// a store restart dropped do not all come back at the same instant.
+var reconnectBackoff = backoff.Policy{Base: time.Second, Max: 30 * time.Second}
 
 // StreamOption configures Stream.
 type StreamOption func(*streamOptions)
 
 type streamOptions struct {
-	onRetry func(err error, wait time.Duration)
+	onRetry  func(err error, wait time.Duration)
+	failFast bool
+}
+
+// FailFast makes Stream return the error of its first connection instead
+// of retrying it: a wrong address is reported to whoever is waiting. Once
+// the stream has been reached, drops are retried as usual.
+func FailFast() StreamOption {
+	return func(o *streamOptions) { o.failFast = true }
 }
 
 // OnRetry is called with the reason each time Stream is about to reconnect.
@@ -81,8 +99,9 @@ type handlerError struct{ err error }
 
 func (e handlerError) Error() string { return e.err.Error() }
 
-// streamOnce reads one connection; it reports whether any event came.
-func (c *API) streamOnce(ctx context.Context, hc *http.Client, u string, lastEventID *string,
+// streamOnce reads one connection; it reports whether any event came, and
+// sets *connected once the stream answers.
+func (c *API) streamOnce(ctx context.Context, hc *http.Client, u string, lastEventID *string, connected *bool,
 	h func(context.Context, *StreamEvent) error) (bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -104,6 +123,7 @@ func (c *API) streamOnce(ctx context.Context, hc *http.Client, u string, lastEve
 		e.Status = resp.StatusCode
 		return false, e
 	}
+	*connected = true
 	br := bufio.NewReaderSize(resp.Body, 64<<10)
 	got := false
 	var id, event string

@@ -24,15 +24,12 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func setup(t *testing.T) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "client-test"}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	if err := events.Provision(t.Context(), js, events.DefaultTopology()); err != nil {
-		t.Fatal(err)
-	}
 	return nc, js
 }
 

@@ -12,22 +12,22 @@ func TestEnvNamesBadVariables(t *testing.T) {
 		"GOOD_INT": "4", "BAD_INT": "four", "BAD_DUR": "-3s", "BAD_URL": "http//x",
 		"NATS": "nats://a:4222,nats://b:4222", "LIST": "a, b,,c", "RANGE": "99",
 	})
-	if got := e.Int("GOOD_INT", 1, 1, 10); got != 4 {
+	if got := e.Int("GOOD_INT", 1, 1, 10, "h"); got != 4 {
 		t.Errorf("GOOD_INT = %d", got)
 	}
-	if got := e.Int("MISSING", 7, 1, 10); got != 7 {
+	if got := e.Int("MISSING", 7, 1, 10, "h"); got != 7 {
 		t.Errorf("MISSING = %d", got)
 	}
-	e.Int("BAD_INT", 1, 1, 10)
-	e.Int("RANGE", 1, 1, 10)
-	if got := e.Duration("BAD_DUR", time.Second); got != time.Second {
+	e.Int("BAD_INT", 1, 1, 10, "h")
+	e.Int("RANGE", 1, 1, 10, "h")
+	if got := e.Duration("BAD_DUR", time.Second, "h"); got != time.Second {
 		t.Errorf("BAD_DUR = %v", got)
 	}
-	e.URL("BAD_URL", "", "http")
-	if got := e.URL("NATS", "", "nats"); got != "nats://a:4222,nats://b:4222" {
+	e.URL("BAD_URL", "", "h", "http")
+	if got := e.URL("NATS", "", "h", "nats"); got != "nats://a:4222,nats://b:4222" {
 		t.Errorf("NATS = %q", got)
 	}
-	if got := e.List("LIST", nil); strings.Join(got, "|") != "a|b|c" {
+	if got := e.List("LIST", nil, "h"); strings.Join(got, "|") != "a|b|c" {
 		t.Errorf("LIST = %q", got)
 	}
 	err := e.Err()
@@ -54,7 +54,7 @@ func TestDurationOrZero(t *testing.T) {
 		{"-1s", time.Second, false}, {"soon", time.Second, false},
 	} {
 		e := FromMap(map[string]string{"D": tc.v})
-		if got := e.DurationOrZero("D", time.Second); got != tc.want || (e.Err() == nil) != tc.ok {
+		if got := e.DurationOrZero("D", time.Second, "a wait"); got != tc.want || (e.Err() == nil) != tc.ok {
 			t.Errorf("D=%q: %v, err %v; want %v, ok=%v", tc.v, got, e.Err(), tc.want, tc.ok)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/newsflow/newsflow/pkg/events"
 )
 
 // Meta is the metadata a corpus's ground truth may give besides the body
@@ -150,4 +152,13 @@ func languageMatches(truth string, a Article) bool {
 		return s
 	}
 	return primary(truth) == primary(a.Language)
+}
+
+// ArticleOf is what an Article v1 document says, for scoring.
+func ArticleOf(a *events.Article) Article {
+	out := Article{Body: a.BodyText, Title: a.Title, Authors: a.Authors, Language: a.Language}
+	if a.PublishedAt != nil {
+		out.Published = *a.PublishedAt
+	}
+	return out
 }

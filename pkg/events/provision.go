@@ -4,143 +4,195 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Topology sizes the streams and buckets. The zero value is not useful; start
-// from DefaultTopology.
-type Topology struct {
-	Replicas         int           // stream and KV replicas: 1 on one server, 3 in a cluster
-	RawMaxAge        time.Duration // raw pages are kept this long for re-parsing
-	ArticlesMaxAge   time.Duration // parsed articles are kept this long for replay
-	ArticlesMaxBytes int64         // and at most this many bytes (-1: no limit)
-	DLQMaxAge        time.Duration
-	DuplicateWindow  time.Duration // Nats-Msg-Id dedup window
-	SeenTTL          time.Duration // how long an article URL stays "seen"
-	ClaimTTL         time.Duration // how long a feed-poll claim lasts without renewal
-	PauseTTL         time.Duration // how long a host's next-start time is kept (longest honoured pause)
+// Action is what provisioning did to one resource.
+type Action string
+
+// The actions of a Change.
+const (
+	Created   Action = "created"
+	Updated   Action = "updated"
+	Unchanged Action = "unchanged"
+	Kept      Action = "kept" // existed, left as it was (ProvisionMissing)
+)
+
+// Change is what provisioning did to one resource; Diff lists the settings an
+// update changed.
+type Change struct {
+	Resource Resource
+	Action   Action
+	Diff     []FieldChange
 }
 
-// DefaultTopology suits one machine.
-func DefaultTopology() Topology {
-	return Topology{
-		Replicas:         1,
-		RawMaxAge:        72 * time.Hour,
-		ArticlesMaxAge:   30 * 24 * time.Hour,
-		ArticlesMaxBytes: -1,
-		DLQMaxAge:        14 * 24 * time.Hour,
-		DuplicateWindow:  10 * time.Minute,
-		SeenTTL:          30 * 24 * time.Hour,
-		ClaimTTL:         2 * time.Minute,
-		PauseTTL:         6 * time.Hour,
+// FieldChange is one setting before and after an update.
+type FieldChange struct {
+	Field, Old, New string
+}
+
+// Resources lists every stream, KV bucket and object store of t.
+func (t Topology) Resources() []Resource {
+	var out []Resource
+	for _, s := range t.Streams() {
+		out = append(out, Stream(s.Name))
 	}
-}
-
-// Streams returns the stream configurations of t.
-func (t Topology) Streams() []jetstream.StreamConfig {
-	return []jetstream.StreamConfig{
-		{
-			Name: StreamJobs, Subjects: []string{SubjectJobPrefix + ">"},
-			Description: "article fetch jobs, each taken by one fetcher replica",
-			Retention:   jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
-			// A job must outlive its URL's "seen" mark, or an article whose
-			// job aged out would never be queued again.
-			Replicas: t.Replicas, Duplicates: t.DuplicateWindow, MaxAge: t.SeenTTL,
-		},
-		{
-			Name: StreamRaw, Subjects: []string{SubjectRawPrefix + ">"},
-			Description: "fetched pages: body = page bytes, metadata in headers",
-			Retention:   jetstream.LimitsPolicy, Storage: jetstream.FileStorage,
-			Replicas: t.Replicas, Duplicates: t.DuplicateWindow, MaxAge: t.RawMaxAge,
-		},
-		{
-			Name: StreamArticles, Subjects: []string{SubjectArticlePrefix + ">"},
-			Description: "Article v1 documents, retained for replay",
-			Retention:   jetstream.LimitsPolicy, Storage: jetstream.FileStorage,
-			Replicas: t.Replicas, Duplicates: t.DuplicateWindow, MaxAge: t.ArticlesMaxAge,
-			MaxBytes: t.ArticlesMaxBytes,
-		},
-		{
-			Name: StreamDLQ, Subjects: []string{SubjectDLQPrefix + ">"},
-			Description: "messages a stage gave up on, with the reason in headers",
-			Retention:   jetstream.LimitsPolicy, Storage: jetstream.FileStorage,
-			Replicas: t.Replicas, MaxAge: t.DLQMaxAge,
-		},
+	for _, b := range t.Buckets() {
+		out = append(out, KV(b.Bucket))
 	}
-}
-
-// Buckets returns the KV bucket configurations of t.
-func (t Topology) Buckets() []jetstream.KeyValueConfig {
-	return []jetstream.KeyValueConfig{
-		{Bucket: BucketSeen, Description: "article URLs already queued", TTL: t.SeenTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
-		{Bucket: BucketClaims, Description: "feed polls in progress, one replica each", TTL: t.ClaimTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
-		{Bucket: BucketFeeds, Description: "feed registry and poll state", History: 1, Replicas: t.Replicas, Storage: jetstream.FileStorage},
-		{Bucket: BucketHosts, Description: "per-host fetch slots", TTL: t.ClaimTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
-		{Bucket: BucketPauses, Description: "per-host next allowed fetch start", TTL: t.PauseTTL, Replicas: t.Replicas, Storage: jetstream.FileStorage},
+	for _, o := range t.ObjectStores() {
+		out = append(out, ObjectStore(o.Bucket))
 	}
+	return out
 }
 
-// ObjectStores returns the object store configurations of t.
-func (t Topology) ObjectStores() []jetstream.ObjectStoreConfig {
-	return []jetstream.ObjectStoreConfig{
-		{Bucket: BucketPages, Description: "raw pages too large for one message", TTL: t.RawMaxAge, Replicas: t.Replicas, Storage: jetstream.FileStorage},
+// Provision creates or updates every stream and bucket of t, and reports
+// what it did to each. It is `newsflow provision`: nothing else writes the
+// topology, so what an operator sets here stays set. Concurrent calls with
+// the same topology converge on the same result.
+func Provision(ctx context.Context, js jetstream.JetStream, t Topology) ([]Change, error) {
+	return provision(ctx, js, t, true)
+}
+
+// ProvisionMissing creates the streams and buckets of t that do not exist
+// and leaves the others as they are: the first start of `newsflow up`.
+func ProvisionMissing(ctx context.Context, js jetstream.JetStream, t Topology) ([]Change, error) {
+	return provision(ctx, js, t, false)
+}
+
+func provision(ctx context.Context, js jetstream.JetStream, t Topology, update bool) ([]Change, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
 	}
-}
-
-// Provision creates or updates every stream and bucket of t. Every replica of
-// every service calls it at start; concurrent calls with the same topology
-// converge on the same result.
-//
-// Provisioning never lowers the replica count of what exists: a process
-// started without NATS_REPLICAS (the CLI on a laptop) must not take a
-// cluster's R3 streams down to R1.
-func Provision(ctx context.Context, js jetstream.JetStream, t Topology) error {
+	type item struct {
+		r     Resource
+		apply func(replicas int) error
+	}
+	var items []item
 	for _, cfg := range t.Streams() {
-		cfg.Replicas = keepReplicas(ctx, js, cfg.Name, cfg.Replicas)
-		err := retryConflict(ctx, func() error {
+		items = append(items, item{Stream(cfg.Name), func(replicas int) error {
+			cfg.Replicas = replicas
+			if !update {
+				_, err := js.CreateStream(ctx, cfg)
+				return err
+			}
 			_, err := js.CreateOrUpdateStream(ctx, cfg)
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("provision stream %s: %w", cfg.Name, err)
-		}
+		}})
 	}
 	for _, cfg := range t.Buckets() {
-		cfg.Replicas = keepReplicas(ctx, js, "KV_"+cfg.Bucket, cfg.Replicas)
-		err := retryConflict(ctx, func() error {
+		items = append(items, item{KV(cfg.Bucket), func(replicas int) error {
+			cfg.Replicas = replicas
+			if !update {
+				_, err := js.CreateKeyValue(ctx, cfg)
+				return err
+			}
 			_, err := js.CreateOrUpdateKeyValue(ctx, cfg)
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("provision bucket %s: %w", cfg.Bucket, err)
-		}
+		}})
 	}
 	for _, cfg := range t.ObjectStores() {
-		cfg.Replicas = keepReplicas(ctx, js, "OBJ_"+cfg.Bucket, cfg.Replicas)
-		err := retryConflict(ctx, func() error {
+		items = append(items, item{ObjectStore(cfg.Bucket), func(replicas int) error {
+			cfg.Replicas = replicas
+			if !update {
+				_, err := js.CreateObjectStore(ctx, cfg)
+				return err
+			}
 			_, err := js.CreateOrUpdateObjectStore(ctx, cfg)
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("provision object store %s: %w", cfg.Bucket, err)
-		}
+		}})
 	}
-	return nil
+	changes := make([]Change, 0, len(items))
+	for _, it := range items {
+		before, err := streamConfig(ctx, js, it.r.stream())
+		if err != nil {
+			return changes, fmt.Errorf("provision %s: %w", it.r, err)
+		}
+		if before != nil && !update {
+			changes = append(changes, Change{Resource: it.r, Action: Kept})
+			continue
+		}
+		replicas := t.Replicas
+		if replicas == 0 {
+			replicas = 1
+			if before != nil {
+				replicas = before.Replicas
+			}
+		}
+		if update {
+			err = retryConflict(ctx, func() error { return it.apply(replicas) })
+		} else if err = it.apply(replicas); isConflict(err) {
+			// Another process created it between the look-up and the create.
+			changes = append(changes, Change{Resource: it.r, Action: Kept})
+			continue
+		}
+		if err != nil {
+			return changes, fmt.Errorf("provision %s: %w", it.r, err)
+		}
+		after, err := streamConfig(ctx, js, it.r.stream())
+		if err != nil || after == nil {
+			return changes, fmt.Errorf("provision %s: read back: %w", it.r, errors.Join(err, jetstream.ErrStreamNotFound))
+		}
+		c := Change{Resource: it.r, Action: Created}
+		if before != nil {
+			c.Diff = diffConfig(*before, *after)
+			c.Action = Unchanged
+			if len(c.Diff) > 0 {
+				c.Action = Updated
+			}
+		}
+		changes = append(changes, c)
+	}
+	return changes, nil
 }
 
-// keepReplicas is want, or the replica count stream already has if higher.
-func keepReplicas(ctx context.Context, js jetstream.JetStream, stream string, want int) int {
-	s, err := js.Stream(ctx, stream)
+// streamConfig is the configuration of the stream name, or nil when it does
+// not exist.
+func streamConfig(ctx context.Context, js jetstream.JetStream, name string) (*jetstream.StreamConfig, error) {
+	s, err := js.Stream(ctx, name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, nil
+	}
 	if err != nil {
-		return want
+		return nil, err
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		return want
+		return nil, err
 	}
-	return max(want, info.Config.Replicas)
+	return &info.Config, nil
+}
+
+// configFields are the stream settings a diff shows: every one Topology sets
+// (KV and object stores are streams underneath).
+var configFields = []struct {
+	name string
+	get  func(c jetstream.StreamConfig) string
+}{
+	{"description", func(c jetstream.StreamConfig) string { return c.Description }},
+	{"subjects", func(c jetstream.StreamConfig) string { return strings.Join(c.Subjects, ",") }},
+	{"retention", func(c jetstream.StreamConfig) string { return c.Retention.String() }},
+	{"storage", func(c jetstream.StreamConfig) string { return c.Storage.String() }},
+	{"replicas", func(c jetstream.StreamConfig) string { return strconv.Itoa(c.Replicas) }},
+	{"max_age", func(c jetstream.StreamConfig) string { return c.MaxAge.String() }},
+	{"max_bytes", func(c jetstream.StreamConfig) string { return strconv.FormatInt(c.MaxBytes, 10) }},
+	{"max_msgs_per_subject", func(c jetstream.StreamConfig) string { return strconv.FormatInt(c.MaxMsgsPerSubject, 10) }},
+	{"duplicate_window", func(c jetstream.StreamConfig) string { return c.Duplicates.String() }},
+	{"discard", func(c jetstream.StreamConfig) string { return c.Discard.String() }},
+}
+
+func diffConfig(before, after jetstream.StreamConfig) []FieldChange {
+	var out []FieldChange
+	for _, f := range configFields {
+		if o, n := f.get(before), f.get(after); o != n {
+			out = append(out, FieldChange{Field: f.name, Old: o, New: n})
+		}
+	}
+	return out
 }
 
 // ConsumerConfig is the durable pull consumer a stage reads with. The server

@@ -168,35 +168,46 @@ func DecodeRawPage(h nats.Header, data []byte) (RawPage, error) {
 	if s := h.Get(HeaderEntryDate); s != "" {
 		p.Entry.Published, _ = time.Parse(time.RFC3339, s)
 	}
+	body, err := DecodeBody(h, data)
+	if err != nil {
+		return p, err
+	}
+	p.Body = body
+	return p, nil
+}
+
+// DecodeBody undoes the body encoding a message's headers name (zstd, or
+// gzip from earlier versions), bounded by MaxPageBytes. It does not fetch an object-store
+// body: see LoadBody.
+func DecodeBody(h nats.Header, data []byte) ([]byte, error) {
 	switch enc := h.Get(HeaderBodyEncoding); enc {
 	case "":
-		p.Body = data
+		return data, nil
 	case EncodingZstd:
 		body, err := zstdDecoder.DecodeAll(data, nil)
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
-			return p, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
+			return nil, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
 		}
 		if err != nil {
-			return p, fmt.Errorf("%w: zstd body: %v", ErrBadRawPage, err)
+			return nil, fmt.Errorf("%w: zstd body: %v", ErrBadRawPage, err)
 		}
-		p.Body = body
+		return body, nil
 	case EncodingGzip:
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
-			return p, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
+			return nil, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
 		}
 		body, err := io.ReadAll(io.LimitReader(zr, MaxPageBytes+1))
 		if err != nil {
-			return p, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
+			return nil, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
 		}
 		if len(body) > MaxPageBytes {
-			return p, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
+			return nil, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
 		}
-		p.Body = body
+		return body, nil
 	default:
-		return p, fmt.Errorf("%w: unknown body encoding %q", ErrBadRawPage, enc)
+		return nil, fmt.Errorf("%w: unknown body encoding %q", ErrBadRawPage, enc)
 	}
-	return p, nil
 }
 
 // One encoder and one decoder serve every goroutine (EncodeAll and

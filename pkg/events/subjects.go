@@ -24,7 +24,10 @@ const (
 	BucketFeeds  = "newsflow_feeds"  // feed registry and poll state
 	BucketHosts  = "newsflow_hosts"  // per-host fetch slots across fetcher replicas
 	BucketPauses = "newsflow_pauses" // per-host next allowed start (delay, crawl-delay, Retry-After)
-	BucketPages  = "newsflow_pages"  // object store for pages too large for one message
+	// BucketFailures counts the failed attempts of a message of a stage that
+	// defers work, whose redeliveries are not all failures.
+	BucketFailures = "newsflow_failures"
+	BucketPages    = "newsflow_pages" // object store for pages too large for one message
 
 	// Durable consumer names.
 	ConsumerFetcher = "fetcher"

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/config"
 )
 
@@ -23,40 +24,48 @@ type Config struct {
 	Name      string // connection name shown by the server
 	CredsFile string // NATS_CREDS: a .creds file (JWT + nkey)
 	User      string
-	Password  string
+	Password  string // NATS_PASSWORD or NATS_PASSWORD_FILE
+	Token     string // NATS_TOKEN or NATS_TOKEN_FILE
 	TLSCA     string
 	TLSCert   string
 	TLSKey    string
-	Replicas  int // stream and KV replicas (NATS_REPLICAS)
+
+	// FailFast tries each server once and returns the error: for
+	// interactive commands, where a person waits. Services leave it unset
+	// and wait for NATS to come up.
+	FailFast bool
 
 	// InProcess, when set, connects to this embedded server (a
 	// *server.Server from internal/natsserver) without a socket.
 	InProcess nats.InProcessConnProvider
 }
 
-// FromEnv reads NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD,
-// NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY and NATS_REPLICAS.
+// FromEnv reads NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD[_FILE],
+// NATS_TOKEN[_FILE], NATS_TLS_CA, NATS_TLS_CERT and NATS_TLS_KEY.
 func FromEnv(env *config.Env, name string) Config {
 	c := Config{
-		URL:       env.URL("NATS_URL", nats.DefaultURL, "nats", "tls", "ws", "wss"),
+		URL:       env.URL("NATS_URL", nats.DefaultURL, "NATS server(s), comma-separated", "nats", "tls", "ws", "wss"),
 		Name:      name,
-		CredsFile: env.File("NATS_CREDS"),
-		User:      env.String("NATS_USER", ""),
-		Password:  env.String("NATS_PASSWORD", ""),
-		TLSCA:     env.File("NATS_TLS_CA"),
-		TLSCert:   env.File("NATS_TLS_CERT"),
-		TLSKey:    env.File("NATS_TLS_KEY"),
-		Replicas:  env.Int("NATS_REPLICAS", 1, 1, 5),
+		CredsFile: env.File("NATS_CREDS", "NATS credentials file (.creds: JWT and nkey seed)"),
+		User:      env.String("NATS_USER", "", "NATS user name (with NATS_PASSWORD)"),
+		Password:  env.Secret("NATS_PASSWORD", "NATS password"),
+		Token:     env.Secret("NATS_TOKEN", "NATS authentication token"),
+		TLSCA:     env.File("NATS_TLS_CA", "CA certificate file that NATS servers are verified with"),
+		TLSCert:   env.File("NATS_TLS_CERT", "client certificate file for TLS to NATS (with NATS_TLS_KEY)"),
+		TLSKey:    env.File("NATS_TLS_KEY", "client key file for TLS to NATS"),
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		env.Fail("NATS_TLS_CERT", c.TLSCert, "NATS_TLS_CERT and NATS_TLS_KEY go together")
 	}
+	if c.Token != "" && (c.User != "" || c.CredsFile != "") {
+		env.Fail("NATS_TOKEN", c.Token, "give a token, a user and password, or a credentials file, not several")
+	}
 	return c
 }
 
-// Connect dials NATS, retrying until ctx is done, and keeps reconnecting for
-// the life of the connection: a NATS restart pauses the services, it does not
-// stop them.
+// Connect dials NATS, retrying until ctx is done (unless c.FailFast), and
+// keeps reconnecting for the life of the connection: a NATS restart pauses
+// the services, it does not stop them.
 func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
 	opts := []nats.Option{
 		nats.Name(c.Name),
@@ -67,13 +76,19 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 				log.Warn("nats disconnected", "err", err)
 			}
 		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrl()) }),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
 	}
 	if c.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(c.CredsFile))
 	}
 	if c.User != "" {
 		opts = append(opts, nats.UserInfo(c.User, c.Password))
+	}
+	if c.Token != "" {
+		opts = append(opts, nats.Token(c.Token))
+	}
+	if c.FailFast {
+		opts = append(opts, nats.Timeout(FailFastTimeout))
 	}
 	if c.TLSCA != "" {
 		opts = append(opts, nats.RootCAs(c.TLSCA))
@@ -84,6 +99,8 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 	if c.InProcess != nil {
 		opts = append(opts, nats.InProcessServer(c.InProcess))
 	}
+	// The URL may hold a user and password.
+	where := config.RedactURL(c.URL)
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		nc, err := nats.Connect(c.URL, opts...)
@@ -97,22 +114,25 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 		}
 		lastErr = err
 		// Waiting does not fix wrong credentials or certificate files.
-		if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
+		if c.FailFast || errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
 			os.IsNotExist(err) || strings.Contains(err.Error(), "certificate") {
-			return nil, nil, fmt.Errorf("connect to nats at %s: %w", c.URL, err)
+			return nil, nil, fmt.Errorf("connect to nats at %s: %w", where, err)
 		}
 		if attempt == 0 || attempt%10 == 0 {
-			log.Warn("nats not reachable, retrying", "url", c.URL, "err", err)
+			log.Warn("nats not reachable, retrying", "url", where, "err", err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, nil, fmt.Errorf("connect to nats at %s: %w", c.URL, lastErr)
-		case <-time.After(backoff(attempt)):
+			return nil, nil, fmt.Errorf("connect to nats at %s: %w", where, lastErr)
+		case <-time.After(connectBackoff.Delay(attempt)):
 		}
 	}
 }
 
-func backoff(attempt int) time.Duration {
-	d := 250 * time.Millisecond << min(attempt, 4)
-	return min(d, 5*time.Second)
-}
+// connectBackoff spaces the attempts to reach NATS at start; jittered, so
+// replicas waiting for one NATS do not all knock at once when it comes up.
+var connectBackoff = backoff.Policy{Base: 250 * time.Millisecond, Max: 5 * time.Second}
+
+// FailFastTimeout bounds a FailFast connection attempt to each server:
+// the dial and the handshake.
+const FailFastTimeout = 4 * time.Second

@@ -29,7 +29,10 @@ type LogConfig struct {
 
 // LogConfigFromEnv reads LOG_LEVEL and LOG_FORMAT.
 func LogConfigFromEnv(env *config.Env) LogConfig {
-	return LogConfig{Level: env.String("LOG_LEVEL", "info"), Format: env.String("LOG_FORMAT", "json")}
+	return LogConfig{
+		Level:  env.String("LOG_LEVEL", "info", "debug, info, warn or error"),
+		Format: env.String("LOG_FORMAT", "json", "json, or text for people"),
+	}
 }
 
 // NewLogger returns a structured logger writing to w.

@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
 )
@@ -172,24 +173,47 @@ const (
 )
 
 // DeadLetter moves a message to the dead-letter stream, with the error and
-// the delivery count, when its error is permanent or it has been delivered
-// maxDeliver times; the message is then acked so it never blocks the stream.
+// the delivery count, when its error is permanent or it has failed
+// maxDeliver times (its delivery count, or with CountFailures its counted
+// failures); the message is then acked so it never blocks the stream.
 // If the dead-letter publish itself fails the original stays unacked and is
 // retried: nothing is dropped.
-func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.Logger) Middleware {
+func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.Logger, opts ...DeadLetterOption) Middleware {
+	var o deadLetterOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(next Handler) Handler {
 		return func(ctx context.Context, m jetstream.Msg) error {
 			err := next(ctx, m)
+			md, mdErr := m.Metadata()
+			counted := o.failures != nil && mdErr == nil
+			if err == nil && counted && md.NumDelivered > 1 {
+				// Delivered before: it may have a failure count to drop.
+				forgetFailures(ctx, o.failures, md)
+			}
 			if err == nil || isDeferred(err) {
 				return err
 			}
-			md, mdErr := m.Metadata()
 			delivered := uint64(1)
 			if mdErr == nil {
 				delivered = md.NumDelivered
 			}
-			if !IsPermanent(err) && (maxDeliver <= 0 || delivered < uint64(maxDeliver)) {
+			attempts := delivered
+			if counted && !IsPermanent(err) {
+				n, cerr := addFailure(ctx, o.failures, md)
+				if cerr != nil {
+					// Not counted: retry rather than dead-letter on a guess.
+					log.Warn("count failure", "stage", stage, "err", cerr)
+					return err
+				}
+				attempts = n
+			}
+			if !IsPermanent(err) && (maxDeliver <= 0 || attempts < uint64(maxDeliver)) {
 				return err
+			}
+			if counted {
+				defer forgetFailures(ctx, o.failures, md)
 			}
 			dm := nats.NewMsg(events.DLQSubject(stage))
 			for k, v := range m.Headers() {
@@ -198,7 +222,7 @@ func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.
 			dm.Header.Del(nats.MsgIdHdr)
 			dm.Header.Set(HeaderDLQStage, stage)
 			dm.Header.Set(HeaderDLQError, truncate(err.Error(), 2000))
-			dm.Header.Set(HeaderDLQDeliveries, strconv.FormatUint(delivered, 10))
+			dm.Header.Set(HeaderDLQDeliveries, strconv.FormatUint(attempts, 10))
 			dm.Header.Set(HeaderDLQSubject, m.Subject())
 			if mdErr == nil {
 				dm.Header.Set(HeaderDLQStream, md.Stream)
@@ -210,7 +234,7 @@ func DeadLetter(js jetstream.JetStream, stage string, maxDeliver int, log *slog.
 				return fmt.Errorf("dead-letter publish failed (%v) after: %w", perr, err)
 			}
 			deadLettered.WithLabelValues(stage).Inc()
-			log.Warn("message dead-lettered", "stage", stage, "subject", m.Subject(), "deliveries", delivered, "err", err, obs.TraceID(ctx))
+			log.Warn("message dead-lettered", "stage", stage, "subject", m.Subject(), "attempts", attempts, "deliveries", delivered, "err", err, obs.TraceID(ctx))
 			return nil
 		}
 	}
@@ -227,8 +251,9 @@ func truncate(s string, n int) string {
 type Options struct {
 	Stage   string
 	Workers int // messages handled at once (default 4)
-	// Backoff is the redelivery delay after the n-th failed delivery.
-	Backoff func(delivered uint64) time.Duration
+	// Backoff spaces the redeliveries of a failed message (default
+	// DefaultBackoff); a RetryAfter or Defer asking for longer wins.
+	Backoff backoff.Policy
 	Log     *slog.Logger
 	// Grace bounds shutdown: in-flight handlers still running this long
 	// after ctx ends are cancelled and their messages naked (default 15s).
@@ -238,11 +263,8 @@ type Options struct {
 	LagEvery time.Duration
 }
 
-// DefaultBackoff doubles from one second to five minutes.
-func DefaultBackoff(delivered uint64) time.Duration {
-	d := time.Second << min(delivered, 9)
-	return min(d, 5*time.Minute)
-}
+// DefaultBackoff doubles from two seconds to five minutes, jittered.
+var DefaultBackoff = backoff.Policy{Base: 2 * time.Second, Max: 5 * time.Minute}
 
 // Run pulls messages from c and handles them on opt.Workers goroutines until
 // ctx is done; then it stops pulling, finishes the messages in hand and
@@ -253,7 +275,7 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	if opt.Workers <= 0 {
 		opt.Workers = 4
 	}
-	if opt.Backoff == nil {
+	if opt.Backoff.Base <= 0 {
 		opt.Backoff = DefaultBackoff
 	}
 	if opt.Log == nil {
@@ -336,7 +358,7 @@ func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
 	if md, merr := m.Metadata(); merr == nil {
 		delivered = md.NumDelivered
 	}
-	delay := opt.Backoff(delivered)
+	delay := opt.Backoff.Delay(int(min(delivered, 64)) - 1)
 	var d delayed
 	if errors.As(err, &d) && d.delay > delay {
 		delay = d.delay

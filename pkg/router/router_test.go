@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/newsflow/newsflow/internal/natstest"
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/router"
@@ -21,16 +22,13 @@ import (
 
 func setup(t *testing.T) (jetstream.JetStream, jetstream.Consumer) {
 	t.Helper()
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	ctx := t.Context()
 	nc, js, err := natsx.Connect(ctx, natsx.Config{URL: ns.ClientURL()}, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	if err := events.Provision(ctx, js, events.DefaultTopology()); err != nil {
-		t.Fatal(err)
-	}
 	c, err := events.EnsureConsumer(ctx, js, events.StreamRaw, events.ConsumerConfig("t", "", 30*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +98,7 @@ func TestPoisonMessagesGoToDLQAndDoNotBlock(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		done <- router.Run(ctx, c, chain, router.Options{Stage: "test", Workers: 2, Log: log, LagEvery: 20 * time.Millisecond,
-			Backoff: func(uint64) time.Duration { return 10 * time.Millisecond }})
+			Backoff: backoff.Policy{Base: 10 * time.Millisecond, Max: 10 * time.Millisecond}})
 	}()
 	waitFor(t, "3 good messages and 3 dead letters", func() bool { return ok.Load() == 3 && dlqCount(t, js) == 3 })
 	waitFor(t, "the lag gauge to drain to 0", func() bool {

@@ -1,6 +1,5 @@
 // Package service is the start-up every newsflow service shares: read the
-// environment, connect to NATS, provision the streams, serve health and
-// metrics, stop on SIGTERM.
+// environment, connect to NATS, serve health and metrics, stop on SIGTERM.
 package service
 
 import (
@@ -17,7 +16,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 )
 
@@ -30,16 +28,13 @@ type Deps struct {
 	Source string
 }
 
-// Connect dials NATS and provisions the topology, retrying until ctx ends.
-func Connect(ctx context.Context, c natsx.Config, topo events.Topology, log *slog.Logger) (Deps, error) {
+// Connect dials NATS, retrying until ctx ends. It provisions nothing: each
+// stage checks at start that what it needs exists (events.Check), and only
+// `newsflow provision` creates or changes streams and buckets.
+func Connect(ctx context.Context, c natsx.Config, log *slog.Logger) (Deps, error) {
 	nc, js, err := natsx.Connect(ctx, c, log)
 	if err != nil {
 		return Deps{}, err
-	}
-	topo.Replicas = max(c.Replicas, 1)
-	if err := events.Provision(ctx, js, topo); err != nil {
-		nc.Close()
-		return Deps{}, fmt.Errorf("provision: %w", err)
 	}
 	return Deps{NC: nc, JS: js, Log: log, Source: "newsflow/" + c.Name}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/newsflow/newsflow/pkg/urls"
 )
 
 // Handler serves the feed registry (GET/POST/DELETE /v1/feeds), behind the
@@ -21,9 +22,11 @@ func (f *Fetcher) Handler() http.Handler {
 			return
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].URL < list[j].URL })
-		if list == nil {
-			list = []FeedState{}
+		shown := make([]FeedState, 0, len(list))
+		for _, st := range list {
+			shown = append(shown, st.Shown())
 		}
+		list = shown
 		writeJSON(w, http.StatusOK, map[string]any{"feeds": list})
 	})
 	mux.HandleFunc("POST /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
@@ -38,7 +41,7 @@ func (f *Fetcher) Handler() http.Handler {
 			writeError(w, http.StatusBadRequest, "url: "+err.Error())
 			return
 		}
-		writeJSON(w, http.StatusCreated, map[string]string{"url": body.URL})
+		writeJSON(w, http.StatusCreated, map[string]string{"url": urls.Redact(body.URL)})
 	})
 	mux.HandleFunc("DELETE /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
 		u := r.URL.Query().Get("url")

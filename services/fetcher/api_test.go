@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/config"
 )
 
@@ -61,7 +60,7 @@ func TestFeedAPISettings(t *testing.T) {
 
 // Run refuses, before touching anything, a feed API exposed without a token.
 func TestRunRefusesExposedAPIWithoutToken(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	r := startReplica(t, ns, "setup", Config{PollInterval: time.Hour})
 	addr := freeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
@@ -78,7 +77,7 @@ func TestRunRefusesExposedAPIWithoutToken(t *testing.T) {
 // With a token set, every feed API request needs it: without it, or with
 // another, the answer is a JSON 401 and the registry is unchanged.
 func TestFeedAPIToken(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	r := startReplica(t, ns, "f1", Config{PollInterval: time.Hour})
 	f, err := New(t.Context(), Config{APIToken: testToken}, r.deps)
 	if err != nil {
@@ -144,7 +143,7 @@ func TestFeedAPIToken(t *testing.T) {
 // A running fetcher serves health, readiness and metrics on its admin
 // address only, and the feed API on its own address only.
 func TestFetcherListeners(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	admin, api := freeAddr(t), freeAddr(t)
 	startReplica(t, ns, "f1", Config{PollInterval: time.Hour, AdminAddr: admin, APIAddr: api, APIToken: testToken})
 	get := func(addr, path string) (int, string) {

@@ -30,13 +30,14 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		return router.Permanent(fmt.Errorf("bad job url %q", job.URL))
 	}
 	host := u.Host
-	log := f.deps.Log.With("url", job.URL, "article_id", jobArticleID(job.URL))
+	site := f.sites.of(host)
+	log := f.deps.Log.With("url", urls.Redact(job.URL), "article_id", jobArticleID(job.URL))
 
 	delay := f.cfg.HostDelay
 	if !f.cfg.IgnoreRobots {
 		rules, err := f.robots.rules(ctx, u)
 		if err != nil {
-			pageFetches.WithLabelValues(host, "robots_unavailable").Inc()
+			pageFetches.WithLabelValues(site, "robots_unavailable").Inc()
 			if errors.Is(err, web.ErrPrivateAddress) {
 				return router.Permanent(err)
 			}
@@ -45,7 +46,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		if !rules.Allowed(u.EscapedPath() + queryOf(u)) {
 			// Not an error: the site asked not to be fetched there. The job is
 			// done, and the count shows it.
-			pageFetches.WithLabelValues(host, "robots_disallowed").Inc()
+			pageFetches.WithLabelValues(site, "robots_disallowed").Inc()
 			log.Info("robots.txt disallows page")
 			return nil
 		}
@@ -56,6 +57,11 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		return router.Defer(fmt.Errorf("%w: %s for %v", ErrHostBusy, host, wait.Round(time.Second)), wait)
 	}
 	release, err := f.hosts.acquire(ctx, hostKey(u), delay)
+	if errors.Is(err, errNoSlot) {
+		// Every slot of the host is busy: take another host's job meanwhile
+		// rather than hold this worker; waiting is no failure.
+		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), slotRetry.Delay(0))
+	}
 	if err != nil {
 		return fmt.Errorf("host slot for %s: %w", host, err)
 	}
@@ -63,9 +69,9 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	resp, err := f.client.Get(ctx, web.Request{URL: job.URL, Accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
 		ContentTypes: []string{"text/html", "application/xhtml+xml", "text/plain"}})
 	release()
-	fetchSeconds.WithLabelValues("page", host).Observe(time.Since(start).Seconds())
+	fetchSeconds.WithLabelValues("page", site).Observe(time.Since(start).Seconds())
 	if err != nil {
-		pageFetches.WithLabelValues(host, web.Kind(err)).Inc()
+		pageFetches.WithLabelValues(site, web.Kind(err)).Inc()
 		if resp != nil && resp.RetryAfter > 0 {
 			// Slow the whole host down, on every replica, not just this page.
 			if _, rerr := f.hosts.reserve(ctx, hostKey(u), delay, resp.RetryAfter); rerr != nil {
@@ -78,8 +84,8 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		}
 		return err
 	}
-	pageFetches.WithLabelValues(host, "ok").Inc()
-	fetchedBytes.WithLabelValues("page", host).Add(float64(len(resp.Body)))
+	pageFetches.WithLabelValues(site, "ok").Inc()
+	fetchedBytes.WithLabelValues("page", site).Add(float64(len(resp.Body)))
 
 	page := events.RawPage{
 		URL: job.URL, FinalURL: resp.FinalURL, Status: resp.Status,
@@ -97,7 +103,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	}
 	obs.InjectTrace(ctx, msg.Header)
 	if _, err := events.PublishLarge(ctx, f.deps.JS, msg, f.deps.NC.MaxPayload()); err != nil {
-		return fmt.Errorf("publish page %s: %w", job.URL, err)
+		return fmt.Errorf("publish page %s: %w", urls.Redact(job.URL), err)
 	}
 	published.Inc()
 	log.Debug("page fetched", "final_url", resp.FinalURL, "bytes", len(resp.Body), obs.TraceID(ctx))

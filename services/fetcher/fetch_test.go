@@ -16,7 +16,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/router"
 )
@@ -113,8 +112,8 @@ func faultyOrigin(t *testing.T) (*httptest.Server, map[string]*atomic.Int32) {
 // retry, the dead-letter stream with its reason, or a skip — and is counted.
 func TestFetchFaults(t *testing.T) {
 	srv, hits := faultyOrigin(t)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	ns := natstest.Start(t)
+	site := events.SiteToken(strings.TrimPrefix(srv.URL, "http://"))
+	ns := startNATS(t)
 	cfg := Config{
 		Feeds: []string{srv.URL + "/feed.xml"}, PollInterval: 200 * time.Millisecond,
 		MinInterval: 200 * time.Millisecond, MaxInterval: 300 * time.Millisecond,
@@ -123,11 +122,13 @@ func TestFetchFaults(t *testing.T) {
 		// Only the origin's own address is allowed: a redirect elsewhere inside is refused.
 		AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 	}
-	before := func(result string) float64 { return testutil.ToFloat64(pageFetches.WithLabelValues(host, result)) }
+	before := func(result string) float64 { return testutil.ToFloat64(pageFetches.WithLabelValues(site, result)) }
 	base := map[string]float64{}
 	for _, r := range []string{"ok", "robots_disallowed", "status", "timeout", "content_type", "too_large", "redirects", "private_address"} {
 		base[r] = before(r)
 	}
+	notModified := func() float64 { return testutil.ToFloat64(feedPolls.WithLabelValues(site, "not_modified")) }
+	baseNotModified := notModified()
 	startReplica(t, ns, "f1", cfg)
 	j := js(t, ns)
 
@@ -149,7 +150,7 @@ func TestFetchFaults(t *testing.T) {
 			t.Errorf("%s: dead-letter reason %q, want it to mention %q", path, r, want)
 		}
 	}
-	// Counted, per host and kind.
+	// Counted, per site and kind.
 	for result, atLeast := range map[string]float64{"ok": 3, "robots_disallowed": 1, "status": 3, "timeout": 2,
 		"content_type": 1, "too_large": 2, "redirects": 1, "private_address": 1} {
 		if d := before(result) - base[result]; d < atLeast {
@@ -160,9 +161,8 @@ func TestFetchFaults(t *testing.T) {
 		t.Errorf("busy/flaky not retried: %d, %d", hits["/busy"].Load(), hits["/flaky"].Load())
 	}
 	// The feed is polled again and answers 304: nothing new, counted.
-	feed := srv.URL + "/feed.xml"
 	eventually(t, 20*time.Second, "a 304 poll", func() bool {
-		return testutil.ToFloat64(feedPolls.WithLabelValues(feed, "not_modified")) >= 1
+		return notModified() > baseNotModified
 	})
 	if n := streamCount(t, j, events.StreamJobs); n != 0 {
 		t.Errorf("%d jobs left in the work queue", n)
@@ -206,7 +206,7 @@ func TestFeedFailuresVisibleAndBackedOff(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	cfg := Config{Feeds: []string{srv.URL + "/broken.xml", srv.URL + "/limited.xml", srv.URL + "/notafeed.xml"},
 		PollInterval: 100 * time.Millisecond, MinInterval: 100 * time.Millisecond, MaxInterval: 200 * time.Millisecond,
 		MaxBackoff: time.Hour, AllowPrivate: true, Timeout: time.Second}
@@ -231,6 +231,14 @@ func TestFeedFailuresVisibleAndBackedOff(t *testing.T) {
 	b := states["/broken.xml"]
 	if !strings.Contains(b.LastError, "500") || !b.NextPoll.After(b.LastPoll) {
 		t.Errorf("broken feed state %+v", b)
+	}
+	if len(b.RecentErrors) != min(b.Errors, MaxRecentErrors) {
+		t.Errorf("%d errors but %d in the history", b.Errors, len(b.RecentErrors))
+	}
+	for _, e := range b.RecentErrors {
+		if !strings.Contains(e.Error, "500") || e.At.IsZero() || e.At.After(b.LastPoll) {
+			t.Errorf("history entry %+v (last poll %v)", e, b.LastPoll)
+		}
 	}
 	// Backoff doubles from the minimum interval: polls thin out.
 	if wait := b.NextPoll.Sub(b.LastPoll); wait < 200*time.Millisecond {
@@ -269,7 +277,7 @@ func TestBusyHostDefersJobs(t *testing.T) {
 	})
 	srv = httptest.NewServer(mux)
 	defer srv.Close()
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	// A job may run 2×1s + 0.1s + 5s: waiting out the 20s pause inside jobs
 	// would time out twice and dead-letter a page (MaxDeliver 2).
 	startReplica(t, ns, "f1", Config{Feeds: []string{srv.URL + "/feed.xml"}, PollInterval: time.Hour,

@@ -10,20 +10,20 @@ package fetcher
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/router"
 	"github.com/newsflow/newsflow/pkg/service"
+	"github.com/newsflow/newsflow/services/fetcher/internal/robots"
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
 )
 
@@ -37,7 +37,7 @@ type Config struct {
 	MaxBackoff      time.Duration  // FETCHER_MAX_BACKOFF: longest wait after failures
 	Workers         int            // FETCHER_WORKERS: pages fetched at once per replica
 	MaxDeliver      int            // FETCHER_MAX_DELIVER: attempts per page before the DLQ
-	HostDelay       time.Duration  // FETCHER_HOST_DELAY: minimum gap between requests to one host (all replicas); 0 for sources one owns
+	HostDelay       time.Duration  // FETCHER_HOST_DELAY: minimum gap between requests to one host (all replicas)
 	HostConcurrency int            // FETCHER_HOST_CONCURRENCY: fetches in flight per host (all replicas)
 	MaxCrawlDelay   time.Duration  // FETCHER_MAX_CRAWL_DELAY: cap on a robots.txt Crawl-delay
 	RobotsTTL       time.Duration  // FETCHER_ROBOTS_TTL: how long robots.txt is cached
@@ -51,6 +51,7 @@ type Config struct {
 	Pprof           bool           // ADMIN_PPROF: /debug/pprof/ on the admin address
 	APIAddr         string         // FETCHER_API_ADDR: the feed API ("" = off); beyond loopback only with APIToken
 	APIToken        string         // FETCHER_API_TOKEN: bearer token every feed API request must carry (when set)
+	MetricSites     int            // FETCHER_METRIC_SITES: sites with a metric label of their own; the rest are "other"
 }
 
 // Where the fetcher listens when ADMIN_ADDR and FETCHER_API_ADDR are unset.
@@ -65,28 +66,29 @@ const (
 // ConfigFromEnv reads the fetcher's variables.
 func ConfigFromEnv(env *config.Env) Config {
 	c := Config{
-		Feeds:           env.List("FETCHER_FEEDS", nil),
-		FeedsFile:       env.File("FETCHER_FEEDS_FILE"),
-		PollInterval:    env.Duration("FETCHER_POLL_INTERVAL", 10*time.Minute),
-		MinInterval:     env.Duration("FETCHER_MIN_INTERVAL", 2*time.Minute),
-		MaxInterval:     env.Duration("FETCHER_MAX_INTERVAL", 2*time.Hour),
-		MaxBackoff:      env.Duration("FETCHER_MAX_BACKOFF", 6*time.Hour),
-		Workers:         env.Int("FETCHER_WORKERS", 8, 1, 512),
-		MaxDeliver:      env.Int("FETCHER_MAX_DELIVER", 5, 1, 100),
-		HostDelay:       env.DurationOrZero("FETCHER_HOST_DELAY", time.Second),
-		HostConcurrency: env.Int("FETCHER_HOST_CONCURRENCY", 2, 1, 64),
-		MaxCrawlDelay:   env.Duration("FETCHER_MAX_CRAWL_DELAY", 30*time.Second),
-		RobotsTTL:       env.Duration("FETCHER_ROBOTS_TTL", 12*time.Hour),
-		IgnoreRobots:    env.Bool("FETCHER_IGNORE_ROBOTS", false),
-		UserAgent:       env.String("FETCHER_USER_AGENT", web.DefaultUserAgent),
-		Timeout:         env.Duration("FETCHER_TIMEOUT", 30*time.Second),
-		MaxBytes:        env.Int64("FETCHER_MAX_BYTES", 10<<20),
-		AllowPrivate:    env.Bool("FETCHER_ALLOW_PRIVATE", false),
-		AllowNets:       env.Prefixes("FETCHER_ALLOW_NETWORKS"),
-		AdminAddr:       env.String("ADMIN_ADDR", DefaultAdminAddr),
-		Pprof:           env.Bool("ADMIN_PPROF", false),
-		APIAddr:         env.String("FETCHER_API_ADDR", DefaultAPIAddr),
-		APIToken:        env.String("FETCHER_API_TOKEN", ""),
+		Feeds:           env.List("FETCHER_FEEDS", nil, "sources added to the registry at start (comma-separated feed, sitemap or page URLs)"),
+		FeedsFile:       env.File("FETCHER_FEEDS_FILE", "more sources added at start: a file of OPML or one URL per line"),
+		PollInterval:    env.Duration("FETCHER_POLL_INTERVAL", 10*time.Minute, "first poll interval, and the interval of feeds without dates"),
+		MinInterval:     env.Duration("FETCHER_MIN_INTERVAL", 2*time.Minute, "shortest adaptive poll interval"),
+		MaxInterval:     env.Duration("FETCHER_MAX_INTERVAL", 2*time.Hour, "longest adaptive poll interval"),
+		MaxBackoff:      env.Duration("FETCHER_MAX_BACKOFF", 6*time.Hour, "longest wait after repeated feed failures"),
+		Workers:         env.Int("FETCHER_WORKERS", 8, 1, 512, "pages fetched at once per replica"),
+		MaxDeliver:      env.Int("FETCHER_MAX_DELIVER", 5, 1, 100, "attempts per page before the dead-letter stream"),
+		HostDelay:       env.DurationOrZero("FETCHER_HOST_DELAY", time.Second, "minimum gap between requests to one host, across all replicas (0: none, for sources you own)"),
+		HostConcurrency: env.Int("FETCHER_HOST_CONCURRENCY", 2, 1, 64, "page fetches in flight per host, across all replicas"),
+		MaxCrawlDelay:   env.Duration("FETCHER_MAX_CRAWL_DELAY", 30*time.Second, "cap on a robots.txt Crawl-delay"),
+		RobotsTTL:       env.Duration("FETCHER_ROBOTS_TTL", 12*time.Hour, "how long robots.txt is cached"),
+		IgnoreRobots:    env.Bool("FETCHER_IGNORE_ROBOTS", false, "skip robots.txt (only for sources you own)"),
+		UserAgent:       env.String("FETCHER_USER_AGENT", web.DefaultUserAgent, "User-Agent; its first word is the robots.txt agent name"),
+		Timeout:         env.Duration("FETCHER_TIMEOUT", 30*time.Second, "time allowed per request, body included"),
+		MaxBytes:        env.Int64("FETCHER_MAX_BYTES", 10<<20, "largest page or feed in decoded bytes (bounds decompression bombs)"),
+		AllowPrivate:    env.Bool("FETCHER_ALLOW_PRIVATE", false, "allow loopback, private and link-local targets"),
+		AllowNets:       env.Prefixes("FETCHER_ALLOW_NETWORKS", "private networks (CIDR list) allowed while the rest stay refused"),
+		AdminAddr:       env.String("ADMIN_ADDR", DefaultAdminAddr, "listen address of /healthz, /readyz and /metrics (empty: none)"),
+		Pprof:           env.Bool("ADMIN_PPROF", false, "also serve Go's profiles under /debug/pprof/ on the admin address"),
+		APIAddr:         env.String("FETCHER_API_ADDR", DefaultAPIAddr, "listen address of the feed API (empty: none); beyond loopback it needs FETCHER_API_TOKEN"),
+		APIToken:        env.Secret("FETCHER_API_TOKEN", "bearer token every feed API request must carry (16 characters or more)"),
+		MetricSites:     env.Int("FETCHER_METRIC_SITES", 200, 1, 100000, "sites with a site label of their own in the metrics; the rest are other"),
 	}
 	if name, shown, err := c.checkAPI(); err != nil {
 		env.Fail(name, shown, err.Error())
@@ -133,6 +135,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = d.MaxBytes
 	}
+	if c.MetricSites <= 0 {
+		c.MetricSites = d.MetricSites
+	}
 	return c
 }
 
@@ -142,22 +147,37 @@ type Fetcher struct {
 	deps   service.Deps
 	client *web.Client
 	feeds  jetstream.KeyValue
-	claims jetstream.KeyValue
-	seen   jetstream.KeyValue
-	hosts  *hostGate
-	robots *robotsCache
-	owner  []byte // this replica, as written into claims
+	// failures counts the failed attempts of jobs, which deferrals redeliver.
+	failures jetstream.KeyValue
+	claims   jetstream.KeyValue
+	seen     jetstream.KeyValue
+	hosts    *hostGate
+	robots   *robotsCache
+	sites    *siteLabels // the site label of the metrics
+	owner    []byte      // this replica, as written into claims
 	// claimTTL is how long a poll claim lasts; a poll must end before it.
 	claimTTL time.Duration
 }
 
-// New opens the fetcher's buckets.
+// Needs are the streams and buckets the fetcher uses: it checks that they
+// exist at start and never creates them (`newsflow provision` does).
+var Needs = []events.Resource{
+	events.Stream(events.StreamJobs), events.Stream(events.StreamRaw), events.Stream(events.StreamDLQ),
+	events.KV(events.BucketFeeds), events.KV(events.BucketClaims), events.KV(events.BucketSeen),
+	events.KV(events.BucketHosts), events.KV(events.BucketPauses), events.KV(events.BucketFailures),
+	events.ObjectStore(events.BucketPages),
+}
+
+// New checks the topology and opens the fetcher's buckets.
 func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
+	if err := events.Check(ctx, deps.JS, Needs...); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
-	f := &Fetcher{cfg: cfg, deps: deps}
+	f := &Fetcher{cfg: cfg, deps: deps, sites: newSiteLabels(cfg.MetricSites)}
 	f.client = web.New(web.Options{UserAgent: cfg.UserAgent, Timeout: cfg.Timeout,
 		MaxBytes: cfg.MaxBytes, AllowPrivate: cfg.AllowPrivate, Allow: cfg.AllowNets})
-	f.robots = &robotsCache{client: f.client, agent: productToken(cfg.UserAgent), ttl: cfg.RobotsTTL, hosts: map[string]*robotsEntry{}}
+	f.robots = &robotsCache{client: f.client, agent: robots.ProductToken(cfg.UserAgent), ttl: cfg.RobotsTTL, hosts: map[string]*robotsEntry{}}
 	var err error
 	open := func(name string) jetstream.KeyValue {
 		if err != nil {
@@ -170,6 +190,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 		return kv
 	}
 	f.feeds, f.claims, f.seen = open(events.BucketFeeds), open(events.BucketClaims), open(events.BucketSeen)
+	f.failures = open(events.BucketFailures)
 	hostsKV, pausesKV := open(events.BucketHosts), open(events.BucketPauses)
 	if err != nil {
 		return nil, err
@@ -185,16 +206,6 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	}
 	f.hosts = &hostGate{kv: hostsKV, pauses: pausesKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
 	return f, nil
-}
-
-// productToken is the robots.txt name of a User-Agent: "newsflow/0.1 (+…)" → "newsflow".
-func productToken(ua string) string {
-	for i, r := range ua {
-		if r == '/' || r == ' ' {
-			return ua[:i]
-		}
-	}
-	return ua
 }
 
 // Run adds the configured feeds, then polls and fetches until ctx is done.
@@ -233,36 +244,29 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	}
 	h := router.Chain(f.HandleJob,
 		router.Trace("fetcher"),
-		router.DeadLetter(deps.JS, "fetcher", cfg.MaxDeliver, deps.Log),
+		// Deferred jobs (a busy host) are redelivered without being tried:
+		// only failures count towards the dead-letter stream.
+		router.DeadLetter(deps.JS, "fetcher", cfg.MaxDeliver, deps.Log, router.CountFailures(f.failures)),
 		router.Recover(),
 		router.Timeout(perJob),
 	)
 	// One part failing (the address in use, say) stops the others: a fetcher
 	// that polls without fetching, or without health checks, would look alive.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	wg.Go(func() {
-		errs[0] = router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
-		cancel()
+	// Each part returns nil only once ctx is done.
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
 	})
-	wg.Go(func() {
-		errs[1] = f.pollLoop(ctx)
-		cancel()
-	})
+	g.Go(func() error { return f.pollLoop(ctx) })
 	if cfg.AdminAddr != "" {
-		wg.Go(func() {
-			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
-			cancel()
+		g.Go(func() error {
+			return obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
 		})
 	}
 	if cfg.APIAddr != "" {
-		wg.Go(func() {
-			errs[3] = obs.Serve(ctx, cfg.APIAddr, f.Handler(), deps.Log.With("listener", "api", "bearer_token", cfg.APIToken != ""))
-			cancel()
+		g.Go(func() error {
+			return obs.Serve(ctx, cfg.APIAddr, f.Handler(), deps.Log.With("listener", "api", "bearer_token", cfg.APIToken != ""))
 		})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return g.Wait()
 }

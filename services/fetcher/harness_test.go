@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 	"github.com/newsflow/newsflow/pkg/service"
@@ -32,6 +33,15 @@ func testTopology() events.Topology {
 	return t
 }
 
+// startNATS runs a NATS server provisioned with testTopology, as `newsflow
+// provision` would before the fetchers start.
+func startNATS(t *testing.T) *server.Server {
+	t.Helper()
+	ns := natstest.Start(t)
+	natstest.Provision(t, ns.ClientURL(), testTopology())
+	return ns
+}
+
 // replica is one fetcher process: its own connection, its own context.
 type replica struct {
 	deps   service.Deps
@@ -42,7 +52,7 @@ type replica struct {
 func startReplica(t *testing.T, ns *server.Server, name string, cfg Config) *replica {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: name}, testTopology(), testLog().With("replica", name))
+	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: name}, testLog().With("replica", name))
 	if err != nil {
 		cancel()
 		t.Fatal(err)

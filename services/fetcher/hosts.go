@@ -1,18 +1,20 @@
 package fetcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/services/fetcher/internal/robots"
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
@@ -25,14 +27,16 @@ import (
 //	newsflow_pauses  <site>.next      the earliest start of the next fetch (min delay, crawl-delay, Retry-After)
 //
 // Both are taken with KV create/compare-and-set, so replicas never exceed the
-// limits together. The slots' short TTL frees the slot of a replica that
-// died; the pauses keep long enough for the longest Retry-After honoured.
+// limits together. A slot is a lease its holder renews (take, renew), so the
+// slot of a replica that died frees within seconds; the pauses keep long
+// enough for the longest Retry-After honoured.
 type hostGate struct {
 	kv      jetstream.KeyValue // slots, with a short TTL
 	pauses  jetstream.KeyValue // next start times, kept as long as the longest pause
 	perHost int
 	delay   time.Duration
 	owner   []byte
+	lease   time.Duration // slot lease; 0: leaseTTL
 }
 
 // hostKey is the politeness key of a URL's host; the port counts, since two
@@ -60,31 +64,41 @@ func (g *hostGate) busyFor(ctx context.Context, host string) time.Duration {
 	return max(time.Until(time.Unix(0, n)), 0)
 }
 
-// acquire waits for a slot and for the host's next start time; the caller
-// must call release when the fetch is done.
+// errNoSlot means every slot of a host stayed busy for slotWait.
+var errNoSlot = errors.New("no free host slot")
+
+// slotWait is how long acquire waits for a busy host's slot before the job
+// is deferred; slotRetry spaces the deferred job's return.
+const slotWait = 2 * time.Second
+
+var slotRetry = backoff.Policy{Base: 2 * time.Second, Max: 2 * time.Second}
+
+// acquire waits (up to slotWait, then errNoSlot) for a slot and then for the
+// host's next start time; the caller must call release when the fetch is done.
 func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration) (release func(), err error) {
-	slot := ""
-	for attempt := 0; slot == ""; attempt++ {
+	var held *slotLease
+	giveUp := time.Now().Add(slotWait)
+	for attempt := 0; held == nil; attempt++ {
+		if attempt > 0 && time.Now().After(giveUp) {
+			return nil, errNoSlot
+		}
 		for i := range g.perHost {
-			key := host + ".slot." + strconv.Itoa(i)
-			if _, err := g.kv.Create(ctx, key, g.owner); err == nil {
-				slot = key
+			l, err := g.take(ctx, host+".slot."+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			if l != nil {
+				held = l
 				break
-			} else if !isKVConflict(err) {
-				return nil, fmt.Errorf("host slot %s: %w", key, err)
 			}
 		}
-		if slot == "" {
-			if err := sleep(ctx, jitter(50*time.Millisecond, attempt)); err != nil {
+		if held == nil {
+			if err := sleep(ctx, slotBackoff.Delay(attempt)); err != nil {
 				return nil, err
 			}
 		}
 	}
-	release = func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = g.kv.Delete(ctx, slot)
-	}
+	release = held.release
 	start, err := g.reserve(ctx, host, max(delay, g.delay), 0)
 	if err != nil {
 		release()
@@ -95,6 +109,96 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration
 		return nil, err
 	}
 	return release, nil
+}
+
+// A slot is a lease: its value is the instant it lapses and its holder. The
+// holder renews it while the fetch runs; a replica that dies stops renewing,
+// and another takes the slot over (compare-and-set on the lapsed value)
+// within leaseTTL, not after the bucket's TTL of minutes.
+const leaseTTL = 15 * time.Second
+
+type slotLease struct {
+	stop chan struct{}
+	done chan struct{}
+}
+
+func (l *slotLease) release() {
+	close(l.stop)
+	<-l.done
+}
+
+func (g *hostGate) ttl() time.Duration { return cmp.Or(g.lease, leaseTTL) }
+
+func (g *hostGate) leaseValue() []byte {
+	return fmt.Appendf(nil, "%d %s", time.Now().Add(g.ttl()).UnixNano(), g.owner)
+}
+
+// lapsed says whether a slot's value is a lease that ran out. A value of
+// another form (a replica of an older version) is held until the bucket's TTL.
+func lapsed(v []byte, now time.Time) bool {
+	n, _, ok := strings.Cut(string(v), " ")
+	if !ok {
+		return false
+	}
+	until, err := strconv.ParseInt(n, 10, 64)
+	return err == nil && now.UnixNano() > until
+}
+
+// take tries to lease key: free, or lapsed. It returns nil, nil when another
+// replica holds it.
+func (g *hostGate) take(ctx context.Context, key string) (*slotLease, error) {
+	rev, err := g.kv.Create(ctx, key, g.leaseValue())
+	if err != nil && events.IsKVConflict(err) {
+		var e jetstream.KeyValueEntry
+		e, err = g.kv.Get(ctx, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			return nil, nil // released meanwhile: the next round creates it
+		case err != nil:
+		case !lapsed(e.Value(), time.Now()):
+			return nil, nil
+		default:
+			rev, err = g.kv.Update(ctx, key, g.leaseValue(), e.Revision())
+			if err != nil && events.IsKVConflict(err) {
+				return nil, nil // another replica took it over first
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("host slot %s: %w", key, err)
+	}
+	l := &slotLease{stop: make(chan struct{}), done: make(chan struct{})}
+	go g.renew(ctx, key, rev, l)
+	return l, nil
+}
+
+// renew keeps the lease on key until it is released or the fetch's ctx ends,
+// then frees it. (A replica that dies does neither: its lease lapses.)
+func (g *hostGate) renew(ctx context.Context, key string, rev uint64, l *slotLease) {
+	defer close(l.done)
+	t := time.NewTicker(g.ttl() / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+		case <-ctx.Done():
+		case <-t.C:
+			next, err := g.kv.Update(ctx, key, g.leaseValue(), rev)
+			if err != nil {
+				if events.IsKVConflict(err) {
+					return // lapsed and taken over: nothing left to renew or free
+				}
+				continue // NATS unreachable for now: try again next tick
+			}
+			rev = next
+			continue
+		}
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		// Only our own lease: a slot taken over after a lapse is not ours to free.
+		_ = g.kv.Delete(dctx, key, jetstream.LastRevision(rev))
+		cancel()
+		return
+	}
 }
 
 // reserve books the host's next start: max(now, next), then pushes next by
@@ -131,16 +235,18 @@ func (g *hostGate) reserve(ctx context.Context, host string, delay, extra time.D
 			return time.Time{}, ctx.Err()
 		}
 		// Another replica booked first: read again.
-		if err := sleep(ctx, jitter(5*time.Millisecond, attempt)); err != nil {
+		if err := sleep(ctx, bookBackoff.Delay(attempt)); err != nil {
 			return time.Time{}, err
 		}
 	}
 }
 
-func jitter(base time.Duration, attempt int) time.Duration {
-	d := base << min(attempt, 4)
-	return d/2 + rand.N(d/2+1)
-}
+// Waits between tries for a host slot, and between lost races to book a
+// host's next start; jittered so the replicas that collided spread out.
+var (
+	slotBackoff = backoff.Policy{Base: 50 * time.Millisecond, Max: 800 * time.Millisecond}
+	bookBackoff = backoff.Policy{Base: 5 * time.Millisecond, Max: 80 * time.Millisecond}
+)
 
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

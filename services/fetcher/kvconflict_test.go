@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/internal/natstest"
+	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
 )
 
@@ -39,11 +40,11 @@ func TestKVConflictOnReplicatedBucket(t *testing.T) {
 	if err == nil {
 		t.Fatal("second create of a live key succeeded")
 	}
-	if !isKVConflict(err) {
-		t.Errorf("isKVConflict(%v) = false", err)
+	if !events.IsKVConflict(err) {
+		t.Errorf("events.IsKVConflict(%v) = false", err)
 	}
-	if _, err := kv.Update(ctx, "slot", []byte("d"), 1); !isKVConflict(err) {
-		t.Errorf("stale update: isKVConflict(%v) = false", err)
+	if _, err := kv.Update(ctx, "slot", []byte("d"), 1); !events.IsKVConflict(err) {
+		t.Errorf("stale update: events.IsKVConflict(%v) = false", err)
 	}
 	// The case seen in production: a released slot (deleted key) taken by
 	// several replicas at once. Exactly one wins; every loser sees a conflict.
@@ -64,7 +65,7 @@ func TestKVConflictOnReplicatedBucket(t *testing.T) {
 			switch {
 			case err == nil:
 				won++
-			case !isKVConflict(err):
+			case !events.IsKVConflict(err):
 				t.Fatalf("round %d: a losing create failed with %v, not a conflict", round, err)
 			}
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -24,7 +23,7 @@ func TestLargePageViaObjectStore(t *testing.T) {
 	var page bytes.Buffer
 	page.WriteString("<html><body><p>")
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	for page.Len() < 12<<20 { // incompressible enough to stay above 8 MB gzipped
+	for page.Len() < 12<<20 { // incompressible enough to stay above 8 MB zstd-compressed
 		page.WriteByte(letters[rng.IntN(len(letters))])
 	}
 	page.WriteString("</p></body></html>")
@@ -39,7 +38,7 @@ func TestLargePageViaObjectStore(t *testing.T) {
 	})
 	srv = httptest.NewServer(mux)
 	defer srv.Close()
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	r := startReplica(t, ns, "f1", Config{Feeds: []string{srv.URL + "/feed.xml"}, AllowPrivate: true,
 		MaxBytes: 32 << 20, PollInterval: time.Minute, Timeout: 20 * time.Second})
 	j := js(t, ns)
@@ -69,7 +68,7 @@ func TestLargePageViaObjectStore(t *testing.T) {
 }
 
 func TestFeedAPI(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	r := startReplica(t, ns, "f1", Config{PollInterval: time.Hour, AllowPrivate: true})
 	f, err := New(t.Context(), Config{}, r.deps)
 	if err != nil {

@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/feeds"
 	"github.com/newsflow/newsflow/pkg/obs"
@@ -19,78 +22,99 @@ import (
 	"github.com/newsflow/newsflow/services/fetcher/internal/web"
 )
 
-// pollLoop looks for due feeds every tick.
+// maxPollWait bounds the poll loop's sleep: next polls are wall-clock times
+// and the loop's timer is not, so it looks again at least this often.
+const maxPollWait = time.Minute
+
+// pollLoop polls the feeds that are due, by this replica's view of the
+// registry, then sleeps until the next one is due or the view changes.
 func (f *Fetcher) pollLoop(ctx context.Context) error {
-	tick := max(min(f.cfg.MinInterval/4, 5*time.Second), 100*time.Millisecond)
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		f.pollDue(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
+	view := newFeedView()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return view.watch(ctx, f.feeds, f.deps.Log) })
+	g.Go(func() error {
+		timer := time.NewTimer(maxPollWait)
+		defer timer.Stop()
+		for {
+			f.pollDue(ctx, view)
+			wait := maxPollWait
+			switch due, next := view.due(time.Now()); {
+			case len(due) > 0: // fell due while the others were polled
+				wait = 0
+			case !next.IsZero():
+				wait = min(time.Until(next), maxPollWait)
+			}
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-view.changed:
+			case <-timer.C:
+			}
 		}
-	}
+	})
+	return g.Wait()
 }
 
-func (f *Fetcher) pollDue(ctx context.Context) {
-	keys, err := f.feeds.ListKeys(ctx)
-	if err != nil {
-		if !errors.Is(err, jetstream.ErrNoKeysFound) && ctx.Err() == nil {
-			f.deps.Log.Warn("list feeds", "err", err)
-		}
-		return
-	}
-	due := []string{}
-	for key := range keys.Keys() {
-		due = append(due, key)
-	}
+// retryWait is how long a due feed this replica could not poll is left
+// alone: another replica may be polling it, or NATS may be away.
+func (f *Fetcher) retryWait() time.Duration {
+	return max(min(f.cfg.MinInterval/4, 5*time.Second), 100*time.Millisecond)
+}
+
+func (f *Fetcher) pollDue(ctx context.Context, view *feedView) {
+	due, _ := view.due(time.Now())
 	for _, key := range due {
 		if ctx.Err() != nil {
 			return
-		}
-		st, _, err := getFeed(ctx, f.feeds, key)
-		if err != nil || time.Now().Before(st.NextPoll) {
-			continue
 		}
 		// One replica polls a feed at a time: the claim is a KV create, which
 		// fails while another replica holds it; the bucket's TTL frees the
 		// claim of a replica that died mid-poll.
 		rev, err := f.claims.Create(ctx, key, f.owner)
 		if err != nil {
+			view.later(key, time.Now().Add(f.retryWait()))
 			continue
 		}
 		pollCtx, cancelPoll := context.WithTimeout(ctx, f.claimTTL*3/4)
-		f.pollClaimed(pollCtx, key)
+		st, stRev, err := f.pollClaimed(pollCtx, key)
 		cancelPoll()
+		if err != nil {
+			view.later(key, time.Now().Add(f.retryWait()))
+		} else {
+			// The watch brings the same state too; recording it now keeps the
+			// loop from taking the feed for due again in the meantime.
+			view.set(key, viewEntry{st: st, rev: stRev})
+		}
 		release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		// Delete only our own claim: if it expired and another replica took
 		// the feed, its claim stays.
-		if err := f.claims.Delete(release, key, jetstream.LastRevision(rev)); err != nil && !isKVConflict(err) {
-			f.deps.Log.Warn("release claim", "feed", st.URL, "err", err)
+		if err := f.claims.Delete(release, key, jetstream.LastRevision(rev)); err != nil && !events.IsKVConflict(err) {
+			f.deps.Log.Warn("release claim", "feed", urls.Redact(cmp.Or(st.URL, key)), "err", err)
 		}
 		cancel()
 	}
 }
 
 // pollClaimed polls one feed this replica has claimed. The state is read
-// again under the claim, so a poll another replica just finished is not repeated.
-func (f *Fetcher) pollClaimed(ctx context.Context, key string) {
+// again under the claim, so a poll another replica just finished is not
+// repeated. It returns the feed's state as saved (or as read, when the feed
+// was not due after all) with its revision.
+func (f *Fetcher) pollClaimed(ctx context.Context, key string) (FeedState, uint64, error) {
 	st, rev, err := getFeed(ctx, f.feeds, key)
 	if err != nil || time.Now().Before(st.NextPoll) {
-		return
+		return st, rev, err
 	}
-	log := f.deps.Log.With("feed", st.URL)
+	log := f.deps.Log.With("feed", urls.Redact(st.URL))
 	ctx, span := obs.StartSpan(ctx, "fetcher", "poll feed", trace.WithAttributes(attribute.String("url.full", st.URL)))
 	defer span.End()
 	now := time.Now().UTC()
 	st.LastPoll = now
 	res, pollErr := f.poll(ctx, &st)
 	if pollErr != nil {
-		st.Errors++
-		st.LastError = pollErr.Error()
-		wait := min(f.cfg.MinInterval<<min(st.Errors, 16), f.cfg.MaxBackoff)
+		st.failed(now, pollErr)
+		// Doubles from twice the minimum interval: the n-th failure in a row waits up to MinInterval·2ⁿ.
+		wait := backoff.Policy{Base: 2 * f.cfg.MinInterval, Max: f.cfg.MaxBackoff}.Delay(st.Errors - 1)
 		if res.retryAfter > wait {
 			wait = min(res.retryAfter, f.cfg.MaxBackoff)
 		}
@@ -103,9 +127,14 @@ func (f *Fetcher) pollClaimed(ctx context.Context, key string) {
 		st.Items += res.queued
 		log.Debug("polled", "new", res.queued, "next_poll", st.NextPoll)
 	}
-	if err := putFeed(ctx, f.feeds, key, st, rev); err != nil && ctx.Err() == nil {
-		log.Warn("save feed state", "err", err)
+	rev, err = putFeed(ctx, f.feeds, key, st, rev)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("save feed state", "err", err)
+		}
+		return st, 0, err
 	}
+	return st, rev, nil
 }
 
 // pollResult is what one poll learned.
@@ -156,13 +185,13 @@ func medianGap(dates []time.Time) time.Duration {
 // turns out to be an HTML page is searched for feeds, then for article links.
 func (f *Fetcher) poll(ctx context.Context, st *FeedState) (pollResult, error) {
 	var res pollResult
-	host := urlHost(st.URL)
+	site := f.sites.of(urlHost(st.URL))
 	start := time.Now()
 	resp, err := f.client.Get(ctx, web.Request{
 		URL: st.URL, ETag: st.ETag, LastModified: st.LastModified,
 		Accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.3",
 	})
-	fetchSeconds.WithLabelValues("feed", host).Observe(time.Since(start).Seconds())
+	fetchSeconds.WithLabelValues("feed", site).Observe(time.Since(start).Seconds())
 	if resp != nil {
 		res.maxAge, res.retryAfter = resp.MaxAge, resp.RetryAfter
 		if resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests {
@@ -170,24 +199,24 @@ func (f *Fetcher) poll(ctx context.Context, st *FeedState) (pollResult, error) {
 		}
 	}
 	if errors.Is(err, web.ErrNotModified) {
-		feedPolls.WithLabelValues(st.URL, "not_modified").Inc()
+		feedPolls.WithLabelValues(site, "not_modified").Inc()
 		res.notMod = true
 		return res, nil
 	}
 	if err != nil {
-		feedPolls.WithLabelValues(st.URL, web.Kind(err)).Inc()
+		feedPolls.WithLabelValues(site, web.Kind(err)).Inc()
 		return res, err
 	}
-	fetchedBytes.WithLabelValues("feed", host).Add(float64(len(resp.Body)))
+	fetchedBytes.WithLabelValues("feed", site).Add(float64(len(resp.Body)))
 	feed, err := feeds.Parse(resp.Body, resp.FinalURL, resp.ContentType)
 	if errors.Is(err, feeds.ErrNotFeed) {
 		feed, err = f.fromPage(ctx, st, resp)
 	}
 	if err != nil {
-		feedPolls.WithLabelValues(st.URL, "parse").Inc()
-		return res, fmt.Errorf("parse %s: %w", st.URL, err)
+		feedPolls.WithLabelValues(site, "parse").Inc()
+		return res, fmt.Errorf("parse %s: %w", urls.Redact(st.URL), err)
 	}
-	feedPolls.WithLabelValues(st.URL, "ok").Inc()
+	feedPolls.WithLabelValues(site, "ok").Inc()
 	if st.Kind == "" || st.Kind != "page" {
 		st.Kind = string(feed.Kind)
 	}
@@ -287,10 +316,10 @@ func (f *Fetcher) queue(ctx context.Context, feedURL string, it feeds.Item) (boo
 	defer span.End()
 	obs.InjectTrace(ctx, m.Header)
 	if _, err := f.deps.JS.PublishMsg(ctx, m); err != nil {
-		return false, fmt.Errorf("queue %s: %w", it.URL, err)
+		return false, fmt.Errorf("queue %s: %w", urls.Redact(it.URL), err)
 	}
 	if _, err := f.seen.Put(ctx, key, []byte(canon)); err != nil {
-		return false, fmt.Errorf("mark seen %s: %w", it.URL, err)
+		return false, fmt.Errorf("mark seen %s: %w", urls.Redact(it.URL), err)
 	}
 	queued.Inc()
 	return true, nil

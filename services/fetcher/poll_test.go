@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -89,7 +88,7 @@ func TestPageSources(t *testing.T) {
 	})
 	srv = httptest.NewServer(mux)
 	defer srv.Close()
-	ns := natstest.Start(t)
+	ns := startNATS(t)
 	startReplica(t, ns, "f1", Config{Feeds: []string{srv.URL + "/", srv.URL + "/section"}, PollInterval: 200 * time.Millisecond,
 		MinInterval: 200 * time.Millisecond, AllowPrivate: true, HostDelay: time.Millisecond})
 	j := js(t, ns)

@@ -37,6 +37,45 @@ type FeedState struct {
 	Probed bool `json:"probed,omitempty"`
 	// Items counts the article URLs this source has queued.
 	Items int `json:"items"`
+	// RecentErrors are the last failed polls, newest last, at most
+	// MaxRecentErrors: Errors and LastError say only how the latest run of
+	// failures ended, and a success clears them.
+	RecentErrors []PollError `json:"recent_errors,omitempty"`
+}
+
+// PollError is one failed poll of a source.
+type PollError struct {
+	At    time.Time `json:"at"`
+	Error string    `json:"error"`
+}
+
+// MaxRecentErrors bounds FeedState.RecentErrors, so a source failing for
+// months keeps a registry entry of the same size.
+const MaxRecentErrors = 10
+
+// failed records a failed poll at now.
+// Shown is st as it may be shown to people and other programs: the
+// password in the URL's userinfo hidden. The registry keeps the real one,
+// which the fetcher needs.
+func (st FeedState) Shown() FeedState {
+	st.URL = urls.Redact(st.URL)
+	return st
+}
+
+func (st *FeedState) failed(now time.Time, err error) {
+	st.Errors++
+	st.LastError = err.Error()
+	st.RecentErrors = append(st.RecentErrors, PollError{At: now, Error: truncate(st.LastError, 500)})
+	if n := len(st.RecentErrors) - MaxRecentErrors; n > 0 {
+		st.RecentErrors = append([]PollError(nil), st.RecentErrors[n:]...)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }
 
 // FeedKey is the registry key of a feed URL.
@@ -59,23 +98,10 @@ func AddFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) error {
 	if err != nil {
 		return fmt.Errorf("encode feed: %w", err)
 	}
-	if _, err := kv.Create(ctx, key, data); err != nil && !isKVConflict(err) {
-		return fmt.Errorf("add feed %s: %w", feedURL, err)
+	if _, err := kv.Create(ctx, key, data); err != nil && !events.IsKVConflict(err) {
+		return fmt.Errorf("add feed %s: %w", urls.Redact(feedURL), err)
 	}
 	return nil
-}
-
-// isKVConflict reports a KV create or update that lost to another writer.
-// Replicated buckets report it as "wrong last sequence" (10164), which the
-// client does not always map to ErrKeyExists — notably when the key was
-// deleted before — so the codes are checked too.
-func isKVConflict(err error) bool {
-	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return true
-	}
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // RemoveFeed takes feedURL out of the registry; URLs it already queued are
@@ -86,12 +112,61 @@ func RemoveFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) erro
 		return err
 	}
 	if _, err := kv.Get(ctx, key); err != nil {
-		return fmt.Errorf("remove feed %s: %w", feedURL, err)
+		return fmt.Errorf("remove feed %s: %w", urls.Redact(feedURL), err)
 	}
 	if err := kv.Purge(ctx, key); err != nil {
-		return fmt.Errorf("remove feed %s: %w", feedURL, err)
+		return fmt.Errorf("remove feed %s: %w", urls.Redact(feedURL), err)
 	}
 	return nil
+}
+
+// GetFeed returns the state of feedURL; an unregistered feed gives an error
+// wrapping jetstream.ErrKeyNotFound.
+func GetFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) (FeedState, error) {
+	key, err := FeedKey(feedURL)
+	if err != nil {
+		return FeedState{}, err
+	}
+	st, _, err := getFeed(ctx, kv, key)
+	return st, err
+}
+
+// PollNow makes feedURL due at once: a fetcher polls it on its next look at
+// the registry. Its error count stays, so a source that fails again keeps
+// backing off.
+func PollNow(ctx context.Context, kv jetstream.KeyValue, feedURL string) (FeedState, error) {
+	return updateFeed(ctx, kv, feedURL, func(st *FeedState) {
+		st.NextPoll = time.Now().UTC()
+	})
+}
+
+// ResetFeed clears feedURL's error back-off — its error count and last
+// error — and makes it due at once. RecentErrors stays: it is history.
+func ResetFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string) (FeedState, error) {
+	return updateFeed(ctx, kv, feedURL, func(st *FeedState) {
+		st.Errors, st.LastError = 0, ""
+		st.NextPoll = time.Now().UTC()
+	})
+}
+
+// updateFeed applies change to feedURL's state with a compare-and-set,
+// reading it again when a fetcher wrote it meanwhile.
+func updateFeed(ctx context.Context, kv jetstream.KeyValue, feedURL string, change func(*FeedState)) (FeedState, error) {
+	key, err := FeedKey(feedURL)
+	if err != nil {
+		return FeedState{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		st, rev, err := getFeed(ctx, kv, key)
+		if err != nil {
+			return FeedState{}, err
+		}
+		change(&st)
+		_, err = putFeed(ctx, kv, key, st, rev)
+		if err == nil || !events.IsKVConflict(err) || attempt == 4 {
+			return st, err
+		}
+	}
 }
 
 // ListFeeds returns every registered feed.
@@ -129,13 +204,15 @@ func getFeed(ctx context.Context, kv jetstream.KeyValue, key string) (FeedState,
 	return st, e.Revision(), nil
 }
 
-func putFeed(ctx context.Context, kv jetstream.KeyValue, key string, st FeedState, rev uint64) error {
+// putFeed saves st over revision rev and returns the new revision.
+func putFeed(ctx context.Context, kv jetstream.KeyValue, key string, st FeedState, rev uint64) (uint64, error) {
 	data, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("encode feed: %w", err)
+		return 0, fmt.Errorf("encode feed: %w", err)
 	}
-	if _, err := kv.Update(ctx, key, data, rev); err != nil {
-		return fmt.Errorf("update feed %s: %w", st.URL, err)
+	rev, err = kv.Update(ctx, key, data, rev)
+	if err != nil {
+		return 0, fmt.Errorf("update feed %s: %w", urls.Redact(st.URL), err)
 	}
-	return nil
+	return rev, nil
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -87,7 +86,7 @@ func TestReplicasShareWork(t *testing.T) {
 					feedURLs = append(feedURLs, fmt.Sprintf("%s/feeds/%d.xml", s.URL, i))
 				}
 			}
-			ns := natstest.Start(t)
+			ns := startNATS(t)
 			cfg := Config{Feeds: feedURLs, PollInterval: 150 * time.Millisecond, MinInterval: 150 * time.Millisecond,
 				MaxInterval: 300 * time.Millisecond, Workers: 6, HostDelay: hostDelay, HostConcurrency: perHost,
 				Timeout: 2 * time.Second, MaxCrawlDelay: 100 * time.Millisecond, AllowPrivate: true}

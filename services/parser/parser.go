@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -44,12 +45,12 @@ const DefaultAdminAddr = ":9081"
 // ConfigFromEnv reads the parser's variables.
 func ConfigFromEnv(env *config.Env) Config {
 	return Config{
-		Workers:    env.Int("PARSER_WORKERS", 4, 1, 256),
-		MaxDeliver: env.Int("PARSER_MAX_DELIVER", 5, 1, 100),
-		Timeout:    env.Duration("PARSER_TIMEOUT", 30*time.Second),
-		RulesFile:  env.File("PARSER_RULES"),
-		AdminAddr:  env.String("ADMIN_ADDR", DefaultAdminAddr),
-		Pprof:      env.Bool("ADMIN_PPROF", false),
+		Workers:    env.Int("PARSER_WORKERS", 4, 1, 256, "pages parsed at once"),
+		MaxDeliver: env.Int("PARSER_MAX_DELIVER", 5, 1, 100, "attempts per page before the dead-letter stream"),
+		Timeout:    env.Duration("PARSER_TIMEOUT", 30*time.Second, "time allowed to parse one page"),
+		RulesFile:  env.File("PARSER_RULES", "site rules file (JSON: per-site body, author and date selectors)"),
+		AdminAddr:  env.String("ADMIN_ADDR", DefaultAdminAddr, "listen address of /healthz, /readyz and /metrics (empty: none)"),
+		Pprof:      env.Bool("ADMIN_PPROF", false, "also serve Go's profiles under /debug/pprof/ on the admin address"),
 	}
 }
 
@@ -135,8 +136,18 @@ func (p *Parser) Parse(page events.RawPage) (*events.Article, error) {
 	return a, nil
 }
 
+// Needs are the streams and buckets the parser uses: it checks that they
+// exist at start and never creates them (`newsflow provision` does).
+var Needs = []events.Resource{
+	events.Stream(events.StreamRaw), events.Stream(events.StreamArticles), events.Stream(events.StreamDLQ),
+	events.ObjectStore(events.BucketPages),
+}
+
 // Run consumes raw pages until ctx is done.
 func Run(ctx context.Context, cfg Config, deps service.Deps) error {
+	if err := events.Check(ctx, deps.JS, Needs...); err != nil {
+		return err
+	}
 	var rules *extract.Rules
 	if cfg.RulesFile != "" {
 		r, err := extract.LoadRules(cfg.RulesFile)
@@ -159,18 +170,15 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	)
 	// One part failing (the address in use, say) stops the other: a parser
 	// that consumes without health checks, or the reverse, would look alive.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 1)
+	// Each part returns nil only once ctx is done.
+	g, ctx := errgroup.WithContext(ctx)
 	if cfg.AdminAddr != "" {
-		go func() {
-			errc <- obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
-			cancel()
-		}()
-	} else {
-		errc <- nil
+		g.Go(func() error {
+			return obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(deps.NATSReady, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
+		})
 	}
-	runErr := router.Run(ctx, c, h, router.Options{Stage: "parser", Workers: cfg.Workers, Log: deps.Log})
-	cancel()
-	return errors.Join(runErr, <-errc)
+	g.Go(func() error {
+		return router.Run(ctx, c, h, router.Options{Stage: "parser", Workers: cfg.Workers, Log: deps.Log})
+	})
+	return g.Wait()
 }

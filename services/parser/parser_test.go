@@ -29,11 +29,11 @@ const page = `<html lang="en"><head><title>Bridge reopens</title></head><body><a
 // The parser publishes a valid article for a good page and dead-letters
 // pages it can never parse, with the reason, without blocking the stream.
 func TestParserPublishesAndDeadLetters(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "parser"}, events.DefaultTopology(), log)
+	deps, err := service.Connect(ctx, natsx.Config{URL: ns.ClientURL(), Name: "parser"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,9 +104,9 @@ func TestParserPublishesAndDeadLetters(t *testing.T) {
 // A parser whose admin address is taken stops with that error rather than
 // consuming unseen.
 func TestParserStopsWhenAdminFails(t *testing.T) {
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, events.DefaultTopology(), log)
+	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,9 +138,9 @@ func TestParserAdminListener(t *testing.T) {
 		t.Errorf("ConfigFromEnv: admin %q, reads %v; want %q and no HTTP_ADDR", c.AdminAddr, env.Names(), DefaultAdminAddr)
 	}
 
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, events.DefaultTopology(), log)
+	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -225,14 +226,15 @@ func ParseFilter(q url.Values) (Filter, error) {
 	return f, nil
 }
 
+// checkParams refuses unknown parameters and repeated ones: every
+// parameter takes one value, so a second one is a mistake, not a choice.
 func checkParams(q url.Values, allowed []string) error {
-	for name := range q {
-		known := false
-		for _, a := range allowed {
-			known = known || a == name
-		}
-		if !known {
+	for name, vs := range q {
+		if !slices.Contains(allowed, name) {
 			return &paramError{name, "unknown parameter (known: " + strings.Join(allowed, ", ") + ")"}
+		}
+		if len(vs) > 1 {
+			return &paramError{name, "given more than once"}
 		}
 	}
 	return nil

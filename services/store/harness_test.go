@@ -43,14 +43,14 @@ func freeAddr(t testing.TB) string {
 // returns its URL and a JetStream client for the test's own publishes.
 func natsServer(t testing.TB) (string, jetstream.JetStream) {
 	t.Helper()
-	ns := natstest.Start(t)
+	ns := natstest.StartProvisioned(t)
 	d := connectDeps(t, ns.ClientURL(), "test")
 	return ns.ClientURL(), d.JS
 }
 
 func connectDeps(t testing.TB, url, name string) service.Deps {
 	t.Helper()
-	d, err := service.Connect(t.Context(), natsx.Config{URL: url, Name: name}, events.DefaultTopology(), testLog(t))
+	d, err := service.Connect(t.Context(), natsx.Config{URL: url, Name: name}, testLog(t))
 	if err != nil {
 		t.Fatal(err)
 	}

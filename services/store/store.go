@@ -23,7 +23,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/obs"
@@ -54,6 +56,9 @@ type Config struct {
 	Heartbeat time.Duration
 	// MaxStreams bounds the open /v1/stream connections (STORE_MAX_STREAMS).
 	MaxStreams int
+	// MaxDeliver is how many failed writes (Redis down) an event gets before
+	// it goes to the dead-letter stream (STORE_MAX_DELIVER); 0 retries for ever.
+	MaxDeliver int
 }
 
 // DefaultAdminAddr is ADMIN_ADDR when unset. It listens on every interface
@@ -70,23 +75,25 @@ const (
 
 // ConfigFromEnv reads the store's variables.
 func ConfigFromEnv(env *config.Env) Config {
-	bits := env.Int("STORE_DUP_BITS", DefaultMaxDistance, 0, 3)
+	bits := env.Int("STORE_DUP_BITS", DefaultMaxDistance, 0, 3,
+		"simhash bits two copies may differ in to be linked as duplicates (0: identical simhash only)")
 	if bits == 0 {
 		bits = -1
 	}
 	c := Config{
-		RedisURL:          env.URL("REDIS_URL", "redis://127.0.0.1:6379", "redis", "rediss", "unix"),
-		Prefix:            env.String("REDIS_PREFIX", "newsflow:"),
-		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour),
-		Workers:           env.Int("STORE_WORKERS", 8, 1, 256),
-		HTTPAddr:          env.String("HTTP_ADDR", ":8080"),
-		AdminAddr:         env.String("ADMIN_ADDR", DefaultAdminAddr),
-		Pprof:             env.Bool("ADMIN_PPROF", false),
+		RedisURL:          env.SecretURL("REDIS_URL", "redis://127.0.0.1:6379", "Redis, with its password (URL forms: see the README)", "redis", "rediss", "unix"),
+		Prefix:            env.String("REDIS_PREFIX", "newsflow:", "every key starts with it; on Redis Cluster it must hold a hash tag, {newsflow}:"),
+		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour, "how long an article (and its index entries) is kept"),
+		Workers:           env.Int("STORE_WORKERS", 8, 1, 256, "events written at once"),
+		HTTPAddr:          env.String("HTTP_ADDR", ":8080", "listen address of the public API and web page (must differ from ADMIN_ADDR)"),
+		AdminAddr:         env.String("ADMIN_ADDR", DefaultAdminAddr, "listen address of /healthz, /readyz and /metrics"),
+		Pprof:             env.Bool("ADMIN_PPROF", false, "also serve Go's profiles under /debug/pprof/ on the admin address"),
 		DuplicateBits:     bits,
-		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000),
-		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff),
-		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat),
-		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000),
+		DuplicateMinWords: env.Int("STORE_DUP_MIN_WORDS", DefaultMinWords, 1, 100000, "shorter bodies are never linked as duplicates"),
+		MaxBackoff:        env.Duration("STORE_MAX_BACKOFF", DefaultMaxBackoff, "longest wait before a failed write is retried"),
+		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat, "keep-alive comment interval on /v1/stream"),
+		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000, "open /v1/stream connections per replica (more get 503)"),
+		MaxDeliver:        env.Int("STORE_MAX_DELIVER", 0, 0, 1000, "attempts per article before the dead-letter stream (0: retry for ever)"),
 	}
 	if c.AdminAddr == c.HTTPAddr {
 		env.Fail("ADMIN_ADDR", c.AdminAddr, "must differ from HTTP_ADDR: the public listener does not serve health and metrics")
@@ -132,6 +139,11 @@ func (c Config) withDefaults() Config {
 func NewRedis(u string) (redis.UniversalClient, error) {
 	parsed, err := url.Parse(u)
 	if err != nil {
+		// url.Error repeats the URL, and with it the password.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	q := parsed.Query()
@@ -261,8 +273,15 @@ func (s *Store) Ready(ctx context.Context) error {
 // Stop ends the open SSE streams; Run calls it when its context ends.
 func (s *Store) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
+// Needs are the streams the store uses: it checks that they exist at start
+// and never creates them (`newsflow provision` does).
+var Needs = []events.Resource{events.Stream(events.StreamArticles), events.Stream(events.StreamDLQ)}
+
 // Run consumes articles and serves the API until ctx is done.
 func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.UniversalClient) error {
+	if err := events.Check(ctx, deps.JS, Needs...); err != nil {
+		return err
+	}
 	if err := checkCluster(rdb, cfg.Prefix); err != nil {
 		return err
 	}
@@ -273,46 +292,42 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	if err != nil {
 		return err
 	}
-	// Redis errors are never permanent: the dead-letter limit applies to
-	// events that fail to decode or validate, permanent on the first try.
+	// Redis errors are never permanent: by default they are retried for ever
+	// (an outage pauses storing) and only events that fail to decode or
+	// validate are dead-lettered; with MaxDeliver set, an event that many
+	// failed writes old goes to the DLQ, for `newsflow dlq replay`.
 	h := router.Chain(s.Handle,
 		router.Trace("store"),
-		router.DeadLetter(deps.JS, "store", 0, deps.Log),
+		router.DeadLetter(deps.JS, "store", cfg.MaxDeliver, deps.Log),
 		router.Recover(),
 		router.Timeout(30*time.Second),
 	)
 	// One part failing (the address in use, say) stops the others: a store
-	// that consumes without serving, or the reverse, would look alive.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	wg.Go(func() {
-		errs[0] = router.Run(ctx, c, h, router.Options{Stage: "store", Workers: cfg.Workers, Log: deps.Log,
-			Backoff: func(n uint64) time.Duration {
-				return min(250*time.Millisecond<<min(n, 10), cfg.MaxBackoff)
-			}})
-		cancel()
+	// that consumes without serving, or the reverse, would look alive. Each
+	// part returns nil only once ctx is done.
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return router.Run(ctx, c, h, router.Options{Stage: "store", Workers: cfg.Workers, Log: deps.Log,
+			Backoff: backoff.Policy{Base: 500 * time.Millisecond, Max: cfg.MaxBackoff}})
 	})
-	wg.Go(func() { s.janitor(ctx) })
-	wg.Go(func() {
+	g.Go(func() error {
+		s.janitor(ctx)
+		return nil
+	})
+	g.Go(func() error {
 		<-ctx.Done()
 		s.Stop()
+		return nil
 	})
 	if cfg.HTTPAddr != "" {
-		wg.Go(func() {
-			errs[1] = obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log.With("listener", "api"))
-			cancel()
-		})
+		g.Go(func() error { return obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log.With("listener", "api")) })
 	}
 	if cfg.AdminAddr != "" {
-		wg.Go(func() {
-			errs[2] = obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(s.Ready, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
-			cancel()
+		g.Go(func() error {
+			return obs.Serve(ctx, cfg.AdminAddr, obs.AdminHandler(s.Ready, obs.WithPprof(cfg.Pprof)), deps.Log.With("listener", "admin"))
 		})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return g.Wait()
 }
 
 // janitor sweeps expired articles out of the index sets while no writes come,

@@ -84,6 +84,11 @@ func hints(n *html.Node, classCache map[string]uint8) uint8 {
 		}
 		switch a.Key {
 		case "class", "id":
+			if a.Key == "id" && isHeading(n.DataAtom) {
+				// A heading's id is an anchor made from its words ("related-work",
+				// "comments-on-the-draft"): the text, not a name for the block.
+				continue
+			}
 			// Pages repeat their class names; classify each value once.
 			v, ok := classCache[a.Val]
 			if !ok {

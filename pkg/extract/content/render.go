@@ -807,7 +807,7 @@ var counterWords = map[string]bool{"image": true, "photo": true, "slide": true, 
 
 // isCounter reports a line made only of gallery counters.
 func isCounter(s []byte) bool {
-	if len(s) > 200 || bytes.IndexAny(s, "0123456789") < 0 {
+	if len(s) > 200 || !bytes.ContainsAny(s, "0123456789") {
 		return false
 	}
 	of := false

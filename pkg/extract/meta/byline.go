@@ -247,7 +247,12 @@ func cleanName(s, site, host string) (string, bool) {
 		return "", false
 	}
 	if site != "" && (strings.EqualFold(s, site) || strings.EqualFold(trimThe(s), trimThe(site))) {
-		return "", false
+		// The site's name is no byline ("BBC News")... unless the site is
+		// a person's: a personal blog is named after its author.
+		if !personShaped(s) {
+			return "", false
+		}
+		site, host = "", ""
 	}
 	if cjkOnly(s) {
 		// Korean puts the title after the name ("이정주 기자 입력"), Chinese
@@ -434,4 +439,20 @@ func addNames(list []string, names []string, max int) []string {
 		}
 	}
 	return list
+}
+
+// personShaped says whether s reads as a person's name: two to four
+// capitalised words, none of them an organisation word or a number.
+func personShaped(s string) bool {
+	words := strings.Fields(s)
+	if len(words) < 2 || len(words) > 4 {
+		return false
+	}
+	for _, w := range words {
+		r, _ := utf8.DecodeRuneInString(w)
+		if !unicode.IsUpper(r) || orgWords[strings.ToLower(strings.Trim(w, ".,"))] || strings.ContainsAny(w, "0123456789") {
+			return false
+		}
+	}
+	return true
 }

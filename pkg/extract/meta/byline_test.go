@@ -3,6 +3,7 @@ package meta
 import (
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -191,6 +192,28 @@ func TestImageKey(t *testing.T) {
 	for in, want := range tests {
 		if got := imageKey(in); got != want {
 			t.Errorf("imageKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A byline that is the site's name is dropped ("BBC News" on bbc.co.uk),
+// unless the site is a person's: a personal blog is named after its author.
+func TestSiteNamedBylines(t *testing.T) {
+	for _, tc := range []struct {
+		byline, site string
+		want         string
+	}{
+		{"BBC News", "BBC News", ""},
+		{"The Korea Herald", "Korea Herald", ""},
+		{"Haki Benita", "Haki Benita", "Haki Benita"},
+		{"By Nicolas Perriault", "Nicolas Perriault", "Nicolas Perriault"},
+		{"Jane Doe", "The Daily Planet", "Jane Doe"},
+		{"Silicon Exposed", "Silicon Exposed", "Silicon Exposed"}, // name-shaped: the cost of the rule
+		{"Tech Daily", "Tech Daily", ""},
+	} {
+		got := strings.Join(splitBylineFor(tc.byline, tc.site, ""), "|")
+		if got != tc.want {
+			t.Errorf("byline %q on site %q = %q, want %q", tc.byline, tc.site, got, tc.want)
 		}
 	}
 }

@@ -1,9 +1,10 @@
 // Package robots reads robots.txt (RFC 9309): the group for our user agent,
-// longest-match Allow/Disallow with "*" and "$", and Crawl-delay.
+// longest-match Allow/Disallow with "*" and "$", and Crawl-delay. It is our
+// own because github.com/temoto/robotstxt, the maintained Go parser, matches
+// user agents by prefix, which RFC 9309 does not allow.
 package robots
 
 import (
-	"bufio"
 	"bytes"
 	"strconv"
 	"strings"
@@ -27,11 +28,14 @@ var AllowAll = &Rules{}
 // DisallowAll is what an unreachable robots.txt (5xx) means, per RFC 9309.
 var DisallowAll = &Rules{rules: []rule{{allow: false, pattern: "/"}}}
 
-// Parse reads robots.txt for agent (the product token, e.g. "newsflow").
-// It takes the groups naming agent, else the "*" groups. Lines it does not
-// understand are ignored, as the RFC asks.
+// Parse reads robots.txt for agent, a User-Agent or its product token
+// ("newsflow/0.1 (+…)" and "newsflow" are the same). It takes the groups
+// whose user-agent line names that product token, compared as a whole and
+// case-insensitively (RFC 9309 §2.2.1: a group for "news" is not one for
+// "newsflow"), else the "*" groups. Lines are not limited in length, and
+// lines it does not understand are ignored, as the RFC asks.
 func Parse(data []byte, agent string) *Rules {
-	agent = strings.ToLower(agent)
+	agent = strings.ToLower(ProductToken(agent))
 	type group struct {
 		agents []string
 		rules  []rule
@@ -40,40 +44,50 @@ func Parse(data []byte, agent string) *Rules {
 	var groups []*group
 	var cur *group
 	lastWasAgent := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
-	for sc.Scan() {
-		line := sc.Text()
-		if i := strings.IndexByte(line, '#'); i >= 0 {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	for len(data) > 0 {
+		// CR, LF and CRLF all end a line (RFC 9309 §2.2).
+		var line []byte
+		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
-		key, val, ok := strings.Cut(line, ":")
+		k, v, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
 			continue
 		}
-		key = strings.ToLower(strings.TrimSpace(key))
-		val = strings.TrimSpace(val)
+		key := strings.ToLower(string(bytes.TrimSpace(k)))
+		val := string(bytes.TrimSpace(v))
 		switch key {
 		case "user-agent":
 			if !lastWasAgent || cur == nil {
 				cur = &group{}
 				groups = append(groups, cur)
 			}
-			cur.agents = append(cur.agents, strings.ToLower(val))
+			if val != "*" {
+				val = strings.ToLower(ProductToken(val))
+			}
+			cur.agents = append(cur.agents, val)
 			lastWasAgent = true
-			continue
 		case "allow", "disallow":
 			if cur != nil && (val != "" || key == "allow") {
 				cur.rules = append(cur.rules, rule{allow: key == "allow", pattern: val})
 			}
+			lastWasAgent = false
 		case "crawl-delay":
 			if cur != nil {
 				if f, err := strconv.ParseFloat(val, 64); err == nil && f > 0 {
 					cur.delay = time.Duration(f * float64(time.Second))
 				}
 			}
+			lastWasAgent = false
 		}
-		lastWasAgent = false
+		// Other records (Sitemap, unknown ones) belong to no group: they
+		// neither end a run of user-agent lines nor start a group.
 	}
 	var mine, star []*group
 	for _, g := range groups {
@@ -81,7 +95,7 @@ func Parse(data []byte, agent string) *Rules {
 			switch {
 			case a == "*":
 				star = append(star, g)
-			case a != "" && strings.HasPrefix(agent, a):
+			case a != "" && a == agent:
 				mine = append(mine, g)
 			}
 		}
@@ -95,6 +109,18 @@ func Parse(data []byte, agent string) *Rules {
 		r.CrawlDelay = max(r.CrawlDelay, g.delay)
 	}
 	return r
+}
+
+// ProductToken is the name a User-Agent goes by in robots.txt: its leading
+// letters, "-" and "_" (RFC 9309 §2.2.1), as in "newsflow/0.1 (+…)" → "newsflow".
+func ProductToken(ua string) string {
+	ua = strings.TrimSpace(ua)
+	for i, r := range ua {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_') {
+			return ua[:i]
+		}
+	}
+	return ua
 }
 
 // Allowed reports whether path (with its query) may be fetched: the longest

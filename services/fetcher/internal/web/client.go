@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/newsflow/newsflow/pkg/urls"
 )
 
 // Errors, matched with errors.Is; Kind names them for metrics.
@@ -179,10 +181,10 @@ type Response struct {
 func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("request %s: %w", r.URL, err)
+		return nil, fmt.Errorf("request %s: %w", urls.Redact(r.URL), err)
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return nil, fmt.Errorf("request %s: scheme %q not allowed", r.URL, req.URL.Scheme)
+		return nil, fmt.Errorf("request %s: scheme %q not allowed", urls.Redact(r.URL), req.URL.Scheme)
 	}
 	req.Header.Set("User-Agent", c.opt.UserAgent)
 	if r.Accept != "" {
@@ -196,7 +198,7 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", r.URL, err)
+		return nil, fmt.Errorf("get %s: %w", urls.Redact(r.URL), err)
 	}
 	defer resp.Body.Close()
 	out := &Response{
@@ -220,19 +222,19 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		out.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return out, fmt.Errorf("%w: %d from %s", ErrStatus, resp.StatusCode, out.FinalURL)
+		return out, fmt.Errorf("%w: %d from %s", ErrStatus, resp.StatusCode, urls.Redact(out.FinalURL))
 	}
 	if mtErr == nil && len(r.ContentTypes) > 0 && !contains(r.ContentTypes, mt) {
-		return out, fmt.Errorf("%w: %s from %s", ErrContentType, mt, out.FinalURL)
+		return out, fmt.Errorf("%w: %s from %s", ErrContentType, mt, urls.Redact(out.FinalURL))
 	}
 	// The transport decompresses gzip transparently; the limit applies to the
 	// decoded bytes, which is what bounds a decompression bomb.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxBytes+1))
 	if err != nil {
-		return out, fmt.Errorf("read %s: %w", out.FinalURL, err)
+		return out, fmt.Errorf("read %s: %w", urls.Redact(out.FinalURL), err)
 	}
 	if int64(len(body)) > c.opt.MaxBytes {
-		return out, fmt.Errorf("%w: over %d bytes from %s", ErrTooLarge, c.opt.MaxBytes, out.FinalURL)
+		return out, fmt.Errorf("%w: over %d bytes from %s", ErrTooLarge, c.opt.MaxBytes, urls.Redact(out.FinalURL))
 	}
 	out.Body = body
 	return out, nil
