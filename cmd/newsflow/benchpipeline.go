@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"log/slog"
 	"time"
@@ -17,14 +16,22 @@ import (
 // cmdBenchPipeline is `newsflow bench --pipeline`: the whole pipeline
 // against a local origin, with its ceilings measured in the same run.
 func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench --pipeline", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newCommand("bench --pipeline", `usage: newsflow bench --pipeline [--pages N] [--rate R] [--paced-for D] [--hosts N] [--host-delay D] [--json]
+
+Runs the whole pipeline, as newsflow up does (the services' settings from
+their environment variables), against a local origin serving the corpus
+under unique URLs on many loopback hosts: a paced phase (--rate articles/s
+for --paced-for) and a full-speed one (--pages articles at once). Reports
+articles/s, served-to-stored latency, CPU per article by stage, peak RSS and
+bytes through NATS, each also as a ratio to a ceiling measured in the same
+run (one core's extraction and parse, JetStream publish, Redis upsert).
+`)
 	fs.Bool("pipeline", true, "benchmark the whole pipeline (this mode)")
 	dir := fs.String("dir", "", "corpus directory (default: the repository's testdata/extraction-benchmark)")
 	pages := fs.Int("pages", 3000, "articles crawled at full speed")
 	rate := fs.Float64("rate", 100, "offered articles/s of the paced phase (0: no paced phase)")
 	pacedFor := fs.Duration("paced-for", 10*time.Second, "length of the paced phase")
-	hosts := fs.Int("hosts", 40, "loopback sites (127.0.0.10, .11, …) the articles are spread over")
+	hosts := fs.Int("hosts", 40, "loopback sites (127.0.0.10, .11, …) the articles are spread over, 1 to 240")
 	hostDelay := fs.Duration("host-delay", 0, "FETCHER_HOST_DELAY for the run")
 	dataDir := fs.String("data-dir", "", "where NATS and Redis keep their data (default: a temporary directory, removed)")
 	cpuProfile := fs.String("cpuprofile", "", "write the full-speed phase's CPU profile (labelled by stage) to this file")
@@ -32,12 +39,19 @@ func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writ
 	ceilingFor := fs.Duration("ceiling-time", 2*time.Second, "least time each one-core ceiling (extraction, parse) runs")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "print the pipeline's logs (LOG_LEVEL, text) to stderr")
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return errUsage
+	switch {
+	case len(rest) != 0:
+		return fs.usageErr("unexpected argument %q (the corpus is given with --dir)", rest[0])
+	case *pages < 1:
+		return fs.usageErr("--pages must be at least 1")
+	case *rate < 0 || *hostDelay < 0 || *pacedFor < 0:
+		return fs.usageErr("--rate, --paced-for and --host-delay cannot be negative")
+	case *hosts < 1 || *hosts > 240:
+		return fs.usageErr("--hosts must be 1 to 240")
 	}
 	corpus, err := corpusDir(*dir)
 	if err != nil {

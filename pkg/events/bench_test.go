@@ -195,7 +195,7 @@ func BenchmarkJetStreamPublishRaw(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := events.Provision(b.Context(), js, events.DefaultTopology()); err != nil {
+	if _, err := events.Provision(b.Context(), js, events.DefaultTopology()); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(c.bytes / int64(len(c.pages)))

@@ -1,4 +1,4 @@
-package events
+package events_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/internal/natstest"
+	. "github.com/newsflow/newsflow/pkg/events"
 )
 
 // Every body encoding a raw page has had decodes: none, zstd, and gzip
@@ -71,7 +72,7 @@ func TestPublishLargeEncodings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Provision(t.Context(), js, DefaultTopology()); err != nil {
+	if _, err := Provision(t.Context(), js, DefaultTopology()); err != nil {
 		t.Fatal(err)
 	}
 	const maxPayload = 256 << 10

@@ -60,6 +60,7 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 	fcfg := fetcher.ConfigFromEnv(env)
 	pcfg := parser.ConfigFromEnv(env)
 	scfg := store.ConfigFromEnv(env)
+	topo := events.TopologyFromEnv(env)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
@@ -97,8 +98,10 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 		if err != nil {
 			return
 		}
-		p.deps, err = service.Connect(ctx, natsx.Config{URL: p.ns.ClientURL(), Name: "newsflow-bench", InProcess: p.ns},
-			events.DefaultTopology(), log)
+		p.deps, err = service.Connect(ctx, natsx.Config{URL: p.ns.ClientURL(), Name: "newsflow-bench", InProcess: p.ns}, log)
+		if err == nil {
+			_, err = events.ProvisionMissing(ctx, p.deps.JS, topo)
+		}
 	})
 	if err != nil {
 		return nil, err
