@@ -63,7 +63,9 @@ func TestBenchPipelineReport(t *testing.T) {
 	}
 	full := rep.Phases[1]
 	var stages float64
-	for _, st := range []string{"fetcher", "parser", "store", "nats"} {
+	// A 100 Hz profile of a short run samples the busy stages for sure; a
+	// light one (the store, NATS) may go unsampled, which is no error.
+	for _, st := range []string{"fetcher", "parser"} {
 		if full.StageCPUMSPerArticle[st] <= 0 {
 			t.Errorf("full speed: no CPU for stage %s: %v", st, full.StageCPUMSPerArticle)
 		}
