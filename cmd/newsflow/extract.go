@@ -50,7 +50,7 @@ func cmdExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	a, err := extractDocument(page, fs.Arg(0), *pageURL, rules)
+	a, err := extractDocument(page, rest[0], *pageURL, rules)
 	if err != nil {
 		return err
 	}

@@ -128,6 +128,13 @@ func TestExtractSingleFile(t *testing.T) {
 		if err := events.ValidateArticleJSON(out.Bytes()); err != nil {
 			t.Errorf("%v: %v\n%s", args, err, out.String())
 		}
+		want := "file://" + filepath.ToSlash(path)
+		if args[1] == "-" {
+			want = "file:///dev/stdin"
+		}
+		if !strings.Contains(out.String(), `"url": "`+want+`"`) {
+			t.Errorf("%v: the url is not %s:\n%.300s", args, want, out.String())
+		}
 	}
 	if code := run(t.Context(), []string{"extract"}, nil, &out, &errOut); code != 2 {
 		t.Errorf("no file: exit %d, want 2", code)

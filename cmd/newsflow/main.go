@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/newsflow/newsflow/pkg/service"
@@ -65,8 +66,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "dlq":
 		err = cmdDLQ(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 { // newsflow help feeds
-			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" {
+			// newsflow help feeds list = newsflow feeds list --help
+			return run(ctx, append(append([]string{}, args[1:]...), "--help"), stdin, stdout, stderr)
 		}
 		fmt.Fprint(stdout, usage)
 		return 0

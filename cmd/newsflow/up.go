@@ -32,7 +32,7 @@ func cmdUp(ctx context.Context, args []string, stderr io.Writer) error {
 		logc.Format = "text" // a person is reading
 	}
 
-	fs := newCommand("up", `usage: newsflow up [--feed URL ...] [--api-addr ADDR] [--data-dir DIR] [--allow-private] [--nats-port N] [--poll-interval D]
+	fs := newCommand("up", `usage: newsflow up [--feed URL ...] [--api-addr ADDR] [--admin-addr ADDR] [--data-dir DIR] [--allow-private] [--nats-port N] [--poll-interval D]
 
 Runs fetcher, parser and store in one process on an embedded NATS server and
 a Redis (REDIS_URL, else one on 127.0.0.1:6379, else a redis-server of its
@@ -55,7 +55,12 @@ own). The services' other settings come from their environment variables
 		return fs.usageErr("unexpected argument %q (sources are given with --feed)", rest[0])
 	}
 	if *adminAddr != "" && *adminAddr == *apiAddr {
-		return fmt.Errorf("--admin-addr %s: must differ from --api-addr", *adminAddr)
+		return fs.usageErr("--admin-addr %s: must differ from --api-addr", *adminAddr)
+	}
+	for _, u := range feedURLs {
+		if _, err := fetcher.FeedKey(u); err != nil {
+			return fs.usageErr("--feed %q: %v", u, err)
+		}
 	}
 	if err := env.Err(); err != nil {
 		return err

@@ -39,6 +39,7 @@ func upRedis(ctx context.Context, explicit, dataDir string, log *slog.Logger) (r
 			rdb.Close()
 			return nil, "", nil, fmt.Errorf("no Redis answers at %s: %w", config.RedactURL(url), err)
 		}
+		log.Info("using redis", "url", config.RedactURL(url))
 		return rdb, url, func() {}, nil
 	}
 
