@@ -52,6 +52,7 @@ func TestAPIErrors(t *testing.T) {
 		status int
 		prefix string // of the message: the parameter's name
 	}{
+		{"/nope", 404, "no such page: /nope"},
 		{"/v1/articles?limit=0", 400, "limit:"},
 		{"/v1/articles?limit=201", 400, "limit:"},
 		{"/v1/articles?limit=ten", 400, "limit:"},

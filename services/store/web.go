@@ -37,4 +37,8 @@ func mountWeb(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /{$}", page)
 	mux.HandleFunc("GET /static/", page)
+	// Every other path gets an error like the API's, not the mux's plain text.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such page: "+r.URL.Path+" (the API is under /v1/, the web page at /)")
+	})
 }
