@@ -68,6 +68,9 @@ func extractPage(page []byte, pageURL string, rules *extract.Rules) (*events.Art
 // document that passes the Article v1 schema, as the pipeline's do: without
 // --url, the URL it was read from is the file's (file:///…).
 func extractDocument(page []byte, path, pageURL string, rules *extract.Rules) (*events.Article, error) {
+	if binary(page) {
+		return nil, fmt.Errorf("%s: %w: binary content, not a page", path, extract.ErrNotHTML)
+	}
 	a, err := extractPage(page, pageURL, rules)
 	if err != nil {
 		return nil, err
@@ -210,4 +213,14 @@ func batchOne(in batchInput, rules *extract.Rules) (line []byte) {
 func errorLine(err error) []byte {
 	data, _ := json.Marshal(map[string]string{"error": err.Error()})
 	return data
+}
+
+// binary says whether page starts like no text: a NUL byte in its first
+// 8 KB, where UTF-16 (which has them) would have announced itself with a BOM.
+func binary(page []byte) bool {
+	head := page[:min(len(page), 8<<10)]
+	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
+		return false
+	}
+	return bytes.IndexByte(head, 0) >= 0
 }

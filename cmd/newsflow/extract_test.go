@@ -136,6 +136,15 @@ func TestExtractSingleFile(t *testing.T) {
 			t.Errorf("%v: the url is not %s:\n%.300s", args, want, out.String())
 		}
 	}
+	// A binary file is refused, clearly, not "extracted".
+	bin := filepath.Join(t.TempDir(), "image.png")
+	if err := os.WriteFile(bin, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := run(t.Context(), []string{"extract", bin}, nil, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "binary content") {
+		t.Errorf("extract of a binary file: exit %d, %q; want 1 and a message", code, errOut.String())
+	}
 	if code := run(t.Context(), []string{"extract"}, nil, &out, &errOut); code != 2 {
 		t.Errorf("no file: exit %d, want 2", code)
 	}
