@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -67,7 +68,7 @@ func URL(t testing.TB) string {
 		private, startErr = redisserver.Start(ctx, redisserver.Options{Dir: dir})
 	})
 	if startErr != nil {
-		if startErr == redisserver.ErrNotInstalled {
+		if errors.Is(startErr, redisserver.ErrNotInstalled) {
 			t.Fatalf("redistest: %v; install it (%s, or run scripts/deps) or set REDIS_URL", startErr, redisserver.InstallHint)
 		}
 		t.Fatalf("redistest: start a private redis-server: %v", startErr)

@@ -141,14 +141,7 @@ func BenchmarkArticleMsg(b *testing.B) {
 // consumer saves by trusting a validated event.
 func BenchmarkValidateArticleJSON(b *testing.B) {
 	c := loadCorpus(b, true)
-	docs := make([][]byte, len(c.articles))
-	for i, a := range c.articles {
-		m, err := a.Msg("newsflow/bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		docs[i] = m.Data
-	}
+	docs := encodedArticles(b, c.articles)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -162,14 +155,7 @@ func BenchmarkValidateArticleJSON(b *testing.B) {
 // BenchmarkDecodeArticle is the store's decoding of one event.
 func BenchmarkDecodeArticle(b *testing.B) {
 	c := loadCorpus(b, true)
-	docs := make([][]byte, len(c.articles))
-	for i, a := range c.articles {
-		m, err := a.Msg("newsflow/bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		docs[i] = m.Data
-	}
+	docs := encodedArticles(b, c.articles)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -218,4 +204,18 @@ func BenchmarkJetStreamPublishRaw(b *testing.B) {
 	case <-time.After(time.Minute):
 		b.Fatal("acks missing after a minute")
 	}
+}
+
+// encodedArticles is each article as the parser publishes it.
+func encodedArticles(b *testing.B, articles []*events.Article) [][]byte {
+	b.Helper()
+	docs := make([][]byte, len(articles))
+	for i, a := range articles {
+		m, err := a.Msg("newsflow/bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		docs[i] = m.Data
+	}
+	return docs
 }

@@ -104,13 +104,7 @@ func TestParserPublishesAndDeadLetters(t *testing.T) {
 // A parser whose admin address is taken stops with that error rather than
 // consuming unseen.
 func TestParserStopsWhenAdminFails(t *testing.T) {
-	ns := natstest.StartProvisioned(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer deps.NC.Close()
+	deps := connectParser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -138,13 +132,7 @@ func TestParserAdminListener(t *testing.T) {
 		t.Errorf("ConfigFromEnv: admin %q, reads %v; want %q and no HTTP_ADDR", c.AdminAddr, env.Names(), DefaultAdminAddr)
 	}
 
-	ns := natstest.StartProvisioned(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer deps.NC.Close()
+	deps := connectParser(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -192,4 +180,17 @@ func TestParserAdminListener(t *testing.T) {
 			t.Errorf("GET %s: %d, want %d with %q", tc.path, status, tc.status, tc.contains)
 		}
 	}
+}
+
+// connectParser connects a parser's dependencies to a provisioned NATS of
+// the test's own.
+func connectParser(t *testing.T) service.Deps {
+	t.Helper()
+	ns := natstest.StartProvisioned(t)
+	deps, err := service.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "parser"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(deps.NC.Close)
+	return deps
 }
