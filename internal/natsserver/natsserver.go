@@ -25,6 +25,9 @@ type Options struct {
 	ClusterName string
 	ClusterPort int
 	Routes      []string // nats-route://host:port of the other nodes
+	// Configure, when set, changes the server's options last: the tests'
+	// authentication and TLS settings.
+	Configure func(*server.Options)
 }
 
 // Start runs a JetStream-enabled nats-server in this process.
@@ -54,6 +57,9 @@ func Start(o Options) (*server.Server, error) {
 			}
 			opts.Routes = append(opts.Routes, u)
 		}
+	}
+	if o.Configure != nil {
+		o.Configure(opts)
 	}
 	ns, err := server.NewServer(opts)
 	if err != nil {

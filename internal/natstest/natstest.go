@@ -15,9 +15,14 @@ import (
 )
 
 // Start runs a server for t and returns it; ns.ClientURL() is its address.
-func Start(t testing.TB) *server.Server {
+// Options make it require credentials or TLS (see access.go).
+func Start(t testing.TB, opts ...Option) *server.Server {
 	t.Helper()
-	ns, err := natsserver.Start(natsserver.Options{Port: -1, StoreDir: t.TempDir()})
+	ns, err := natsserver.Start(natsserver.Options{Port: -1, StoreDir: t.TempDir(), Configure: func(o *server.Options) {
+		for _, opt := range opts {
+			opt(o)
+		}
+	}})
 	if err != nil {
 		t.Fatalf("start nats: %v", err)
 	}

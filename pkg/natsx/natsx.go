@@ -4,6 +4,7 @@ package natsx
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ type Config struct {
 	URL       string // one or more comma-separated server URLs
 	Name      string // connection name shown by the server
 	CredsFile string // NATS_CREDS: a .creds file (JWT + nkey)
+	NKeySeed  string // NATS_NKEY_SEED: a file holding a user's nkey seed, for servers with nkey users
 	User      string
 	Password  string // NATS_PASSWORD or NATS_PASSWORD_FILE
 	Token     string // NATS_TOKEN or NATS_TOKEN_FILE
@@ -40,13 +42,14 @@ type Config struct {
 	InProcess nats.InProcessConnProvider
 }
 
-// FromEnv reads NATS_URL, NATS_CREDS, NATS_USER, NATS_PASSWORD[_FILE],
+// FromEnv reads NATS_URL, NATS_CREDS, NATS_NKEY_SEED, NATS_USER, NATS_PASSWORD[_FILE],
 // NATS_TOKEN[_FILE], NATS_TLS_CA, NATS_TLS_CERT and NATS_TLS_KEY.
 func FromEnv(env *config.Env, name string) Config {
 	c := Config{
 		URL:       env.URL("NATS_URL", nats.DefaultURL, "NATS server(s), comma-separated", "nats", "tls", "ws", "wss"),
 		Name:      name,
 		CredsFile: env.File("NATS_CREDS", "NATS credentials file (.creds: JWT and nkey seed)"),
+		NKeySeed:  env.File("NATS_NKEY_SEED", "NATS nkey seed file (a user's SU… seed), for servers that list nkey users"),
 		User:      env.String("NATS_USER", "", "NATS user name (with NATS_PASSWORD)"),
 		Password:  env.Secret("NATS_PASSWORD", "NATS password"),
 		Token:     env.Secret("NATS_TOKEN", "NATS authentication token"),
@@ -59,6 +62,9 @@ func FromEnv(env *config.Env, name string) Config {
 	}
 	if c.Token != "" && (c.User != "" || c.CredsFile != "") {
 		env.Fail("NATS_TOKEN", c.Token, "give a token, a user and password, or a credentials file, not several")
+	}
+	if c.NKeySeed != "" && (c.Token != "" || c.User != "" || c.CredsFile != "") {
+		env.Fail("NATS_NKEY_SEED", c.NKeySeed, "give an nkey seed, a token, a user and password, or a credentials file, not several")
 	}
 	return c
 }
@@ -80,6 +86,14 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 	}
 	if c.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(c.CredsFile))
+	}
+	if c.NKeySeed != "" {
+		// The option reads the seed now and signs the server's nonce with it.
+		opt, err := nats.NkeyOptionFromSeed(c.NKeySeed)
+		if err != nil {
+			return nil, nil, fmt.Errorf("NATS_NKEY_SEED=%s: %w", c.NKeySeed, err)
+		}
+		opts = append(opts, opt)
 	}
 	if c.User != "" {
 		opts = append(opts, nats.UserInfo(c.User, c.Password))
@@ -113,9 +127,10 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 			return nc, js, nil
 		}
 		lastErr = err
-		// Waiting does not fix wrong credentials or certificate files.
-		if c.FailFast || errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
-			os.IsNotExist(err) || strings.Contains(err.Error(), "certificate") {
+		if why, ok := refused(c, err); ok {
+			return nil, nil, fmt.Errorf("connect to nats at %s: %s: %w", where, why, err)
+		}
+		if c.FailFast {
 			return nil, nil, fmt.Errorf("connect to nats at %s: %w", where, err)
 		}
 		if attempt == 0 || attempt%10 == 0 {
@@ -127,6 +142,55 @@ func Connect(ctx context.Context, c Config, log *slog.Logger) (*nats.Conn, jetst
 		case <-time.After(connectBackoff.Delay(attempt)):
 		}
 	}
+}
+
+// refused says whether NATS refused these settings, which no wait fixes
+// (rather than not answering), and names the settings to look at: the
+// server's own error says only "Authorization Violation" or what TLS found.
+func refused(c Config, err error) (string, bool) {
+	var alert tls.AlertError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.Is(err, nats.ErrAuthorization), errors.Is(err, nats.ErrAuthExpired), errors.Is(err, nats.ErrAuthRevoked),
+		errors.Is(err, nats.ErrAccountAuthExpired):
+		return "authorization refused " + c.credentials(), true
+	case errors.Is(err, nats.ErrTLS), errors.As(err, &alert), errors.As(err, &verify),
+		errors.Is(err, nats.ErrSecureConnRequired), errors.Is(err, nats.ErrSecureConnWanted),
+		strings.Contains(err.Error(), "certificate"):
+		return "TLS failed " + c.tlsFiles(), true
+	case os.IsNotExist(err):
+		return "a credentials or certificate file is missing", true
+	}
+	return "", false
+}
+
+// credentials names what c authenticates with, never its secret.
+func (c Config) credentials() string {
+	switch {
+	case c.CredsFile != "":
+		return fmt.Sprintf("for the credentials file NATS_CREDS=%s", c.CredsFile)
+	case c.NKeySeed != "":
+		return fmt.Sprintf("for the nkey seed NATS_NKEY_SEED=%s", c.NKeySeed)
+	case c.User != "":
+		return fmt.Sprintf("for user %q (NATS_USER, NATS_PASSWORD)", c.User)
+	case c.Token != "":
+		return "for the token NATS_TOKEN"
+	}
+	return "(no credentials given: set NATS_USER and NATS_PASSWORD, NATS_TOKEN, or NATS_CREDS)"
+}
+
+// tlsFiles names the TLS settings c uses.
+func (c Config) tlsFiles() string {
+	var files []string
+	for _, f := range []struct{ name, path string }{{"NATS_TLS_CA", c.TLSCA}, {"NATS_TLS_CERT", c.TLSCert}, {"NATS_TLS_KEY", c.TLSKey}} {
+		if f.path != "" {
+			files = append(files, f.name+"="+f.path)
+		}
+	}
+	if len(files) == 0 {
+		return "(no NATS_TLS_CA given: the server's certificate was checked against the system's CAs)"
+	}
+	return "(" + strings.Join(files, ", ") + ")"
 }
 
 // connectBackoff spaces the attempts to reach NATS at start; jittered, so
