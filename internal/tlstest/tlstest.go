@@ -20,7 +20,7 @@ import (
 
 // PKI is one CA and the certificates it signed, as files.
 type PKI struct {
-	CA                   string // the CA certificate: what clients and servers verify the other side with
+	CA                    string // the CA certificate: what clients and servers verify the other side with
 	ServerCert, ServerKey string
 	ClientCert, ClientKey string
 }
