@@ -99,7 +99,7 @@ own). The services' other settings come from their environment variables
 	if v, _ := env.Var("REDIS_URL"); v.Source != config.SourceDefault {
 		explicitRedis = scfg.RedisURL
 	}
-	rdb, redisURL, stopRedis, err := upRedis(ctx, explicitRedis, *dataDir, log)
+	rdb, redisURL, stopRedis, err := upRedis(ctx, explicitRedis, scfg.RedisTLS, *dataDir, log)
 	if err != nil {
 		return err
 	}

@@ -24,19 +24,22 @@ var defaultRedisURL = "redis://127.0.0.1:6379"
 // or REDIS_URL_FILE; never another), else one already answering on the
 // default address, else a redis-server of its own under dataDir/redis with
 // an append-only file, so articles outlive a restart. stop ends that server,
-// if up started it.
-func upRedis(ctx context.Context, explicit, dataDir string, log *slog.Logger) (rdb redis.UniversalClient, url string, stop func(), err error) {
+// if up started it. tlsFiles are REDIS_TLS_*, for an explicit rediss:// URL.
+func upRedis(ctx context.Context, explicit string, tlsFiles store.RedisTLS, dataDir string, log *slog.Logger) (rdb redis.UniversalClient, url string, stop func(), err error) {
 	url = explicit
 	if url != "" || listening(defaultRedisURL) {
 		if url == "" {
 			url = defaultRedisURL
 		}
-		rdb, err = store.NewRedis(url)
+		rdb, err = store.NewRedis(url, tlsFiles)
 		if err != nil {
 			return nil, "", nil, err
 		}
-		if err := pingRedis(ctx, rdb); err != nil {
+		if err := store.PingRedis(ctx, rdb); err != nil {
 			rdb.Close()
+			if errors.Is(err, store.ErrRedisRefused) {
+				return nil, "", nil, fmt.Errorf("redis at %s: %w", config.RedactURL(url), err)
+			}
 			return nil, "", nil, fmt.Errorf("no Redis answers at %s: %w", config.RedactURL(url), err)
 		}
 		log.Info("using redis", "url", config.RedactURL(url))
@@ -58,21 +61,15 @@ func upRedis(ctx context.Context, explicit, dataDir string, log *slog.Logger) (r
 			log.Warn("stop redis-server", "err", err)
 		}
 	}
-	rdb, err = store.NewRedis(srv.URL())
+	rdb, err = store.NewRedis(srv.URL(), store.RedisTLS{})
 	if err == nil {
-		err = pingRedis(ctx, rdb)
+		err = store.PingRedis(ctx, rdb)
 	}
 	if err != nil {
 		stop()
 		return nil, "", nil, fmt.Errorf("redis-server started by newsflow: %w", err)
 	}
 	return rdb, srv.URL(), stop, nil
-}
-
-func pingRedis(ctx context.Context, rdb redis.UniversalClient) error {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	return rdb.Ping(ctx).Err()
 }
 
 // listening says whether anything accepts connections at a redis:// URL's

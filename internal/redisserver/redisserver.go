@@ -6,9 +6,12 @@ package redisserver
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,12 +37,33 @@ type Options struct {
 	// Port to listen on; 0 picks a free one. A server restarted on the port
 	// of one stopped before is back where its clients look for it.
 	Port int
+	// User and Password, when Password is set, make an ACL user with every
+	// right (all keys, channels and commands) and turn the default user
+	// off: every client must authenticate. They go to the server in an ACL
+	// file, never on its command line.
+	User, Password string
+	// TLS, when set, makes the server speak only TLS.
+	TLS *TLS
+}
+
+// TLS is a server's TLS setup: PEM files.
+type TLS struct {
+	CertFile, KeyFile string // the server's certificate and key
+	// CAFile is the CA that clients' certificates are verified with; the
+	// readiness check verifies the server's with it too.
+	CAFile string
+	// AuthClients makes every client present a certificate CAFile signed.
+	// The readiness check presents the server's own, as redis-server does
+	// to its replicas.
+	AuthClients bool
 }
 
 // Server is a running redis-server child process.
 type Server struct {
 	cmd  *exec.Cmd
 	addr string
+	opts Options
+	tls  *tls.Config // the readiness check's, when the server speaks TLS
 	log  string
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit status, once done is closed
@@ -98,13 +122,34 @@ func start(ctx context.Context, bin string, o Options) (*Server, error) {
 	}
 	s := &Server{
 		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		opts: o,
 		log:  filepath.Join(dir, "redis.log"),
 		done: make(chan struct{}),
 	}
-	s.cmd = exec.Command(bin,
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
 		"--dir", dir, "--logfile", s.log, "--daemonize", "no",
-		"--save", "", "--appendonly", aof)
+		"--save", "", "--appendonly", aof}
+	if o.Password != "" {
+		acl := filepath.Join(dir, "users.acl")
+		rules := fmt.Sprintf("user default off\nuser %s on >%s ~* &* +@all\n", o.User, o.Password)
+		if err := os.WriteFile(acl, []byte(rules), 0o600); err != nil {
+			return nil, fmt.Errorf("redis-server: %w", err)
+		}
+		args = append(args, "--aclfile", acl)
+	}
+	if o.TLS != nil {
+		authClients := "no"
+		if o.TLS.AuthClients {
+			authClients = "yes"
+		}
+		args = append(args, "--port", "0", "--tls-port", strconv.Itoa(port),
+			"--tls-cert-file", o.TLS.CertFile, "--tls-key-file", o.TLS.KeyFile,
+			"--tls-ca-cert-file", o.TLS.CAFile, "--tls-auth-clients", authClients)
+		if s.tls, err = checkTLS(o.TLS); err != nil {
+			return nil, fmt.Errorf("redis-server: %w", err)
+		}
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.SysProcAttr = procAttr()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("redis-server: %w", err)
@@ -120,8 +165,18 @@ func start(ctx context.Context, bin string, o Options) (*Server, error) {
 	return s, nil
 }
 
-// URL is the server's address as REDIS_URL takes it.
-func (s *Server) URL() string { return "redis://" + s.addr }
+// URL is the server's address as REDIS_URL takes it: rediss:// when it
+// speaks TLS, with the user and password when it wants them.
+func (s *Server) URL() string {
+	u := url.URL{Scheme: "redis", Host: s.addr}
+	if s.opts.TLS != nil {
+		u.Scheme = "rediss"
+	}
+	if s.opts.Password != "" {
+		u.User = url.UserPassword(s.opts.User, s.opts.Password)
+	}
+	return u.String()
+}
 
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return s.addr }
@@ -154,7 +209,7 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		if ping(s.addr) == nil {
+		if s.ping() == nil {
 			return nil
 		}
 		select {
@@ -180,25 +235,70 @@ func (s *Server) tail() string {
 	return strings.Join(lines[max(0, len(lines)-3):], " | ")
 }
 
-// ping speaks just enough RESP to know the server is serving.
-func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+// ping speaks just enough RESP to know the server is serving: over TLS and
+// authenticated when the server wants it.
+func (s *Server) ping() error {
+	d := &net.Dialer{Timeout: time.Second}
+	var c net.Conn
+	var err error
+	if s.tls != nil {
+		c, err = tls.DialWithDialer(d, "tcp", s.addr, s.tls)
+	} else {
+		c, err = d.Dial("tcp", s.addr)
+	}
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+	r := bufio.NewReader(c)
+	if s.opts.Password != "" {
+		if err := command(c, r, "+OK", "AUTH", s.opts.User, s.opts.Password); err != nil {
+			return err
+		}
+	}
+	return command(c, r, "+PONG", "PING")
+}
+
+// command sends one command and checks the start of its reply.
+func command(c net.Conn, r *bufio.Reader, want string, args ...string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := c.Write([]byte(b.String())); err != nil {
 		return err
 	}
-	line, err := bufio.NewReader(c).ReadString('\n')
+	line, err := r.ReadString('\n')
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(line, "+PONG") {
-		return fmt.Errorf("redis-server answered %q", strings.TrimSpace(line))
+	if !strings.HasPrefix(line, want) {
+		return fmt.Errorf("redis-server answered %s %q", args[0], strings.TrimSpace(line))
 	}
 	return nil
+}
+
+// checkTLS is the readiness check's TLS configuration for t.
+func checkTLS(t *TLS) (*tls.Config, error) {
+	ca, err := os.ReadFile(t.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, fmt.Errorf("%s: no PEM certificate", t.CAFile)
+	}
+	c := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	if t.AuthClients {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
 }
 
 func freePort() (int, error) {

@@ -26,7 +26,7 @@ func TestNewRedisKinds(t *testing.T) {
 		{"redis://n1:6379?addr=n2:6379&bogus=1", "error"},
 		{"http://127.0.0.1:6379", "error"},
 	} {
-		rdb, err := NewRedis(tc.url)
+		rdb, err := NewRedis(tc.url, RedisTLS{})
 		got := "error"
 		if err == nil {
 			got = fmt.Sprintf("%T", rdb)

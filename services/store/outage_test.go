@@ -59,7 +59,7 @@ func (r *privateRedis) stop() {
 func TestRedisOutageLosesNothing(t *testing.T) {
 	natsURL, js := natsServer(t)
 	pr := startPrivateRedis(t)
-	rdb, err := NewRedis("redis://127.0.0.1:" + pr.port)
+	rdb, err := NewRedis("redis://127.0.0.1:"+pr.port, RedisTLS{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +36,7 @@ import (
 // its default, so a Config literal with only the first fields works.
 type Config struct {
 	RedisURL  string        // REDIS_URL
+	RedisTLS  RedisTLS      // REDIS_TLS_CA, REDIS_TLS_CERT, REDIS_TLS_KEY
 	Prefix    string        // REDIS_PREFIX: every key starts with it
 	TTL       time.Duration // STORE_TTL: how long an article is kept
 	Workers   int           // STORE_WORKERS
@@ -82,6 +82,7 @@ func ConfigFromEnv(env *config.Env) Config {
 	}
 	c := Config{
 		RedisURL:          env.SecretURL("REDIS_URL", "redis://127.0.0.1:6379", "Redis, with its password (URL forms: see the README)", "redis", "rediss", "unix"),
+		RedisTLS:          redisTLSFromEnv(env),
 		Prefix:            env.String("REDIS_PREFIX", "newsflow:", "every key starts with it; on Redis Cluster it must hold a hash tag, {newsflow}:"),
 		TTL:               env.Duration("STORE_TTL", 30*24*time.Hour, "how long an article (and its index entries) is kept"),
 		Workers:           env.Int("STORE_WORKERS", 8, 1, 256, "events written at once"),
@@ -94,6 +95,9 @@ func ConfigFromEnv(env *config.Env) Config {
 		Heartbeat:         env.Duration("STORE_SSE_HEARTBEAT", DefaultHeartbeat, "keep-alive comment interval on /v1/stream"),
 		MaxStreams:        env.Int("STORE_MAX_STREAMS", DefaultMaxStreams, 1, 1000000, "open /v1/stream connections per replica (more get 503)"),
 		MaxDeliver:        env.Int("STORE_MAX_DELIVER", 0, 0, 1000, "attempts per article before the dead-letter stream (0: retry for ever)"),
+	}
+	if c.RedisTLS != (RedisTLS{}) && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		env.Fail("REDIS_TLS_CA", c.RedisTLS.CA, "the REDIS_TLS_* settings need a rediss:// REDIS_URL")
 	}
 	if c.AdminAddr == c.HTTPAddr {
 		env.Fail("ADMIN_ADDR", c.AdminAddr, "must differ from HTTP_ADDR: the public listener does not serve health and metrics")
@@ -127,47 +131,6 @@ func (c Config) withDefaults() Config {
 		c.MaxStreams = DefaultMaxStreams
 	}
 	return c
-}
-
-// NewRedis opens a client for u. It does not dial; see Ping.
-//
-//	redis://[user:pass@]host:6379[/db]                      one server (rediss:// for TLS, unix:///path)
-//	redis://sentinel1:26379?master_name=M&addr=sentinel2:26379   Sentinel: the primary named M
-//	redis://node1:6379?addr=node2:6379&addr=node3:6379      Redis Cluster (or one seed with cluster=true)
-//
-// On Redis Cluster, REDIS_PREFIX needs a hash tag: Run refuses to start without one.
-func NewRedis(u string) (redis.UniversalClient, error) {
-	parsed, err := url.Parse(u)
-	if err != nil {
-		// url.Error repeats the URL, and with it the password.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	q := parsed.Query()
-	switch {
-	case q.Has("master_name"):
-		opt, err := redis.ParseFailoverURL(u)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL (sentinel): %w", err)
-		}
-		return redis.NewFailoverClient(opt), nil
-	case q.Has("addr") || q.Get("cluster") == "true":
-		q.Del("cluster")
-		parsed.RawQuery = q.Encode()
-		opt, err := redis.ParseClusterURL(parsed.String())
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL (cluster): %w", err)
-		}
-		return redis.NewClusterClient(opt), nil
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	return redis.NewClient(opt), nil
 }
 
 // checkCluster refuses a Cluster client with a prefix that would spread an
@@ -284,6 +247,14 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	}
 	if err := checkCluster(rdb, cfg.Prefix); err != nil {
 		return err
+	}
+	// A Redis that is down is waited for (writes are retried, /readyz
+	// says why); one that refuses the credentials or the TLS handshake
+	// stops the store now: waiting would not fix them.
+	if err := PingRedis(ctx, rdb); errors.Is(err, ErrRedisRefused) {
+		return fmt.Errorf("redis at %s: %w", config.RedactURL(cfg.RedisURL), err)
+	} else if err != nil {
+		deps.Log.Warn("redis not reachable: storing waits for it", "url", config.RedactURL(cfg.RedisURL), "err", err)
 	}
 	s := New(deps, rdb, cfg)
 	cfg = s.cfg

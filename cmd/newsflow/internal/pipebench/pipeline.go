@@ -82,7 +82,7 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 	if err != nil {
 		return nil, err
 	}
-	p.rdb, err = store.NewRedis(p.redis.URL())
+	p.rdb, err = store.NewRedis(p.redis.URL(), store.RedisTLS{})
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ func main() {
 		if env.Err() != nil {
 			return nil, env.Err()
 		}
-		rdb, err := store.NewRedis(cfg.RedisURL)
+		rdb, err := store.NewRedis(cfg.RedisURL, cfg.RedisTLS)
 		if err != nil {
 			return nil, err
 		}
