@@ -140,7 +140,7 @@ func newOrigin(t testing.TB) *origin {
 <item><title>S. Korea, US, Japan concur on 'stern' response to NK-Russia arms deal</title>
   <link>%[1]s/news/2024/02/23/concur-on-stern-response?utm_source=rss</link><pubDate>Fri, 23 Feb 2024 13:25:00 +0900</pubDate></item>
 <item><title>Harbour reopens after storm</title><link>%[1]s/news/harbour-reopens</link><pubDate>Fri, 01 Mar 2024 08:30:00 +0000</pubDate></item>
-<item><title>Library extends opening hours</title><link>%[1]s/news/library-hours</link></item>
+<item><title>Library extends opening hours</title><link>/news/library-hours</link></item>
 </channel></rss>`, o.URL)
 	})
 	mux.HandleFunc("/news/", func(w http.ResponseWriter, r *http.Request) {

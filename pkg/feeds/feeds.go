@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"time"
 )
 
@@ -102,6 +103,7 @@ func Parse(data []byte, base, contentType string) (*Feed, error) {
 		}
 	}
 	data = toUTF8(data, contentType)
+	base = withoutUser(base)
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, ErrEmpty
@@ -116,6 +118,18 @@ func Parse(data []byte, base, contentType string) (*Feed, error) {
 		return urls, nil
 	}
 	return nil, fmt.Errorf("starts with %q: %w", firstRunes(trimmed, 16), ErrNotFeed)
+}
+
+// withoutUser drops the user and password of base: they are the feed's,
+// and links resolved against it name articles, images and sitemaps that
+// every event, log and API response shows.
+func withoutUser(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.User == nil {
+		return base
+	}
+	u.User = nil
+	return u.String()
 }
 
 func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

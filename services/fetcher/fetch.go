@@ -106,7 +106,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		return fmt.Errorf("publish page %s: %w", urls.Redact(job.URL), err)
 	}
 	published.Inc()
-	log.Debug("page fetched", "final_url", resp.FinalURL, "bytes", len(resp.Body), obs.TraceID(ctx))
+	log.Debug("page fetched", "final_url", urls.Redact(resp.FinalURL), "bytes", len(resp.Body), obs.TraceID(ctx))
 	return nil
 }
 

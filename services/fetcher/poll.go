@@ -304,7 +304,9 @@ func (f *Fetcher) queue(ctx context.Context, feedURL string, it feeds.Item) (boo
 	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, fmt.Errorf("seen lookup: %w", err)
 	}
-	job := Job{URL: it.URL, SourceFeed: feedURL, Title: it.Title, Published: it.Published,
+	// The feed's password stays with the feed: source_feed travels in
+	// every event and reaches the API.
+	job := Job{URL: it.URL, SourceFeed: urls.Redact(feedURL), Title: it.Title, Published: it.Published,
 		Author: it.Author, Image: it.Image}
 	m, err := job.msg(f.deps.Source, key)
 	if err != nil {
