@@ -342,3 +342,18 @@ func TestRecoverTruncated(t *testing.T) {
 		}
 	}
 }
+
+// A feed's user and password are the feed's: relative links resolved
+// against its URL do not carry them to article pages, images or child
+// sitemaps.
+func TestRelativeLinksLeaveTheFeedsPassword(t *testing.T) {
+	rss := `<rss version="2.0"><channel><title>T</title>
+<item><title>A</title><link>/news/a</link><enclosure url="img/a.jpg" type="image/jpeg"/></item></channel></rss>`
+	f, err := Parse([]byte(rss), "https://reader:s3cret@news.example/feeds/all.xml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Items) != 1 || f.Items[0].URL != "https://news.example/news/a" || f.Items[0].Image != "https://news.example/feeds/img/a.jpg" {
+		t.Errorf("items = %+v, want the links on news.example without the feed's user and password", f.Items)
+	}
+}
