@@ -97,3 +97,24 @@ func TestFailFast(t *testing.T) {
 		t.Error("FailFast retried until the deadline")
 	}
 }
+
+// One way of authentication: an nkey seed with anything else is refused
+// before connecting, naming the variable, never the secret.
+func TestNKeySeedAlone(t *testing.T) {
+	seed := filepath.Join(t.TempDir(), "user.nk")
+	if err := os.WriteFile(seed, []byte("SUAxxx"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []map[string]string{{"NATS_TOKEN": "tok-4711"}, {"NATS_USER": "u", "NATS_PASSWORD": "pw-4711"}, {"NATS_CREDS": seed}} {
+		vars := map[string]string{"NATS_NKEY_SEED": seed}
+		for k, v := range other {
+			vars[k] = v
+		}
+		env := config.FromMap(vars)
+		natsx.FromEnv(env, "test")
+		err := env.Err()
+		if err == nil || !strings.Contains(err.Error(), "NATS_NKEY_SEED") || strings.Contains(err.Error(), "4711") {
+			t.Errorf("NATS_NKEY_SEED with %v: %v, want an error naming NATS_NKEY_SEED without the secret", other, err)
+		}
+	}
+}
