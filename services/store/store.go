@@ -97,7 +97,11 @@ func ConfigFromEnv(env *config.Env) Config {
 		MaxDeliver:        env.Int("STORE_MAX_DELIVER", 0, 0, 1000, "attempts per article before the dead-letter stream (0: retry for ever)"),
 	}
 	if c.RedisTLS != (RedisTLS{}) && !strings.HasPrefix(c.RedisURL, "rediss://") {
-		env.Fail("REDIS_TLS_CA", c.RedisTLS.CA, "the REDIS_TLS_* settings need a rediss:// REDIS_URL")
+		name, v := "REDIS_TLS_CA", c.RedisTLS.CA
+		if v == "" {
+			name, v = "REDIS_TLS_CERT", c.RedisTLS.Cert
+		}
+		env.Fail(name, v, "the REDIS_TLS_* settings need a rediss:// REDIS_URL")
 	}
 	if c.AdminAddr == c.HTTPAddr {
 		env.Fail("ADMIN_ADDR", c.AdminAddr, "must differ from HTTP_ADDR: the public listener does not serve health and metrics")
@@ -252,6 +256,9 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	// says why); one that refuses the credentials or the TLS handshake
 	// stops the store now: waiting would not fix them.
 	if err := PingRedis(ctx, rdb); errors.Is(err, ErrRedisRefused) {
+		if cfg.RedisURL == "" {
+			return err
+		}
 		return fmt.Errorf("redis at %s: %w", config.RedactURL(cfg.RedisURL), err)
 	} else if err != nil {
 		deps.Log.Warn("redis not reachable: storing waits for it", "url", config.RedactURL(cfg.RedisURL), "err", err)
