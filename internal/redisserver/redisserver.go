@@ -39,7 +39,8 @@ type Options struct {
 	Port int
 	// User and Password, when Password is set, make an ACL user with every
 	// right (all keys, channels and commands) and turn the default user
-	// off: every client must authenticate. They go to the server in an ACL
+	// off: every client must authenticate. Without User the password is
+	// the default user's (requirepass). They go to the server in an ACL
 	// file, never on its command line.
 	User, Password string
 	// TLS, when set, makes the server speak only TLS.
@@ -132,6 +133,9 @@ func start(ctx context.Context, bin string, o Options) (*Server, error) {
 	if o.Password != "" {
 		acl := filepath.Join(dir, "users.acl")
 		rules := fmt.Sprintf("user default off\nuser %s on >%s ~* &* +@all\n", o.User, o.Password)
+		if o.User == "" {
+			rules = fmt.Sprintf("user default on >%s ~* &* +@all\n", o.Password)
+		}
 		if err := os.WriteFile(acl, []byte(rules), 0o600); err != nil {
 			return nil, fmt.Errorf("redis-server: %w", err)
 		}
@@ -253,7 +257,11 @@ func (s *Server) ping() error {
 	_ = c.SetDeadline(time.Now().Add(time.Second))
 	r := bufio.NewReader(c)
 	if s.opts.Password != "" {
-		if err := command(c, r, "+OK", "AUTH", s.opts.User, s.opts.Password); err != nil {
+		auth := []string{"AUTH", s.opts.User, s.opts.Password}
+		if s.opts.User == "" {
+			auth = []string{"AUTH", s.opts.Password}
+		}
+		if err := command(c, r, "+OK", auth...); err != nil {
 			return err
 		}
 	}

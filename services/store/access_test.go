@@ -34,6 +34,7 @@ func TestRedisAccess(t *testing.T) {
 	const pw = "r3dis-pw-0815"
 	pki, stranger := tlstest.New(t), tlstest.New(t)
 	acl := startRedis(t, redisserver.Options{User: "newsflow", Password: pw})
+	requirepass := startRedis(t, redisserver.Options{Password: pw})
 	tlsOnly := startRedis(t, redisserver.Options{TLS: &redisserver.TLS{CertFile: pki.ServerCert, KeyFile: pki.ServerKey, CAFile: pki.CA}})
 	mtls := startRedis(t, redisserver.Options{User: "newsflow", Password: pw,
 		TLS: &redisserver.TLS{CertFile: pki.ServerCert, KeyFile: pki.ServerKey, CAFile: pki.CA, AuthClients: true}})
@@ -50,6 +51,8 @@ func TestRedisAccess(t *testing.T) {
 		{"ACL user", acl.URL(), nil, ""},
 		{"ACL user, wrong password", strings.Replace(acl.URL(), pw, "not-the-pw", 1), nil, "authentication failed"},
 		{"ACL user, no password", strings.Replace(acl.URL(), "newsflow:"+pw+"@", "", 1), nil, "authentication failed"},
+		{"requirepass", requirepass.URL(), nil, ""},
+		{"requirepass, wrong password", strings.Replace(requirepass.URL(), pw, "not-the-pw", 1), nil, "authentication failed"},
 		{"TLS", tlsOnly.URL(), withCA, ""},
 		{"TLS, untrusted CA", tlsOnly.URL(), map[string]string{"REDIS_TLS_CA": stranger.CA}, "TLS failed"},
 		{"TLS, the system's CAs", tlsOnly.URL(), nil, "TLS failed"},
