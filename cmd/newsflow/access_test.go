@@ -79,7 +79,7 @@ func TestNATSAccess(t *testing.T) {
 		{"TLS with client certificates, none given", []natstest.Option{natstest.TLS(t, pki, true)},
 			map[string]string{"NATS_TLS_CA": pki.CA, "NATS_TLS_CERT": pki.ClientCert, "NATS_TLS_KEY": pki.ClientKey},
 			map[string]string{"NATS_TLS_CA": pki.CA},
-			[]string{"tls", "certificate"}},
+			[]string{"tls", "no NATS_TLS_CERT"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := natstest.Start(t, tc.opts...)

@@ -179,7 +179,9 @@ func (c Config) credentials() string {
 	return "(no credentials given: set NATS_USER and NATS_PASSWORD, NATS_TOKEN, or NATS_CREDS)"
 }
 
-// tlsFiles names the TLS settings c uses.
+// tlsFiles names the TLS settings c uses. Without a client certificate it
+// says that one may be wanted: a server that verifies clients may close the
+// connection before its alert arrives, leaving only "broken pipe".
 func (c Config) tlsFiles() string {
 	var files []string
 	for _, f := range []struct{ name, path string }{{"NATS_TLS_CA", c.TLSCA}, {"NATS_TLS_CERT", c.TLSCert}, {"NATS_TLS_KEY", c.TLSKey}} {
@@ -187,10 +189,13 @@ func (c Config) tlsFiles() string {
 			files = append(files, f.name+"="+f.path)
 		}
 	}
-	if len(files) == 0 {
-		return "(no NATS_TLS_CA given: the server's certificate was checked against the system's CAs)"
+	if c.TLSCA == "" {
+		files = append(files, "no NATS_TLS_CA: the system's CAs")
 	}
-	return "(" + strings.Join(files, ", ") + ")"
+	if c.TLSCert == "" {
+		files = append(files, "no NATS_TLS_CERT and NATS_TLS_KEY: a server that verifies clients wants them")
+	}
+	return "(" + strings.Join(files, "; ") + ")"
 }
 
 // connectBackoff spaces the attempts to reach NATS at start; jittered, so
