@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 
 	"github.com/newsflow/newsflow/internal/natsserver"
@@ -72,6 +73,7 @@ own). The services' other settings come from their environment variables
 	if err != nil {
 		return err
 	}
+	slog.SetDefault(log) // as service.Main does: go-redis's lines go through it
 	service.SetMemoryLimit(log)
 	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow")
 	if err != nil {

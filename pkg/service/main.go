@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -113,6 +114,9 @@ func (p program) start(env *config.Env, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", p.name, err)
 		return 2
 	}
+	// Libraries that log through slog's default (go-redis, routed there by
+	// the store) then write with this handler, at its level.
+	slog.SetDefault(log)
 	log.Info("starting", "version", Version(p.name))
 	SetMemoryLimit(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -68,6 +68,7 @@ func (t RedisTLS) apply(c *tls.Config) error {
 //
 // On Redis Cluster, REDIS_PREFIX needs a hash tag: Run refuses to start without one.
 func NewRedis(u string, t RedisTLS) (redis.UniversalClient, error) {
+	routeRedisLog.Do(func() { redis.SetLogger(redisLog{}) })
 	parsed, err := url.Parse(u)
 	if err != nil {
 		// url.Error repeats the URL, and with it the password.
