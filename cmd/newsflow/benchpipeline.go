@@ -16,7 +16,7 @@ import (
 // cmdBenchPipeline is `newsflow bench --pipeline`: the whole pipeline
 // against a local origin, with its ceilings measured in the same run.
 func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newCommand("bench --pipeline", `usage: newsflow bench --pipeline [--pages N] [--rate R] [--paced-for D] [--hosts N] [--host-delay D] [--json]
+	fs := newCommand("bench --pipeline", `usage: newsflow bench --pipeline [--pages N] [--rate R] [--paced-for D] [--hosts N] [--sse-clients N] [--host-delay D] [--json]
 
 Runs the whole pipeline, as newsflow up does (the services' settings from
 their environment variables), against a local origin serving the corpus
@@ -32,6 +32,7 @@ run (one core's extraction and parse, JetStream publish, Redis upsert).
 	rate := fs.Float64("rate", 100, "offered articles/s of the paced phase (0: no paced phase)")
 	pacedFor := fs.Duration("paced-for", 10*time.Second, "length of the paced phase")
 	hosts := fs.Int("hosts", 40, "loopback sites (127.0.0.10, .11, …) the articles are spread over, 1 to 240")
+	sseClients := fs.Int("sse-clients", 1, "clients following the store's /v1/stream (duplicates hidden) during the run, 0 to 1000")
 	hostDelay := fs.Duration("host-delay", 0, "FETCHER_HOST_DELAY for the run")
 	dataDir := fs.String("data-dir", "", "where NATS and Redis keep their data (default: a temporary directory, removed)")
 	cpuProfile := fs.String("cpuprofile", "", "write the full-speed phase's CPU profile (labelled by stage) to this file")
@@ -52,12 +53,14 @@ run (one core's extraction and parse, JetStream publish, Redis upsert).
 		return fs.usageErr("--rate, --paced-for and --host-delay cannot be negative")
 	case *hosts < 1 || *hosts > 240:
 		return fs.usageErr("--hosts must be 1 to 240")
+	case *sseClients < 0 || *sseClients > 1000:
+		return fs.usageErr("--sse-clients must be 0 to 1000")
 	}
 	corpus, err := corpusDir(*dir)
 	if err != nil {
 		return err
 	}
-	o := pipebench.Options{Dir: corpus, Pages: *pages, Rate: *rate, PacedFor: *pacedFor, Hosts: *hosts,
+	o := pipebench.Options{Dir: corpus, Pages: *pages, Rate: *rate, PacedFor: *pacedFor, Hosts: *hosts, SSEClients: *sseClients,
 		HostDelay: *hostDelay, DataDir: *dataDir, CPUProfile: *cpuProfile, MemProfile: *memProfile, CeilingFor: *ceilingFor, Progress: stderr}
 	if *verbose {
 		env := config.FromOS()

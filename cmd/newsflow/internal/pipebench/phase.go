@@ -22,6 +22,7 @@ type run struct {
 	org *origin
 	p   *pipeline
 	w   *watcher
+	sse *readers // nil: no SSE clients
 }
 
 // sample is the counters a phase reads at its start and end.
@@ -125,6 +126,11 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 		if err := b.p.failed(); err != nil {
 			return ph, err
 		}
+		if b.sse != nil {
+			if err := b.sse.failed(); err != nil {
+				return ph, err
+			}
+		}
 		if time.Since(lastProgress) > b.o.StallAfter {
 			return ph, fmt.Errorf("%s: stalled: %d of %d articles stored, %d dead letters, nothing new for %v",
 				name, n, ph.Items, ph.DeadLetters, b.o.StallAfter)
@@ -134,6 +140,11 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 			return ph, ctx.Err()
 		case <-tick.C:
 		}
+	}
+	if b.sse != nil {
+		// Every item is stored: what the clients still get is the stream
+		// catching up, which is part of what it adds.
+		b.sse.settle(ctx, 500*time.Millisecond, 30*time.Second)
 	}
 	fmt.Fprintln(b.o.Progress)
 	var prof0 []byte
@@ -168,6 +179,10 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 	ph.Seconds = float64(last-first) / 1e9
 	ph.ArticlesPerSec = float64(n) / max(ph.Seconds, 1e-3)
 	ph.LatencyMS = percentiles(lat)
+	if b.sse != nil {
+		l, n := b.sse.added(b.w, from, to)
+		ph.SSEAddedMS, ph.SSEPerClient = &l, n
+	}
 
 	per := func(d time.Duration) float64 { return float64(d) / 1e6 / float64(n) }
 	processCPU := s1.cpu - s0.cpu

@@ -35,6 +35,7 @@ type Options struct {
 	DataDir    string        // where NATS and Redis keep their data ("": a temporary directory, removed)
 	CPUProfile string        // write the full-speed phase's CPU profile here ("": not kept)
 	MemProfile string        // write a heap profile at the end of the full-speed phase here ("": none)
+	SSEClients int           // clients following the store's /v1/stream (0: none)
 	StallAfter time.Duration // give up when nothing is stored for this long (default 60s)
 	CeilingFor time.Duration // minimum time of each one-core ceiling (default 2s)
 	Log        *slog.Logger  // the pipeline's logs (default: discarded)
@@ -65,6 +66,7 @@ type Setup struct {
 	Hosts        int     `json:"hosts"`
 	HostDelay    string  `json:"host_delay"`
 	RawStream    string  `json:"raw_stream_compression"`
+	SSEClients   int     `json:"sse_clients"`
 	GOMEMLIMITMB float64 `json:"gomemlimit_mb,omitempty"`
 }
 
@@ -98,6 +100,13 @@ type Phase struct {
 	NATSInKBPerArticle  float64 `json:"nats_in_kb_per_article"`  // bytes clients sent the server
 	NATSOutKBPerArticle float64 `json:"nats_out_kb_per_article"` // bytes the server sent clients
 	RawKBPerArticle     float64 `json:"raw_stream_kb_per_article"`
+
+	// SSEAddedMS is stored → received by an SSE client (duplicates hidden),
+	// over every client and the items each was shown; SSEPerClient is how
+	// many items a client was shown (the corpus's copies of a page are
+	// duplicates: only each page's first copy is).
+	SSEAddedMS   *Latency `json:"sse_added_ms,omitempty"`
+	SSEPerClient float64  `json:"sse_items_per_client,omitempty"`
 
 	Ratios Ratios `json:"ratios"`
 }
@@ -162,26 +171,44 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		}
 		defer os.RemoveAll(dir)
 	}
-	p, err := startPipeline(ctx, dir, org.feedURLs(), o.HostDelay, o.Log)
+	api := ""
+	if o.SSEClients > 0 {
+		if api, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
+	p, err := startPipeline(ctx, dir, org.feedURLs(), o.HostDelay, api, o.Log)
 	if err != nil {
 		return nil, err
 	}
 	defer p.close()
 	var w *watcher
+	var sse *readers
 	pprof.Do(ctx, pprof.Labels("stage", labelBench), func(ctx context.Context) {
-		w, err = watch(ctx, p.rdb, p.prefix, org.urls)
+		if w, err = watch(ctx, p.rdb, p.prefix, org.urls); err != nil || api == "" {
+			return
+		}
+		if err = waitHTTP(ctx, "http://"+api+"/v1/languages", time.Minute); err != nil {
+			return
+		}
+		sse, err = follow(ctx, "http://"+api, o.SSEClients, org.urls)
 	})
+	if w != nil {
+		defer w.close()
+	}
+	if sse != nil {
+		defer sse.close()
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer w.close()
 
-	b := &run{o: o, org: org, p: p, w: w}
+	b := &run{o: o, org: org, p: p, w: w, sse: sse}
 	rep = &Report{
 		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH},
 		Setup: Setup{Corpus: o.Dir, CorpusPages: len(pages), Hosts: o.Hosts, HostDelay: o.HostDelay.String(),
-			RawStream: rawCompression()},
+			RawStream: rawCompression(), SSEClients: o.SSEClients},
 	}
 	if lim := debugMemoryLimit(); lim > 0 {
 		rep.Setup.GOMEMLIMITMB = float64(lim) / (1 << 20)

@@ -54,8 +54,9 @@ type pipeline struct {
 // startPipeline starts NATS and Redis under dir and the three stages, with
 // the settings of the environment (as `newsflow up` reads them) except
 // what the bench must own: the feeds, private addresses, the poll interval,
-// the host delay and the listeners.
-func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay time.Duration, log *slog.Logger) (p *pipeline, err error) {
+// the host delay and the listeners: only the store's API listens, on api,
+// and only when api is set.
+func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay time.Duration, api string, log *slog.Logger) (p *pipeline, err error) {
 	env := config.FromOS()
 	fcfg := fetcher.ConfigFromEnv(env)
 	pcfg := parser.ConfigFromEnv(env)
@@ -69,7 +70,7 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 	fcfg.HostDelay = hostDelay
 	fcfg.PollInterval, fcfg.MinInterval, fcfg.MaxInterval = 200*time.Millisecond, 200*time.Millisecond, time.Second
 	fcfg.AdminAddr, fcfg.APIAddr, pcfg.AdminAddr = "", "", ""
-	scfg.HTTPAddr, scfg.AdminAddr = "", ""
+	scfg.HTTPAddr, scfg.AdminAddr = api, ""
 	scfg.Prefix = "bench:"
 
 	p = &pipeline{prefix: scfg.Prefix, scfg: scfg}

@@ -51,6 +51,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("served → stored p50/p95/p99, ms", func(p Phase) string {
 		return fmt.Sprintf("%.0f / %.0f / %.0f", p.LatencyMS.P50, p.LatencyMS.P95, p.LatencyMS.P99)
 	})
+	if s.SSEClients > 0 {
+		row(fmt.Sprintf("stored → %d SSE client(s) p50/p95/p99, ms", s.SSEClients), func(p Phase) string {
+			if p.SSEAddedMS == nil || p.SSEPerClient == 0 {
+				return "— (no original shown)"
+			}
+			l := p.SSEAddedMS
+			return fmt.Sprintf("%.1f / %.1f / %.1f", l.P50, l.P95, l.P99)
+		})
+		row("  items shown per client", num("%.0f", func(p Phase) float64 { return p.SSEPerClient }))
+	}
 	row("  p50 in extractions of one page", num("%.1f", func(p Phase) float64 { return p.Ratios.P50ToExtract }))
 	row("CPU ms/article: pipeline + redis", func(p Phase) string {
 		return fmt.Sprintf("%.2f + %.2f", p.CPUMSPerArticle, p.RedisCPUMSPerArticle)
