@@ -59,6 +59,11 @@ type Config struct {
 	// MaxDeliver is how many failed writes (Redis down) an event gets before
 	// it goes to the dead-letter stream (STORE_MAX_DELIVER); 0 retries for ever.
 	MaxDeliver int
+
+	// verdictGrace is how long a stream waits for a heard duplicate verdict
+	// before it asks Redis (0: verdictGrace); tests lengthen it to see that
+	// verdicts are heard.
+	verdictGrace time.Duration
 }
 
 // DefaultAdminAddr is ADMIN_ADDR when unset. It listens on every interface
@@ -125,6 +130,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxStreams <= 0 {
 		c.MaxStreams = DefaultMaxStreams
+	}
+	if c.verdictGrace <= 0 {
+		c.verdictGrace = verdictGrace
 	}
 	return c
 }
@@ -201,6 +209,10 @@ var (
 	streams = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "newsflow_store_sse_clients", Help: "Open /v1/stream connections.",
 	})
+	sseVerdicts = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsflow_store_sse_verdicts_total",
+		Help: "Duplicate verdicts the streams used, by where they came from (heard: a store announced it; redis: looked up).",
+	}, []string{"source"})
 )
 
 // Store consumes articles into Redis and serves them.
@@ -214,6 +226,7 @@ type Store struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 	streams  chan struct{} // one token per open stream
+	verdicts *verdicts     // recent duplicate verdicts, for the streams
 }
 
 // New returns a store over rdb.
@@ -223,7 +236,7 @@ func New(deps service.Deps, rdb redis.UniversalClient, cfg Config) *Store {
 	a.MaxDistance = cfg.DuplicateBits
 	a.MinWords = cfg.DuplicateMinWords
 	return &Store{cfg: cfg, deps: deps, rdb: rdb, articles: a,
-		stopping: make(chan struct{}), streams: make(chan struct{}, cfg.MaxStreams)}
+		stopping: make(chan struct{}), streams: make(chan struct{}, cfg.MaxStreams), verdicts: newVerdicts(verdictsKept)}
 }
 
 // Articles is the store's Redis model.
@@ -251,6 +264,7 @@ func (s *Store) Handle(ctx context.Context, m jetstream.Msg) error {
 		return err // Redis unavailable: not acked, redelivered with backoff
 	}
 	writes.WithLabelValues(res.Result.String()).Inc()
+	s.announce(ctx, m, res)
 	if res.DuplicateOf != "" && (res.Result == Created || res.Result == Replaced) {
 		duplicates.Inc()
 	}
@@ -320,6 +334,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 		return nil
 	})
 	if cfg.HTTPAddr != "" {
+		g.Go(func() error { return s.hearVerdicts(ctx) })
 		g.Go(func() error { return obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log.With("listener", "api")) })
 	}
 	if cfg.AdminAddr != "" {
