@@ -34,8 +34,9 @@ type sample struct {
 	natsOut  int64
 	raw      uint64
 	dlq      uint64
-	gc       uint32
-	heap     uint64
+	gc       float64
+	heap     float64
+	procCPU  map[*stageProc]time.Duration // the services topology
 }
 
 func (b *run) sample(ctx context.Context) (sample, error) {
@@ -58,18 +59,40 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 		return s, err
 	}
 	s.raw, s.dlq = raw.Bytes, dlq.Msgs
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	s.gc, s.heap = ms.NumGC, ms.HeapInuse
+	if b.p.procs == nil {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		s.gc, s.heap = float64(ms.NumGC), float64(ms.HeapInuse)
+		return s, nil
+	}
+	// The services' runtimes, not the bench's (which only hosts NATS).
+	s.procCPU = map[*stageProc]time.Duration{}
+	for _, pr := range b.p.procs {
+		if s.procCPU[pr], err = childCPU(pr.pid()); err != nil {
+			return s, err
+		}
+		st, err := pr.scrape(ctx)
+		if err != nil {
+			return s, err
+		}
+		s.gc += st.gc
+		s.heap += st.heap
+	}
 	return s, nil
 }
 
 // phase offers items [from, to) at rate (0: all at once) and waits until
-// every one is stored or dead-lettered.
-func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, profile bool) (Phase, error) {
+// every one is stored or dead-lettered. The full-speed phase is profiled
+// (in the services topology every phase is: the profile splits NATS from
+// the bench's own work in this process).
+func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, full bool) (Phase, error) {
 	ph := Phase{Name: name, Items: to - from}
+	profile := full || b.p.procs != nil
 	resetPeakRSS(0)
 	resetPeakRSS(b.p.redis.PID())
+	for _, pr := range b.p.procs {
+		resetPeakRSS(pr.pid())
+	}
 	s0, err := b.sample(ctx)
 	if err != nil {
 		return ph, err
@@ -187,7 +210,40 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 	per := func(d time.Duration) float64 { return float64(d) / 1e6 / float64(n) }
 	processCPU := s1.cpu - s0.cpu
 	load := time.Duration(0)
-	if profile {
+	if profile && b.p.procs != nil {
+		stages, err := stageCPU(prof0)
+		if err != nil {
+			return ph, err
+		}
+		ph.StageCPUMSPerArticle = map[string]float64{}
+		var total time.Duration
+		for _, pr := range b.p.procs {
+			d := s1.procCPU[pr] - s0.procCPU[pr]
+			ph.StageCPUMSPerArticle[pr.stage] += per(d)
+			total += d
+		}
+		// This process is NATS and the bench's own load (the origin, the
+		// watcher, SSE clients); its runtime's share (GC, scheduler) is
+		// split between them as their own shares are.
+		var sampled, own time.Duration
+		for stage, d := range stages {
+			sampled += d
+			if stage != "runtime" {
+				own += d
+			}
+		}
+		nats := float64(stages[labelNATS]) / float64(max(sampled, 1))
+		nats += float64(stages["runtime"]) / float64(max(sampled, 1)) * float64(stages[labelNATS]) / float64(max(own, 1))
+		natsCPU := time.Duration(float64(processCPU) * nats)
+		ph.StageCPUMSPerArticle[labelNATS] = per(natsCPU)
+		total += natsCPU
+		ph.CPUMSPerArticle = per(total)
+		if full && b.o.CPUProfile != "" {
+			if err := os.WriteFile(b.o.CPUProfile, prof0, 0o644); err != nil {
+				return ph, fmt.Errorf("--cpuprofile: %w", err)
+			}
+		}
+	} else if profile {
 		stages, err := stageCPU(prof0)
 		if err != nil {
 			return ph, err
@@ -213,12 +269,19 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 			}
 		}
 	}
-	ph.CPUMSPerArticle = per(processCPU - load)
+	if b.p.procs == nil {
+		ph.CPUMSPerArticle = per(processCPU - load)
+	} else {
+		ph.ProcessPeakRSSMB = map[string]float64{"nats (this process, with the origin)": float64(peakRSS(0)) / (1 << 20)}
+		for _, pr := range b.p.procs {
+			ph.ProcessPeakRSSMB[pr.name] = float64(peakRSS(pr.pid())) / (1 << 20)
+		}
+	}
 	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
-	ph.GCPer1000 = float64(s1.gc-s0.gc) * 1000 / float64(n)
+	ph.GCPer1000 = (s1.gc - s0.gc) * 1000 / float64(n)
 	ph.PeakRSSMB = float64(peakRSS(0)) / (1 << 20)
 	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
-	ph.HeapMB = float64(s1.heap) / (1 << 20)
+	ph.HeapMB = s1.heap / (1 << 20)
 	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
 	ph.NATSOutKBPerArticle = float64(s1.natsOut-s0.natsOut) / 1024 / float64(n)
 	ph.RawKBPerArticle = float64(s1.raw-s0.raw) / 1024 / float64(n)

@@ -36,6 +36,12 @@ type Options struct {
 	CPUProfile string        // write the full-speed phase's CPU profile here ("": not kept)
 	MemProfile string        // write a heap profile at the end of the full-speed phase here ("": none)
 	SSEClients int           // clients following the store's /v1/stream (0: none)
+	// Services runs the stages as processes of the service binaries
+	// (--topology services) instead of in this process.
+	Services   bool
+	Parsers    int           // parser processes with Services (default 2)
+	BinDir     string        // the service binaries ("": built from Source with go build)
+	Source     string        // the repository the binaries are built from
 	StallAfter time.Duration // give up when nothing is stored for this long (default 60s)
 	CeilingFor time.Duration // minimum time of each one-core ceiling (default 2s)
 	Log        *slog.Logger  // the pipeline's logs (default: discarded)
@@ -65,6 +71,8 @@ type Setup struct {
 	MeanPageKB   float64 `json:"mean_page_kb"`
 	Hosts        int     `json:"hosts"`
 	HostDelay    string  `json:"host_delay"`
+	Topology     string  `json:"topology"` // "in-process" or "services"
+	Parsers      int     `json:"parser_processes,omitempty"`
 	RawStream    string  `json:"raw_stream_compression"`
 	SSEClients   int     `json:"sse_clients"`
 	GOMEMLIMITMB float64 `json:"gomemlimit_mb,omitempty"`
@@ -90,9 +98,11 @@ type Phase struct {
 	StageCPUMSPerArticle map[string]float64 `json:"stage_cpu_ms_per_article,omitempty"` // full-speed phase only
 	GCPer1000            float64            `json:"gc_cycles_per_1000_articles"`
 
-	PeakRSSMB      float64 `json:"peak_rss_mb"`       // this process (pipeline, NATS, origin)
-	RedisPeakRSSMB float64 `json:"redis_peak_rss_mb"` // the redis-server child
-	HeapMB         float64 `json:"heap_in_use_mb"`    // at the end of the phase
+	PeakRSSMB float64 `json:"peak_rss_mb"` // this process (pipeline or only NATS, and the origin)
+	// ProcessPeakRSSMB is each service process's peak (--topology services).
+	ProcessPeakRSSMB map[string]float64 `json:"process_peak_rss_mb,omitempty"`
+	RedisPeakRSSMB   float64            `json:"redis_peak_rss_mb"` // the redis-server child
+	HeapMB           float64            `json:"heap_in_use_mb"`    // at the end of the phase (services: theirs, summed)
 	// RSSEvery10s is this process's resident set every 10 s of the phase,
 	// to tell a plateau from a leak in a long paced run.
 	RSSEvery10s []float64 `json:"rss_mb_every_10s,omitempty"`
@@ -149,6 +159,9 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	if o.Services && o.Parsers < 1 {
+		o.Parsers = 2
+	}
 	pages, pageURLs, err := loadPages(o.Dir)
 	if err != nil {
 		return nil, err
@@ -177,7 +190,14 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 			return nil, err
 		}
 	}
-	p, err := startPipeline(ctx, dir, org.feedURLs(), o.HostDelay, api, o.Log)
+	var bins *serviceBinaries
+	if o.Services {
+		fmt.Fprintf(o.Progress, "building the services…\n")
+		if bins, err = buildServices(ctx, o.Source, o.BinDir, dir); err != nil {
+			return nil, err
+		}
+	}
+	p, err := startPipeline(ctx, dir, org.feedURLs(), o.HostDelay, api, bins, o.Parsers, o.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +228,10 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH},
 		Setup: Setup{Corpus: o.Dir, CorpusPages: len(pages), Hosts: o.Hosts, HostDelay: o.HostDelay.String(),
-			RawStream: rawCompression(), SSEClients: o.SSEClients},
+			RawStream: rawCompression(), SSEClients: o.SSEClients, Topology: "in-process"},
+	}
+	if o.Services {
+		rep.Setup.Topology, rep.Setup.Parsers = "services", o.Parsers
 	}
 	if lim := debugMemoryLimit(); lim > 0 {
 		rep.Setup.GOMEMLIMITMB = float64(lim) / (1 << 20)
