@@ -227,6 +227,7 @@ type Store struct {
 	stopOnce sync.Once
 	streams  chan struct{} // one token per open stream
 	verdicts *verdicts     // recent duplicate verdicts, for the streams
+	decoded  *streamCache  // recent events as the streams need them
 }
 
 // New returns a store over rdb.
@@ -236,7 +237,8 @@ func New(deps service.Deps, rdb redis.UniversalClient, cfg Config) *Store {
 	a.MaxDistance = cfg.DuplicateBits
 	a.MinWords = cfg.DuplicateMinWords
 	return &Store{cfg: cfg, deps: deps, rdb: rdb, articles: a,
-		stopping: make(chan struct{}), streams: make(chan struct{}, cfg.MaxStreams), verdicts: newVerdicts(verdictsKept)}
+		stopping: make(chan struct{}), streams: make(chan struct{}, cfg.MaxStreams), verdicts: newVerdicts(verdictsKept),
+		decoded: newStreamCache(streamedKept)}
 }
 
 // Articles is the store's Redis model.

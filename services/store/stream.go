@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -224,29 +222,21 @@ func (s *Store) streamEvent(ctx context.Context, f Filter, m jetstream.Msg) ([]b
 		return nil, 0, false
 	}
 	seq := md.Sequence.Stream
-	a, err := events.DecodeArticle(m.Data())
-	if err != nil || (!events.Validated(m.Headers()) && events.ValidateArticleJSON(m.Data()) != nil) {
-		return nil, seq, false // the store dead-letters it; a reader has nothing to show
-	}
-	if !f.match(fieldsOf(a)) {
+	k := keyOf(seq, md.Timestamp)
+	e := s.decoded.get(k, m)
+	if !e.ok || !f.match(e.fields) {
 		return nil, seq, false
 	}
-	if !f.IncludeDuplicates && s.isDuplicate(ctx, seq, a, md.Timestamp) {
+	if !f.IncludeDuplicates && s.isDuplicate(ctx, k, e, md.Timestamp) {
 		return nil, seq, false
 	}
-	data := m.Data()
-	if bytes.ContainsAny(data, "\r\n") {
-		// A data line ends at a newline: an indented document must be compacted.
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, data); err != nil {
-			return nil, seq, false
-		}
-		data = buf.Bytes()
+	if e.data != nil {
+		return e.data, seq, true
 	}
-	return data, seq, true
+	return m.Data(), seq, true
 }
 
-// isDuplicate says whether the event seq, holding a and published at, is a
+// isDuplicate says whether the event k, holding e and published at, is a
 // copy of an article still stored. A fresh event's verdict comes from the
 // store that writes it (see VerdictSubject), usually a millisecond after the
 // write; while none is heard the stream asks Redis once the event is
@@ -254,14 +244,14 @@ func (s *Store) streamEvent(ctx context.Context, f Filter, m jetstream.Msg) ([]b
 // missed, by a store that restarted, say), then every verdictGrace up to
 // dupWait. An event older than dupFreshFor (a replay) is looked up in Redis
 // at once: the record may hold a later version whose verdict stands for it.
-func (s *Store) isDuplicate(ctx context.Context, seq uint64, a *events.Article, at time.Time) bool {
+func (s *Store) isDuplicate(ctx context.Context, k eventKey, e *streamed, at time.Time) bool {
 	age := time.Since(at)
 	if age >= dupFreshFor {
-		dup, _ := s.storedDuplicate(ctx, a)
+		dup, _ := s.storedDuplicate(ctx, e)
 		sseVerdicts.WithLabelValues("redis").Inc()
 		return dup
 	}
-	dup, known, heard, release := s.verdicts.await(seq)
+	dup, known, heard, release := s.verdicts.await(k)
 	defer release()
 	if known {
 		sseVerdicts.WithLabelValues("heard").Inc()
@@ -278,11 +268,11 @@ func (s *Store) isDuplicate(ctx context.Context, seq uint64, a *events.Article, 
 		case <-ctx.Done():
 			return false
 		case <-heard:
-			dup, _ := s.verdicts.lookup(seq)
+			dup, _ := s.verdicts.lookup(k)
 			sseVerdicts.WithLabelValues("heard").Inc()
 			return dup
 		case <-grace.C:
-			if dup, decided := s.storedDuplicate(ctx, a); decided || time.Now().After(deadline) {
+			if dup, decided := s.storedDuplicate(ctx, e); decided || time.Now().After(deadline) {
 				sseVerdicts.WithLabelValues("redis").Inc()
 				return dup
 			}
@@ -291,14 +281,10 @@ func (s *Store) isDuplicate(ctx context.Context, seq uint64, a *events.Article, 
 	}
 }
 
-// storedDuplicate asks Redis whether a is a copy of an article still stored;
-// decided is false while the record holds neither a nor a later version.
-func (s *Store) storedDuplicate(ctx context.Context, a *events.Article) (dup, decided bool) {
-	hash := a.ContentHash
-	if hash == "" {
-		hash = events.ContentHash([]byte(a.BodyText))
-	}
-	v, err := s.rdb.HMGet(ctx, s.articles.recordKey(a.ID), "ch", "mod", "dup").Result()
+// storedDuplicate asks Redis whether e is a copy of an article still stored;
+// decided is false while the record holds neither e nor a later version.
+func (s *Store) storedDuplicate(ctx context.Context, e *streamed) (dup, decided bool) {
+	v, err := s.rdb.HMGet(ctx, s.articles.recordKey(e.id), "ch", "mod", "dup").Result()
 	if err != nil {
 		// Redis is down, so the store is not storing either: waiting for
 		// its verdict would only hold every event back.
@@ -309,7 +295,7 @@ func (s *Store) storedDuplicate(ctx context.Context, a *events.Article) (dup, de
 	dupOf, _ := v[2].(string)
 	newer, _ := strconv.ParseInt(mod, 10, 64)
 	// The record holds this event, or a later version whose verdict stands for it.
-	if ch != hash && (ch == "" || newer <= millis(a.ModifiedAt)) {
+	if ch != e.hash && (ch == "" || newer <= e.modified) {
 		return false, false
 	}
 	if dupOf == "" {

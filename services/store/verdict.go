@@ -13,7 +13,8 @@ import (
 )
 
 // VerdictSubject carries, on core NATS, each stored event's duplicate
-// verdict: "<NEWSFLOW_ARTICLES sequence> <1 duplicate | 0 not>". The store
+// verdict: "<NEWSFLOW_ARTICLES sequence> <its stream time, unix ns> <1
+// duplicate | 0 not>". The store
 // that wrote the event decides it once (the upsert script links duplicates)
 // and every store replica hears it, so an SSE client on any replica learns
 // it within a round trip instead of each client asking Redis. Core NATS may
@@ -30,14 +31,12 @@ const verdictsKept = 1 << 15
 // lost, or when Redis is down (then no store is deciding anything).
 const verdictGrace = 200 * time.Millisecond
 
-// verdicts holds the recent duplicate verdicts by stream sequence and wakes
-// the streams waiting for one.
+// verdicts holds the recent duplicate verdicts by event and wakes the
+// streams waiting for one.
 type verdicts struct {
 	mu      sync.Mutex
-	known   map[uint64]bool // sequence -> duplicate
-	ring    []uint64        // the order they came in, to forget the oldest
-	next    int
-	waiting map[uint64]*waiter
+	known   *recent[bool] // duplicate or not
+	waiting map[eventKey]*waiter
 }
 
 type waiter struct {
@@ -46,58 +45,49 @@ type waiter struct {
 }
 
 func newVerdicts(n int) *verdicts {
-	return &verdicts{known: make(map[uint64]bool, n), ring: make([]uint64, n), waiting: map[uint64]*waiter{}}
+	return &verdicts{known: newRecent[bool](n), waiting: map[eventKey]*waiter{}}
 }
 
-// record notes seq's verdict and wakes whoever waits for it.
-func (v *verdicts) record(seq uint64, dup bool) {
+// record notes k's verdict (a redelivered event's replaces its first) and
+// wakes whoever waits for it.
+func (v *verdicts) record(k eventKey, dup bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if _, ok := v.known[seq]; !ok {
-		// A redelivered event's verdict replaces its first without taking
-		// a second slot.
-		if old := v.ring[v.next]; old != 0 {
-			delete(v.known, old)
-		}
-		v.ring[v.next] = seq
-		v.next = (v.next + 1) % len(v.ring)
-	}
-	v.known[seq] = dup
-	if w, ok := v.waiting[seq]; ok {
+	v.known.put(k, dup)
+	if w, ok := v.waiting[k]; ok {
 		close(w.heard)
-		delete(v.waiting, seq)
+		delete(v.waiting, k)
 	}
 }
 
-// await returns seq's verdict if it is known, else a channel closed when it
+// await returns k's verdict if it is known, else a channel closed when it
 // comes; release must be called once the caller stops waiting.
-func (v *verdicts) await(seq uint64) (dup, known bool, heard <-chan struct{}, release func()) {
+func (v *verdicts) await(k eventKey) (dup, known bool, heard <-chan struct{}, release func()) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if d, ok := v.known[seq]; ok {
+	if d, ok := v.known.get(k); ok {
 		return d, true, nil, func() {}
 	}
-	w, ok := v.waiting[seq]
+	w, ok := v.waiting[k]
 	if !ok {
 		w = &waiter{heard: make(chan struct{})}
-		v.waiting[seq] = w
+		v.waiting[k] = w
 	}
 	w.n++
 	return false, false, w.heard, func() {
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		if w.n--; w.n == 0 && v.waiting[seq] == w {
-			delete(v.waiting, seq) // no verdict came: nobody is left to wake
+		if w.n--; w.n == 0 && v.waiting[k] == w {
+			delete(v.waiting, k) // no verdict came: nobody is left to wake
 		}
 	}
 }
 
-// lookup is seq's verdict, if it is known.
-func (v *verdicts) lookup(seq uint64) (dup, known bool) {
+// lookup is k's verdict, if it is known.
+func (v *verdicts) lookup(k eventKey) (dup, known bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	dup, known = v.known[seq]
-	return dup, known
+	return v.known.get(k)
 }
 
 // announce records the verdict of the event m, just stored, and publishes it
@@ -117,21 +107,21 @@ func (s *Store) announce(ctx context.Context, m jetstream.Msg, res PutResult) {
 		}
 		dup = n == 1
 	}
-	seq := md.Sequence.Stream
-	s.verdicts.record(seq, dup)
+	k := keyOf(md.Sequence.Stream, md.Timestamp)
+	s.verdicts.record(k, dup)
 	if s.deps.NC == nil {
 		return
 	}
-	if err := s.deps.NC.Publish(VerdictSubject, formatVerdict(seq, dup)); err != nil {
-		s.deps.Log.Debug("publish duplicate verdict", "seq", seq, "err", err)
+	if err := s.deps.NC.Publish(VerdictSubject, formatVerdict(k, dup)); err != nil {
+		s.deps.Log.Debug("publish duplicate verdict", "seq", k.seq, "err", err)
 	}
 }
 
 // hearVerdicts subscribes to every store's verdicts until ctx is done.
 func (s *Store) hearVerdicts(ctx context.Context) error {
 	sub, err := s.deps.NC.Subscribe(VerdictSubject, func(m *nats.Msg) {
-		if seq, dup, err := parseVerdict(m.Data); err == nil {
-			s.verdicts.record(seq, dup)
+		if k, dup, err := parseVerdict(m.Data); err == nil {
+			s.verdicts.record(k, dup)
 		}
 	})
 	if err != nil {
@@ -142,19 +132,26 @@ func (s *Store) hearVerdicts(ctx context.Context) error {
 	return nil
 }
 
-func formatVerdict(seq uint64, dup bool) []byte {
-	b := strconv.AppendUint(nil, seq, 10)
+func formatVerdict(k eventKey, dup bool) []byte {
+	b := strconv.AppendUint(nil, k.seq, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, k.at, 10)
 	if dup {
 		return append(b, " 1"...)
 	}
 	return append(b, " 0"...)
 }
 
-func parseVerdict(data []byte) (uint64, bool, error) {
-	seq, flag, ok := strings.Cut(string(data), " ")
-	n, err := strconv.ParseUint(seq, 10, 64)
-	if !ok || err != nil || n == 0 || (flag != "0" && flag != "1") {
-		return 0, false, fmt.Errorf("duplicate verdict %q: want \"<sequence> <0|1>\"", data)
+func parseVerdict(data []byte) (eventKey, bool, error) {
+	f := strings.Fields(string(data))
+	bad := fmt.Errorf("duplicate verdict %q: want \"<sequence> <unix ns> <0|1>\"", data)
+	if len(f) != 3 || (f[2] != "0" && f[2] != "1") {
+		return eventKey{}, false, bad
 	}
-	return n, flag == "1", nil
+	seq, err1 := strconv.ParseUint(f[0], 10, 64)
+	at, err2 := strconv.ParseInt(f[1], 10, 64)
+	if err1 != nil || err2 != nil || seq == 0 {
+		return eventKey{}, false, bad
+	}
+	return eventKey{seq: seq, at: at}, f[2] == "1", nil
 }

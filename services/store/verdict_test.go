@@ -13,21 +13,27 @@ import (
 )
 
 func TestVerdictsHub(t *testing.T) {
+	at := base.UnixNano()
+	k := func(seq uint64) eventKey { return eventKey{seq: seq, at: at + int64(seq)} }
 	v := newVerdicts(3)
-	v.record(1, true)
-	if dup, known, _, release := v.await(1); !known || !dup {
+	v.record(k(1), true)
+	if dup, known, _, release := v.await(k(1)); !known || !dup {
 		t.Errorf("await after record: dup %v known %v, want a known duplicate", dup, known)
 	} else {
 		release()
 	}
+	// The same sequence in a stream made again is another event.
+	if _, known := v.lookup(eventKey{seq: 1, at: at + 99}); known {
+		t.Error("a verdict found for another event with the same sequence")
+	}
 
 	// Two streams wait for the same event; the verdict wakes both.
-	_, known, heard, release := v.await(2)
-	_, _, heard2, release2 := v.await(2)
+	_, known, heard, release := v.await(k(2))
+	_, _, heard2, release2 := v.await(k(2))
 	if known {
-		t.Fatal("an unknown sequence is known")
+		t.Fatal("an unknown event is known")
 	}
-	v.record(2, false)
+	v.record(k(2), false)
 	for _, ch := range []<-chan struct{}{heard, heard2} {
 		select {
 		case <-ch:
@@ -37,38 +43,38 @@ func TestVerdictsHub(t *testing.T) {
 	}
 	release()
 	release2()
-	if dup, known := v.lookup(2); !known || dup {
+	if dup, known := v.lookup(k(2)); !known || dup {
 		t.Errorf("lookup(2) = %v, %v, want known, not a duplicate", dup, known)
 	}
 
 	// A stream that gives up leaves nothing behind.
-	_, _, _, release = v.await(9)
+	_, _, _, release = v.await(k(9))
 	release()
 	if len(v.waiting) != 0 {
 		t.Errorf("%d waiters left after release", len(v.waiting))
 	}
 
 	// A redelivered event's verdict replaces the first; the oldest go first.
-	v.record(2, true)
-	v.record(3, false)
-	if _, known := v.lookup(1); !known {
-		t.Error("sequence 1 forgotten while the hub had room (a repeated verdict took a slot)")
+	v.record(k(2), true)
+	v.record(k(3), false)
+	if _, known := v.lookup(k(1)); !known {
+		t.Error("event 1 forgotten while the hub had room (a repeated verdict took a slot)")
 	}
-	v.record(4, false)
-	if _, known := v.lookup(1); known {
+	v.record(k(4), false)
+	if _, known := v.lookup(k(1)); known {
 		t.Error("the oldest verdict kept past the hub's size")
 	}
-	if dup, known := v.lookup(2); !known || !dup {
+	if dup, known := v.lookup(k(2)); !known || !dup {
 		t.Errorf("lookup(2) = %v, %v, want the repeated verdict: a duplicate", dup, known)
 	}
 
 	for _, dup := range []bool{true, false} {
-		seq, got, err := parseVerdict(formatVerdict(42, dup))
-		if err != nil || seq != 42 || got != dup {
-			t.Errorf("round trip of (42, %v): %d %v %v", dup, seq, got, err)
+		got, gotDup, err := parseVerdict(formatVerdict(k(42), dup))
+		if err != nil || got != k(42) || gotDup != dup {
+			t.Errorf("round trip of (%v, %v): %v %v %v", k(42), dup, got, gotDup, err)
 		}
 	}
-	for _, bad := range []string{"", "42", "42 2", "x 1", "0 1", "-1 0"} {
+	for _, bad := range []string{"", "42", "42 1", "42 7 2", "x 7 1", "0 7 1", "-1 7 0", "42 x 1", "42 7 1 1"} {
 		if _, _, err := parseVerdict([]byte(bad)); err == nil {
 			t.Errorf("parseVerdict(%q) accepted", bad)
 		}
