@@ -203,51 +203,43 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 	ph.ArticlesPerSec = float64(n) / max(ph.Seconds, 1e-3)
 	ph.LatencyMS = percentiles(lat)
 	if b.sse != nil {
-		l, n := b.sse.added(b.w, from, to)
-		ph.SSEAddedMS, ph.SSEPerClient = &l, n
+		l, shown := b.sse.added(b.w, from, to)
+		ph.SSEAddedMS, ph.SSEPerClient = &l, shown
 	}
 
 	per := func(d time.Duration) float64 { return float64(d) / 1e6 / float64(n) }
-	processCPU := s1.cpu - s0.cpu
-	load := time.Duration(0)
-	if profile && b.p.procs != nil {
-		stages, err := stageCPU(prof0)
-		if err != nil {
+	var stages map[string]time.Duration
+	if profile {
+		if stages, err = stageCPU(prof0); err != nil {
 			return ph, err
 		}
-		ph.StageCPUMSPerArticle = map[string]float64{}
-		var total time.Duration
-		for _, pr := range b.p.procs {
-			d := s1.procCPU[pr] - s0.procCPU[pr]
-			ph.StageCPUMSPerArticle[pr.stage] += per(d)
-			total += d
-		}
-		// This process is NATS and the bench's own load (the origin, the
-		// watcher, SSE clients); its runtime's share (GC, scheduler) is
-		// split between them as their own shares are.
-		var sampled, own time.Duration
-		for stage, d := range stages {
-			sampled += d
-			if stage != "runtime" {
-				own += d
-			}
-		}
-		nats := float64(stages[labelNATS]) / float64(max(sampled, 1))
-		nats += float64(stages["runtime"]) / float64(max(sampled, 1)) * float64(stages[labelNATS]) / float64(max(own, 1))
-		natsCPU := time.Duration(float64(processCPU) * nats)
-		ph.StageCPUMSPerArticle[labelNATS] = per(natsCPU)
-		total += natsCPU
-		ph.CPUMSPerArticle = per(total)
 		if full && b.o.CPUProfile != "" {
 			if err := os.WriteFile(b.o.CPUProfile, prof0, 0o644); err != nil {
 				return ph, fmt.Errorf("--cpuprofile: %w", err)
 			}
 		}
-	} else if profile {
-		stages, err := stageCPU(prof0)
-		if err != nil {
-			return ph, err
-		}
+	}
+	if b.p.procs != nil {
+		b.servicesCPU(&ph, s0, s1, stages, per)
+	} else {
+		inProcessCPU(&ph, s1.cpu-s0.cpu, stages, per)
+	}
+	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
+	ph.GCPer1000 = (s1.gc - s0.gc) * 1000 / float64(n)
+	ph.PeakRSSMB = float64(peakRSS(0)) / (1 << 20)
+	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
+	ph.HeapMB = s1.heap / (1 << 20)
+	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
+	ph.NATSOutKBPerArticle = float64(s1.natsOut-s0.natsOut) / 1024 / float64(n)
+	ph.RawKBPerArticle = float64(s1.raw-s0.raw) / 1024 / float64(n)
+	return ph, nil
+}
+
+// inProcessCPU splits the process's CPU by the stages of its profile (nil:
+// none taken), leaving out the bench's own load.
+func inProcessCPU(ph *Phase, processCPU time.Duration, stages map[string]time.Duration, per func(time.Duration) float64) {
+	load := time.Duration(0)
+	if stages != nil {
 		// The profile samples; getrusage counts. Shares of the profile
 		// scaled to the process's CPU time keep the stages adding up.
 		var sampled time.Duration
@@ -263,29 +255,37 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 			}
 			ph.StageCPUMSPerArticle[stage] = per(share)
 		}
-		if b.o.CPUProfile != "" {
-			if err := os.WriteFile(b.o.CPUProfile, prof0, 0o644); err != nil {
-				return ph, fmt.Errorf("--cpuprofile: %w", err)
-			}
+	}
+	ph.CPUMSPerArticle = per(processCPU - load)
+}
+
+// servicesCPU is each service process's CPU by its stage, and NATS's: this
+// process's share that its profile labels as the server.
+func (b *run) servicesCPU(ph *Phase, s0, s1 sample, stages map[string]time.Duration, per func(time.Duration) float64) {
+	ph.StageCPUMSPerArticle = map[string]float64{}
+	ph.ProcessPeakRSSMB = map[string]float64{"nats (this process, with the origin)": float64(peakRSS(0)) / (1 << 20)}
+	var total time.Duration
+	for _, pr := range b.p.procs {
+		d := s1.procCPU[pr] - s0.procCPU[pr]
+		ph.StageCPUMSPerArticle[pr.stage] += per(d)
+		total += d
+		ph.ProcessPeakRSSMB[pr.name] = float64(peakRSS(pr.pid())) / (1 << 20)
+	}
+	// This process is NATS and the bench's own load (the origin, the
+	// watcher, the SSE clients); its runtime's share (GC, scheduler) is
+	// split between them as their own shares are.
+	var sampled, own time.Duration
+	for stage, d := range stages {
+		sampled += d
+		if stage != "runtime" {
+			own += d
 		}
 	}
-	if b.p.procs == nil {
-		ph.CPUMSPerArticle = per(processCPU - load)
-	} else {
-		ph.ProcessPeakRSSMB = map[string]float64{"nats (this process, with the origin)": float64(peakRSS(0)) / (1 << 20)}
-		for _, pr := range b.p.procs {
-			ph.ProcessPeakRSSMB[pr.name] = float64(peakRSS(pr.pid())) / (1 << 20)
-		}
-	}
-	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
-	ph.GCPer1000 = (s1.gc - s0.gc) * 1000 / float64(n)
-	ph.PeakRSSMB = float64(peakRSS(0)) / (1 << 20)
-	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
-	ph.HeapMB = s1.heap / (1 << 20)
-	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
-	ph.NATSOutKBPerArticle = float64(s1.natsOut-s0.natsOut) / 1024 / float64(n)
-	ph.RawKBPerArticle = float64(s1.raw-s0.raw) / 1024 / float64(n)
-	return ph, nil
+	share := float64(stages[labelNATS]) / float64(max(sampled, 1))
+	share += float64(stages["runtime"]) / float64(max(sampled, 1)) * float64(stages[labelNATS]) / float64(max(own, 1))
+	nats := time.Duration(float64(s1.cpu-s0.cpu) * share)
+	ph.StageCPUMSPerArticle[labelNATS] = per(nats)
+	ph.CPUMSPerArticle = per(total + nats)
 }
 
 func (b *run) streamState(ctx context.Context, name string) (jetstream.StreamState, error) {
