@@ -93,6 +93,7 @@ func startServices(ctx context.Context, bins *serviceBinaries, parsers int, env 
 		}
 		pr.cmd.Env = append(pr.cmd.Env, "ADMIN_ADDR="+admin)
 		pr.cmd.Stdout, pr.cmd.Stderr = pr.out, pr.out
+		orphanProof(pr.cmd)
 		if err := pr.cmd.Start(); err != nil {
 			return fmt.Errorf("start %s: %w", name, err)
 		}
