@@ -119,6 +119,10 @@ func (s *Store) announce(ctx context.Context, m jetstream.Msg, res PutResult) {
 
 // hearVerdicts subscribes to every store's verdicts until ctx is done.
 func (s *Store) hearVerdicts(ctx context.Context) error {
+	if s.deps.NC == nil { // no NATS: no streams either
+		<-ctx.Done()
+		return nil
+	}
 	sub, err := s.deps.NC.Subscribe(VerdictSubject, func(m *nats.Msg) {
 		if k, dup, err := parseVerdict(m.Data); err == nil {
 			s.verdicts.record(k, dup)
