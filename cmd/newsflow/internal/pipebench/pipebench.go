@@ -95,7 +95,7 @@ type Phase struct {
 	// watcher, then redis-server, and the split of the process by stage.
 	CPUMSPerArticle      float64            `json:"cpu_ms_per_article"`
 	RedisCPUMSPerArticle float64            `json:"redis_cpu_ms_per_article"`
-	StageCPUMSPerArticle map[string]float64 `json:"stage_cpu_ms_per_article,omitempty"` // full-speed phase only
+	StageCPUMSPerArticle map[string]float64 `json:"stage_cpu_ms_per_article,omitempty"` // in process: the full-speed phase only
 	GCPer1000            float64            `json:"gc_cycles_per_1000_articles"`
 
 	PeakRSSMB float64 `json:"peak_rss_mb"` // this process (pipeline or only NATS, and the origin)
