@@ -1,9 +1,10 @@
 // Package store is newsflow's serving stage: it consumes article.parsed
 // events into Redis and serves them over HTTP.
 //
-//	article.parsed ──DecodeArticle──▶ Articles.Put (Lua: atomic, idempotent) ──▶ ack
+//	article.parsed ──DecodeArticle──▶ Articles.Put (Lua: atomic, idempotent) ──▶ verdict on NATS, ack
 //	GET /v1/articles, /v1/articles/{id}, /v1/articles/by-url, /v1/sites, /v1/languages ◀── Redis
 //	GET /v1/stream (server-sent events) ◀── NEWSFLOW_ARTICLES (ordered consumer per client)
+//	                                    ◀── each event's duplicate verdict, announced by the store that wrote it
 //	GET / (the live web page, embedded)
 //
 // An event is acked only after Redis has it; while Redis is down the handler
