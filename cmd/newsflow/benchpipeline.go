@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/newsflow/newsflow/cmd/newsflow/internal/pipebench"
+	"github.com/newsflow/newsflow/internal/fixtures"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/service"
@@ -16,15 +19,19 @@ import (
 // cmdBenchPipeline is `newsflow bench --pipeline`: the whole pipeline
 // against a local origin, with its ceilings measured in the same run.
 func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newCommand("bench --pipeline", `usage: newsflow bench --pipeline [--pages N] [--rate R] [--paced-for D] [--hosts N] [--host-delay D] [--json]
+	fs := newCommand("bench --pipeline", `usage: newsflow bench --pipeline [--pages N] [--rate R] [--paced-for D] [--hosts N] [--sse-clients N] [--host-delay D]
+                                [--topology in-process|services [--parsers N] [--bin-dir DIR]] [--json]
 
 Runs the whole pipeline, as newsflow up does (the services' settings from
-their environment variables), against a local origin serving the corpus
-under unique URLs on many loopback hosts: a paced phase (--rate articles/s
-for --paced-for) and a full-speed one (--pages articles at once). Reports
-articles/s, served-to-stored latency, CPU per article by stage, peak RSS and
-bytes through NATS, each also as a ratio to a ceiling measured in the same
-run (one core's extraction and parse, JetStream publish, Redis upsert).
+their environment variables) or, with --topology services, as the service
+binaries do (the fetcher, --parsers parsers and the store, each a process),
+against a local origin serving the corpus under unique URLs on many
+loopback hosts: a paced phase (--rate articles/s for --paced-for) and a
+full-speed one (--pages articles at once). Reports articles/s,
+served-to-stored latency, what the store's /v1/stream adds for
+--sse-clients readers, CPU per article by stage, peak RSS and bytes through
+NATS, each also as a ratio to a ceiling measured in the same run (one
+core's extraction and parse, JetStream publish, Redis upsert).
 `)
 	fs.Bool("pipeline", true, "benchmark the whole pipeline (this mode)")
 	dir := fs.String("dir", "", "corpus directory (default: the repository's testdata/extraction-benchmark)")
@@ -32,6 +39,10 @@ run (one core's extraction and parse, JetStream publish, Redis upsert).
 	rate := fs.Float64("rate", 100, "offered articles/s of the paced phase (0: no paced phase)")
 	pacedFor := fs.Duration("paced-for", 10*time.Second, "length of the paced phase")
 	hosts := fs.Int("hosts", 40, "loopback sites (127.0.0.10, .11, …) the articles are spread over, 1 to 240")
+	topology := fs.String("topology", "in-process", "in-process (as newsflow up runs it) or services (fetcher, parsers and store as processes)")
+	parsers := fs.Int("parsers", 2, "parser processes with --topology services, 1 to 16")
+	binDir := fs.String("bin-dir", "", "with --topology services: the fetcher, parser and store binaries (default: go build from the repository)")
+	sseClients := fs.Int("sse-clients", 1, "clients following the store's /v1/stream (duplicates hidden) during the run, 0 to 1000")
 	hostDelay := fs.Duration("host-delay", 0, "FETCHER_HOST_DELAY for the run")
 	dataDir := fs.String("data-dir", "", "where NATS and Redis keep their data (default: a temporary directory, removed)")
 	cpuProfile := fs.String("cpuprofile", "", "write the full-speed phase's CPU profile (labelled by stage) to this file")
@@ -52,12 +63,27 @@ run (one core's extraction and parse, JetStream publish, Redis upsert).
 		return fs.usageErr("--rate, --paced-for and --host-delay cannot be negative")
 	case *hosts < 1 || *hosts > 240:
 		return fs.usageErr("--hosts must be 1 to 240")
+	case *sseClients < 0 || *sseClients > 1000:
+		return fs.usageErr("--sse-clients must be 0 to 1000")
+	case *topology != "in-process" && *topology != "services":
+		return fs.usageErr("--topology must be in-process or services")
+	case *parsers < 1 || *parsers > 16:
+		return fs.usageErr("--parsers must be 1 to 16")
 	}
 	corpus, err := corpusDir(*dir)
 	if err != nil {
 		return err
 	}
-	o := pipebench.Options{Dir: corpus, Pages: *pages, Rate: *rate, PacedFor: *pacedFor, Hosts: *hosts,
+	var source string
+	if *topology == "services" && *binDir == "" {
+		td, err := fixtures.Dir()
+		if err != nil {
+			return fmt.Errorf("--topology services builds the services from the repository (or give --bin-dir): %w", err)
+		}
+		source = filepath.Dir(td)
+	}
+	o := pipebench.Options{Dir: corpus, Pages: *pages, Rate: *rate, PacedFor: *pacedFor, Hosts: *hosts, SSEClients: *sseClients,
+		Services: *topology == "services", Parsers: *parsers, BinDir: *binDir, Source: source,
 		HostDelay: *hostDelay, DataDir: *dataDir, CPUProfile: *cpuProfile, MemProfile: *memProfile, CeilingFor: *ceilingFor, Progress: stderr}
 	if *verbose {
 		env := config.FromOS()

@@ -15,49 +15,11 @@ import (
 // complete and its ratios agree with its figures, in JSON and as a table.
 // Nothing here asserts a speed: the machine is shared.
 func TestBenchPipelineReport(t *testing.T) {
-	args := []string{"bench", "--pipeline", "--pages", "20", "--rate", "20", "--paced-for", "1s", "--hosts", "5",
-		"--ceiling-time", "100ms"}
-	var out, errOut bytes.Buffer
-	if code := run(t.Context(), append(args, "--json"), nil, &out, &errOut); code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
+	rep := benchPipeline(t)
+	if rep.Setup.Topology != "in-process" || rep.Setup.SSEClients != 1 {
+		t.Errorf("setup: topology %q with %d SSE clients, want in-process with the default 1", rep.Setup.Topology, rep.Setup.SSEClients)
 	}
-	var rep pipebench.Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
-	}
-	if !strings.Contains(errOut.String(), "stored") {
-		t.Errorf("no progress line on stderr: %q", errOut.String())
-	}
-	c := rep.Ceilings
-	if c.ExtractPerSec <= 0 || c.ParsePerSec <= 0 || c.JetStreamPerSec <= 0 || c.RedisPerSec <= 0 {
-		t.Errorf("a ceiling is missing: %+v", c)
-	}
-	if rep.Setup.CorpusPages == 0 || rep.Setup.Hosts != 5 || rep.Machine.CPUs == 0 {
-		t.Errorf("setup or machine incomplete: %+v %+v", rep.Setup, rep.Machine)
-	}
-	if len(rep.Phases) != 2 || rep.Phases[0].Items != 20 || rep.Phases[1].Items != 20 {
-		t.Fatalf("phases = %+v, want a paced and a full-speed one of 20 items", rep.Phases)
-	}
-	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
-	for _, p := range rep.Phases {
-		if p.Stored != p.Items || p.DeadLetters != 0 {
-			t.Errorf("%s: stored %d of %d, %d dead letters", p.Name, p.Stored, p.Items, p.DeadLetters)
-		}
-		l := p.LatencyMS
-		if p.ArticlesPerSec <= 0 || p.Seconds <= 0 || l.P50 <= 0 || l.P50 > l.P95 || l.P95 > l.P99 || l.P99 > l.Max {
-			t.Errorf("%s: throughput or latency inconsistent: %+v", p.Name, p)
-		}
-		if p.CPUMSPerArticle <= 0 || p.PeakRSSMB <= 0 || p.NATSInKBPerArticle <= 0 || p.RawKBPerArticle <= 0 {
-			t.Errorf("%s: a resource figure is missing: %+v", p.Name, p)
-		}
-		r := p.Ratios
-		if !near(r.ToExtraction, p.ArticlesPerSec/c.ExtractPerSec) || !near(r.ToParse, p.ArticlesPerSec/c.ParsePerSec) ||
-			!near(r.ToJetStream, p.ArticlesPerSec/c.JetStreamPerSec) || !near(r.ToRedis, p.ArticlesPerSec/c.RedisPerSec) ||
-			!near(r.CPUToExtract, (p.CPUMSPerArticle+p.RedisCPUMSPerArticle)/c.ExtractMSPerPage) ||
-			!near(r.P50ToExtract, l.P50/c.ExtractMSPerPage) {
-			t.Errorf("%s: ratios disagree with the figures: %+v, ceilings %+v", p.Name, r, c)
-		}
-	}
+	checkPhases(t, rep)
 	if p := rep.Phases[0]; p.OfferedRate <= 0 || p.StageCPUMSPerArticle != nil {
 		t.Errorf("paced phase: offered rate %v, stages %v", p.OfferedRate, p.StageCPUMSPerArticle)
 	}
@@ -77,13 +39,110 @@ func TestBenchPipelineReport(t *testing.T) {
 		t.Errorf("full speed: stages add up to %.3f ms/article, the process to %.3f", stages, full.CPUMSPerArticle)
 	}
 
+	checkTable(t, rep, "extraction, one core", "end to end, articles/s", "× one core's extraction", "served → stored",
+		"stored → 1 SSE client(s)", "fetcher")
+}
+
+// The services topology: the same report, from the service binaries run as
+// processes, with each process's CPU and memory.
+func TestBenchPipelineServices(t *testing.T) {
+	rep := benchPipeline(t, "--topology", "services", "--parsers", "2")
+	if rep.Setup.Topology != "services" || rep.Setup.Parsers != 2 {
+		t.Errorf("setup: topology %q with %d parsers, want services with 2", rep.Setup.Topology, rep.Setup.Parsers)
+	}
+	checkPhases(t, rep)
+	for _, p := range rep.Phases {
+		// /proc counts CPU in 10 ms ticks: in a 20-article phase only the
+		// parsers surely use enough to show.
+		var stages float64
+		for _, v := range p.StageCPUMSPerArticle {
+			stages += v
+		}
+		if p.StageCPUMSPerArticle["parser"] <= 0 || math.Abs(stages-p.CPUMSPerArticle) > 1e-6 {
+			t.Errorf("%s: stages %v add up to %.3f ms/article, the pipeline to %.3f", p.Name, p.StageCPUMSPerArticle, stages, p.CPUMSPerArticle)
+		}
+		for _, proc := range []string{"fetcher", "parser 1", "parser 2", "store"} {
+			if p.ProcessPeakRSSMB[proc] <= 0 {
+				t.Errorf("%s: no peak RSS for %s: %v", p.Name, proc, p.ProcessPeakRSSMB)
+			}
+		}
+		if p.GCPer1000 <= 0 || p.HeapMB <= 0 {
+			t.Errorf("%s: the services' GC cycles (%v per 1000) or heap (%v MB) missing", p.Name, p.GCPer1000, p.HeapMB)
+		}
+	}
+	checkTable(t, rep, "services (fetcher, 2 parsers, store)", "parser 2", "stored → 1 SSE client(s)")
+}
+
+// benchPipeline runs a short bench --pipeline with args and returns its report.
+func benchPipeline(t *testing.T, args ...string) *pipebench.Report {
+	t.Helper()
+	args = append([]string{"bench", "--pipeline", "--pages", "20", "--rate", "20", "--paced-for", "1s", "--hosts", "5",
+		"--ceiling-time", "100ms", "--json"}, args...)
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), args, nil, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var rep pipebench.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(errOut.String(), "stored") {
+		t.Errorf("no progress line on stderr: %q", errOut.String())
+	}
+	return &rep
+}
+
+// checkPhases checks what every report holds: the ceilings, a paced and a
+// full-speed phase that stored every item, and ratios that agree with the
+// figures.
+func checkPhases(t *testing.T, rep *pipebench.Report) {
+	t.Helper()
+	c := rep.Ceilings
+	if c.ExtractPerSec <= 0 || c.ParsePerSec <= 0 || c.JetStreamPerSec <= 0 || c.RedisPerSec <= 0 {
+		t.Errorf("a ceiling is missing: %+v", c)
+	}
+	if rep.Setup.CorpusPages == 0 || rep.Setup.Hosts != 5 || rep.Machine.CPUs == 0 {
+		t.Errorf("setup or machine incomplete: %+v %+v", rep.Setup, rep.Machine)
+	}
+	if len(rep.Phases) != 2 || rep.Phases[0].Items != 20 || rep.Phases[1].Items != 20 {
+		t.Fatalf("phases = %+v, want a paced and a full-speed one of 20 items", rep.Phases)
+	}
+	for _, p := range rep.Phases {
+		if p.Stored != p.Items || p.DeadLetters != 0 {
+			t.Errorf("%s: stored %d of %d, %d dead letters", p.Name, p.Stored, p.Items, p.DeadLetters)
+		}
+		l := p.LatencyMS
+		if p.ArticlesPerSec <= 0 || p.Seconds <= 0 || l.P50 <= 0 || l.P50 > l.P95 || l.P95 > l.P99 || l.P99 > l.Max {
+			t.Errorf("%s: throughput or latency inconsistent: %+v", p.Name, p)
+		}
+		// Each item is a different corpus page: none is a duplicate.
+		if p.SSEAddedMS == nil || p.SSEPerClient != float64(p.Items) {
+			t.Errorf("%s: the SSE client was shown %v of %d items (stream latency %+v)", p.Name, p.SSEPerClient, p.Items, p.SSEAddedMS)
+		}
+		if p.CPUMSPerArticle <= 0 || p.PeakRSSMB <= 0 || p.NATSInKBPerArticle <= 0 || p.RawKBPerArticle <= 0 {
+			t.Errorf("%s: a resource figure is missing: %+v", p.Name, p)
+		}
+		r := p.Ratios
+		if !near(r.ToExtraction, p.ArticlesPerSec/c.ExtractPerSec) || !near(r.ToParse, p.ArticlesPerSec/c.ParsePerSec) ||
+			!near(r.ToJetStream, p.ArticlesPerSec/c.JetStreamPerSec) || !near(r.ToRedis, p.ArticlesPerSec/c.RedisPerSec) ||
+			!near(r.CPUToExtract, (p.CPUMSPerArticle+p.RedisCPUMSPerArticle)/c.ExtractMSPerPage) ||
+			!near(r.P50ToExtract, l.P50/c.ExtractMSPerPage) {
+			t.Errorf("%s: ratios disagree with the figures: %+v, ceilings %+v", p.Name, r, c)
+		}
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+func checkTable(t *testing.T, rep *pipebench.Report, want ...string) {
+	t.Helper()
 	var table bytes.Buffer
 	if err := rep.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"extraction, one core", "end to end, articles/s", "× one core's extraction", "served → stored", "fetcher"} {
-		if !strings.Contains(table.String(), want) {
-			t.Errorf("table lacks %q:\n%s", want, table.String())
+	for _, w := range want {
+		if !strings.Contains(table.String(), w) {
+			t.Errorf("table lacks %q:\n%s", w, table.String())
 		}
 	}
 }
@@ -94,6 +153,9 @@ func TestBenchPipelineFlags(t *testing.T) {
 		{"bench", "--pipeline", "--rate", "-1"},
 		{"bench", "--pipeline", "--hosts", "0"},
 		{"bench", "--pipeline", "extra"},
+		{"bench", "--pipeline", "--topology", "k8s"},
+		{"bench", "--pipeline", "--topology", "services", "--parsers", "0"},
+		{"bench", "--pipeline", "--sse-clients", "-1"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, nil, &out, &errOut); code == 0 {

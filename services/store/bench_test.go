@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
 )
@@ -58,6 +60,41 @@ func BenchmarkList(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkStreamLiveEvent is one new article per op, from its publish
+// until every one of the clients following /v1/stream (duplicates hidden)
+// has it: the store's write, the duplicate verdict it announces, and the
+// fan-out. redis-lookups/op counts the verdicts streams had to ask Redis
+// for (0 when every one is heard, whatever the number of clients).
+func BenchmarkStreamLiveEvent(b *testing.B) {
+	for _, clients := range []int{1, 20} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			natsURL, js := natsServer(b)
+			rdb, prefix := redistest.Client(b)
+			st := runStore(b, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour})
+			cs := make([]*sseClient, clients)
+			for i := range cs {
+				cs[i] = openStream(b, st.api+"/v1/stream", "")
+			}
+			arts := make([]*events.Article, b.N)
+			for i := range arts {
+				arts[i] = art(fmt.Sprintf("site%d.example", i%50), i, base.Add(time.Duration(i)*time.Second))
+			}
+			redis0 := testutil.ToFloat64(sseVerdicts.WithLabelValues("redis"))
+			b.ResetTimer()
+			for _, a := range arts {
+				publish(b, js, a)
+				for _, c := range cs {
+					if _, got := c.article(b); got.ID != a.ID {
+						b.Fatalf("got %s, want %s", got.Title, a.Title)
+					}
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric((testutil.ToFloat64(sseVerdicts.WithLabelValues("redis"))-redis0)/float64(b.N), "redis-lookups/op")
 		})
 	}
 }

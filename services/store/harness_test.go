@@ -64,7 +64,7 @@ type runningStore struct {
 	stop       func() error
 }
 
-func runStore(t *testing.T, natsURL string, rdb redis.UniversalClient, cfg Config) runningStore {
+func runStore(t testing.TB, natsURL string, rdb redis.UniversalClient, cfg Config) runningStore {
 	t.Helper()
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = freeAddr(t)
@@ -139,7 +139,7 @@ type sseClient struct {
 	done     chan struct{}
 }
 
-func openStream(t *testing.T, url, lastEventID string) *sseClient {
+func openStream(t testing.TB, url, lastEventID string) *sseClient {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -211,7 +211,7 @@ func (c *sseClient) close() {
 }
 
 // next returns the next event or comment; it fails the test if the stream ends.
-func (c *sseClient) next(t *testing.T) sseEvent {
+func (c *sseClient) next(t testing.TB) sseEvent {
 	t.Helper()
 	select {
 	case ev, ok := <-c.events:
@@ -226,7 +226,7 @@ func (c *sseClient) next(t *testing.T) sseEvent {
 }
 
 // article returns the next article event, skipping comments.
-func (c *sseClient) article(t *testing.T) (sseEvent, events.Article) {
+func (c *sseClient) article(t testing.TB) (sseEvent, events.Article) {
 	t.Helper()
 	for {
 		ev := c.next(t)

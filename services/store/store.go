@@ -1,9 +1,10 @@
 // Package store is newsflow's serving stage: it consumes article.parsed
 // events into Redis and serves them over HTTP.
 //
-//	article.parsed ──DecodeArticle──▶ Articles.Put (Lua: atomic, idempotent) ──▶ ack
+//	article.parsed ──DecodeArticle──▶ Articles.Put (Lua: atomic, idempotent) ──▶ verdict on NATS, ack
 //	GET /v1/articles, /v1/articles/{id}, /v1/articles/by-url, /v1/sites, /v1/languages ◀── Redis
 //	GET /v1/stream (server-sent events) ◀── NEWSFLOW_ARTICLES (ordered consumer per client)
+//	                                    ◀── each event's duplicate verdict, announced by the store that wrote it
 //	GET / (the live web page, embedded)
 //
 // An event is acked only after Redis has it; while Redis is down the handler
@@ -59,6 +60,11 @@ type Config struct {
 	// MaxDeliver is how many failed writes (Redis down) an event gets before
 	// it goes to the dead-letter stream (STORE_MAX_DELIVER); 0 retries for ever.
 	MaxDeliver int
+
+	// verdictGrace is how long a stream waits for a heard duplicate verdict
+	// before it asks Redis (0: verdictGrace); tests lengthen it to see that
+	// verdicts are heard.
+	verdictGrace time.Duration
 }
 
 // DefaultAdminAddr is ADMIN_ADDR when unset. It listens on every interface
@@ -134,6 +140,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxStreams <= 0 {
 		c.MaxStreams = DefaultMaxStreams
 	}
+	if c.verdictGrace <= 0 {
+		c.verdictGrace = verdictGrace
+	}
 	return c
 }
 
@@ -168,6 +177,10 @@ var (
 	streams = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "newsflow_store_sse_clients", Help: "Open /v1/stream connections.",
 	})
+	sseVerdicts = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsflow_store_sse_verdicts_total",
+		Help: "Duplicate verdicts the streams used, by where they came from (heard: a store announced it; redis: looked up).",
+	}, []string{"source"})
 )
 
 // Store consumes articles into Redis and serves them.
@@ -181,6 +194,8 @@ type Store struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 	streams  chan struct{} // one token per open stream
+	verdicts *verdicts     // recent duplicate verdicts, for the streams
+	decoded  *streamCache  // recent events as the streams need them
 }
 
 // New returns a store over rdb.
@@ -190,7 +205,8 @@ func New(deps service.Deps, rdb redis.UniversalClient, cfg Config) *Store {
 	a.MaxDistance = cfg.DuplicateBits
 	a.MinWords = cfg.DuplicateMinWords
 	return &Store{cfg: cfg, deps: deps, rdb: rdb, articles: a,
-		stopping: make(chan struct{}), streams: make(chan struct{}, cfg.MaxStreams)}
+		stopping: make(chan struct{}), streams: make(chan struct{}, cfg.MaxStreams), verdicts: newVerdicts(verdictsKept),
+		decoded: newStreamCache(streamedKept)}
 }
 
 // Articles is the store's Redis model.
@@ -218,6 +234,7 @@ func (s *Store) Handle(ctx context.Context, m jetstream.Msg) error {
 		return err // Redis unavailable: not acked, redelivered with backoff
 	}
 	writes.WithLabelValues(res.Result.String()).Inc()
+	s.announce(ctx, m, res)
 	if res.DuplicateOf != "" && (res.Result == Created || res.Result == Replaced) {
 		duplicates.Inc()
 	}
@@ -298,6 +315,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 		return nil
 	})
 	if cfg.HTTPAddr != "" {
+		g.Go(func() error { return s.hearVerdicts(ctx) })
 		g.Go(func() error { return obs.Serve(ctx, cfg.HTTPAddr, s.Handler(), deps.Log.With("listener", "api")) })
 	}
 	if cfg.AdminAddr != "" {

@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,8 +15,9 @@ import (
 )
 
 // How long a stream waits for the store to decide whether a fresh event is
-// a duplicate before passing it on: hiding a copy is worth a short delay,
-// losing an article is not.
+// a duplicate before passing it on (hiding a copy is worth a short delay,
+// losing an article is not), and how old an event is when the stream no
+// longer waits for its verdict at all.
 const (
 	dupWait     = 2 * time.Second
 	dupFreshFor = time.Minute
@@ -223,62 +222,85 @@ func (s *Store) streamEvent(ctx context.Context, f Filter, m jetstream.Msg) ([]b
 		return nil, 0, false
 	}
 	seq := md.Sequence.Stream
-	a, err := events.DecodeArticle(m.Data())
-	if err != nil || (!events.Validated(m.Headers()) && events.ValidateArticleJSON(m.Data()) != nil) {
-		return nil, seq, false // the store dead-letters it; a reader has nothing to show
-	}
-	if !f.match(fieldsOf(a)) {
+	k := keyOf(seq, md.Timestamp)
+	e := s.decoded.get(k, m)
+	if !e.ok || !f.match(e.fields) {
 		return nil, seq, false
 	}
-	if !f.IncludeDuplicates && s.isDuplicate(ctx, a, time.Since(md.Timestamp) < dupFreshFor) {
+	if !f.IncludeDuplicates && s.isDuplicate(ctx, k, e, md.Timestamp) {
 		return nil, seq, false
 	}
-	data := m.Data()
-	if bytes.ContainsAny(data, "\r\n") {
-		// A data line ends at a newline: an indented document must be compacted.
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, data); err != nil {
-			return nil, seq, false
-		}
-		data = buf.Bytes()
+	if e.data != nil {
+		return e.data, seq, true
 	}
-	return data, seq, true
+	return m.Data(), seq, true
 }
 
-// isDuplicate asks the store whether a is a copy of an article still stored.
-// A fresh event may not be stored yet: then it waits a little for the store.
-func (s *Store) isDuplicate(ctx context.Context, a *events.Article, fresh bool) bool {
-	hash := a.ContentHash
-	if hash == "" {
-		hash = events.ContentHash([]byte(a.BodyText))
+// isDuplicate says whether the event k, holding e and published at, is a
+// copy of an article still stored. A fresh event's verdict comes from the
+// store that writes it (see VerdictSubject), usually a millisecond after the
+// write; while none is heard the stream asks Redis once the event is
+// verdictGrace old (at once for an event older than that: its verdict was
+// missed, by a store that restarted, say), then every verdictGrace up to
+// dupWait. An event older than dupFreshFor (a replay) is looked up in Redis
+// at once: the record may hold a later version whose verdict stands for it.
+func (s *Store) isDuplicate(ctx context.Context, k eventKey, e *streamed, at time.Time) bool {
+	age := time.Since(at)
+	if age >= dupFreshFor {
+		dup, _ := s.storedDuplicate(ctx, e)
+		sseVerdicts.WithLabelValues("redis").Inc()
+		return dup
+	}
+	dup, known, heard, release := s.verdicts.await(k)
+	defer release()
+	if known {
+		sseVerdicts.WithLabelValues("heard").Inc()
+		return dup
 	}
 	deadline := time.Now().Add(dupWait)
+	every := s.cfg.verdictGrace
+	// Another host's clock stamped the event: a skew never stretches the
+	// first wait beyond the grace.
+	grace := time.NewTimer(min(every, max(every-age, 0), dupWait))
+	defer grace.Stop()
 	for {
-		v, err := s.rdb.HMGet(ctx, s.articles.recordKey(a.ID), "ch", "mod", "dup").Result()
-		if err != nil {
-			// Redis is down, so the store is not storing either: waiting for
-			// its verdict would only hold every event back.
-			return false
-		}
-		ch, _ := v[0].(string)
-		mod, _ := v[1].(string)
-		dup, _ := v[2].(string)
-		newer, _ := strconv.ParseInt(mod, 10, 64)
-		// The record holds this event, or a later version whose verdict stands for it.
-		if ch == hash || (ch != "" && newer > millis(a.ModifiedAt)) {
-			if dup == "" {
-				return false
-			}
-			n, err := s.rdb.Exists(ctx, s.articles.recordKey(dup)).Result()
-			return err == nil && n == 1
-		}
-		if !fresh || time.Now().After(deadline) {
-			return false
-		}
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(50 * time.Millisecond):
+		case <-heard:
+			dup, _ := s.verdicts.lookup(k)
+			sseVerdicts.WithLabelValues("heard").Inc()
+			return dup
+		case <-grace.C:
+			if dup, decided := s.storedDuplicate(ctx, e); decided || time.Now().After(deadline) {
+				sseVerdicts.WithLabelValues("redis").Inc()
+				return dup
+			}
+			grace.Reset(min(every, max(time.Until(deadline), 0)))
 		}
 	}
+}
+
+// storedDuplicate asks Redis whether e is a copy of an article still stored;
+// decided is false while the record holds neither e nor a later version.
+func (s *Store) storedDuplicate(ctx context.Context, e *streamed) (dup, decided bool) {
+	v, err := s.rdb.HMGet(ctx, s.articles.recordKey(e.id), "ch", "mod", "dup").Result()
+	if err != nil {
+		// Redis is down, so the store is not storing either: waiting for
+		// its verdict would only hold every event back.
+		return false, true
+	}
+	ch, _ := v[0].(string)
+	mod, _ := v[1].(string)
+	dupOf, _ := v[2].(string)
+	newer, _ := strconv.ParseInt(mod, 10, 64)
+	// The record holds this event, or a later version whose verdict stands for it.
+	if ch != e.hash && (ch == "" || newer <= e.modified) {
+		return false, false
+	}
+	if dupOf == "" {
+		return false, true
+	}
+	n, err := s.rdb.Exists(ctx, s.articles.recordKey(dupOf)).Result()
+	return err == nil && n == 1, true
 }

@@ -22,6 +22,7 @@ type run struct {
 	org *origin
 	p   *pipeline
 	w   *watcher
+	sse *readers // nil: no SSE clients
 }
 
 // sample is the counters a phase reads at its start and end.
@@ -33,8 +34,9 @@ type sample struct {
 	natsOut  int64
 	raw      uint64
 	dlq      uint64
-	gc       uint32
-	heap     uint64
+	gc       float64
+	heap     float64
+	procCPU  map[*stageProc]time.Duration // the services topology
 }
 
 func (b *run) sample(ctx context.Context) (sample, error) {
@@ -57,18 +59,40 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 		return s, err
 	}
 	s.raw, s.dlq = raw.Bytes, dlq.Msgs
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	s.gc, s.heap = ms.NumGC, ms.HeapInuse
+	if b.p.procs == nil {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		s.gc, s.heap = float64(ms.NumGC), float64(ms.HeapInuse)
+		return s, nil
+	}
+	// The services' runtimes, not the bench's (which only hosts NATS).
+	s.procCPU = map[*stageProc]time.Duration{}
+	for _, pr := range b.p.procs {
+		if s.procCPU[pr], err = childCPU(pr.pid()); err != nil {
+			return s, err
+		}
+		st, err := pr.scrape(ctx)
+		if err != nil {
+			return s, err
+		}
+		s.gc += st.gc
+		s.heap += st.heap
+	}
 	return s, nil
 }
 
 // phase offers items [from, to) at rate (0: all at once) and waits until
-// every one is stored or dead-lettered.
-func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, profile bool) (Phase, error) {
+// every one is stored or dead-lettered. The full-speed phase is profiled
+// (in the services topology every phase is: the profile splits NATS from
+// the bench's own work in this process).
+func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, full bool) (Phase, error) {
 	ph := Phase{Name: name, Items: to - from}
+	profile := full || b.p.procs != nil
 	resetPeakRSS(0)
 	resetPeakRSS(b.p.redis.PID())
+	for _, pr := range b.p.procs {
+		resetPeakRSS(pr.pid())
+	}
 	s0, err := b.sample(ctx)
 	if err != nil {
 		return ph, err
@@ -125,6 +149,11 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 		if err := b.p.failed(); err != nil {
 			return ph, err
 		}
+		if b.sse != nil {
+			if err := b.sse.failed(); err != nil {
+				return ph, err
+			}
+		}
 		if time.Since(lastProgress) > b.o.StallAfter {
 			return ph, fmt.Errorf("%s: stalled: %d of %d articles stored, %d dead letters, nothing new for %v",
 				name, n, ph.Items, ph.DeadLetters, b.o.StallAfter)
@@ -134,6 +163,11 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 			return ph, ctx.Err()
 		case <-tick.C:
 		}
+	}
+	if b.sse != nil {
+		// Every item is stored: what the clients still get is the stream
+		// catching up, which is part of what it adds.
+		b.sse.settle(ctx, 500*time.Millisecond, 30*time.Second)
 	}
 	fmt.Fprintln(b.o.Progress)
 	var prof0 []byte
@@ -168,15 +202,44 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 	ph.Seconds = float64(last-first) / 1e9
 	ph.ArticlesPerSec = float64(n) / max(ph.Seconds, 1e-3)
 	ph.LatencyMS = percentiles(lat)
+	if b.sse != nil {
+		l, shown := b.sse.added(b.w, from, to)
+		ph.SSEAddedMS, ph.SSEPerClient = &l, shown
+	}
 
 	per := func(d time.Duration) float64 { return float64(d) / 1e6 / float64(n) }
-	processCPU := s1.cpu - s0.cpu
-	load := time.Duration(0)
+	var stages map[string]time.Duration
 	if profile {
-		stages, err := stageCPU(prof0)
-		if err != nil {
+		if stages, err = stageCPU(prof0); err != nil {
 			return ph, err
 		}
+		if full && b.o.CPUProfile != "" {
+			if err := os.WriteFile(b.o.CPUProfile, prof0, 0o644); err != nil {
+				return ph, fmt.Errorf("--cpuprofile: %w", err)
+			}
+		}
+	}
+	if b.p.procs != nil {
+		b.servicesCPU(&ph, s0, s1, stages, per)
+	} else {
+		inProcessCPU(&ph, s1.cpu-s0.cpu, stages, per)
+	}
+	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
+	ph.GCPer1000 = (s1.gc - s0.gc) * 1000 / float64(n)
+	ph.PeakRSSMB = float64(peakRSS(0)) / (1 << 20)
+	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
+	ph.HeapMB = s1.heap / (1 << 20)
+	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
+	ph.NATSOutKBPerArticle = float64(s1.natsOut-s0.natsOut) / 1024 / float64(n)
+	ph.RawKBPerArticle = float64(s1.raw-s0.raw) / 1024 / float64(n)
+	return ph, nil
+}
+
+// inProcessCPU splits the process's CPU by the stages of its profile (nil:
+// none taken), leaving out the bench's own load.
+func inProcessCPU(ph *Phase, processCPU time.Duration, stages map[string]time.Duration, per func(time.Duration) float64) {
+	load := time.Duration(0)
+	if stages != nil {
 		// The profile samples; getrusage counts. Shares of the profile
 		// scaled to the process's CPU time keep the stages adding up.
 		var sampled time.Duration
@@ -192,22 +255,37 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 			}
 			ph.StageCPUMSPerArticle[stage] = per(share)
 		}
-		if b.o.CPUProfile != "" {
-			if err := os.WriteFile(b.o.CPUProfile, prof0, 0o644); err != nil {
-				return ph, fmt.Errorf("--cpuprofile: %w", err)
-			}
-		}
 	}
 	ph.CPUMSPerArticle = per(processCPU - load)
-	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
-	ph.GCPer1000 = float64(s1.gc-s0.gc) * 1000 / float64(n)
-	ph.PeakRSSMB = float64(peakRSS(0)) / (1 << 20)
-	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
-	ph.HeapMB = float64(s1.heap) / (1 << 20)
-	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
-	ph.NATSOutKBPerArticle = float64(s1.natsOut-s0.natsOut) / 1024 / float64(n)
-	ph.RawKBPerArticle = float64(s1.raw-s0.raw) / 1024 / float64(n)
-	return ph, nil
+}
+
+// servicesCPU is each service process's CPU by its stage, and NATS's: this
+// process's share that its profile labels as the server.
+func (b *run) servicesCPU(ph *Phase, s0, s1 sample, stages map[string]time.Duration, per func(time.Duration) float64) {
+	ph.StageCPUMSPerArticle = map[string]float64{}
+	ph.ProcessPeakRSSMB = map[string]float64{"nats (this process, with the origin)": float64(peakRSS(0)) / (1 << 20)}
+	var total time.Duration
+	for _, pr := range b.p.procs {
+		d := s1.procCPU[pr] - s0.procCPU[pr]
+		ph.StageCPUMSPerArticle[pr.stage] += per(d)
+		total += d
+		ph.ProcessPeakRSSMB[pr.name] = float64(peakRSS(pr.pid())) / (1 << 20)
+	}
+	// This process is NATS and the bench's own load (the origin, the
+	// watcher, the SSE clients); its runtime's share (GC, scheduler) is
+	// split between them as their own shares are.
+	var sampled, own time.Duration
+	for stage, d := range stages {
+		sampled += d
+		if stage != "runtime" {
+			own += d
+		}
+	}
+	share := float64(stages[labelNATS]) / float64(max(sampled, 1))
+	share += float64(stages["runtime"]) / float64(max(sampled, 1)) * float64(stages[labelNATS]) / float64(max(own, 1))
+	nats := time.Duration(float64(s1.cpu-s0.cpu) * share)
+	ph.StageCPUMSPerArticle[labelNATS] = per(nats)
+	ph.CPUMSPerArticle = per(total + nats)
 }
 
 func (b *run) streamState(ctx context.Context, name string) (jetstream.StreamState, error) {

@@ -35,6 +35,13 @@ type Options struct {
 	DataDir    string        // where NATS and Redis keep their data ("": a temporary directory, removed)
 	CPUProfile string        // write the full-speed phase's CPU profile here ("": not kept)
 	MemProfile string        // write a heap profile at the end of the full-speed phase here ("": none)
+	SSEClients int           // clients following the store's /v1/stream (0: none)
+	// Services runs the stages as processes of the service binaries
+	// (--topology services) instead of in this process.
+	Services   bool
+	Parsers    int           // parser processes with Services (default 2)
+	BinDir     string        // the service binaries ("": built from Source with go build)
+	Source     string        // the repository the binaries are built from
 	StallAfter time.Duration // give up when nothing is stored for this long (default 60s)
 	CeilingFor time.Duration // minimum time of each one-core ceiling (default 2s)
 	Log        *slog.Logger  // the pipeline's logs (default: discarded)
@@ -64,7 +71,10 @@ type Setup struct {
 	MeanPageKB   float64 `json:"mean_page_kb"`
 	Hosts        int     `json:"hosts"`
 	HostDelay    string  `json:"host_delay"`
+	Topology     string  `json:"topology"` // "in-process" or "services"
+	Parsers      int     `json:"parser_processes,omitempty"`
 	RawStream    string  `json:"raw_stream_compression"`
+	SSEClients   int     `json:"sse_clients"`
 	GOMEMLIMITMB float64 `json:"gomemlimit_mb,omitempty"`
 }
 
@@ -85,12 +95,14 @@ type Phase struct {
 	// watcher, then redis-server, and the split of the process by stage.
 	CPUMSPerArticle      float64            `json:"cpu_ms_per_article"`
 	RedisCPUMSPerArticle float64            `json:"redis_cpu_ms_per_article"`
-	StageCPUMSPerArticle map[string]float64 `json:"stage_cpu_ms_per_article,omitempty"` // full-speed phase only
+	StageCPUMSPerArticle map[string]float64 `json:"stage_cpu_ms_per_article,omitempty"` // in process: the full-speed phase only
 	GCPer1000            float64            `json:"gc_cycles_per_1000_articles"`
 
-	PeakRSSMB      float64 `json:"peak_rss_mb"`       // this process (pipeline, NATS, origin)
-	RedisPeakRSSMB float64 `json:"redis_peak_rss_mb"` // the redis-server child
-	HeapMB         float64 `json:"heap_in_use_mb"`    // at the end of the phase
+	PeakRSSMB float64 `json:"peak_rss_mb"` // this process (pipeline or only NATS, and the origin)
+	// ProcessPeakRSSMB is each service process's peak (--topology services).
+	ProcessPeakRSSMB map[string]float64 `json:"process_peak_rss_mb,omitempty"`
+	RedisPeakRSSMB   float64            `json:"redis_peak_rss_mb"` // the redis-server child
+	HeapMB           float64            `json:"heap_in_use_mb"`    // at the end of the phase (services: theirs, summed)
 	// RSSEvery10s is this process's resident set every 10 s of the phase,
 	// to tell a plateau from a leak in a long paced run.
 	RSSEvery10s []float64 `json:"rss_mb_every_10s,omitempty"`
@@ -98,6 +110,13 @@ type Phase struct {
 	NATSInKBPerArticle  float64 `json:"nats_in_kb_per_article"`  // bytes clients sent the server
 	NATSOutKBPerArticle float64 `json:"nats_out_kb_per_article"` // bytes the server sent clients
 	RawKBPerArticle     float64 `json:"raw_stream_kb_per_article"`
+
+	// SSEAddedMS is stored → received by an SSE client (duplicates hidden),
+	// over every client and the items each was shown; SSEPerClient is how
+	// many items a client was shown (the corpus's copies of a page are
+	// duplicates: only each page's first copy is).
+	SSEAddedMS   *Latency `json:"sse_added_ms,omitempty"`
+	SSEPerClient float64  `json:"sse_items_per_client,omitempty"`
 
 	Ratios Ratios `json:"ratios"`
 }
@@ -140,6 +159,9 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	if o.Services && o.Parsers < 1 {
+		o.Parsers = 2
+	}
 	pages, pageURLs, err := loadPages(o.Dir)
 	if err != nil {
 		return nil, err
@@ -162,26 +184,54 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		}
 		defer os.RemoveAll(dir)
 	}
-	p, err := startPipeline(ctx, dir, org.feedURLs(), o.HostDelay, o.Log)
+	api := ""
+	if o.SSEClients > 0 {
+		if api, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
+	var bins *serviceBinaries
+	if o.Services {
+		fmt.Fprintf(o.Progress, "building the services…\n")
+		if bins, err = buildServices(ctx, o.Source, o.BinDir, dir); err != nil {
+			return nil, err
+		}
+	}
+	p, err := startPipeline(ctx, dir, org.feedURLs(), o.HostDelay, api, bins, o.Parsers, o.Log)
 	if err != nil {
 		return nil, err
 	}
 	defer p.close()
 	var w *watcher
+	var sse *readers
 	pprof.Do(ctx, pprof.Labels("stage", labelBench), func(ctx context.Context) {
-		w, err = watch(ctx, p.rdb, p.prefix, org.urls)
+		if w, err = watch(ctx, p.rdb, p.prefix, org.urls); err != nil || api == "" {
+			return
+		}
+		if err = waitHTTP(ctx, "http://"+api+"/v1/languages", time.Minute); err != nil {
+			return
+		}
+		sse, err = follow(ctx, "http://"+api, o.SSEClients, org.urls)
 	})
+	if w != nil {
+		defer w.close()
+	}
+	if sse != nil {
+		defer sse.close()
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer w.close()
 
-	b := &run{o: o, org: org, p: p, w: w}
+	b := &run{o: o, org: org, p: p, w: w, sse: sse}
 	rep = &Report{
 		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH},
 		Setup: Setup{Corpus: o.Dir, CorpusPages: len(pages), Hosts: o.Hosts, HostDelay: o.HostDelay.String(),
-			RawStream: rawCompression()},
+			RawStream: rawCompression(), SSEClients: o.SSEClients, Topology: "in-process"},
+	}
+	if o.Services {
+		rep.Setup.Topology, rep.Setup.Parsers = "services", o.Parsers
 	}
 	if lim := debugMemoryLimit(); lim > 0 {
 		rep.Setup.GOMEMLIMITMB = float64(lim) / (1 << 20)

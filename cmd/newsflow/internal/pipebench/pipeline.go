@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,13 +50,20 @@ type pipeline struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	errs   [3]error
+
+	// procs are the stages as processes (--topology services); nil when
+	// they run in this process.
+	procs []*stageProc
 }
 
 // startPipeline starts NATS and Redis under dir and the three stages, with
 // the settings of the environment (as `newsflow up` reads them) except
 // what the bench must own: the feeds, private addresses, the poll interval,
-// the host delay and the listeners.
-func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay time.Duration, log *slog.Logger) (p *pipeline, err error) {
+// the host delay and the listeners: only the store's API listens, on api,
+// and only when api is set. With services, the stages are processes of
+// those binaries (parsers of them) on this process's NATS, which listens.
+func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay time.Duration, api string,
+	services *serviceBinaries, parsers int, log *slog.Logger) (p *pipeline, err error) {
 	env := config.FromOS()
 	fcfg := fetcher.ConfigFromEnv(env)
 	pcfg := parser.ConfigFromEnv(env)
@@ -69,7 +77,7 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 	fcfg.HostDelay = hostDelay
 	fcfg.PollInterval, fcfg.MinInterval, fcfg.MaxInterval = 200*time.Millisecond, 200*time.Millisecond, time.Second
 	fcfg.AdminAddr, fcfg.APIAddr, pcfg.AdminAddr = "", "", ""
-	scfg.HTTPAddr, scfg.AdminAddr = "", ""
+	scfg.HTTPAddr, scfg.AdminAddr = api, ""
 	scfg.Prefix = "bench:"
 
 	p = &pipeline{prefix: scfg.Prefix, scfg: scfg}
@@ -107,6 +115,15 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 		return nil, err
 	}
 
+	if services != nil {
+		p.procs, err = startServices(ctx, services, parsers, map[string]string{
+			"NATS_URL": p.ns.ClientURL(), "REDIS_URL": scfg.RedisURL, "REDIS_PREFIX": scfg.Prefix,
+			"FETCHER_FEEDS": strings.Join(feeds, ","), "FETCHER_FEEDS_FILE": "", "FETCHER_ALLOW_PRIVATE": "true",
+			"FETCHER_HOST_DELAY": hostDelay.String(), "FETCHER_POLL_INTERVAL": fcfg.PollInterval.String(),
+			"FETCHER_MIN_INTERVAL": fcfg.MinInterval.String(), "FETCHER_MAX_INTERVAL": fcfg.MaxInterval.String(),
+		}, api, log)
+		return p, err
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
 	stage := func(i int, label string, run func(ctx context.Context, d service.Deps) error) {
@@ -128,10 +145,21 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 }
 
 // failed is the error of a stage that stopped on its own, if one did.
-func (p *pipeline) failed() error { return errors.Join(p.errs[:]...) }
+func (p *pipeline) failed() error {
+	errs := p.errs[:]
+	for _, pr := range p.procs {
+		errs = append(errs, pr.failed())
+	}
+	return errors.Join(errs...)
+}
 
 // stopStages ends the three stages (NATS and Redis stay up for the ceilings).
 func (p *pipeline) stopStages() error {
+	if p.procs != nil {
+		err := stopServices(p.procs)
+		p.procs = nil
+		return err
+	}
 	if p.cancel != nil {
 		p.cancel()
 		p.wg.Wait()

@@ -13,8 +13,12 @@ import (
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	s, c := r.Setup, r.Ceilings
-	fmt.Fprintf(tw, "newsflow bench --pipeline: %d corpus pages (%.0f KB mean), %d hosts, host delay %s, raw stream compression %s\n",
-		s.CorpusPages, s.MeanPageKB, s.Hosts, s.HostDelay, s.RawStream)
+	topo := s.Topology
+	if s.Parsers > 0 {
+		topo += fmt.Sprintf(" (fetcher, %d parsers, store)", s.Parsers)
+	}
+	fmt.Fprintf(tw, "newsflow bench --pipeline, %s: %d corpus pages (%.0f KB mean), %d hosts, host delay %s, raw stream compression %s\n",
+		topo, s.CorpusPages, s.MeanPageKB, s.Hosts, s.HostDelay, s.RawStream)
 	fmt.Fprintf(tw, "machine: %d CPUs, GOMAXPROCS %d, %s, %s", r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.OS, r.Machine.GoVersion)
 	if s.GOMEMLIMITMB > 0 {
 		fmt.Fprintf(tw, ", GOMEMLIMIT %.0f MiB", s.GOMEMLIMITMB)
@@ -51,6 +55,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("served → stored p50/p95/p99, ms", func(p Phase) string {
 		return fmt.Sprintf("%.0f / %.0f / %.0f", p.LatencyMS.P50, p.LatencyMS.P95, p.LatencyMS.P99)
 	})
+	if s.SSEClients > 0 {
+		row(fmt.Sprintf("stored → %d SSE client(s) p50/p95/p99, ms", s.SSEClients), func(p Phase) string {
+			if p.SSEAddedMS == nil || p.SSEPerClient == 0 {
+				return "— (no original shown)"
+			}
+			l := p.SSEAddedMS
+			return fmt.Sprintf("%.1f / %.1f / %.1f", l.P50, l.P95, l.P99)
+		})
+		row("  items shown per client", num("%.0f", func(p Phase) float64 { return p.SSEPerClient }))
+	}
 	row("  p50 in extractions of one page", num("%.1f", func(p Phase) float64 { return p.Ratios.P50ToExtract }))
 	row("CPU ms/article: pipeline + redis", func(p Phase) string {
 		return fmt.Sprintf("%.2f + %.2f", p.CPUMSPerArticle, p.RedisCPUMSPerArticle)
@@ -78,6 +92,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	row("GC cycles per 1000 articles", num("%.0f", func(p Phase) float64 { return p.GCPer1000 }))
 	row("peak RSS MB: process / redis", func(p Phase) string { return fmt.Sprintf("%.0f / %.0f", p.PeakRSSMB, p.RedisPeakRSSMB) })
+	var procs []string
+	for _, p := range r.Phases {
+		for name := range p.ProcessPeakRSSMB {
+			if !slices.Contains(procs, name) {
+				procs = append(procs, name)
+			}
+		}
+	}
+	slices.Sort(procs)
+	for _, name := range procs {
+		row("  "+name, num("%.0f", func(p Phase) float64 { return p.ProcessPeakRSSMB[name] }))
+	}
 	row("RSS MB after 1 min / at end", func(p Phase) string {
 		if len(p.RSSEvery10s) < 6 {
 			return "—"
