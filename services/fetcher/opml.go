@@ -1,7 +1,6 @@
 package fetcher
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -43,9 +42,10 @@ func ParseFeedList(data []byte) ([]string, error) {
 			}
 		}
 	} else {
-		sc := bufio.NewScanner(bytes.NewReader(trimmed))
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
+		// The whole file is in memory already: lines of any length, where a
+		// Scanner would stop quietly at its first line over 64 KiB.
+		for line := range strings.Lines(string(trimmed)) {
+			line = strings.TrimSpace(line)
 			if line == "" || strings.HasPrefix(line, "#") {
 				continue
 			}
@@ -56,7 +56,7 @@ func ParseFeedList(data []byte) ([]string, error) {
 	for _, u := range out {
 		p, err := url.Parse(u)
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return nil, fmt.Errorf("feed list: %q is not an http(s) URL", u)
+			return nil, fmt.Errorf("feed list: %q is not an http(s) URL", shorten(u))
 		}
 		valid = append(valid, u)
 	}
@@ -64,4 +64,14 @@ func ParseFeedList(data []byte) ([]string, error) {
 		return nil, ErrNoFeeds
 	}
 	return valid, nil
+}
+
+// shorten keeps an error message about one entry readable when the entry
+// is a whole file's worth of text on one line.
+func shorten(s string) string {
+	const most = 200
+	if len(s) <= most {
+		return s
+	}
+	return strings.ToValidUTF8(s[:most], "") + "…"
 }

@@ -3,6 +3,7 @@ package fetcher
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +28,16 @@ func TestParseFeedList(t *testing.T) {
 	}
 	if _, err := ParseFeedList([]byte("ftp://x.example/feed\n")); err == nil {
 		t.Error("ftp URL accepted")
+	}
+	// A line longer than a bufio.Scanner's 64 KiB used to end the list
+	// there, so the file read as having no feeds at all.
+	long := "https://a.example/feed.xml?q=" + strings.Repeat("x", 70<<10)
+	got, err := ParseFeedList([]byte(long + "\nhttps://b.example/rss\n"))
+	if err != nil || len(got) != 2 || got[0] != long {
+		t.Errorf("a 70 KiB line: %d URLs, %v", len(got), err)
+	}
+	_, err = ParseFeedList([]byte(strings.Repeat("y", 70<<10) + "\n"))
+	if err == nil || errors.Is(err, ErrNoFeeds) || len(err.Error()) > 300 {
+		t.Errorf("a 70 KiB line that is no URL: %.300v", err)
 	}
 }
