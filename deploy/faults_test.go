@@ -274,8 +274,9 @@ func runFaults(t *testing.T, bins map[string]string, c faultConfig, seed uint64)
 					f.what, f.at.Seconds(), recoveredShare*100, normal, sustainFor, recoverWithin, after.Round(100*time.Millisecond), recovered)
 			}
 			line += fmt.Sprintf(" %7.0f/s %10.1fs %9d", normal, after.Seconds(), rate.remaining(f.at))
+			line += "\n" + rate.hostSeries(f.at-2*time.Second, f.at+recoverWithin)
 		}
-		b.WriteString(line + "\n")
+		b.WriteString(strings.TrimSuffix(line, "\n") + "\n")
 	}
 	idle, idleAt, idleLeft := rate.idle()
 	fmt.Fprintf(&b, "  longest time with articles left and none newly requested: %.1fs from %.1fs (%d left)\n", idle.Seconds(), idleAt.Seconds(), idleLeft)

@@ -29,10 +29,11 @@ const (
 // article page was requested, and when each URL was first requested, so
 // that what was left to fetch at any moment is known.
 type fetchRate struct {
-	hits   []time.Duration // every request, since the run began, in order
-	firsts []time.Duration // each URL's first request
-	total  int             // articles offered
-	end    time.Duration   // the end of the record
+	hits   []time.Duration   // every request, since the run began, in order
+	byHost [][]time.Duration // hits per origin host
+	firsts []time.Duration   // each URL's first request
+	total  int               // articles offered
+	end    time.Duration     // the end of the record
 }
 
 func newFetchRate(began time.Time, hits []pageHit, total int, end time.Duration) fetchRate {
@@ -40,11 +41,18 @@ func newFetchRate(began time.Time, hits []pageHit, total int, end time.Duration)
 	for _, h := range hits {
 		at := h.at.Sub(began)
 		r.hits = append(r.hits, at)
+		for len(r.byHost) <= h.host {
+			r.byHost = append(r.byHost, nil)
+		}
+		r.byHost[h.host] = append(r.byHost[h.host], at)
 		if h.first {
 			r.firsts = append(r.firsts, at)
 		}
 	}
 	sort.Slice(r.hits, func(i, j int) bool { return r.hits[i] < r.hits[j] })
+	for _, s := range r.byHost {
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	}
 	sort.Slice(r.firsts, func(i, j int) bool { return r.firsts[i] < r.firsts[j] })
 	return r
 }
@@ -148,6 +156,20 @@ func (r fetchRate) series(step time.Duration) string {
 	fmt.Fprintf(&b, "  pages per %v from 0s:", step)
 	for from := time.Duration(0); from < r.end; from += step {
 		fmt.Fprintf(&b, " %d", r.served(from, from+step))
+	}
+	return b.String()
+}
+
+// hostSeries prints each host's requests per second in [from, to): which
+// hosts a fault stalled.
+func (r fetchRate) hostSeries(from, to time.Duration) string {
+	var b strings.Builder
+	for h, s := range r.byHost {
+		fmt.Fprintf(&b, "    host %d per 1s from %.1fs:", h, from.Seconds())
+		for t := from; t < min(to, r.end); t += time.Second {
+			fmt.Fprintf(&b, " %d", before(s, t+time.Second)-before(s, t))
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

@@ -388,6 +388,7 @@ type origin struct {
 // pageHit is one article page request the origin answered.
 type pageHit struct {
 	at    time.Time
+	host  int  // which of the origin's hosts
 	first bool // the first request for its URL
 }
 
@@ -419,7 +420,7 @@ func newOrigin(t *testing.T, items int) *origin {
 			o.served++
 			first := !o.asked[r.Host+r.URL.Path]
 			o.asked[r.Host+r.URL.Path] = true
-			o.hits = append(o.hits, pageHit{at: time.Now(), first: first})
+			o.hits = append(o.hits, pageHit{at: time.Now(), host: h, first: first})
 			o.mu.Unlock()
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			fmt.Fprint(w, articlePage(h, r.PathValue("n"), r.PathValue("i")))
