@@ -1,12 +1,16 @@
 package deploy
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -26,22 +30,55 @@ import (
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
+// faultConfig is one configuration the fault suite runs.
+type faultConfig struct {
+	name           string
+	fetcherTimeout string // FETCHER_TIMEOUT
+	items          int    // per feed: originHosts*feedsPerHost*items articles
+	// Every fault strikes in [2 s, 2 s + window); a fetcher kill not before
+	// fetcherKillsFrom, so the normal fetch rate it is judged against comes
+	// from normalWindow of steady fetching.
+	window time.Duration
+}
+
+const fetcherKillsFrom = 12 * time.Second
+
 // The fault suite: the service binaries as processes (2 fetchers, 2 parsers,
 // 1 store) against a NATS and a redis-server of the test's own, ingesting
-// the origin's 2,000 articles while faults strike at seeded random moments:
-// each kind of replica SIGKILLed and restarted, NATS restarted, Redis down
-// for 5 s. Afterwards every article is stored exactly once, published once,
-// and nothing is dead-lettered. NEWSFLOW_FAULT_SEED replays a run.
+// the origin's articles while faults strike at seeded random moments: each
+// kind of replica SIGKILLed and restarted, NATS restarted, Redis down for
+// 5 s. Afterwards every article is stored exactly once, published once, and
+// nothing is dead-lettered; after each fetcher kill the site-wide fetch rate
+// is back to 80% of normal within 15 s. It runs with the fetch timeout the
+// local origin needs and with a short one (FETCHER_TIMEOUT=3s, fewer
+// articles to keep CI time down). NEWSFLOW_FAULT_SEED replays a run.
 func TestFaults(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("NEWSFLOW_FAULT_SEED"); s != "" {
 		seed, _ = strconv.ParseUint(s, 10, 64)
 	}
 	t.Logf("seed %d (NEWSFLOW_FAULT_SEED=%d replays it)", seed, seed)
-	rng := rand.New(rand.NewPCG(seed, seed))
-
 	bins := buildImages(t)
-	origin := newOrigin(t)
+	for _, c := range []faultConfig{
+		{name: "timeout=10s", fetcherTimeout: "10s", items: 50, window: 28 * time.Second},
+		{name: "timeout=3s", fetcherTimeout: "3s", items: 30, window: 18 * time.Second},
+	} {
+		t.Run(c.name, func(t *testing.T) { runFaults(t, bins, c, seed) })
+	}
+}
+
+// fault is one fault of a run and when it struck.
+type fault struct {
+	at      time.Duration
+	fetcher bool // a fetcher replica killed: judged by the fetch-rate criterion
+	run     func() string
+	what    string
+}
+
+func runFaults(t *testing.T, bins map[string]string, c faultConfig, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	origin := newOrigin(t, c.items)
+	total := len(origin.articles)
 	feedsFile := filepath.Join(t.TempDir(), "feeds.txt")
 	if err := os.WriteFile(feedsFile, []byte(strings.Join(origin.feeds, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -84,7 +121,7 @@ func TestFaults(t *testing.T) {
 			for k, v := range map[string]string{"FETCHER_FEEDS_FILE": feedsFile, "FETCHER_ALLOW_PRIVATE": "true",
 				"FETCHER_HOST_DELAY": "100ms", "FETCHER_HOST_CONCURRENCY": "2", "FETCHER_WORKERS": "8",
 				"FETCHER_POLL_INTERVAL": "2s", "FETCHER_MIN_INTERVAL": "1s", "FETCHER_MAX_INTERVAL": "10s",
-				"FETCHER_TIMEOUT": "10s", "FETCHER_API_ADDR": freeAddr(t)} {
+				"FETCHER_TIMEOUT": c.fetcherTimeout, "FETCHER_API_ADDR": freeAddr(t)} {
 				env[k] = v
 			}
 		case strings.HasPrefix(name, "store"):
@@ -121,7 +158,7 @@ func TestFaults(t *testing.T) {
 		start(name)
 	}
 
-	// The faults, each at a seeded moment of the first 30 s.
+	// The faults, each at a seeded moment.
 	restartAfter := func() time.Duration { return time.Second + time.Duration(rng.Int64N(int64(2*time.Second))) }
 	kill := func(name string) func() string {
 		return func() string {
@@ -135,11 +172,9 @@ func TestFaults(t *testing.T) {
 			return fmt.Sprintf("SIGKILL %s, restarted after %v", name, d.Round(100*time.Millisecond))
 		}
 	}
-	faults := []struct {
-		at  time.Duration
-		run func() string
-	}{
-		{run: kill("fetcher-1")}, {run: kill("fetcher-2")}, {run: kill("parser-1")}, {run: kill("store-1")},
+	faults := []*fault{
+		{run: kill("fetcher-1"), fetcher: true}, {run: kill("fetcher-2"), fetcher: true},
+		{run: kill("parser-1")}, {run: kill("store-1")},
 		{run: func() string {
 			ns.Shutdown()
 			ns.WaitForShutdown()
@@ -157,33 +192,21 @@ func TestFaults(t *testing.T) {
 			return "redis-server down for 5s"
 		}},
 	}
-	for i := range faults {
-		faults[i].at = 2*time.Second + time.Duration(rng.Int64N(int64(28*time.Second)))
+	const first = 2 * time.Second
+	for _, f := range faults {
+		from := first
+		if f.fetcher {
+			from = fetcherKillsFrom
+		}
+		f.at = from + time.Duration(rng.Int64N(int64(first+c.window-from)))
 	}
 	sort.Slice(faults, func(i, j int) bool { return faults[i].at < faults[j].at })
 
-	// The fetch rate, sampled: the longest time no page was served after
-	// each fault says how long the fault stalled fetching.
 	began := time.Now()
-	type sample struct {
-		at     time.Duration
-		served int
-	}
-	var samples []sample
-	sampling, stopSampling := context.WithCancel(t.Context())
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		for sampling.Err() == nil {
-			samples = append(samples, sample{time.Since(began), origin.pages()})
-			time.Sleep(100 * time.Millisecond)
-		}
-	}()
-	var report []string
 	for _, f := range faults {
 		time.Sleep(time.Until(began.Add(f.at)))
-		at := time.Since(began)
-		report = append(report, fmt.Sprintf("%5.1fs  %s", at.Seconds(), f.run()))
+		f.at = time.Since(began) // a fault may start late, after a slow one
+		f.what = f.run()
 	}
 
 	// Quiet: everything stored, through every fault.
@@ -197,17 +220,14 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := func() *proc { mu.Lock(); defer mu.Unlock(); return procs["store-1"] }
-	var listed []listedArticle
-	eventually(t, 4*time.Minute, fmt.Sprintf("%d articles stored after the faults", totalArticles), func() bool {
-		if streamMsgs(js, events.StreamArticles) < totalArticles || httpStatus(store().adminURL("/readyz")) != http.StatusOK {
+	eventually(t, 4*time.Minute, fmt.Sprintf("%d articles stored after the faults", total), func() bool {
+		if streamMsgs(js, events.StreamArticles) < uint64(total) || httpStatus(store().adminURL("/readyz")) != http.StatusOK {
 			return false
 		}
-		listed = listAll(t, []*proc{store()})
-		return len(listed) >= totalArticles
+		return len(listAll(t, []*proc{store()})) >= total
 	})
 	time.Sleep(time.Second) // a late duplicate would show now
-	stopSampling()
-	<-sampled
+	rate := newFetchRate(began, origin.pageHits(), total, time.Since(began))
 
 	seen := map[string]int{}
 	for _, a := range listAll(t, []*proc{store()}) {
@@ -223,39 +243,94 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	published := streamMsgs(js, events.StreamArticles)
-	dead := streamMsgs(js, events.StreamDLQ)
-	for i, f := range faults {
-		// The longest run without a page served in the 20 s after the fault.
-		from, to := f.at, f.at+20*time.Second
-		var stall time.Duration
-		last := time.Duration(-1)
-		prev := -1
-		for _, s := range samples {
-			if s.at < from || s.at > to {
-				continue
-			}
-			if s.served != prev {
-				prev, last = s.served, s.at
-				continue
-			}
-			if origin.pages() >= totalArticles && s.served >= totalArticles {
-				break // nothing left to fetch is no stall
-			}
-			stall = max(stall, s.at-last)
+	dead := deadLetters(t, bins["newsflow"], natsURL)
+	var deadStored int
+	reasons := map[string]int{}
+	for _, d := range dead {
+		if seen[d.URL] > 0 {
+			deadStored++
 		}
-		report[i] += fmt.Sprintf("; longest fetch stall after it %v", stall.Round(100*time.Millisecond))
+		reasons[d.Stage+": "+d.Reason]++
 	}
-	t.Logf("faults (seed %d):\n  %s\noffered %d, stored %d, lost %d, stored twice %d, article events %d, dead letters %d, pages served %d",
-		seed, strings.Join(report, "\n  "), totalArticles, len(seen), lost, doubled, published, dead, origin.pages())
-	if lost > 0 || doubled > 0 || len(seen) != totalArticles {
-		t.Errorf("after the faults: %d of %d articles lost, %d stored twice", lost, totalArticles, doubled)
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (seed %d): offered %d, stored %d, lost %d, stored twice %d, article events %d, pages served %d, dead letters %d (%d of stored articles)\n",
+		c.name, seed, total, len(seen), lost, doubled, published, rate.served(0, rate.end), len(dead), deadStored)
+	for r, n := range reasons {
+		fmt.Fprintf(&b, "  dead-lettered ×%d: %s\n", n, r)
 	}
-	if published != totalArticles {
-		t.Errorf("%s holds %d events, want %d (each article published once)", events.StreamArticles, published, totalArticles)
+	fmt.Fprintf(&b, "  %6s  %-48s %7s %9s %11s %9s\n", "at", "fault", "stall", "normal", "recovered", "left")
+	for _, f := range faults {
+		stall := rate.stall(f.at, 20*time.Second)
+		line := fmt.Sprintf("  %5.1fs  %-48s %6.1fs", f.at.Seconds(), f.what, stall.Seconds())
+		if f.fetcher {
+			normal, ok := rate.normal(f.at)
+			after, recovered := rate.recovery(f.at, normal)
+			switch {
+			case !ok:
+				t.Errorf("%s at %.1fs: no normal fetch rate before it (fewer than %d s of fetching)", f.what, f.at.Seconds(), minNormalSeconds)
+			case !recovered || after > recoverWithin:
+				t.Errorf("%s at %.1fs: the fetch rate was not back to %.0f%% of normal (%.0f pages/s) for %v within %v (back after %v, recovered %v)",
+					f.what, f.at.Seconds(), recoveredShare*100, normal, sustainFor, recoverWithin, after.Round(100*time.Millisecond), recovered)
+			}
+			line += fmt.Sprintf(" %7.0f/s %10.1fs %9d", normal, after.Seconds(), rate.remaining(f.at))
+			line += "\n" + rate.hostSeries(f.at-2*time.Second, f.at+recoverWithin)
+		}
+		b.WriteString(strings.TrimSuffix(line, "\n") + "\n")
 	}
-	if dead != 0 {
-		t.Errorf("%d dead letters: no fault here is a reason to give up on a message", dead)
+	idle, idleAt, idleLeft := rate.idle()
+	fmt.Fprintf(&b, "  longest time with articles left and none newly requested: %.1fs from %.1fs (%d left)\n", idle.Seconds(), idleAt.Seconds(), idleLeft)
+	if idle > recoverWithin {
+		t.Errorf("for %v from %.1fs no article was newly requested while %d were left", idle.Round(100*time.Millisecond), idleAt.Seconds(), idleLeft)
 	}
+	b.WriteString(rate.series(time.Second))
+	t.Log(b.String())
+
+	if lost > 0 || doubled > 0 || len(seen) != total {
+		t.Errorf("after the faults: %d of %d articles lost, %d stored twice", lost, total, doubled)
+	}
+	if published != uint64(total) {
+		t.Errorf("%s holds %d events, want %d (each article published once)", events.StreamArticles, published, total)
+	}
+	if deadStored > 0 {
+		t.Errorf("%d dead letters are of articles that were stored", deadStored)
+	}
+	if len(dead) != 0 {
+		t.Errorf("%d dead letters: no fault here is a reason to give up on a message", len(dead))
+	}
+}
+
+// deadLetter is a line of `newsflow dlq list --json`.
+type deadLetter struct {
+	Stage  string `json:"stage"`
+	Reason string `json:"reason"`
+	URL    string `json:"url"`
+}
+
+// deadLetters lists NEWSFLOW_DLQ the way an operator would, with the CLI.
+func deadLetters(t *testing.T, cli, natsURL string) []deadLetter {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cli, "dlq", "list", "--json")
+	cmd.Env = []string{"NATS_URL=" + natsURL}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("newsflow dlq list --json: %v\n%s", err, stderr.Bytes())
+	}
+	var dead []deadLetter
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var d deadLetter
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			t.Fatalf("newsflow dlq list --json: %q: %v", sc.Text(), err)
+		}
+		dead = append(dead, d)
+	}
+	return dead
 }
 
 func streamMsgs(js jetstream.JetStream, stream string) uint64 {

@@ -58,7 +58,7 @@ func TestComposeTopology(t *testing.T) {
 	ns := natstest.Start(t)
 	_, prefix := redistest.Client(t)
 
-	origin := newOrigin(t)
+	origin := newOrigin(t, itemsPerFeed)
 	feedsFile := filepath.Join(t.TempDir(), "feeds.txt")
 	if err := os.WriteFile(feedsFile, []byte(strings.Join(origin.feeds, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -375,15 +375,26 @@ func checkStatic(path string) error {
 	return nil
 }
 
-// origin serves feeds and article pages from several local hosts.
+// origin serves feeds and article pages from several local hosts, and
+// keeps when each article page was asked for.
 type origin struct {
 	feeds, articles []string
 	mu              sync.Mutex
 	served          int
+	hits            []pageHit
+	asked           map[string]bool
 }
 
-func newOrigin(t *testing.T) *origin {
-	o := &origin{}
+// pageHit is one article page request the origin answered.
+type pageHit struct {
+	at    time.Time
+	host  int  // which of the origin's hosts
+	first bool // the first request for its URL
+}
+
+// newOrigin serves originHosts hosts of feedsPerHost feeds of items each.
+func newOrigin(t *testing.T, items int) *origin {
+	o := &origin{asked: map[string]bool{}}
 	for h := range originHosts {
 		mux := http.NewServeMux()
 		srv := httptest.NewServer(mux)
@@ -398,7 +409,7 @@ func newOrigin(t *testing.T) *origin {
 			w.Header().Set("Content-Type", "application/rss+xml")
 			w.Header().Set("ETag", etag)
 			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Origin %d feed %d</title><link>%s/</link>`, h, n, srv.URL)
-			for i := range itemsPerFeed {
+			for i := range items {
 				fmt.Fprintf(w, `<item><title>Report %d from desk %d-%d</title><link>%s/articles/%d/%d</link><guid>%s/articles/%d/%d</guid></item>`,
 					i, h, n, srv.URL, n, i, srv.URL, n, i)
 			}
@@ -407,13 +418,16 @@ func newOrigin(t *testing.T) *origin {
 		mux.HandleFunc("GET /articles/{n}/{i}", func(w http.ResponseWriter, r *http.Request) {
 			o.mu.Lock()
 			o.served++
+			first := !o.asked[r.Host+r.URL.Path]
+			o.asked[r.Host+r.URL.Path] = true
+			o.hits = append(o.hits, pageHit{at: time.Now(), host: h, first: first})
 			o.mu.Unlock()
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			fmt.Fprint(w, articlePage(h, r.PathValue("n"), r.PathValue("i")))
 		})
 		for n := range feedsPerHost {
 			o.feeds = append(o.feeds, fmt.Sprintf("%s/feeds/%d.xml", srv.URL, n))
-			for i := range itemsPerFeed {
+			for i := range items {
 				o.articles = append(o.articles, fmt.Sprintf("%s/articles/%d/%d", srv.URL, n, i))
 			}
 		}
@@ -425,6 +439,13 @@ func (o *origin) pages() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.served
+}
+
+// pageHits are the article page requests answered so far, in order.
+func (o *origin) pageHits() []pageHit {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]pageHit(nil), o.hits...)
 }
 
 // articlePage is a small news page with a body of its own, so no two

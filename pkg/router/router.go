@@ -261,6 +261,12 @@ type Options struct {
 	// LagEvery is how often the consumer's lag is read into
 	// newsflow_consumer_pending (default 10s).
 	LagEvery time.Duration
+	// InProgress, when set, tells the server every InProgress that a
+	// message whose handler still runs is being worked on, which restarts
+	// its AckWait. The consumer's AckWait can then be a small multiple of
+	// InProgress rather than the longest a handler may take, so the
+	// messages of a replica that died come back within seconds.
+	InProgress time.Duration
 }
 
 // DefaultBackoff doubles from two seconds to five minutes, jittered.
@@ -281,7 +287,14 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	it, err := c.Messages(jetstream.PullMaxMessages(opt.Workers * 2))
+	// Messages pulled ahead wait for a worker unheartbeated: with
+	// InProgress (a short AckWait), one per worker, so none waits longer
+	// than one handling before it is started.
+	prefetch := opt.Workers * 2
+	if opt.InProgress > 0 {
+		prefetch = opt.Workers
+	}
+	it, err := c.Messages(jetstream.PullMaxMessages(prefetch))
 	if err != nil {
 		return fmt.Errorf("%s: consume: %w", opt.Stage, err)
 	}
@@ -341,7 +354,9 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 
 func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
 	start := time.Now()
+	stopProgress := keepInProgress(ctx, m, opt.InProgress)
 	err := h(ctx, m)
+	stopProgress()
 	handleSeconds.WithLabelValues(opt.Stage).Observe(time.Since(start).Seconds())
 	if err == nil {
 		ackCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -373,6 +388,37 @@ func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
 		opt.Log.Warn("nak failed", "stage", opt.Stage, "err", nerr)
 	}
 	handled.WithLabelValues(opt.Stage, "nacked").Inc()
+}
+
+// keepInProgress tells the server every d that m is being worked on, until
+// the returned stop is called; d <= 0 does nothing.
+func keepInProgress(ctx context.Context, m jetstream.Msg, d time.Duration) (stop func()) {
+	if d <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				// Best effort: one lost lets the message go to another
+				// replica while this one still works on it, which the
+				// stages' idempotence makes harmless.
+				_ = m.InProgress()
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // reportLag reads the consumer's pending counts into a gauge until ctx ends.

@@ -182,6 +182,45 @@ func TestShutdownGrace(t *testing.T) {
 	}
 }
 
+// With InProgress set, a message whose handler runs longer than the
+// consumer's AckWait is not handed out again meanwhile.
+func TestInProgressKeepsLongHandling(t *testing.T) {
+	js, _ := setup(t)
+	c, err := events.EnsureConsumer(t.Context(), js, events.StreamRaw, events.ConsumerConfig("short", "", time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish(t, js, "slow")
+	var calls atomic.Int32
+	h := func(ctx context.Context, m jetstream.Msg) error {
+		calls.Add(1)
+		return sleepCtx(ctx, 3500*time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() {
+		done <- router.Run(ctx, c, h, router.Options{Stage: "test", Workers: 2, InProgress: 300 * time.Millisecond, Log: slog.Default()})
+	}()
+	waitFor(t, "the message acked", func() bool {
+		info, err := c.Info(t.Context())
+		return err == nil && calls.Load() > 0 && info.NumAckPending == 0 && info.NumPending == 0
+	})
+	cancel()
+	<-done
+	if n := calls.Load(); n != 1 {
+		t.Errorf("handled %d times, want once: the message was redelivered while its handler ran", n)
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
 // gauge reads one gauge from the default Prometheus registry.
 func gauge(t *testing.T, name string, labels map[string]string) (float64, bool) {
 	t.Helper()

@@ -208,6 +208,13 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	return f, nil
 }
 
+// jobAckWait is how long a fetch job taken by a replica that died stays
+// away before another replica gets it. It used to be the longest a job may
+// take (60 s with FETCHER_TIMEOUT=10s, 100 s by default): in the fault suite
+// a killed replica's jobs then came back only once the rest of the backlog
+// was fetched, the last pages of a run waiting for them.
+const jobAckWait = 10 * time.Second
+
 // Run adds the configured feeds, then polls and fetches until ctx is done.
 func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	if name, shown, err := cfg.checkAPI(); err != nil {
@@ -234,11 +241,13 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 			return err
 		}
 	}
-	// A job may wait for robots.txt, then for the host's turn, then fetch; a
-	// job unacked after that (its replica died) is handed to another.
+	// A job may wait for robots.txt, then for the host's turn, then fetch.
+	// Meanwhile its handler tells the server every jobAckWait/3 that it is
+	// in progress, so the jobs of a replica that died come back to the
+	// others after jobAckWait, not after the longest a job may take.
 	perJob := cfg.Timeout*2 + cfg.MaxCrawlDelay + 5*time.Second
 	jobs, err := events.EnsureConsumer(ctx, deps.JS, events.StreamJobs,
-		events.ConsumerConfig(events.ConsumerFetcher, "", perJob+5*time.Second))
+		events.ConsumerConfig(events.ConsumerFetcher, "", jobAckWait))
 	if err != nil {
 		return err
 	}
@@ -255,7 +264,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	// Each part returns nil only once ctx is done.
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log})
+		return router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log, InProgress: jobAckWait / 3})
 	})
 	g.Go(func() error { return f.pollLoop(ctx) })
 	if cfg.AdminAddr != "" {

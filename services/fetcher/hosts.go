@@ -115,7 +115,15 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration
 // holder renews it while the fetch runs; a replica that dies stops renewing,
 // and another takes the slot over (compare-and-set on the lapsed value)
 // within leaseTTL, not after the bucket's TTL of minutes.
-const leaseTTL = 15 * time.Second
+//
+// Until then the dead replica's hosts fetch on fewer slots — none, when it
+// held all of a host's — and every job for them costs a worker slotWait:
+// with a 15 s lease the fault suite measured the site-wide fetch rate at a
+// tenth of normal for 14 s after a fetcher was killed. Renewed every
+// leaseTTL/3, a 5 s lease outlives a NATS restart of a few seconds (a lease
+// that lapses meanwhile can be taken over: a host may then see one fetch
+// more than its limit, once).
+const leaseTTL = 5 * time.Second
 
 type slotLease struct {
 	stop chan struct{}

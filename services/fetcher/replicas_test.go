@@ -139,3 +139,43 @@ func TestReplicasShareWork(t *testing.T) {
 		})
 	}
 }
+
+// The jobs a killed replica had taken — fetching or waiting in its buffer —
+// go to another replica after jobAckWait, not after the longest a job may
+// take (FETCHER_TIMEOUT twice, the crawl-delay cap and more: over a minute
+// and a half by default).
+func TestKilledReplicasJobsComeBack(t *testing.T) {
+	const hosts, perFeed = 3, 4
+	var feedURLs []string
+	var sites []*site
+	for range hosts {
+		s := newSite(t, 1, perFeed, time.Second)
+		sites = append(sites, s)
+		feedURLs = append(feedURLs, s.URL+"/feeds/0.xml")
+	}
+	started := func() int {
+		n := 0
+		for _, s := range sites {
+			s.mu.Lock()
+			n += len(s.starts)
+			s.mu.Unlock()
+		}
+		return n
+	}
+	ns := startNATS(t)
+	cfg := Config{Feeds: feedURLs, PollInterval: time.Hour, Workers: 8, HostConcurrency: 2, AllowPrivate: true}
+	a := startReplica(t, ns, "a", cfg)
+	eventually(t, 60*time.Second, "a fetching pages", func() bool { return started() >= 2 })
+	a.kill()
+	killed := time.Now()
+	startReplica(t, ns, "b", cfg)
+	j := js(t, ns)
+	const total = hosts * perFeed
+	eventually(t, 3*time.Minute, fmt.Sprintf("%d pages", total), func() bool { return streamCount(t, j, events.StreamRaw) >= total })
+	took := time.Since(killed)
+	t.Logf("every page published %v after a was killed (job ack wait %v)", took.Round(100*time.Millisecond), jobAckWait)
+	// The bound is generous: the old ack wait, 100 s here, is far beyond it.
+	if took > jobAckWait+30*time.Second {
+		t.Errorf("the killed replica's jobs came back %v after it died, want about %v", took.Round(time.Second), jobAckWait)
+	}
+}
