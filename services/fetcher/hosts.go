@@ -37,6 +37,9 @@ type hostGate struct {
 	delay   time.Duration
 	owner   []byte
 	lease   time.Duration // slot lease; 0: leaseTTL
+
+	mu    sync.Mutex
+	local map[string]int // this replica's workers holding or waiting for each host's slots
 }
 
 // hostKey is the politeness key of a URL's host; the port counts, since two
@@ -76,6 +79,14 @@ var slotRetry = backoff.Policy{Base: 2 * time.Second, Max: 2 * time.Second}
 // acquire waits (up to slotWait, then errNoSlot) for a slot and then for the
 // host's next start time; the caller must call release when the fetch is done.
 func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration) (release func(), err error) {
+	if !g.enter(host) {
+		return nil, errNoSlot
+	}
+	defer func() {
+		if err != nil {
+			g.leave(host)
+		}
+	}()
 	var held *slotLease
 	giveUp := time.Now().Add(slotWait)
 	for attempt := 0; held == nil; attempt++ {
@@ -98,17 +109,45 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration
 			}
 		}
 	}
-	release = held.release
+	release = func() {
+		held.release()
+		g.leave(host)
+	}
 	start, err := g.reserve(ctx, host, max(delay, g.delay), 0)
 	if err != nil {
-		release()
+		held.release() // the deferred leave counts this worker out
 		return nil, err
 	}
 	if err := sleep(ctx, time.Until(start)); err != nil {
-		release()
+		held.release()
 		return nil, err
 	}
 	return release, nil
+}
+
+// enter counts a worker of this replica in for host's slots, unless as many
+// as the host has slots are in already: then no slot can come free for this
+// one sooner than for them, and the worker is better spent on another host's
+// job at once than waiting slotWait (jobs arrive in runs of one feed's host).
+func (g *hostGate) enter(host string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.local[host] >= g.perHost {
+		return false
+	}
+	if g.local == nil {
+		g.local = make(map[string]int)
+	}
+	g.local[host]++
+	return true
+}
+
+func (g *hostGate) leave(host string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.local[host]--; g.local[host] <= 0 {
+		delete(g.local, host)
+	}
 }
 
 // A slot is a lease: its value is the instant it lapses and its holder. The

@@ -43,6 +43,19 @@ func TestHostSlotLease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Another worker of a's own replica is turned away at once, not after
+	// slotWait: it takes another host's job meanwhile, and gets that host.
+	soon, cancel := context.WithTimeout(t.Context(), slotWait/2)
+	_, err = a.acquire(soon, "h", 0)
+	cancel()
+	if !errors.Is(err, errNoSlot) {
+		t.Fatalf("a second worker of the holder waited for its slot: %v", err)
+	}
+	releaseOther, err := a.acquire(t.Context(), "other", 0)
+	if err != nil {
+		t.Fatalf("another host's slot: %v", err)
+	}
+	releaseOther()
 	// Over more than one lease, b gives up (the job would be deferred).
 	if _, err := b.acquire(t.Context(), "h", 0); !errors.Is(err, errNoSlot) {
 		t.Fatalf("b acquired a slot a holds and renews (err %v)", err)
