@@ -89,6 +89,9 @@ func CanonicalURL(in *url.URL) (string, error) {
 		var b strings.Builder
 		for _, k := range keys {
 			for _, v := range q[k] {
+				if k == "" && v == "" {
+					continue // a bare "=" says nothing, and writing it as "" would leave a stray "&"
+				}
 				if b.Len() > 0 {
 					b.WriteByte('&')
 				}
