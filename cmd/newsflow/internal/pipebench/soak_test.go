@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -43,6 +44,9 @@ func TestSoak(t *testing.T) {
 	}
 	if total == 0 {
 		t.Skip("soak: NEWSFLOW_SOAK=0")
+	}
+	if dl, ok := t.Deadline(); ok && time.Until(dl) < total+2*time.Minute {
+		t.Fatalf("NEWSFLOW_SOAK=%v does not fit in go test's -timeout: give -timeout %v or more", total, (total + 5*time.Minute).Round(time.Minute))
 	}
 	warm := min(total/4, 30*time.Second)
 
@@ -88,10 +92,22 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("a stage stopped: %v", err)
 		}
 	}
+	// NEWSFLOW_SOAK_HEAPPROFILE=DIR keeps the live heap at both samples,
+	// for `go tool pprof -base DIR/start.heap DIR/end.heap`: what grew.
+	profDir := os.Getenv("NEWSFLOW_SOAK_HEAPPROFILE")
+	heapProfile := func(name string) {
+		if profDir != "" {
+			if err := writeHeapProfile(filepath.Join(profDir, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	wait(warm)
 	start := b.soakSample(ctx, t)
+	heapProfile("start.heap")
 	wait(total - warm)
 	end := b.soakSample(ctx, t)
+	heapProfile("end.heap")
 
 	var tab strings.Builder
 	row := func(name string, a, b any) { fmt.Fprintf(&tab, "%-22s %10v %10v\n", name, a, b) }
