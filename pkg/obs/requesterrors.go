@@ -23,9 +23,10 @@ import (
 // connection without framing HTTP a second time.
 //
 // net/http writes that answer in one Write, as "HTTP/1.1 <code> <text>",
-// exactly these headers, and the body; a handler's response always carries
-// a Date header too, so it never matches. TestRequestErrorsAreJSON fails if
-// a Go release changes the format.
+// exactly these headers, and a short one-line body; a handler's response
+// always carries a Date header too, and a later write of its body would
+// need those raw lines and end right after them, so nothing else matches.
+// TestRequestErrorsAreJSON fails if a Go release changes the format.
 const plainErrorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
 // jsonErrorListener gives each accepted connection the rewrite.
@@ -77,7 +78,8 @@ func jsonRequestError(p []byte) (out []byte, ok bool) {
 		return nil, false
 	}
 	statusLine, body, found := bytes.Cut(rest, []byte(plainErrorHeaders))
-	if !found || bytes.ContainsAny(statusLine, "\r\n") || len(statusLine) < 4 || statusLine[3] != ' ' {
+	if !found || bytes.ContainsAny(statusLine, "\r\n") || len(statusLine) < 4 || statusLine[3] != ' ' ||
+		len(body) > 200 || bytes.ContainsAny(body, "\r\n") {
 		return nil, false
 	}
 	code, err := strconv.Atoi(string(statusLine[:3]))
