@@ -107,3 +107,24 @@ func readResponse(t *testing.T, br *bufio.Reader) (*http.Response, []byte) {
 	}
 	return resp, body
 }
+
+// Only net/http's own answer is rewritten: not a response with other
+// headers, nor bytes that merely start like one.
+func TestJSONRequestErrorMatchesOnlyNetHTTP(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"HTTP/1.1 400 Bad Request" + plainErrorHeaders + "400 Bad Request", true},
+		{"HTTP/1.1 431 Request Header Fields Too Large" + plainErrorHeaders + "431 Request Header Fields Too Large", true},
+		{"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nDate: Mon, 02 Jan 2006 15:04:05 GMT\r\nConnection: close\r\n\r\nno", false},
+		{"HTTP/1.1 400 Bad Request" + plainErrorHeaders + "400 Bad Request\r\nmore of a body", false},
+		{"HTTP/1.1 400 Bad Request" + plainErrorHeaders + strings.Repeat("x", 300), false},
+		{"HTTP/1.1 200 OK" + plainErrorHeaders + "fine", false},
+		{"some body HTTP/1.1 400 Bad Request" + plainErrorHeaders + "400 Bad Request", false},
+	} {
+		if _, ok := jsonRequestError([]byte(tc.in)); ok != tc.want {
+			t.Errorf("%.60q: rewritten %v, want %v", tc.in, ok, tc.want)
+		}
+	}
+}
