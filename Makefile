@@ -5,10 +5,18 @@
 MODULES := $(shell go list -f '{{.Dir}}' -m)
 PKGS    := $(addsuffix /...,$(MODULES))
 
-.PHONY: test deps vet race bench eval build run
+# How long each fuzz target is fuzzed by make test and make fuzz:
+# make fuzz FUZZTIME=5m fuzzes longer.
+FUZZTIME ?= 4s
+
+.PHONY: test deps vet fuzz race bench eval build run
 
 test: deps vet
 	go test -count=1 $(PKGS)
+	scripts/fuzz $(FUZZTIME)
+
+fuzz:
+	scripts/fuzz $(FUZZTIME)
 
 deps:
 	@scripts/deps redis chromium

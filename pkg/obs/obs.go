@@ -125,8 +125,10 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) e
 	return ServeListener(ctx, ln, h, log)
 }
 
-// ServeListener is Serve on an open listener.
+// ServeListener is Serve on an open listener. Requests too malformed to
+// reach h are answered with a JSON error too (see jsonErrorListener).
 func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	ln = jsonErrorListener{ln}
 	// Long-lived responses (the SSE stream) extend their own write deadline
 	// through http.ResponseController; everything else is bounded here.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,

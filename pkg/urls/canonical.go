@@ -58,7 +58,10 @@ func CanonicalURL(in *url.URL) (string, error) {
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""
 	}
-	host = strings.TrimSuffix(host, ".")
+	host = strings.TrimRight(host, ".") // every trailing dot, or a second pass would drop another
+	if host == "" {
+		return "", fmt.Errorf("%w: %q", ErrNotHTTP, in.String())
+	}
 	if strings.Contains(host, ":") { // IPv6 literal
 		host = "[" + host + "]"
 	}
@@ -86,6 +89,9 @@ func CanonicalURL(in *url.URL) (string, error) {
 		var b strings.Builder
 		for _, k := range keys {
 			for _, v := range q[k] {
+				if k == "" && v == "" {
+					continue // a bare "=" says nothing, and writing it as "" would leave a stray "&"
+				}
 				if b.Len() > 0 {
 					b.WriteByte('&')
 				}
