@@ -61,3 +61,30 @@ func TestDeferralsAreNoAttempts(t *testing.T) {
 		t.Errorf("failure counts left behind after success: %v", keys)
 	}
 }
+
+// A deferral comes back after the delay its handler asked for, however many
+// deliveries came before: the failure backoff (a minute here) is for
+// failures. A job whose host was busy five times in a row used to wait the
+// backoff of five failures.
+func TestDeferralKeepsItsDelay(t *testing.T) {
+	js, c := setup(t)
+	var deliveries atomic.Int32
+	h := func(ctx context.Context, m jetstream.Msg) error {
+		if deliveries.Add(1) <= 5 {
+			return router.Defer(errors.New("host busy"), 10*time.Millisecond)
+		}
+		return nil
+	}
+	publish(t, js, "job")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() {
+		done <- router.Run(ctx, c, h, router.Options{Stage: "test", Workers: 1, Log: slog.Default(),
+			Backoff: backoff.Policy{Base: time.Minute, Max: time.Minute}})
+	}()
+	waitFor(t, "the job to be handled after 5 deferrals", func() bool { return deliveries.Load() == 6 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

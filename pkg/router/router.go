@@ -74,9 +74,10 @@ func RetryAfter(err error, d time.Duration) error {
 	return delayed{err: err, delay: d}
 }
 
-// Defer hands the message back untried, to come again after d — the work
-// cannot start yet (a host asked to be left alone for a while). A deferral is
-// not a failure: the DeadLetter middleware never dead-letters it.
+// Defer hands the message back untried, to come again after d (not after
+// the backoff of failures) — the work cannot start yet (a host asked to be
+// left alone for a while). A deferral is not a failure: the DeadLetter
+// middleware never dead-letters it.
 func Defer(err error, d time.Duration) error {
 	if err == nil {
 		return nil
@@ -252,7 +253,8 @@ type Options struct {
 	Stage   string
 	Workers int // messages handled at once (default 4)
 	// Backoff spaces the redeliveries of a failed message (default
-	// DefaultBackoff); a RetryAfter or Defer asking for longer wins.
+	// DefaultBackoff); a RetryAfter asking for longer wins, and a Defer's
+	// delay is kept as it is.
 	Backoff backoff.Policy
 	Log     *slog.Logger
 	// Grace bounds shutdown: in-flight handlers still running this long
@@ -375,7 +377,10 @@ func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {
 	}
 	delay := opt.Backoff.Delay(int(min(delivered, 64)) - 1)
 	var d delayed
-	if errors.As(err, &d) && d.delay > delay {
+	// A deferral comes back when its handler said, however often it came
+	// before: the delivery count holds its deferrals, and a failure's
+	// backoff grown by them kept jobs for a free host waiting minutes.
+	if errors.As(err, &d) && (d.deferred || d.delay > delay) {
 		delay = d.delay
 	}
 	if isDeferred(err) {
