@@ -1,0 +1,87 @@
+package content
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMerge covers the second merge step: what around the chosen container
+// is more of the article, and what is not.
+func TestMerge(t *testing.T) {
+	p := func(s string) string {
+		return "<p>" + s + " " + strings.Repeat("The council met on Tuesday, and members argued for hours about the budget. ", 2) + "</p>"
+	}
+	tests := []struct {
+		name     string
+		page     string
+		contains []string
+		absent   []string
+	}{
+		{
+			name: "a body split into section wrappers, each under a wrapper of its own",
+			page: `<body><div class="page"><div class="piece">
+<div class="piece-part part-1"><div class="copy copy-1">` + p("One.") + p("Two.") + `</div></div>
+<div class="piece-part part-2"><div class="inline-promo"><a href="/x">Listen to this piece</a></div><div class="copy copy-2">` +
+				p("Three.") + p("Four.") + p("Five.") + p("Six.") + p("Seven.") + p("Eight.") + `</div></div>
+</div></div></body>`,
+			contains: []string{"One. The council", "Two. The council", "Three. The council", "Six. The council"},
+		},
+		{
+			name: "page-builder rows whose utility classes differ",
+			page: `<body><main><div class="layout">
+<div class="row-wrap"><div class="text-block mt-4 pb-2">` + p("One.") + p("Two.") + `</div></div>
+<div class="row-wrap"><div class="ad-slot">Advertisement</div></div>
+<div class="row-wrap"><div class="row-tools"><a href="/print">Print</a></div><div class="text-block mt-0">` +
+				p("Three.") + p("Four.") + p("Five.") + p("Six.") + p("Seven.") + p("Eight.") + `</div></div>
+</div></main></body>`,
+			contains: []string{"One. The council", "Three. The council", "Seven. The council"},
+			absent:   []string{"Advertisement"},
+		},
+		{
+			name: "an intro of several paragraphs in a block of its own before the body",
+			page: `<body><div class="wrap"><h1>Council passes the budget</h1>
+<div class="intro-box"><div class="lede">` + p("Intro one.") + p("Intro two.") + `</div></div>
+<div class="main-col"><div class="body-copy">` + p("One.") + p("Two.") + p("Three.") + p("Four.") + p("Five.") + `</div></div>
+</div></body>`,
+			contains: []string{"Intro one. The council", "Intro two. The council", "One. The council", "Five. The council"},
+		},
+		{
+			name: "a one-line summary, a promotion and a caption before the body stay out",
+			page: `<body><div class="wrap"><h1>Council passes the budget</h1>
+<div class="dek"><p>Members argued for hours before the vote on Tuesday night.</p></div>
+<div class="messenger"><p>Chat with us on the messenger. Find out what is happening as it unfolds.</p></div>
+<div class="image top"><img src="/a.jpg"><p>In this photo, the council chamber on Tuesday, with members seated around the table, waiting for the vote.</p></div>
+<div class="main-col"><div class="body-copy">` + p("One.") + p("Two.") + p("Three.") + p("Four.") + p("Five.") + `</div></div>
+</div></body>`,
+			contains: []string{"One. The council", "Five. The council"},
+			absent:   []string{"Members argued for hours before", "Chat with us", "In this photo"},
+		},
+		{
+			name: "comments and a related block after the body stay out",
+			page: `<body><div class="wrap">
+<div class="main-col"><div class="body-copy">` + p("One.") + p("Two.") + p("Three.") + p("Four.") + p("Five.") + `</div></div>
+<div class="after"><div class="discussion"><h3>Reader responses</h3>` +
+				`<div class="entry-reply"><p>I think the council got this one wrong, honestly, and here is why, at some length, with reasons.</p></div>` +
+				`<div class="entry-reply"><p>I disagree with the previous reader: the budget was fair, and the vote was the right one, in my view.</p></div></div>
+<div class="more"><h3>More news</h3><ul><li><a href="/a">Another story about the budget and the council vote</a></li><li><a href="/b">Yet another story about the mayor</a></li></ul></div></div>
+</div></body>`,
+			contains: []string{"One. The council", "Five. The council"},
+			absent:   []string{"I think the council got", "I disagree", "Another story"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Extract(parse(t, tt.page), Options{Title: "Council passes the budget"}).Text
+			for _, s := range tt.contains {
+				if !strings.Contains(got, s) {
+					t.Errorf("missing %q in:\n%s", s, got)
+				}
+			}
+			for _, s := range tt.absent {
+				if strings.Contains(got, s) {
+					t.Errorf("kept %q in:\n%s", s, got)
+				}
+			}
+		})
+	}
+}
