@@ -2,6 +2,7 @@ package content
 
 import (
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -73,7 +74,9 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 			case atom.Nav, atom.Footer, atom.Header, atom.Form:
 				suspicious = true
 			default:
-				suspicious = h&hintJunk != 0 && (h&hintGood == 0 || h&hintAd != 0)
+				// An inline element inside a sentence is part of it,
+				// whatever its name ("popup" notes, "share" quotes).
+				suspicious = h&hintJunk != 0 && (h&hintGood == 0 || h&hintAd != 0) && !inSentence(n)
 			}
 		}
 		if !suspicious {
@@ -165,4 +168,16 @@ func paraText(n *html.Node, budget *int) int {
 		}
 	})
 	return chars
+}
+
+// inSentence reports an inline element with text of its own between words
+// of running text: a text node with letters on either side of it.
+func inSentence(n *html.Node) bool {
+	if isBlock(n.DataAtom) || n.FirstChild == nil {
+		return false
+	}
+	words := func(s *html.Node) bool {
+		return s != nil && s.Type == html.TextNode && strings.IndexFunc(s.Data, unicode.IsLetter) >= 0
+	}
+	return words(n.PrevSibling) || words(n.NextSibling)
 }
