@@ -2,6 +2,8 @@ package content
 
 import (
 	"bytes"
+	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -97,6 +99,11 @@ func hints(n *html.Node, classCache map[string]uint8) uint8 {
 					classCache[a.Val] = v
 				}
 			}
+			if v != 0 && a.Key == "id" && slugOfHeading(n, a.Val) {
+				// A section's anchor made from its heading's words
+				// ("sharing-with-a-single-developer"), as a heading's own id.
+				continue
+			}
 			h |= v
 		case "itemprop":
 			switch a.Val {
@@ -191,4 +198,52 @@ func classify(v string) uint8 {
 		}
 	}
 	return h
+}
+
+// slugOfHeading reports whether id is made from the words of the heading
+// that opens n (its first element, or that element's first element).
+func slugOfHeading(n *html.Node, id string) bool {
+	h := firstElement(n)
+	if h != nil && !isHeading(h.DataAtom) {
+		h = firstElement(h)
+	}
+	if h == nil || !isHeading(h.DataAtom) {
+		return false
+	}
+	var text []byte
+	walk(h, func(c *html.Node) bool {
+		if c.Type == html.TextNode {
+			text = append(text, c.Data...)
+			text = append(text, ' ')
+		}
+		return true
+	}, nil)
+	words := slugWords(string(text))
+	ids := slugWords(id)
+	if len(ids) < 2 || len(ids) > len(words) {
+		return false
+	}
+	for i, w := range ids {
+		if w != words[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func firstElement(n *html.Node) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			return c
+		}
+		if c.Type == html.TextNode && strings.TrimSpace(c.Data) != "" {
+			return nil
+		}
+	}
+	return nil
+}
+
+// slugWords splits s into lower-case runs of letters and digits.
+func slugWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }

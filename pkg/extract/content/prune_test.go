@@ -21,6 +21,16 @@ func TestPruneByName(t *testing.T) {
 			contains: []string{"I am a rather elderly man, and the nature of my avocations has brought"},
 			absent:   []string{"Tweet"},
 		},
+		{
+			name: "a section whose id is its heading's anchor, with a junk word in it",
+			page: `<body><div class="document"><div class="section" id="introduction"><h1>Introduction</h1>` + para("First") + para("Second") + para("Second and a half") + `</div>
+<div class="section" id="sharing-with-a-single-developer"><h2><a href="#x">Sharing with a single developer</a><a class="headerlink" href="#sharing-with-a-single-developer">¶</a></h2>` +
+				para("Third") + para("Fourth") + `</div>
+<div class="section" id="related-work"><h2>Related work</h2>` + para("Fifth") + `</div></div>
+<div id="related-stories"><h2>More stories</h2>` + para("Sixth") + `</div></body>`,
+			contains: []string{"Third, which", "Fourth, which", "Fifth, which"},
+			absent:   []string{"Sixth"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
