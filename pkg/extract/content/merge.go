@@ -76,14 +76,18 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 			break
 		}
 		ae := &entries[a]
-		if ae.chars > mergeGrowth*covered || ae.linkDensity() > 0.3 {
+		sig := signatureOf(&entries[child])
+		items, itemChars := repeated(entries, a, child, sig, parts)
+		if ae.chars-itemChars > mergeGrowth*covered || ae.linkDensity() > 0.3 {
 			break
 		}
-		if s := signatureOf(&entries[child]); s.class != "" && !slices.Contains(sigs, s) {
-			sigs = append(sigs, s)
+		extra = append(extra, items...)
+		covered += itemChars
+		if sig.class != "" && !slices.Contains(sigs, sig) {
+			sigs = append(sigs, sig)
 		}
 		for c := a + 1; c < ae.end; c = entries[c].end {
-			if c == child || slices.Contains(parts, c) {
+			if c == child || slices.Contains(parts, c) || slices.Contains(items, c) {
 				continue
 			}
 			n := len(extra)
@@ -102,7 +106,41 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 	}
 	out := append(slices.Clone(parts), extra...)
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
+}
+
+// minRepeat is how many siblings built alike make a list of the article's
+// items: steps, questions, posts, products.
+const minRepeat = 3
+
+// repeated returns the children of a other than child that share child's
+// signature and hold text, and their characters, when with child they are
+// at least minRepeat and outweigh it: the article is a list of short items,
+// which on their own never score.
+func repeated(entries []entry, a, child int32, sig signature, parts []int32) ([]int32, int32) {
+	if sig.class == "" {
+		return nil, 0
+	}
+	var items []int32
+	var chars int32
+	same := 0
+	for c := a + 1; c < entries[a].end; c = entries[c].end {
+		e := &entries[c]
+		if c == child || signatureOf(e) != sig {
+			continue
+		}
+		same++
+		if !slices.Contains(parts, c) && e.chars >= minParaChars && e.articles == 0 && e.linkDensity() < 0.3 && e.hint&(hintJunk|hintAd) == 0 {
+			items = append(items, c)
+			chars += e.chars
+		}
+	}
+	if same+1 < minRepeat || chars < entries[child].chars {
+		// Too few to be a list, or the chosen branch is the page's main
+		// block and the others are its furniture.
+		return nil, 0
+	}
+	return items, chars
 }
 
 // inArticle reports whether i is an <article> or <main>: the climb ends there.

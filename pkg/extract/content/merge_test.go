@@ -68,6 +68,22 @@ func TestMerge(t *testing.T) {
 			contains: []string{"One. The council", "Five. The council"},
 			absent:   []string{"I think the council got", "I disagree", "Another story"},
 		},
+		{
+			name: "a how-to whose steps are short blocks built alike",
+			page: `<body><div class="page"><div class="howto">
+<div class="part step"><div class="intro-content">` + p("Glass cloches are easy to plant.") + p("They keep their own moisture.") + `</div></div>
+<div class="part step"><h3>Step 1</h3><p>Soak the foam in water until it sinks. Then dig a hole in it.</p></div>
+<div class="part step"><h3>Step 2</h3><p>Insert your plant into the hole. Press the foam around it.</p></div>
+<div class="part step"><h3>Step 3</h3><p>Pin the moss around the foam with wire. Cover all of it.</p></div>
+<div class="part step"><h3>Step 4</h3><p>Add small stones if you wish. Keep them away from the leaves.</p></div>
+<div class="part step"><h3>Step 5</h3><p>Trim the leaves that touch the glass. They rot if they stay wet.</p></div>
+<div class="part step"><h3>Step 6</h3><p>Set the saucer on a shelf out of the sun. A north window is best.</p></div>
+<div class="part step"><h3>Step 7</h3><p>Place the cloche over the plant, gently. Water it once a month.</p></div>
+</div></div>
+<div class="more"><ul><li><a href="/a">How to grow orchids in a jar</a></li><li><a href="/b">Ten succulents for a dark room</a></li></ul></div></body>`,
+			contains: []string{"Glass cloches", "Soak the foam in water", "Insert your plant", "Place the cloche over"},
+			absent:   []string{"How to grow orchids"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
