@@ -52,7 +52,11 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 			}
 			remove = append(remove, n)
 			return false
-		case atom.Style, atom.Noscript, atom.Iframe, atom.Template, atom.Svg, atom.Math, atom.Object,
+		case atom.Annotation, atom.AnnotationXml:
+			// A formula's source (TeX) beside its MathML, which is the text.
+			remove = append(remove, n)
+			return false
+		case atom.Style, atom.Noscript, atom.Iframe, atom.Template, atom.Svg, atom.Object,
 			atom.Embed, atom.Canvas, atom.Button, atom.Input, atom.Select, atom.Textarea, atom.Link,
 			atom.Meta, atom.Dialog, atom.Audio, atom.Video, atom.Map, atom.Label:
 			remove = append(remove, n)

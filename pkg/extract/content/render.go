@@ -118,6 +118,11 @@ func (r *renderer) enter(n *html.Node) bool {
 	}
 	e := &r.entries[idx]
 	r.cursor++
+	if n.Namespace == "math" {
+		// MathML writes a formula as one token per element, with no
+		// spaces between: each token is a word of its own.
+		r.space = true
+	}
 	a := n.DataAtom
 	if (len(r.frames) > 0 || !r.keep) && r.drop(e) {
 		if e.chars > 0 && (e.linkDensity() > 0.5 || a == atom.Ul || a == atom.Ol) {
