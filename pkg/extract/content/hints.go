@@ -19,6 +19,7 @@ const (
 	hintCaption             // an image caption or credit, kept out of the body text
 	hintByline              // author and date lines
 	hintAd                  // advertising: junk whatever else the name says
+	hintOverlay             // a consent dialog or cookie notice: boilerplate however much text it holds
 )
 
 var tokenHints = map[string]uint8{
@@ -28,7 +29,8 @@ var tokenHints = map[string]uint8{
 	"advertising":   hintJunk, "nav": hintJunk, "navbar": hintJunk, "navigation": hintJunk, "menu": hintJunk,
 	"tags": hintJunk, "share": hintJunk, "sharing": hintJunk, "social": hintJunk, "footer": hintJunk,
 	"sidebar": hintJunk, "widget": hintJunk, "promo": hintJunk, "popup": hintJunk, "modal": hintJunk,
-	"banner": hintJunk, "cookie": hintJunk, "cookies": hintJunk, "consent": hintJunk, "gdpr": hintJunk,
+	"banner": hintJunk, "cookie": hintJunk, "cookies": hintJunk, "consent": hintJunk | hintOverlay,
+	"gdpr":       hintJunk | hintOverlay,
 	"newsletter": hintJunk, "subscribe": hintJunk, "subscription": hintJunk, "signup": hintJunk,
 	"related": hintJunk, "recommended": hintJunk, "recommendations": hintJunk, "comments": hintJunk,
 	"comment": hintJunk, "breadcrumb": hintJunk, "breadcrumbs": hintJunk, "pagination": hintJunk,
@@ -62,7 +64,7 @@ var stemHints = []struct {
 	{[]byte("comment"), hintJunk}, {[]byte("related"), hintJunk}, {[]byte("social"), hintJunk}, {[]byte("newsletter"), hintJunk},
 	{[]byte("sidebar"), hintJunk}, {[]byte("breadcrumb"), hintJunk}, {[]byte("subscribe"), hintJunk}, {[]byte("promo"), hintJunk},
 	{[]byte("outbrain"), hintJunk}, {[]byte("taboola"), hintJunk}, {[]byte("recommend"), hintJunk}, {[]byte("cookie"), hintJunk},
-	{[]byte("consent"), hintJunk}, {[]byte("banner"), hintJunk}, {[]byte("popup"), hintJunk}, {[]byte("advert"), hintJunk},
+	{[]byte("consent"), hintJunk | hintOverlay}, {[]byte("banner"), hintJunk}, {[]byte("popup"), hintJunk}, {[]byte("advert"), hintJunk},
 	{[]byte("sponsor"), hintJunk}, {[]byte("disqus"), hintJunk}, {[]byte("share"), hintJunk}, {[]byte("footer"), hintJunk},
 	{[]byte("morestories"), hintJunk}, {[]byte("readmore"), hintJunk},
 	{[]byte("article"), hintGood}, {[]byte("content"), hintGood}, {[]byte("story"), hintGood}, {[]byte("entry"), hintGood},
@@ -156,7 +158,7 @@ func classify(v string) uint8 {
 		lower = append(lower, c)
 	}
 	var h uint8
-	weakGood := false
+	weakGood, cookie, dialog := false, false, false
 	start := -1
 	for i := 0; i <= len(lower); i++ {
 		if i < len(lower) && (lower[i] >= 'a' && lower[i] <= 'z' || lower[i] >= '0' && lower[i] <= '9') {
@@ -168,6 +170,12 @@ func classify(v string) uint8 {
 		if start >= 0 {
 			tok := lower[start:i]
 			th, ok := tokenHints[string(tok)]
+			switch string(tok) {
+			case "cookie", "cookies":
+				cookie = true
+			case "banner", "notice", "bar", "popup", "modal", "dialog", "policy", "alert", "message", "overlay":
+				dialog = true
+			}
 			if string(tok) == "text" {
 				weakGood = true
 				th = 0
@@ -176,13 +184,17 @@ func classify(v string) uint8 {
 			if !ok && len(tok) >= 5 {
 				// Compounds: "commentlist", "articlebody", "sharebar".
 				for _, sh := range stemHints {
-					if h&sh.hint == 0 && bytes.Contains(tok, sh.stem) {
+					if h&sh.hint != sh.hint && bytes.Contains(tok, sh.stem) {
 						h |= sh.hint
 					}
 				}
 			}
 			start = -1
 		}
+	}
+	if cookie && dialog {
+		// A cookie notice, not a recipe for cookies.
+		h |= hintOverlay
 	}
 	if weakGood && h&hintJunk == 0 {
 		// "text" names content ("body-text", "article-text") unless the

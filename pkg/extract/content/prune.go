@@ -68,8 +68,10 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 			return true
 		}
 		suspicious := isHidden(n)
+		overlay := false
 		if !suspicious {
 			h := hints(n, classCache)
+			overlay = h&hintOverlay != 0
 			switch n.DataAtom {
 			case atom.Aside:
 				// Inside an <article> an aside is often a pull quote, which
@@ -86,7 +88,9 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 		if !suspicious {
 			return true
 		}
-		if budget > 0 {
+		if budget > 0 && !overlay {
+			// A consent dialog is never the article, however long its
+			// policy text; other boilerplate names can be wrong.
 			if inside := paraText(n, &budget); inside > 0 {
 				if total < 0 {
 					total = paraText(root, nil)
@@ -96,7 +100,8 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 				}
 			}
 		}
-		if isHidden(n) {
+		if overlay || isHidden(n) {
+			// Certain, so no second look puts it back.
 			remove = append(remove, n)
 		} else {
 			likely = append(likely, n)

@@ -31,6 +31,20 @@ func TestPruneByName(t *testing.T) {
 			contains: []string{"Third, which", "Fourth, which", "Fifth, which"},
 			absent:   []string{"Sixth"},
 		},
+		{
+			name: "a consent dialog is pruned however long its policy",
+			page: `<body><div class="cookie-consent-dialog"><h2>We value your privacy</h2>` +
+				strings.Repeat(`<p>We and our partners store and access information on your device, such as cookies, and process personal data, such as unique identifiers, for personalised ads and content, measurement, audience insights and product development.</p>`, 4) +
+				`</div><div class="story">` + para("First") + para("Second") + `</div></body>`,
+			contains: []string{"First, which", "Second, which"},
+			absent:   []string{"We and our partners"},
+		},
+		{
+			name: "a recipe for cookies is no cookie notice",
+			page: `<body><div class="cookie-recipe">` + para("Cream the butter") + para("Fold in the flour") + para("Bake for twelve minutes") + `</div>` +
+				`<div class="sidebar"><p>Other recipes you may like, with links, and more links to follow.</p></div></body>`,
+			contains: []string{"Cream the butter", "Bake for twelve minutes"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
