@@ -200,7 +200,9 @@ func (r *renderer) enter(n *html.Node) bool {
 		f.open, f.close = tags(a)
 	case atom.A:
 		f.kind = kindInline
-		r.inA++
+		if isLink(n) {
+			r.inA++
+		}
 		if href := strings.TrimSpace(attr(n, "href")); safeHref(href) {
 			f.open, f.close = `<a href="`+html.EscapeString(r.absolute(href))+`">`, "</a>"
 		}
@@ -267,7 +269,7 @@ func (r *renderer) leave(n *html.Node) {
 	if n.DataAtom == atom.Pre {
 		r.inPre--
 	}
-	if n.DataAtom == atom.A {
+	if isLink(n) {
 		r.inA--
 	}
 }
@@ -385,7 +387,7 @@ func (r *renderer) inBold() bool {
 // innerA returns the innermost <a> the renderer is in.
 func (r *renderer) innerA() *html.Node {
 	for i := len(r.frames) - 1; i >= 0; i-- {
-		if r.frames[i].n.DataAtom == atom.A {
+		if isLink(r.frames[i].n) {
 			return r.frames[i].n
 		}
 	}
