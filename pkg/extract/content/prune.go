@@ -148,18 +148,20 @@ func restore(rs []removed) {
 	}
 }
 
-// paraText counts the characters inside <p> elements of n's subtree,
-// spending one unit of *budget per node when budget is not nil.
+// paraText counts the characters of running text in n's subtree: inside
+// <p> elements, or in text of a paragraph's length outside links (old
+// pages write paragraphs as text between <br>s); spending one unit of
+// *budget per node when budget is not nil.
 func paraText(n *html.Node, budget *int) int {
-	chars, inP := 0, 0
+	chars, inP, inA := 0, 0, 0
 	walk(n, func(c *html.Node) bool {
 		if budget != nil {
 			*budget--
 		}
 		switch c.Type {
 		case html.TextNode:
-			if inP > 0 {
-				k, _ := textStats(c.Data)
+			k, _ := textStats(c.Data)
+			if inP > 0 || inA == 0 && k >= proseMinChars {
 				chars += k
 			}
 		case html.ElementNode:
@@ -168,12 +170,19 @@ func paraText(n *html.Node, budget *int) int {
 				return false
 			case atom.P:
 				inP++
+			case atom.A:
+				inA++
 			}
 		}
 		return true
 	}, func(c *html.Node) {
-		if c.Type == html.ElementNode && c.DataAtom == atom.P {
-			inP--
+		if c.Type == html.ElementNode {
+			switch c.DataAtom {
+			case atom.P:
+				inP--
+			case atom.A:
+				inA--
+			}
 		}
 	})
 	return chars
