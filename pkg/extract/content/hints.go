@@ -36,7 +36,7 @@ var tokenHints = map[string]uint8{
 	"comment": hintJunk, "breadcrumb": hintJunk, "breadcrumbs": hintJunk, "pagination": hintJunk,
 	"pager": hintJunk, "sponsor": hintJunk | hintAd, "sponsored": hintJunk | hintAd, "outbrain": hintJunk | hintAd,
 	"taboola": hintJunk | hintAd, "disqus": hintJunk, "rss": hintJunk, "skyscraper": hintJunk | hintAd, "dfp": hintJunk | hintAd,
-	"shoutbox": hintJunk, "paywall": hintJunk, "overlay": hintJunk, "trending": hintJunk,
+	"shoutbox": hintJunk, "paywall": hintWeak, "overlay": hintJunk, "trending": hintJunk,
 	// Weak.
 	"author": hintWeak | hintByline, "byline": hintWeak | hintByline, "bio": hintWeak,
 	"caption": hintWeak | hintCaption, "credit": hintWeak | hintCaption, "figcaption": hintWeak | hintCaption, "copyright": hintCaption,

@@ -45,6 +45,14 @@ func TestPruneByName(t *testing.T) {
 				`<div class="sidebar"><p>Other recipes you may like, with links, and more links to follow.</p></div></body>`,
 			contains: []string{"Cream the butter", "Bake for twelve minutes"},
 		},
+		{
+			name: "the part of the story behind a paywall-named wrapper is the story",
+			page: `<body><div class="story">` + para("First") + para("Second") + para("Third") +
+				`<div class="paywall">` + para("Fourth") + para("Fifth") + `</div></div>` +
+				`<div class="paywall-prompt"><a href="/subscribe">Subscribe</a> <a href="/login">Log in</a></div></body>`,
+			contains: []string{"First, which", "Fourth, which", "Fifth, which"},
+			absent:   []string{"Log in"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
