@@ -462,8 +462,9 @@ func (r *renderer) flush() {
 		b.heading = isHeading(b.at)
 	}
 	b.byline = r.inByline > 0
-	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) {
-		// A run of links (tags, "more on this") inside the article.
+	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) && !(b.heading && links == 2 && permalink(line)) {
+		// A run of links (tags, "more on this") inside the article; not
+		// a heading that links to itself ("Setup ¶", "Setup #").
 		r.dropOrphanHeading()
 		return
 	}
@@ -868,6 +869,18 @@ func dropInvisible(r rune) rune {
 func hasWordRune(s []byte) bool {
 	for _, c := range string(s) {
 		if c == '_' || unicode.IsLetter(c) || unicode.IsDigit(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// permalink reports a line that ends in a permalink mark: the anchor a
+// documentation generator puts after each heading.
+func permalink(line []byte) bool {
+	line = bytes.TrimSpace(line)
+	for _, m := range []string{"¶", "#", "§", "🔗"} {
+		if bytes.HasSuffix(line, []byte(m)) {
 			return true
 		}
 	}
