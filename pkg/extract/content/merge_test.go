@@ -84,6 +84,27 @@ func TestMerge(t *testing.T) {
 			contains: []string{"Glass cloches", "Soak the foam in water", "Insert your plant", "Place the cloche over"},
 			absent:   []string{"How to grow orchids"},
 		},
+		{
+			name: "a recipe keeps its card of ingredient and method lists",
+			page: `<body><div class="nav"><a href="/">Home</a> <a href="/recipes">Recipes</a></div>
+<div class="site-main"><article class="post"><h1>Harbour fish stew</h1><div class="entry-content">` + p("This is the stew the families made on the quay.") + p("My grandmother made it every Friday.") + `</div>
+<div class="recipe-card"><h2>Harbour fish stew</h2><div class="recipe-ingredients"><h3>Ingredients</h3>
+<ul><li>500 g white fish</li><li>2 onions</li><li>3 potatoes</li><li>1 tin of tomatoes</li><li>A bay leaf</li></ul></div>
+<div class="recipe-instructions"><h3>Instructions</h3><ul><li><div class="instruction">Chop the onions and soften them in oil.</div></li><li><div class="instruction">Add the potatoes and tomatoes.</div></li><li><div class="instruction">Simmer for twenty minutes.</div></li></ul></div></div>
+</article></div><div class="related"><h3>More recipes</h3><ul><li><a href="/a">Crab cakes with a lemon and caper sauce</a></li><li><a href="/b">Mussels in cider with bread</a></li></ul></div></body>`,
+			contains: []string{"This is the stew", "Ingredients", "500 g white fish", "A bay leaf", "Chop the onions", "Simmer for twenty minutes."},
+			absent:   []string{"Crab cakes"},
+		},
+		{
+			name: "a forum thread keeps every post",
+			page: `<body><div class="nav"><a href="/">Forum</a> <a href="/local">Local news</a></div><h1>Harbour reopens</h1><div class="thread">` +
+				strings.Repeat(`<div class="message"><div class="message-author"><a href="/u/x">harbourfan</a> <span class="date">12 March 2009</span></div>`+
+					`<div class="message-body"><p>I went down to the harbour on Tuesday and the boats were already back, which surprised me a lot.</p></div></div>`, 2) +
+				`<div class="message"><div class="message-author"><a href="/u/y">oldsalt</a></div><div class="message-body"><p>The walls look solid now. I remember when the east side collapsed in the storm.</p></div></div>` +
+				`</div><div class="footer">Powered by a forum engine</div></body>`,
+			contains: []string{"I went down to the harbour", "The walls look solid now."},
+			absent:   []string{"Powered by"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
