@@ -86,18 +86,40 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 		if sig.class != "" && !slices.Contains(sigs, sig) {
 			sigs = append(sigs, sig)
 		}
+		n := len(extra)
+		var before []int32 // siblings before the branch, not merged yet
 		for c := a + 1; c < ae.end; c = entries[c].end {
-			if c == child || slices.Contains(parts, c) || slices.Contains(items, c) {
+			if c == child || slices.Contains(items, c) {
 				continue
 			}
-			n := len(extra)
+			if slices.Contains(parts, c) {
+				if c < child {
+					before = append(before, c)
+				}
+				continue
+			}
+			m := len(extra)
 			extra = sameStructure(entries, c, sigs, extra, 0)
-			if len(extra) == n && c < child {
-				extra = proseBlocks(entries, c, extra, 0)
+			if len(extra) == m && c < child {
+				before = append(before, c)
 			}
-			for _, k := range extra[n:] {
-				covered += entries[k].chars
+		}
+		// An intro runs up to the body: look back from the branch over
+		// intros, parts and what cannot part them (headings, bylines,
+		// pictures), and stop at anything else.
+		for k := len(before) - 1; k >= 0; k-- {
+			c := before[k]
+			if slices.Contains(parts, c) {
+				continue
 			}
+			m := len(extra)
+			extra = proseBlocks(entries, c, extra, 0)
+			if len(extra) == m && !neutral(&entries[c]) {
+				break
+			}
+		}
+		for _, k := range extra[n:] {
+			covered += entries[k].chars
 		}
 		child = a
 	}
@@ -209,6 +231,13 @@ func isIntro(e *entry) bool {
 		return false
 	}
 	return e.paras >= 2 && e.chars >= 2*minBodyPara && e.linkDensity() < 0.2 && e.lis == 0
+}
+
+// neutral reports a block that may sit between an intro and the body
+// without parting them: a headline, a byline or date line, a picture.
+func neutral(e *entry) bool {
+	return e.chars < minBodyPara || isHeading(e.n.DataAtom) || e.hint&(hintByline|hintCaption) != 0 ||
+		e.imgs > 0 && e.chars < 2*minBodyPara
 }
 
 // holds reports whether an element inside c has one of the hints.

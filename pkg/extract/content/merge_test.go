@@ -105,6 +105,17 @@ func TestMerge(t *testing.T) {
 			contains: []string{"I went down to the harbour", "The walls look solid now."},
 			absent:   []string{"Powered by"},
 		},
+		{
+			name: "prose parted from the body by a block of another kind is no intro",
+			page: `<body><div class="wrap">
+<div class="about"><p>About this site. We write about the coast and the people who live on it and we have done so for many years now from a small office above the old harbour master's house.</p>` +
+				`<p>We write about the coast. Our writers live in the towns they write about and they know the harbours and the boats and the people by name and by the boats they sail.</p></div>
+<div class="links"><ul><li><a href="/a">The harbour in winter, a photo essay</a></li><li><a href="/b">The lighthouse keepers of the north coast</a></li><li><a href="/c">Tide tables for the month</a></li><li><a href="/d">The ferry timetable for the islands</a></li><li><a href="/e">Letters to the editor this week</a></li></ul></div>
+<div class="main-col"><div class="body-copy">` + p("One.") + p("Two.") + p("Three.") + p("Four.") + p("Five.") + `</div></div>
+</div></body>`,
+			contains: []string{"One. The council", "Five. The council"},
+			absent:   []string{"About this site", "We write about"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
