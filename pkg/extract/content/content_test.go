@@ -348,6 +348,10 @@ func TestClassify(t *testing.T) {
 		{"wp-caption-text", hintWeak | hintCaption | hintGood},
 		{"author-bio", hintWeak | hintByline},
 		{"content-with-sidebar", hintGood | hintJunk},
+		{"superlist_item image_hit no_caption", 0}, // says what is absent
+		{"layout-without-sidebar", 0},
+		{"cookie-consent-banner", hintJunk | hintOverlay},
+		{"cookie-recipe", hintJunk},
 	}
 	for _, tt := range tests {
 		if got := classify(tt.v); got != tt.want {

@@ -159,6 +159,7 @@ func classify(v string) uint8 {
 	}
 	var h uint8
 	weakGood, cookie, dialog := false, false, false
+	negated := false // the previous token was "no" or "without"
 	start := -1
 	for i := 0; i <= len(lower); i++ {
 		if i < len(lower) && (lower[i] >= 'a' && lower[i] <= 'z' || lower[i] >= '0' && lower[i] <= '9') {
@@ -180,6 +181,11 @@ func classify(v string) uint8 {
 				weakGood = true
 				th = 0
 			}
+			if negated {
+				// "no-caption", "without-sidebar": says what is absent.
+				th, ok = 0, true
+			}
+			negated = string(tok) == "no" || string(tok) == "without"
 			h |= th
 			if !ok && len(tok) >= 5 {
 				// Compounds: "commentlist", "articlebody", "sharebar".
