@@ -31,6 +31,7 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 	// keeps nested suspicious wrappers from making that quadratic.
 	budget := pruneBudget
 	inArticle := 0
+	var dense *html.Node
 	walk(root, func(n *html.Node) bool {
 		switch n.Type {
 		case html.CommentNode:
@@ -87,6 +88,9 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 		}
 		if !suspicious {
 			return true
+		}
+		if !overlay && !isHidden(n) && holdsNode(n, densest(root, &dense)) {
+			return true // the page's main run of prose lives in here
 		}
 		if budget > 0 && !overlay {
 			// A consent dialog is never the article, however long its
@@ -198,4 +202,117 @@ func inSentence(n *html.Node) bool {
 		return s != nil && s.Type == html.TextNode && strings.IndexFunc(s.Data, unicode.IsLetter) >= 0
 	}
 	return words(n.PrevSibling) || words(n.NextSibling)
+}
+
+// densest returns, computing it into *memo on first use, the element whose
+// own paragraphs hold the most prose on the page, of those that are not
+// one of a run of items built alike (a comment of a thread, a teaser).
+func densest(root *html.Node, memo **html.Node) *html.Node {
+	if *memo != nil {
+		return *memo
+	}
+	sums := map[*html.Node]int{}
+	var order []*html.Node // parents in document order, for a stable choice
+	walk(root, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return n.Type == html.DocumentNode
+		}
+		switch n.DataAtom {
+		case atom.Script, atom.Style:
+			return false
+		case atom.P:
+			if c := proseChars(n); c > 0 && n.Parent != nil {
+				if _, ok := sums[n.Parent]; !ok {
+					order = append(order, n.Parent)
+				}
+				sums[n.Parent] += c
+			}
+			return false
+		}
+		return true
+	}, nil)
+	*memo = root
+	best := proseMinPage - 1 // a run shorter than a short page's prose proves nothing
+	for _, n := range order {
+		if c := sums[n]; c > best && !inRepeated(n) {
+			best, *memo = c, n
+		}
+	}
+	return *memo
+}
+
+// inRepeated reports whether n or an ancestor is one of a run of siblings
+// built alike.
+func inRepeated(n *html.Node) bool {
+	for ; n != nil && n.DataAtom != atom.Body; n = n.Parent {
+		if repeatedSibling(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsNode reports whether d is n or inside it.
+func holdsNode(n, d *html.Node) bool {
+	for ; d != nil; d = d.Parent {
+		if d == n {
+			return true
+		}
+	}
+	return false
+}
+
+// repeatedSibling reports whether an element of n's tag and leading class
+// name (a class there must be; the rest varies: "odd", "even", ids) stands
+// next to it.
+func repeatedSibling(n *html.Node) bool {
+	class := leadingClass(n)
+	if class == "" {
+		return false
+	}
+	alike := func(s *html.Node) bool {
+		return s != nil && s.Data == n.Data && leadingClass(s) == class
+	}
+	prev, next := n.PrevSibling, n.NextSibling
+	for prev != nil && prev.Type != html.ElementNode {
+		prev = prev.PrevSibling
+	}
+	for next != nil && next.Type != html.ElementNode {
+		next = next.NextSibling
+	}
+	return alike(prev) || alike(next)
+}
+
+func leadingClass(n *html.Node) string {
+	c, _, _ := strings.Cut(strings.TrimSpace(attr(n, "class")), " ")
+	return c
+}
+
+// proseChars is the text length of paragraph p when it reads as prose: at
+// least proseMinChars, under 30% of it in links; else 0.
+func proseChars(p *html.Node) int {
+	chars, links, inA := 0, 0, 0
+	walk(p, func(n *html.Node) bool {
+		switch n.Type {
+		case html.TextNode:
+			c, _ := textStats(n.Data)
+			chars += c
+			if inA > 0 {
+				links += c
+			}
+		case html.ElementNode:
+			if isLink(n) {
+				inA++
+			}
+		}
+		return true
+	}, func(n *html.Node) {
+		if isLink(n) {
+			inA--
+		}
+	})
+	if chars < proseMinChars || 10*links >= 3*chars {
+		return 0
+	}
+	return chars
 }

@@ -53,6 +53,16 @@ func TestPruneByName(t *testing.T) {
 			contains: []string{"First, which", "Fourth, which", "Fifth, which"},
 			absent:   []string{"Log in"},
 		},
+		{
+			name: "the page's main run of prose inside a boilerplate name is kept, a long comment is not",
+			page: `<body><div class="stream"><ul>` + strings.Repeat(`<li class="stream-item"><h3><a href="/s">Another story of the day</a></h3>`+
+				`<p>A teaser of another story, long enough to read like a paragraph of prose, with commas, and more words.</p></li>`, 6) + `</ul></div>
+<div class="modal-layer"><article><h1>Harbour reopens</h1>` + strings.Repeat(para("One of the paragraphs of the story"), 10) + para("The last paragraph of the story") + `</article></div>
+<div class="comments"><div class="comment"><p>` + strings.Repeat("I think the council got this one wrong, honestly, and here is why. ", 12) + `</p></div>
+<div class="comment"><p>Agreed, more or less, with the previous reader on this, for what it is worth to anyone.</p></div></div></body>`,
+			contains: []string{"One of the paragraphs of the story, which", "The last paragraph of the story, which"},
+			absent:   []string{"I think the council", "A teaser of another story"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
