@@ -43,6 +43,11 @@ type signature struct {
 }
 
 func signatureOf(e *entry) signature {
+	if a := e.n.DataAtom; a == atom.Td || a == atom.Th {
+		// Cells of a layout table are its columns, often classed alike:
+		// nav, story and sidebar are no sections of one another.
+		return signature{a: a}
+	}
 	var b strings.Builder
 	for _, c := range strings.Fields(attr(e.n, "class")) {
 		if strings.ContainsAny(c, "0123456789@:") {

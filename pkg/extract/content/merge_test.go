@@ -116,6 +116,18 @@ func TestMerge(t *testing.T) {
 			contains: []string{"One. The council", "Five. The council"},
 			absent:   []string{"About this site", "We write about"},
 		},
+		{
+			name: "the columns of a layout table, classed alike, are no sections of the story",
+			page: `<body><table><tr>
+<td class="col"><p>Our weekly column on the coast. We have written it since the first issue and we will go on writing it for as long as readers want it.</p>` +
+				`<p>Letters to the column go to the office by the harbour. We read every one of them and we answer as many as we can in the column itself.</p></td>
+<td class="col">` + p("One.") + p("Two.") + p("Three.") + p("Four.") + p("Five.") + `</td>
+<td class="col"><p>The weather for the week ahead is mild with some rain. The wind will come from the west and the sea will be calm for most of the days.</p>` +
+				`<p>The tide tables for the month are printed on the back page. The ferry runs to the islands on every day of the week except on Sundays.</p></td>
+</tr></table></body>`,
+			contains: []string{"One. The council", "Five. The council"},
+			absent:   []string{"Our weekly column", "The weather for the week"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
