@@ -89,9 +89,6 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 		if !suspicious {
 			return true
 		}
-		if !overlay && !isHidden(n) && holdsNode(n, densest(root, &dense)) {
-			return true // the page's main run of prose lives in here
-		}
 		if budget > 0 && !overlay {
 			// A consent dialog is never the article, however long its
 			// policy text; other boilerplate names can be wrong.
@@ -101,6 +98,9 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 				}
 				if float64(inside) >= keepShare*float64(total) {
 					return true // the article lives in here after all
+				}
+				if inside >= proseMinPage && !isHidden(n) && holdsNode(n, densest(root, &dense)) {
+					return true // the page's main run of prose lives in here
 				}
 			}
 		}
