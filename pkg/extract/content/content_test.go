@@ -125,6 +125,12 @@ func TestExtract(t *testing.T) {
 			absent:   []string{"Kate Henshaw"},
 		},
 		{
+			name: "a line of Chinese under a picture, its phrases parted by spaces, is text",
+			page: `<body><div class="entry">` + para("Before") + `<p><img src="/a.jpg"></p><p><span>每年12月向來是攝影班外拍的絕佳場所之一 楓紅期間入園費50元</span></p>` +
+				`<p><img src="/b.jpg"></p><p>來到現場已是落葉飄飄堆疊滿地 不時隨著風吹雨襲而葉落垂地</p>` + para("After") + `</div></body>`,
+			contains: []string{"每年12月向來是攝影班外拍的絕佳場所之一", "來到現場已是落葉飄飄堆疊滿地"},
+		},
+		{
 			name:     "hover cards inside a sentence",
 			page:     `<body><div class="entry">` + para("Before") + `<p>Rep. <span class="person"><a href="/p/jo">Jo Smith</a><span class="card"><img src="/jo.jpg"><a href="/a1">Jo Smith votes on the budget bill today</a> <a href="/a2">Smith asks court for mercy in a case</a></span></span> (D-Minn.) said so on Monday, in a statement.</p>` + para("After") + `</div></body>`,
 			contains: []string{"Rep. Jo Smith (D-Minn.) said so on Monday, in a statement."},

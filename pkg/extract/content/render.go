@@ -756,7 +756,8 @@ func safeHref(href string) bool {
 func isCaptionLine(s []byte) bool {
 	// Words are counted by spaces, so text without them (Chinese,
 	// Japanese) never qualifies: a cut-off sentence there looks the same.
-	if spaces := bytes.Count(s, []byte(" ")); spaces == 0 || spaces >= 12 {
+	if spaces := bytes.Count(s, []byte(" ")); spaces == 0 || spaces >= 12 || mostlyHan(s) {
+		// Spaces in Chinese or Japanese text part phrases, not words.
 		return false
 	}
 	last, _ := utf8.DecodeLastRune(s)
@@ -885,4 +886,19 @@ func permalink(line []byte) bool {
 		}
 	}
 	return false
+}
+
+// mostlyHan reports text with more Han or kana characters than other
+// letters (Korean, which puts spaces between words, is not counted).
+func mostlyHan(s []byte) bool {
+	han, other := 0, 0
+	for _, r := range string(s) {
+		switch {
+		case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
+			han++
+		case unicode.IsLetter(r):
+			other++
+		}
+	}
+	return han > other
 }
