@@ -21,3 +21,19 @@ func TestMathML(t *testing.T) {
 		t.Errorf("the TeX annotation was kept:\n%s", got)
 	}
 }
+
+// A math renderer's wrapper is named by its script, not by what it holds:
+// a display formula in a "CtxtMenu" (read: menu) container stays.
+func TestDisplayFormulaInNamedWrapper(t *testing.T) {
+	page := `<body><div>` + para("First") + `<h2>The Lorenz equations</h2>` +
+		`<mjx-container class="MathJax CtxtMenu_Attached_0" display="true"><mjx-math aria-hidden="true"><mjx-c></mjx-c></mjx-math>` +
+		`<mjx-assistive-mml display="block"><math display="block"><mi>x</mi><mo>=</mo><mi>σ</mi><mo>(</mo><mi>y</mi><mo>−</mo><mi>x</mi><mo>)</mo></math></mjx-assistive-mml></mjx-container>` +
+		para("Second") + `<div class="menu"><a href="/a">Home</a> <a href="/b">About</a></div></div></body>`
+	got := Extract(parse(t, page), Options{}).Text
+	if !strings.Contains(got, "x = σ ( y − x )") {
+		t.Errorf("formula dropped:\n%s", got)
+	}
+	if strings.Contains(got, "About") {
+		t.Errorf("menu kept:\n%s", got)
+	}
+}

@@ -83,7 +83,7 @@ func prune(root *html.Node, classCache map[string]uint8) (jsonld []string, base 
 			default:
 				// An inline element inside a sentence is part of it,
 				// whatever its name ("popup" notes, "share" quotes).
-				suspicious = h&hintJunk != 0 && (h&hintGood == 0 || h&hintAd != 0) && !inSentence(n)
+				suspicious = h&hintJunk != 0 && (h&hintGood == 0 || h&hintAd != 0) && !inSentence(n) && !isFormula(n)
 			}
 		}
 		if !suspicious {
@@ -315,4 +315,24 @@ func proseChars(p *html.Node) int {
 		return 0
 	}
 	return chars
+}
+
+// isFormula reports an element with a MathML formula among its children
+// or theirs: a math renderer's wrapper, whatever its class names say
+// ("CtxtMenu_Attached" reads as a menu).
+func isFormula(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.Math {
+			return true
+		}
+		for g := c.FirstChild; g != nil; g = g.NextSibling {
+			if g.Type == html.ElementNode && g.DataAtom == atom.Math {
+				return true
+			}
+		}
+	}
+	return false
 }
