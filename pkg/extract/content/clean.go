@@ -17,6 +17,8 @@ func (r *renderer) drop(e *entry) bool {
 	a := e.n.DataAtom
 	if e.hint&hintCaption != 0 && e.chars < 400 && a != atom.Figure {
 		r.captionText(e)
+		// The picture has its caption: the next short line is text.
+		r.afterImage = false
 		return true
 	}
 	if e.hint&hintByline != 0 && e.chars < 600 && isBlock(a) {

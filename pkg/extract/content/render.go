@@ -163,6 +163,8 @@ func (r *renderer) enter(n *html.Node) bool {
 		return false
 	case atom.Figcaption:
 		r.caption(n)
+		// The picture has its caption: the next short line is text.
+		r.afterImage = false
 		r.cursor = e.end
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
