@@ -94,10 +94,10 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 		n := len(extra)
 		var before []int32 // siblings before the branch, not merged yet
 		for c := a + 1; c < ae.end; c = entries[c].end {
-			if c == child || slices.Contains(items, c) {
+			if c == child || sortedHas(items, c) {
 				continue
 			}
-			if slices.Contains(parts, c) {
+			if sortedHas(parts, c) {
 				if c < child {
 					before = append(before, c)
 				}
@@ -114,7 +114,7 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 		// pictures), and stop at anything else.
 		for k := len(before) - 1; k >= 0; k-- {
 			c := before[k]
-			if slices.Contains(parts, c) {
+			if sortedHas(parts, c) {
 				continue
 			}
 			m := len(extra)
@@ -157,7 +157,7 @@ func repeated(entries []entry, a, child int32, sig signature, parts []int32) ([]
 			continue
 		}
 		same++
-		if !slices.Contains(parts, c) && e.chars >= minParaChars && e.articles == 0 && e.linkDensity() < 0.3 && e.hint&(hintJunk|hintAd) == 0 {
+		if !sortedHas(parts, c) && e.chars >= minParaChars && e.articles == 0 && e.linkDensity() < 0.3 && e.hint&(hintJunk|hintAd) == 0 {
 			items = append(items, c)
 			chars += e.chars
 		}
@@ -168,6 +168,13 @@ func repeated(entries []entry, a, child int32, sig signature, parts []int32) ([]
 		return nil, 0
 	}
 	return items, chars
+}
+
+// sortedHas reports whether the ascending list s holds c: parts and items
+// are in document order, and a flat page can have thousands of them.
+func sortedHas(s []int32, c int32) bool {
+	_, ok := slices.BinarySearch(s, c)
+	return ok
 }
 
 // inArticle reports whether i is an <article> or <main>: the climb ends there.
