@@ -16,7 +16,7 @@ func TestLegacyMarkup(t *testing.T) {
 		"Local fishermen welcomed the vote",
 		"will review the arrangement after one year",
 	}
-	for _, name := range []string{"unclosed-title.html", "unclosed-comment.html", "script-writes-script.html"} {
+	for _, name := range []string{"unclosed-title.html", "unclosed-comment.html", "script-writes-script.html", "unclosed-anchor.html", "form-wraps-story.html"} {
 		t.Run(name, func(t *testing.T) {
 			a, err := Extract(Input{HTML: fixtures.Read(t, "legacy", name), URL: "http://coastal.example/news/harbour"})
 			if err != nil {

@@ -17,6 +17,8 @@ func (r *renderer) drop(e *entry) bool {
 	a := e.n.DataAtom
 	if e.hint&hintCaption != 0 && e.chars < 400 && a != atom.Figure {
 		r.captionText(e)
+		// The picture has its caption: the next short line is text.
+		r.afterImage = false
 		return true
 	}
 	if e.hint&hintByline != 0 && e.chars < 600 && isBlock(a) {
@@ -62,7 +64,9 @@ func (r *renderer) drop(e *entry) bool {
 		// a subheading: a few words, no links, no boilerplate hint.
 		return e.chars < 8 || ld > 0 || e.hint&(hintWeak|hintJunk) != 0 && e.hint&hintGood == 0 || e.blocks > 1
 	case !isList && weight < 25 && ld > 0.2:
-		return true
+		// A mixed block is judged by its children: prose in it stays,
+		// its link lists go on their own.
+		return !r.holdsProse(e)
 	case weight >= 25 && ld > 0.5:
 		return true
 	case isList && float64(e.linkChars) > 0.45*float64(e.chars):
@@ -71,6 +75,23 @@ func (r *renderer) drop(e *entry) bool {
 		return true
 	}
 	return false
+}
+
+// holdsProse reports whether at least two children of e are paragraphs of
+// prose, long, with few links: more than a teaser's summary line.
+func (r *renderer) holdsProse(e *entry) bool {
+	i := r.cursor - 1 // enter has moved past e
+	if i < 0 || r.entries[i].n != e.n {
+		return false
+	}
+	n := 0
+	for c := i + 1; c < e.end; c = r.entries[c].end {
+		k := &r.entries[c]
+		if k.n.DataAtom == atom.P && k.chars >= proseMinChars && k.linkDensity() < 0.2 && k.hint&(hintJunk|hintAd) == 0 {
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // captionText gives the text of a caption-like element outside <figure> to

@@ -184,7 +184,7 @@ func domBody(entries []entry, opts *Options) Result {
 		return Result{}
 	}
 	r := newRenderer(entries, opts)
-	parts := siblings(entries, top)
+	parts := merge(entries, top, siblings(entries, top))
 	chars := 0
 	for _, i := range parts {
 		chars += int(entries[i].chars)

@@ -125,6 +125,20 @@ func TestExtract(t *testing.T) {
 			absent:   []string{"Kate Henshaw"},
 		},
 		{
+			name: "a line of Chinese under a picture, its phrases parted by spaces, is text",
+			page: `<body><div class="entry">` + para("Before") + `<p><img src="/a.jpg"></p><p><span>每年12月向來是攝影班外拍的絕佳場所之一 楓紅期間入園費50元</span></p>` +
+				`<p><img src="/b.jpg"></p><p>來到現場已是落葉飄飄堆疊滿地 不時隨著風吹雨襲而葉落垂地</p>` + para("After") + `</div></body>`,
+			contains: []string{"每年12月向來是攝影班外拍的絕佳場所之一", "來到現場已是落葉飄飄堆疊滿地"},
+		},
+		{
+			name: "a short line after a picture that has its caption is text",
+			page: `<body><div class="entry">` + para("Before") +
+				`<div class="step"><span class="headline">Step 1</span><p>Soak the foam in water until it sinks to the bottom.</p><figure><img src="/a.jpg"></figure><div class="small caption">A jar of moss (Photo: Lucy)</div></div>` +
+				`<div class="step"><span class="headline">Step 2</span><p>Insert your plant into the hole in the foam.</p></div>` + para("After") + `</div></body>`,
+			contains: []string{"Step 1", "Step 2", "Insert your plant"},
+			absent:   []string{"A jar of moss"},
+		},
+		{
 			name:     "hover cards inside a sentence",
 			page:     `<body><div class="entry">` + para("Before") + `<p>Rep. <span class="person"><a href="/p/jo">Jo Smith</a><span class="card"><img src="/jo.jpg"><a href="/a1">Jo Smith votes on the budget bill today</a> <a href="/a2">Smith asks court for mercy in a case</a></span></span> (D-Minn.) said so on Monday, in a statement.</p>` + para("After") + `</div></body>`,
 			contains: []string{"Rep. Jo Smith (D-Minn.) said so on Monday, in a statement."},
@@ -348,6 +362,10 @@ func TestClassify(t *testing.T) {
 		{"wp-caption-text", hintWeak | hintCaption | hintGood},
 		{"author-bio", hintWeak | hintByline},
 		{"content-with-sidebar", hintGood | hintJunk},
+		{"superlist_item image_hit no_caption", 0}, // says what is absent
+		{"layout-without-sidebar", 0},
+		{"cookie-consent-banner", hintJunk | hintOverlay},
+		{"cookie-recipe", hintJunk},
 	}
 	for _, tt := range tests {
 		if got := classify(tt.v); got != tt.want {

@@ -21,3 +21,20 @@ func TestHeadingIDIsNoHint(t *testing.T) {
 		}
 	}
 }
+
+// A heading that links to itself, as documentation generators make them
+// (the title a link back to the contents, then a "¶" permalink), is a
+// heading, not a run of links.
+func TestPermalinkHeadingKept(t *testing.T) {
+	page := `<html><body><div class="body"><h1>Shared history</h1>` + para("The first section") + para("More of it") +
+		`<h2><a class="toc-backref" href="#id5">Setting up the repositories</a><a class="headerlink" href="#setting-up">¶</a></h2>` +
+		para("The second section") + para("And more") +
+		`<p><a href="/a">Tags</a> <a href="/b">Mercurial</a> <a href="/c">History</a></p></div></body></html>`
+	res := Extract(parse(t, page), Options{Title: "Shared history"})
+	if !strings.Contains(res.Text, "Setting up the repositories") {
+		t.Errorf("heading dropped:\n%s", res.Text)
+	}
+	if strings.Contains(res.Text, "Tags") {
+		t.Errorf("a run of links kept:\n%s", res.Text)
+	}
+}

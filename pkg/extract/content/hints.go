@@ -2,6 +2,8 @@ package content
 
 import (
 	"bytes"
+	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -17,6 +19,7 @@ const (
 	hintCaption             // an image caption or credit, kept out of the body text
 	hintByline              // author and date lines
 	hintAd                  // advertising: junk whatever else the name says
+	hintOverlay             // a consent dialog or cookie notice: boilerplate however much text it holds
 )
 
 var tokenHints = map[string]uint8{
@@ -26,13 +29,14 @@ var tokenHints = map[string]uint8{
 	"advertising":   hintJunk, "nav": hintJunk, "navbar": hintJunk, "navigation": hintJunk, "menu": hintJunk,
 	"tags": hintJunk, "share": hintJunk, "sharing": hintJunk, "social": hintJunk, "footer": hintJunk,
 	"sidebar": hintJunk, "widget": hintJunk, "promo": hintJunk, "popup": hintJunk, "modal": hintJunk,
-	"banner": hintJunk, "cookie": hintJunk, "cookies": hintJunk, "consent": hintJunk, "gdpr": hintJunk,
+	"banner": hintJunk, "cookie": hintJunk, "cookies": hintJunk, "consent": hintJunk | hintOverlay,
+	"gdpr":       hintJunk | hintOverlay,
 	"newsletter": hintJunk, "subscribe": hintJunk, "subscription": hintJunk, "signup": hintJunk,
 	"related": hintJunk, "recommended": hintJunk, "recommendations": hintJunk, "comments": hintJunk,
 	"comment": hintJunk, "breadcrumb": hintJunk, "breadcrumbs": hintJunk, "pagination": hintJunk,
 	"pager": hintJunk, "sponsor": hintJunk | hintAd, "sponsored": hintJunk | hintAd, "outbrain": hintJunk | hintAd,
 	"taboola": hintJunk | hintAd, "disqus": hintJunk, "rss": hintJunk, "skyscraper": hintJunk | hintAd, "dfp": hintJunk | hintAd,
-	"shoutbox": hintJunk, "paywall": hintJunk, "overlay": hintJunk, "trending": hintJunk,
+	"shoutbox": hintJunk, "paywall": hintWeak, "overlay": hintJunk, "trending": hintJunk,
 	// Weak.
 	"author": hintWeak | hintByline, "byline": hintWeak | hintByline, "bio": hintWeak,
 	"caption": hintWeak | hintCaption, "credit": hintWeak | hintCaption, "figcaption": hintWeak | hintCaption, "copyright": hintCaption,
@@ -60,7 +64,7 @@ var stemHints = []struct {
 	{[]byte("comment"), hintJunk}, {[]byte("related"), hintJunk}, {[]byte("social"), hintJunk}, {[]byte("newsletter"), hintJunk},
 	{[]byte("sidebar"), hintJunk}, {[]byte("breadcrumb"), hintJunk}, {[]byte("subscribe"), hintJunk}, {[]byte("promo"), hintJunk},
 	{[]byte("outbrain"), hintJunk}, {[]byte("taboola"), hintJunk}, {[]byte("recommend"), hintJunk}, {[]byte("cookie"), hintJunk},
-	{[]byte("consent"), hintJunk}, {[]byte("banner"), hintJunk}, {[]byte("popup"), hintJunk}, {[]byte("advert"), hintJunk},
+	{[]byte("consent"), hintJunk | hintOverlay}, {[]byte("banner"), hintJunk}, {[]byte("popup"), hintJunk}, {[]byte("advert"), hintJunk},
 	{[]byte("sponsor"), hintJunk}, {[]byte("disqus"), hintJunk}, {[]byte("share"), hintJunk}, {[]byte("footer"), hintJunk},
 	{[]byte("morestories"), hintJunk}, {[]byte("readmore"), hintJunk},
 	{[]byte("article"), hintGood}, {[]byte("content"), hintGood}, {[]byte("story"), hintGood}, {[]byte("entry"), hintGood},
@@ -96,6 +100,11 @@ func hints(n *html.Node, classCache map[string]uint8) uint8 {
 				if len(classCache) < maxClassCache {
 					classCache[a.Val] = v
 				}
+			}
+			if v != 0 && a.Key == "id" && slugOfHeading(n, a.Val) {
+				// A section's anchor made from its heading's words
+				// ("sharing-with-a-single-developer"), as a heading's own id.
+				continue
 			}
 			h |= v
 		case "itemprop":
@@ -149,7 +158,8 @@ func classify(v string) uint8 {
 		lower = append(lower, c)
 	}
 	var h uint8
-	weakGood := false
+	weakGood, cookie, dialog := false, false, false
+	negated := false // the previous token was "no" or "without"
 	start := -1
 	for i := 0; i <= len(lower); i++ {
 		if i < len(lower) && (lower[i] >= 'a' && lower[i] <= 'z' || lower[i] >= '0' && lower[i] <= '9') {
@@ -161,21 +171,36 @@ func classify(v string) uint8 {
 		if start >= 0 {
 			tok := lower[start:i]
 			th, ok := tokenHints[string(tok)]
+			switch string(tok) {
+			case "cookie", "cookies":
+				cookie = true
+			case "banner", "notice", "bar", "popup", "modal", "dialog", "policy", "alert", "message", "overlay":
+				dialog = true
+			}
 			if string(tok) == "text" {
 				weakGood = true
 				th = 0
 			}
+			if negated {
+				// "no-caption", "without-sidebar": says what is absent.
+				th, ok = 0, true
+			}
+			negated = string(tok) == "no" || string(tok) == "without"
 			h |= th
 			if !ok && len(tok) >= 5 {
 				// Compounds: "commentlist", "articlebody", "sharebar".
 				for _, sh := range stemHints {
-					if h&sh.hint == 0 && bytes.Contains(tok, sh.stem) {
+					if h&sh.hint != sh.hint && bytes.Contains(tok, sh.stem) {
 						h |= sh.hint
 					}
 				}
 			}
 			start = -1
 		}
+	}
+	if cookie && dialog {
+		// A cookie notice, not a recipe for cookies.
+		h |= hintOverlay
 	}
 	if weakGood && h&hintJunk == 0 {
 		// "text" names content ("body-text", "article-text") unless the
@@ -191,4 +216,52 @@ func classify(v string) uint8 {
 		}
 	}
 	return h
+}
+
+// slugOfHeading reports whether id is made from the words of the heading
+// that opens n (its first element, or that element's first element).
+func slugOfHeading(n *html.Node, id string) bool {
+	h := firstElement(n)
+	if h != nil && !isHeading(h.DataAtom) {
+		h = firstElement(h)
+	}
+	if h == nil || !isHeading(h.DataAtom) {
+		return false
+	}
+	var text []byte
+	walk(h, func(c *html.Node) bool {
+		if c.Type == html.TextNode {
+			text = append(text, c.Data...)
+			text = append(text, ' ')
+		}
+		return true
+	}, nil)
+	words := slugWords(string(text))
+	ids := slugWords(id)
+	if len(ids) < 2 || len(ids) > len(words) {
+		return false
+	}
+	for i, w := range ids {
+		if w != words[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func firstElement(n *html.Node) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			return c
+		}
+		if c.Type == html.TextNode && strings.TrimSpace(c.Data) != "" {
+			return nil
+		}
+	}
+	return nil
+}
+
+// slugWords splits s into lower-case runs of letters and digits.
+func slugWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }

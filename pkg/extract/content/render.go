@@ -118,6 +118,11 @@ func (r *renderer) enter(n *html.Node) bool {
 	}
 	e := &r.entries[idx]
 	r.cursor++
+	if n.Namespace == "math" {
+		// MathML writes a formula as one token per element, with no
+		// spaces between: each token is a word of its own.
+		r.space = true
+	}
 	a := n.DataAtom
 	if (len(r.frames) > 0 || !r.keep) && r.drop(e) {
 		if e.chars > 0 && (e.linkDensity() > 0.5 || a == atom.Ul || a == atom.Ol) {
@@ -158,6 +163,8 @@ func (r *renderer) enter(n *html.Node) bool {
 		return false
 	case atom.Figcaption:
 		r.caption(n)
+		// The picture has its caption: the next short line is text.
+		r.afterImage = false
 		r.cursor = e.end
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
@@ -195,7 +202,9 @@ func (r *renderer) enter(n *html.Node) bool {
 		f.open, f.close = tags(a)
 	case atom.A:
 		f.kind = kindInline
-		r.inA++
+		if isLink(n) {
+			r.inA++
+		}
 		if href := strings.TrimSpace(attr(n, "href")); safeHref(href) {
 			f.open, f.close = `<a href="`+html.EscapeString(r.absolute(href))+`">`, "</a>"
 		}
@@ -262,7 +271,7 @@ func (r *renderer) leave(n *html.Node) {
 	if n.DataAtom == atom.Pre {
 		r.inPre--
 	}
-	if n.DataAtom == atom.A {
+	if isLink(n) {
 		r.inA--
 	}
 }
@@ -380,7 +389,7 @@ func (r *renderer) inBold() bool {
 // innerA returns the innermost <a> the renderer is in.
 func (r *renderer) innerA() *html.Node {
 	for i := len(r.frames) - 1; i >= 0; i-- {
-		if r.frames[i].n.DataAtom == atom.A {
+		if isLink(r.frames[i].n) {
 			return r.frames[i].n
 		}
 	}
@@ -455,8 +464,9 @@ func (r *renderer) flush() {
 		b.heading = isHeading(b.at)
 	}
 	b.byline = r.inByline > 0
-	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) {
-		// A run of links (tags, "more on this") inside the article.
+	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) && !(b.heading && links == 2 && permalink(line)) {
+		// A run of links (tags, "more on this") inside the article; not
+		// a heading that links to itself ("Setup ¶", "Setup #").
 		r.dropOrphanHeading()
 		return
 	}
@@ -748,7 +758,8 @@ func safeHref(href string) bool {
 func isCaptionLine(s []byte) bool {
 	// Words are counted by spaces, so text without them (Chinese,
 	// Japanese) never qualifies: a cut-off sentence there looks the same.
-	if spaces := bytes.Count(s, []byte(" ")); spaces == 0 || spaces >= 12 {
+	if spaces := bytes.Count(s, []byte(" ")); spaces == 0 || spaces >= 12 || mostlyHan(s) {
+		// Spaces in Chinese or Japanese text part phrases, not words.
 		return false
 	}
 	last, _ := utf8.DecodeLastRune(s)
@@ -865,4 +876,31 @@ func hasWordRune(s []byte) bool {
 		}
 	}
 	return false
+}
+
+// permalink reports a line that ends in a permalink mark: the anchor a
+// documentation generator puts after each heading.
+func permalink(line []byte) bool {
+	line = bytes.TrimSpace(line)
+	for _, m := range []string{"¶", "#", "§", "🔗"} {
+		if bytes.HasSuffix(line, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+// mostlyHan reports text with more Han or kana characters than other
+// letters (Korean, which puts spaces between words, is not counted).
+func mostlyHan(s []byte) bool {
+	han, other := 0, 0
+	for _, r := range string(s) {
+		switch {
+		case unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
+			han++
+		case unicode.IsLetter(r):
+			other++
+		}
+	}
+	return han > other
 }

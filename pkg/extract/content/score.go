@@ -157,7 +157,9 @@ func (sc *scorer) enter(n *html.Node) bool {
 	sc.stack = append(sc.stack, idx)
 	switch n.DataAtom {
 	case atom.A:
-		sc.inA++
+		if isLink(n) {
+			sc.inA++
+		}
 	case atom.Img:
 		sc.entries[idx].imgs++
 	case atom.Li:
@@ -181,7 +183,7 @@ func (sc *scorer) leave(n *html.Node) {
 	sc.stack = sc.stack[:len(sc.stack)-1]
 	e := &sc.entries[idx]
 	e.end = int32(len(sc.entries))
-	if n.DataAtom == atom.A {
+	if isLink(n) {
 		sc.inA--
 	}
 	if e.parent >= 0 {

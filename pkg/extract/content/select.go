@@ -127,6 +127,9 @@ func siblings(entries []entry, top int32) []int32 {
 	topScore := finalScore(&entries[top])
 	threshold := max(10, topScore*0.2)
 	topClass := attr(entries[top].n, "class")
+	if a := entries[top].n.DataAtom; a == atom.Td || a == atom.Th {
+		topClass = "" // layout columns share their class: see signatureOf
+	}
 	var out []int32
 	for c := p + 1; c < entries[p].end; c = entries[c].end {
 		if c == top {

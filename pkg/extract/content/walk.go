@@ -119,3 +119,18 @@ func isHeading(a atom.Atom) bool {
 	}
 	return false
 }
+
+// isLink reports an <a> that links somewhere. An <a name> is an anchor,
+// and old pages often leave one open, so that a parser carries it over
+// every paragraph after it: its text is no link text.
+func isLink(n *html.Node) bool {
+	if n.Type != html.ElementNode || n.DataAtom != atom.A {
+		return false
+	}
+	for i := range n.Attr {
+		if n.Attr[i].Key == "href" && n.Attr[i].Namespace == "" {
+			return true
+		}
+	}
+	return false
+}

@@ -138,6 +138,24 @@ func TestStripSite(t *testing.T) {
 	}
 }
 
+// A short last part after a separator reads as a site's name even when no
+// og:site_name or host names it; a headline with a dash in it stays whole.
+func TestShortSuffixCut(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Lorem ipsum dolor sit amet – My website", "Lorem ipsum dolor sit amet"},
+		{"Getting lean with digital ad design | IAB", "Getting lean with digital ad design"},
+		{"Brexit – what happens next", "Brexit – what happens next"},
+		{"Council passes the budget after a long night - Analysis and opinion from our desk", "Council passes the budget after a long night - Analysis and opinion from our desk"},
+		{"A title of five words here :: Site name ::", "A title of five words here :: Site name ::"},
+		{"Plain headline with no separator", "Plain headline with no separator"},
+	}
+	for _, tc := range tests {
+		if got := shortSuffixCut(tc.in); got != tc.want {
+			t.Errorf("shortSuffixCut(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestFeedAuthor(t *testing.T) {
 	for in, want := range map[string]string{
 		"Jane Doe":                      "Jane Doe",

@@ -66,12 +66,12 @@ func (x *extractor) title() string {
 		}
 		return ld
 	case ogS != "":
-		return ogS
+		return shortSuffixCut(ogS)
 	case ttS != "":
 		if firstText != "" && strings.Contains(norm(tt), norm(firstText)) {
 			return firstText
 		}
-		return ttS
+		return shortSuffixCut(ttS)
 	case firstText != "":
 		return firstText
 	}
@@ -107,6 +107,32 @@ func (x *extractor) stripSite(t string) string {
 		}
 	}
 	return t
+}
+
+// suffixSeps are the separators a site's name follows in a title.
+var suffixSeps = []string{" | ", " – ", " — ", " - ", " :: ", " · ", " • ", " » ", " ｜ "}
+
+// shortSuffixCut removes a trailing part that reads as a site's name
+// though it names neither og:site_name nor the host: a last part of at
+// most three words after a separator, behind a headline of at least four.
+// A headline with a dash in it ("Brexit – what happens next") keeps it:
+// its head is too short.
+func shortSuffixCut(t string) string {
+	best := -1
+	var sepLen int
+	for _, sep := range suffixSeps {
+		if i := strings.LastIndex(t, sep); i > best {
+			best, sepLen = i, len(sep)
+		}
+	}
+	if best <= 0 {
+		return t
+	}
+	head, tail := strings.TrimSpace(t[:best]), strings.TrimSpace(t[best+sepLen:])
+	if tail == "" || len(strings.Fields(tail)) > 3 || len(tail) > 30 || len(strings.Fields(head)) < 4 || strings.ContainsAny(tail, ":|–—»·•") {
+		return t
+	}
+	return head
 }
 
 // siteLike says whether s is the site's name: og:site_name, or the host's
