@@ -48,11 +48,15 @@ func (r Resource) stream() string {
 }
 
 // Check reports, in one ErrNotProvisioned error naming them all, the
-// resources of need that do not exist. It only reads.
+// resources of need that do not exist. It only reads, and waits out a NATS
+// that does not answer yet (see WhileUnavailable).
 func Check(ctx context.Context, js jetstream.JetStream, need ...Resource) error {
 	var missing []string
 	for _, r := range need {
-		_, err := js.Stream(ctx, r.stream())
+		err := WhileUnavailable(ctx, func() error {
+			_, err := js.Stream(ctx, r.stream())
+			return err
+		})
 		switch {
 		case errors.Is(err, jetstream.ErrStreamNotFound):
 			missing = append(missing, r.String())

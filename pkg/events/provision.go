@@ -218,10 +218,12 @@ func ConsumerConfig(name, filter string, ackWait time.Duration) jetstream.Consum
 // EnsureConsumer creates or updates a durable consumer on stream.
 func EnsureConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
 	var c jetstream.Consumer
-	err := retryConflict(ctx, func() error {
-		var err error
-		c, err = js.CreateOrUpdateConsumer(ctx, stream, cfg)
-		return err
+	err := WhileUnavailable(ctx, func() error {
+		return retryConflict(ctx, func() error {
+			var err error
+			c, err = js.CreateOrUpdateConsumer(ctx, stream, cfg)
+			return err
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("provision consumer %s on %s: %w", cfg.Durable, stream, err)

@@ -184,7 +184,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 			return nil
 		}
 		var kv jetstream.KeyValue
-		if kv, err = deps.JS.KeyValue(ctx, name); err != nil {
+		err = events.WhileUnavailable(ctx, func() (err error) {
+			kv, err = deps.JS.KeyValue(ctx, name)
+			return err
+		})
+		if err != nil {
 			err = fmt.Errorf("open bucket %s: %w", name, err)
 		}
 		return kv
@@ -196,7 +200,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 		return nil, err
 	}
 	f.owner = []byte(fmt.Sprintf("%s-%d", deps.NC.Opts.Name, time.Now().UnixNano()))
-	st, err := f.claims.Status(ctx)
+	var st jetstream.KeyValueStatus
+	err = events.WhileUnavailable(ctx, func() (err error) {
+		st, err = f.claims.Status(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claims bucket status: %w", err)
 	}
