@@ -63,7 +63,7 @@ func TestSoak(t *testing.T) {
 	org.serve()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	p, err := startPipeline(ctx, t.TempDir(), org.feedURLs(), 0, slog.New(slog.DiscardHandler))
+	p, err := startPipeline(ctx, t.TempDir(), org.feedURLs(), 0, "", nil, 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
