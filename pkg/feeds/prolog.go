@@ -44,10 +44,12 @@ func cleanProlog(data []byte) (doc []byte, root string, err error) {
 		case len(rest) == 0:
 			return nil, "", fmt.Errorf("no root element: %w", ErrMalformed)
 		case bytes.HasPrefix(rest, []byte("<?")):
-			end := bytes.Index(rest, []byte("?>"))
+			// "<?>" is no complete instruction: the end is looked for after "<?".
+			end := bytes.Index(rest[2:], []byte("?>"))
 			if end < 0 {
 				return nil, "", fmt.Errorf("unterminated processing instruction: %w", ErrMalformed)
 			}
+			end += 2
 			if target := piTarget(rest[2:end]); strings.EqualFold(target, "xml") {
 				cut(i, i+end+2)
 			}
