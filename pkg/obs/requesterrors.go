@@ -125,12 +125,15 @@ func errorJSON(code int, msg string) ([]byte, error) {
 
 // routable answers in JSON the two requests net/http reads but no route
 // can take, which http.ServeMux would answer itself before any pattern: a
-// target of "*" (an empty 400; OPTIONS * never gets here) and CONNECT (a
-// plain-text 404 or 405).
+// target of "*" (an empty 400; OPTIONS * never gets here), HTTP/2's
+// preface among them, and CONNECT (a plain-text 404 or 405).
 func routable(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		code, msg := 0, ""
 		switch {
+		case r.Method == "PRI" && r.RequestURI == "*":
+			// HTTP/2's connection preface: a client trying h2c.
+			code, msg = http.StatusHTTPVersionNotSupported, "HTTP/2 without TLS is not supported: use HTTP/1.1"
 		case r.RequestURI == "*":
 			code, msg = http.StatusBadRequest, "request target * is for OPTIONS only"
 		case r.Method == http.MethodConnect:

@@ -50,6 +50,7 @@ func TestRequestErrorsAreJSON(t *testing.T) {
 		// itself (empty, plain text) before any pattern.
 		{"target *", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400, "request target *"},
 		{"CONNECT", "CONNECT x:80 HTTP/1.1\r\nHost: x:80\r\n\r\n", 501, "CONNECT"},
+		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "HTTP/2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, br := dialRaw(t, ln.Addr().String(), tc.send)
