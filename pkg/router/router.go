@@ -312,6 +312,7 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			failures := 0 // in a row: a NATS restart fails every pull until it is back
 			for run.Err() == nil || opt.InProgress <= 0 {
 				m, err := next()
 				if err != nil {
@@ -322,13 +323,16 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 					if run.Err() != nil || errors.Is(err, errNoMessage) {
 						continue
 					}
-					opt.Log.Warn("pull failed", "stage", opt.Stage, "err", err)
+					if failures++; failures == 1 || failures%30 == 0 {
+						opt.Log.Warn("pull failed", "stage", opt.Stage, "err", err, "in_a_row", failures)
+					}
 					select {
 					case <-run.Done():
 					case <-time.After(time.Second):
 					}
 					continue
 				}
+				failures = 0
 				handle(work, m, h, opt)
 			}
 		}()

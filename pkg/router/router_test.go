@@ -5,15 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -306,5 +309,67 @@ func TestInProgressKeepsWaitingMessages(t *testing.T) {
 	<-done
 	if n, r := calls.Load(), redelivered.Load(); n != 9 || r != 0 {
 		t.Errorf("9 messages handled %d times, %d of them redelivered: a message waiting for a worker was handed out again", n, r)
+	}
+}
+
+// Workers that pull for themselves (InProgress) go on pulling after a NATS
+// restart: messages published once it is back are handled.
+func TestInProgressPullsAfterRestart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	start := func() *server.Server {
+		ns, err := natsserver.Start(natsserver.Options{Port: port, StoreDir: dir})
+		if err != nil {
+			t.Fatalf("start nats: %v", err)
+		}
+		return ns
+	}
+	ns := start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	natstest.Provision(t, ns.ClientURL(), events.DefaultTopology())
+	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL()}, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	c, err := events.EnsureConsumer(t.Context(), js, events.StreamRaw, events.ConsumerConfig("short", "", time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	h := func(ctx context.Context, m jetstream.Msg) error { calls.Add(1); return nil }
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- router.Run(ctx, c, h, router.Options{Stage: "test", Workers: 2, InProgress: 300 * time.Millisecond, Log: slog.Default()})
+	}()
+	publish(t, js, "before")
+	waitFor(t, "the first message", func() bool { return calls.Load() == 1 })
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	time.Sleep(3 * time.Second)
+	ns = start()
+	waitFor(t, "the client reconnected", nc.IsConnected)
+	waitFor(t, "the message published after the restart handled", func() bool {
+		if calls.Load() == 1 {
+			m := nats.NewMsg(events.RawSubject("example.com"))
+			m.Data = []byte("after")
+			pctx, pcancel := context.WithTimeout(t.Context(), time.Second)
+			defer pcancel()
+			if _, err := js.PublishMsg(pctx, m); err != nil {
+				return false
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		return calls.Load() >= 2
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
 	}
 }
