@@ -6,8 +6,10 @@ MODULES := $(shell go list -f '{{.Dir}}' -m)
 PKGS    := $(addsuffix /...,$(MODULES))
 
 # How long each fuzz target is fuzzed by make test and make fuzz:
-# make fuzz FUZZTIME=5m fuzzes longer.
+# make fuzz FUZZTIME=5m fuzzes longer; FUZZ=Canonical only the targets
+# whose "package FuzzName" matches.
 FUZZTIME ?= 4s
+FUZZ ?=
 
 .PHONY: test deps vet fuzz race bench eval build run
 
@@ -16,7 +18,7 @@ test: deps vet
 	scripts/fuzz $(FUZZTIME)
 
 fuzz:
-	scripts/fuzz $(FUZZTIME)
+	scripts/fuzz $(FUZZTIME) '$(FUZZ)'
 
 deps:
 	@scripts/deps redis chromium

@@ -23,7 +23,7 @@ usage:
   newsflow extract --batch            (JSON lines {"path","url"} on stdin, one article per line out)
   newsflow eval [--dir DIR] [--worst N]
   newsflow bench [--dir DIR] [--rounds N]      (extraction speed on one core, as a ratio to parsing)
-  newsflow bench --pipeline [--pages N] [--rate R] [--json]   (the whole pipeline against a local origin, with its ceilings)
+  newsflow bench --pipeline [--pages N] [--rate R] [--topology in-process|services] [--sse-clients N] [--json]   (the whole pipeline against a local origin, with its ceilings)
   newsflow feeds add|list|show|poll|reset|remove|import ...   (the feed registry, on NATS_URL)
   newsflow tail [--site S] [--lang L] [--since 1h] [--nats URL]   (articles as they are published)
   newsflow dlq list|show|replay|purge ...     (dead letters: why they failed; send them back)

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -27,17 +28,30 @@ func WhileUnavailable(ctx context.Context, fn func() error) error {
 	giveUp := time.Now().Add(startWait)
 	for attempt := 0; ; attempt++ {
 		err := fn()
-		if err == nil || !unavailable(err) || ctx.Err() != nil || time.Now().After(giveUp) {
+		if err == nil || !unavailable(err) {
 			return err
+		}
+		if ctx.Err() != nil || time.Now().After(giveUp) {
+			return noJetStream(err)
 		}
 		t := time.NewTimer(startRetry.Delay(attempt))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return err
+			return noJetStream(err)
 		case <-t.C:
 		}
 	}
+}
+
+// noJetStream adds to a "no responders" error what it means when it lasts:
+// nothing on that NATS serves JetStream, as on a server started without it
+// (the commonest cause, otherwise told apart from a restart only by time).
+func noJetStream(err error) error {
+	if errors.Is(err, nats.ErrNoResponders) {
+		return fmt.Errorf("%w (no JetStream answered: is it enabled on the server, nats-server -js?)", err)
+	}
+	return err
 }
 
 // unavailable says whether err means JetStream did not answer (yet), not

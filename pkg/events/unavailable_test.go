@@ -1,9 +1,11 @@
 package events_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +63,31 @@ func TestStartChecksWaitOutARestart(t *testing.T) {
 	ns = start()
 	if err := <-done; err != nil {
 		t.Fatalf("start-up checks across a NATS restart: %v", err)
+	}
+}
+
+// A NATS without JetStream never answers its API: the start-up checks say
+// so when they give up, rather than only "no responders".
+func TestStartChecksNameMissingJetStream(t *testing.T) {
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "no-jetstream"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	err = events.Check(ctx, js, events.Stream(events.StreamArticles))
+	if err == nil || !strings.Contains(err.Error(), "nats-server -js") {
+		t.Errorf("Check = %v; want it to ask whether JetStream is enabled", err)
 	}
 }

@@ -176,7 +176,7 @@ func (c Config) credentials() string {
 	case c.Token != "":
 		return "for the token NATS_TOKEN"
 	}
-	return "(no credentials given: set NATS_USER and NATS_PASSWORD, NATS_TOKEN, or NATS_CREDS)"
+	return "(no credentials given: set NATS_USER and NATS_PASSWORD, NATS_TOKEN, NATS_CREDS, or NATS_NKEY_SEED)"
 }
 
 // tlsFiles names the TLS settings c uses. Without a client certificate it

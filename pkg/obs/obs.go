@@ -126,9 +126,10 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) e
 }
 
 // ServeListener is Serve on an open listener. Requests too malformed to
-// reach h are answered with a JSON error too (see jsonErrorListener).
+// reach h are answered with a JSON error too (see jsonErrorListener and
+// routable).
 func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	ln = jsonErrorListener{ln}
+	ln, h = jsonErrorListener{ln}, routable(h)
 	// Long-lived responses (the SSE stream) extend their own write deadline
 	// through http.ResponseController; everything else is bounded here.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,

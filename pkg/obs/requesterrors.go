@@ -86,14 +86,10 @@ func jsonRequestError(p []byte) (out []byte, ok bool) {
 	if err != nil || code < 400 || code > 599 {
 		return nil, false
 	}
-	data, err := json.Marshal(struct {
-		Status  int    `json:"status"`
-		Message string `json:"message"`
-	}{code, requestErrorMessage(code, string(body))})
+	data, err := errorJSON(code, requestErrorMessage(code, string(body)))
 	if err != nil {
 		return nil, false
 	}
-	data = append(data, '\n')
 	var b bytes.Buffer
 	b.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
 	b.WriteString("Content-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(data)) + "\r\nConnection: close\r\n\r\n")
@@ -116,4 +112,43 @@ func requestErrorMessage(code int, body string) string {
 	}
 	r, size := utf8.DecodeRuneInString(msg)
 	return string(unicode.ToLower(r)) + msg[size:]
+}
+
+// errorJSON is newsflow's error document, one line.
+func errorJSON(code int, msg string) ([]byte, error) {
+	data, err := json.Marshal(struct {
+		Status  int    `json:"status"`
+		Message string `json:"message"`
+	}{code, msg})
+	return append(data, '\n'), err
+}
+
+// routable answers in JSON the two requests net/http reads but no route
+// can take, which http.ServeMux would answer itself before any pattern: a
+// target of "*" (an empty 400; OPTIONS * never gets here), HTTP/2's
+// preface among them, and CONNECT (a plain-text 404 or 405).
+func routable(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code, msg := 0, ""
+		switch {
+		case r.Method == "PRI" && r.RequestURI == "*":
+			// HTTP/2's connection preface: a client trying h2c.
+			code, msg = http.StatusHTTPVersionNotSupported, "HTTP/2 without TLS is not supported: use HTTP/1.1"
+		case r.RequestURI == "*":
+			code, msg = http.StatusBadRequest, "request target * is for OPTIONS only"
+		case r.Method == http.MethodConnect:
+			code, msg = http.StatusNotImplemented, "method CONNECT not supported: this is no proxy"
+		default:
+			h.ServeHTTP(w, r)
+			return
+		}
+		data, err := errorJSON(code, msg)
+		if err != nil {
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(code)
+		_, _ = w.Write(data)
+	})
 }

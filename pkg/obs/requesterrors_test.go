@@ -46,6 +46,11 @@ func TestRequestErrorsAreJSON(t *testing.T) {
 		{"invalid header name", "GET /ok HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n", 400, "invalid header name"},
 		{"HTTP/2.5", "GET /ok HTTP/2.5\r\nHost: x\r\n\r\n", 505, "unsupported protocol version"},
 		{"unknown transfer encoding", "POST /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: zip\r\n\r\n", 501, "unsupported transfer encoding"},
+		// net/http hands these to the handler, and http.ServeMux answers them
+		// itself (empty, plain text) before any pattern.
+		{"target *", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400, "request target *"},
+		{"CONNECT", "CONNECT x:80 HTTP/1.1\r\nHost: x:80\r\n\r\n", 501, "CONNECT"},
+		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "HTTP/2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, br := dialRaw(t, ln.Addr().String(), tc.send)

@@ -289,17 +289,6 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	// Messages pulled ahead wait for a worker unheartbeated: with
-	// InProgress (a short AckWait), one per worker, so none waits longer
-	// than one handling before it is started.
-	prefetch := opt.Workers * 2
-	if opt.InProgress > 0 {
-		prefetch = opt.Workers
-	}
-	it, err := c.Messages(jetstream.PullMaxMessages(prefetch))
-	if err != nil {
-		return fmt.Errorf("%s: consume: %w", opt.Stage, err)
-	}
 	if opt.Grace <= 0 {
 		opt.Grace = 15 * time.Second
 	}
@@ -313,32 +302,43 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	// say so, not sit there looking healthy.
 	run, stopRun := context.WithCancelCause(ctx)
 	defer stopRun(nil)
+	next, stopPulling, err := puller(run, c, opt)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { reportLag(run, c, opt) })
 	for range opt.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				m, err := it.Next()
+			failures := 0 // in a row: a NATS restart fails every pull until it is back
+			for run.Err() == nil || opt.InProgress <= 0 {
+				m, err := next()
 				if err != nil {
-					if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-						stopRun(fmt.Errorf("%s: message iterator closed (consumer deleted?)", opt.Stage))
+					if errors.Is(err, errConsumerGone) {
+						stopRun(fmt.Errorf("%s: %w", opt.Stage, err))
 						return
 					}
-					opt.Log.Warn("pull failed", "stage", opt.Stage, "err", err)
+					if run.Err() != nil || errors.Is(err, errNoMessage) {
+						continue
+					}
+					if failures++; failures == 1 || failures%30 == 0 {
+						opt.Log.Warn("pull failed", "stage", opt.Stage, "err", err, "in_a_row", failures)
+					}
 					select {
 					case <-run.Done():
 					case <-time.After(time.Second):
 					}
 					continue
 				}
+				failures = 0
 				handle(work, m, h, opt)
 			}
 		}()
 	}
 	<-run.Done()
-	it.Drain()
+	stopPulling()
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
 	select {
@@ -352,6 +352,56 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 		return context.Cause(run)
 	}
 	return nil
+}
+
+var (
+	errConsumerGone = errors.New("message iterator closed (consumer deleted?)")
+	errNoMessage    = errors.New("no message within the pull's expiry")
+)
+
+// puller gives the workers their messages: next returns the following one,
+// errConsumerGone once the consumer is deleted; stop ends pulling (messages
+// pulled and not yet handed out are redelivered).
+//
+// Without InProgress one iterator pulls ahead, two messages per worker.
+// With it (a short AckWait), a message pulled ahead would wait for a worker
+// unheartbeated and, when every worker is busy for longer than the
+// AckWait, be handed out again while still waiting: handled twice, its
+// delivery count grown. So each idle worker pulls one message for itself
+// and starts on it at once.
+func puller(run context.Context, c jetstream.Consumer, opt Options) (next func() (jetstream.Msg, error), stop func(), err error) {
+	if opt.InProgress <= 0 {
+		it, err := c.Messages(jetstream.PullMaxMessages(opt.Workers * 2))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: consume: %w", opt.Stage, err)
+		}
+		next = func() (jetstream.Msg, error) {
+			m, err := it.Next()
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				err = errConsumerGone
+			}
+			return m, err
+		}
+		return next, it.Drain, nil
+	}
+	next = func() (jetstream.Msg, error) {
+		m, err := c.Next(jetstream.FetchContext(run))
+		switch {
+		case err == nil:
+			return m, nil
+		case errors.Is(err, jetstream.ErrConsumerDeleted):
+			return nil, errConsumerGone
+		case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
+			// An idle pull expired. A pull on a consumer that no longer
+			// exists gets no answer at all, so ask whether it is still there.
+			if _, err := c.Info(run); errors.Is(err, jetstream.ErrConsumerNotFound) {
+				return nil, errConsumerGone
+			}
+			return nil, errNoMessage
+		}
+		return nil, err
+	}
+	return next, func() {}, nil
 }
 
 func handle(ctx context.Context, m jetstream.Msg, h Handler, opt Options) {

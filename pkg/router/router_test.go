@@ -3,16 +3,20 @@ package router_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -248,22 +252,124 @@ func gauge(t *testing.T, name string, labels map[string]string) (float64, bool) 
 // A stage whose consumer is deleted stops with an error instead of idling
 // as if healthy.
 func TestRunFailsWhenConsumerDeleted(t *testing.T) {
-	js, c := setup(t)
-	done := make(chan error, 1)
-	go func() {
-		done <- router.Run(t.Context(), c, func(context.Context, jetstream.Msg) error { return nil },
-			router.Options{Stage: "test", Workers: 2, Log: slog.Default()})
-	}()
-	time.Sleep(200 * time.Millisecond)
-	if err := js.DeleteConsumer(t.Context(), events.StreamRaw, "t"); err != nil {
+	for _, inProgress := range []time.Duration{0, 300 * time.Millisecond} {
+		t.Run(fmt.Sprintf("InProgress=%v", inProgress), func(t *testing.T) {
+			js, c := setup(t)
+			done := make(chan error, 1)
+			go func() {
+				done <- router.Run(t.Context(), c, func(context.Context, jetstream.Msg) error { return nil },
+					router.Options{Stage: "test", Workers: 2, Log: slog.Default(), InProgress: inProgress})
+			}()
+			time.Sleep(200 * time.Millisecond)
+			if err := js.DeleteConsumer(t.Context(), events.StreamRaw, "t"); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "iterator closed") {
+					t.Errorf("Run returned %v, want an iterator-closed error", err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatal("Run kept going after its consumer was deleted")
+			}
+		})
+	}
+}
+
+// Messages waiting for a busy worker are not handed out again either: with
+// InProgress the AckWait is short, and a message pulled ahead of its
+// handling would outlive it unheartbeated while every worker is busy.
+func TestInProgressKeepsWaitingMessages(t *testing.T) {
+	js, _ := setup(t)
+	c, err := events.EnsureConsumer(t.Context(), js, events.StreamRaw, events.ConsumerConfig("short", "", time.Second))
+	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "iterator closed") {
-			t.Errorf("Run returned %v, want an iterator-closed error", err)
+	for _, d := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"} {
+		publish(t, js, d)
+	}
+	var calls, redelivered atomic.Int32
+	h := func(ctx context.Context, m jetstream.Msg) error {
+		calls.Add(1)
+		if md, err := m.Metadata(); err == nil && md.NumDelivered > 1 {
+			redelivered.Add(1)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run kept going after its consumer was deleted")
+		return sleepCtx(ctx, 2500*time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() {
+		done <- router.Run(ctx, c, h, router.Options{Stage: "test", Workers: 3, InProgress: 300 * time.Millisecond, Log: slog.Default()})
+	}()
+	waitFor(t, "every message acked", func() bool {
+		info, err := c.Info(t.Context())
+		return err == nil && calls.Load() >= 9 && info.NumAckPending == 0 && info.NumPending == 0
+	})
+	cancel()
+	<-done
+	if n, r := calls.Load(), redelivered.Load(); n != 9 || r != 0 {
+		t.Errorf("9 messages handled %d times, %d of them redelivered: a message waiting for a worker was handed out again", n, r)
+	}
+}
+
+// Workers that pull for themselves (InProgress) go on pulling after a NATS
+// restart: messages published once it is back are handled.
+func TestInProgressPullsAfterRestart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	start := func() *server.Server {
+		ns, err := natsserver.Start(natsserver.Options{Port: port, StoreDir: dir})
+		if err != nil {
+			t.Fatalf("start nats: %v", err)
+		}
+		return ns
+	}
+	ns := start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	natstest.Provision(t, ns.ClientURL(), events.DefaultTopology())
+	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL()}, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	c, err := events.EnsureConsumer(t.Context(), js, events.StreamRaw, events.ConsumerConfig("short", "", time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	h := func(ctx context.Context, m jetstream.Msg) error { calls.Add(1); return nil }
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- router.Run(ctx, c, h, router.Options{Stage: "test", Workers: 2, InProgress: 300 * time.Millisecond, Log: slog.Default()})
+	}()
+	publish(t, js, "before")
+	waitFor(t, "the first message", func() bool { return calls.Load() == 1 })
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	time.Sleep(3 * time.Second)
+	ns = start()
+	waitFor(t, "the client reconnected", nc.IsConnected)
+	waitFor(t, "the message published after the restart handled", func() bool {
+		if calls.Load() == 1 {
+			m := nats.NewMsg(events.RawSubject("example.com"))
+			m.Data = []byte("after")
+			pctx, pcancel := context.WithTimeout(t.Context(), time.Second)
+			defer pcancel()
+			if _, err := js.PublishMsg(pctx, m); err != nil {
+				return false
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		return calls.Load() >= 2
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
 	}
 }

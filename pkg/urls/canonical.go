@@ -41,7 +41,12 @@ func isTracking(name string) bool {
 func Canonical(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return "", fmt.Errorf("canonicalise %q: %w", raw, err)
+		// url.Error repeats the URL, and with it any password.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("canonicalise %q: %w", Redact(raw), err)
 	}
 	return CanonicalURL(u)
 }
@@ -51,7 +56,7 @@ func CanonicalURL(in *url.URL) (string, error) {
 	u := *in
 	u.Scheme = strings.ToLower(u.Scheme)
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%w: %q", ErrNotHTTP, in.String())
+		return "", fmt.Errorf("%w: %q", ErrNotHTTP, in.Redacted())
 	}
 	host := strings.ToLower(u.Hostname())
 	port := u.Port()
@@ -60,7 +65,7 @@ func CanonicalURL(in *url.URL) (string, error) {
 	}
 	host = strings.TrimRight(host, ".") // every trailing dot, or a second pass would drop another
 	if host == "" {
-		return "", fmt.Errorf("%w: %q", ErrNotHTTP, in.String())
+		return "", fmt.Errorf("%w: %q", ErrNotHTTP, in.Redacted())
 	}
 	if strings.Contains(host, ":") { // IPv6 literal
 		host = "[" + host + "]"

@@ -2,6 +2,7 @@ package urls
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -27,6 +28,17 @@ func TestCanonical(t *testing.T) {
 	for _, bad := range []string{"ftp://example.com/x", "/relative", "mailto:a@b.c", "http://"} {
 		if _, err := Canonical(bad); !errors.Is(err, ErrNotHTTP) {
 			t.Errorf("Canonical(%q) error = %v, want ErrNotHTTP", bad, err)
+		}
+	}
+}
+
+// An error about a URL never shows its password: the CLI and the fetcher's
+// logs print it.
+func TestCanonicalErrorsHidePasswords(t *testing.T) {
+	for _, raw := range []string{"ftp://u:s3cret@x.example/feed", "http://u:s3cret@x y/feed", "http://u:s3cret@.../feed"} {
+		_, err := Canonical(raw)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Canonical(%q) = %v; want an error without the password", raw, err)
 		}
 	}
 }

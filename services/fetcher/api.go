@@ -59,6 +59,15 @@ func (f *Fetcher) Handler() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})
+	// Every other request gets the API's JSON error, not the mux's plain text.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/feeds" {
+			w.Header().Set("Allow", "GET, HEAD, POST, DELETE")
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /v1/feeds")
+			return
+		}
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+" (the feed API is /v1/feeds)")
+	})
 	return requireToken(f.cfg.APIToken, mux)
 }
 

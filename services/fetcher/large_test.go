@@ -100,4 +100,28 @@ func TestFeedAPI(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("second DELETE: %v %v", err, resp.Status)
 	}
+	// Any other path or method: the same JSON errors, not net/http's text.
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{
+		{http.MethodGet, "/v1/feed", http.StatusNotFound},
+		{http.MethodGet, "/", http.StatusNotFound},
+		{http.MethodPut, "/v1/feeds", http.StatusMethodNotAllowed},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Status  int    `json:"status"`
+			Message string `json:"message"`
+		}
+		derr := json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || derr != nil || e.Status != tc.status || resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s: %d %s (%v), want a JSON %d", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), derr, tc.status)
+		}
+	}
 }

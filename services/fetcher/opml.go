@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/url"
 	"strings"
+
+	"github.com/newsflow/newsflow/pkg/urls"
 )
 
 // ErrNoFeeds means an import file held no feed URL.
@@ -56,7 +58,7 @@ func ParseFeedList(data []byte) ([]string, error) {
 	for _, u := range out {
 		p, err := url.Parse(u)
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return nil, fmt.Errorf("feed list: %q is not an http(s) URL", shorten(u))
+			return nil, fmt.Errorf("feed list: %q is not an http(s) URL", shorten(urls.Redact(u)))
 		}
 		valid = append(valid, u)
 	}

@@ -26,6 +26,9 @@ func TestParseFeedList(t *testing.T) {
 	if _, err := ParseFeedList([]byte("# nothing\n")); !errors.Is(err, ErrNoFeeds) {
 		t.Errorf("empty list: %v", err)
 	}
+	if _, err := ParseFeedList([]byte("ftp://u:s3cret@x.example/feed\n")); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("a non-http entry with a password: %v, want an error without the password", err)
+	}
 	if _, err := ParseFeedList([]byte("ftp://x.example/feed\n")); err == nil {
 		t.Error("ftp URL accepted")
 	}

@@ -120,3 +120,32 @@ func TestRedisTLSNeedsRediss(t *testing.T) {
 		t.Error("NewRedis took REDIS_TLS_* with a redis:// URL")
 	}
 }
+
+// A URL whose scheme does not match the server's TLS is not refused by
+// Redis, only left unanswered or hung up on, so the store waits for it as
+// for a Redis that is down; the error says what else it may be.
+func TestRedisTLSMismatchNamed(t *testing.T) {
+	pki := tlstest.New(t)
+	tlsOnly := startRedis(t, redisserver.Options{TLS: &redisserver.TLS{CertFile: pki.ServerCert, KeyFile: pki.ServerKey, CAFile: pki.CA}})
+	plain := startRedis(t, redisserver.Options{})
+	for _, tc := range []struct {
+		name, url string
+		tls       RedisTLS
+		says      string
+	}{
+		{"TLS server, redis:// URL", strings.Replace(tlsOnly.URL(), "rediss://", "redis://", 1), RedisTLS{}, "rediss:// in REDIS_URL?"},
+		{"plain server, rediss:// URL", strings.Replace(plain.URL(), "redis://", "rediss://", 1), RedisTLS{CA: pki.CA}, "a Redis without TLS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rdb, err := NewRedis(tc.url, tc.tls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rdb.Close()
+			err = PingRedis(t.Context(), rdb)
+			if err == nil || errors.Is(err, ErrRedisRefused) || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("PingRedis = %v; want an error saying %q", err, tc.says)
+			}
+		})
+	}
+}

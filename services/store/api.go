@@ -226,6 +226,17 @@ func ParseFilter(q url.Values) (Filter, error) {
 	return f, nil
 }
 
+// queryParams is r's query after checkParams, or a paramError when it
+// cannot be parsed: r.URL.Query() would silently drop a pair with a bad
+// escape (site=%zz) or a ';' separator, serving what was not asked for.
+func queryParams(r *http.Request, allowed []string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, &paramError{"query", "cannot be parsed (" + err.Error() + ")"}
+	}
+	return q, checkParams(q, allowed)
+}
+
 // checkParams refuses unknown parameters and repeated ones: every
 // parameter takes one value, so a second one is a mistake, not a choice.
 func checkParams(q url.Values, allowed []string) error {
@@ -255,8 +266,8 @@ func (s *Store) unavailable(w http.ResponseWriter, what string, err error) {
 }
 
 func (s *Store) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkParams(q, listParams); badRequest(w, err) {
+	q, err := queryParams(r, listParams)
+	if badRequest(w, err) {
 		return
 	}
 	f, err := ParseFilter(q)
@@ -318,6 +329,9 @@ func (s *Store) writeStored(w http.ResponseWriter, r *http.Request, st Stored, e
 }
 
 func (s *Store) get(w http.ResponseWriter, r *http.Request) {
+	if _, err := queryParams(r, nil); badRequest(w, err) {
+		return
+	}
 	id := r.PathValue("id")
 	if !idPattern.MatchString(id) {
 		writeError(w, http.StatusBadRequest, "id: must be 32 hex characters")
@@ -328,8 +342,8 @@ func (s *Store) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Store) getByURL(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkParams(q, []string{"url"}); badRequest(w, err) {
+	q, err := queryParams(r, []string{"url"})
+	if badRequest(w, err) {
 		return
 	}
 	raw := q.Get("url")
@@ -343,7 +357,7 @@ func (s *Store) getByURL(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Store) sites(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r.URL.Query(), nil); badRequest(w, err) {
+	if _, err := queryParams(r, nil); badRequest(w, err) {
 		return
 	}
 	sites, err := s.articles.Sites(r.Context())
@@ -357,7 +371,7 @@ func (s *Store) sites(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Store) languages(w http.ResponseWriter, r *http.Request) {
-	if err := checkParams(r.URL.Query(), nil); badRequest(w, err) {
+	if _, err := queryParams(r, nil); badRequest(w, err) {
 		return
 	}
 	langs, err := s.articles.Languages(r.Context())

@@ -82,6 +82,13 @@ func TestAPIErrors(t *testing.T) {
 		{"/v1/sites?x=1", 400, "x:"},
 		{"/v1/languages?site=a.com", 400, "site:"},
 		{"/v1/nothing", 404, "no such endpoint"},
+		// A pair the query parser cannot read is refused, not dropped.
+		{"/v1/articles?site=%zz", 400, "query:"},
+		{"/v1/articles?limit=1;site=a.com", 400, "query:"},
+		{"/v1/stream?%zz=1", 400, "query:"},
+		{"/v1/articles/by-url?url=https://a.com/x;y", 400, "query:"},
+		{"/v1/sites?%", 400, "query:"},
+		{"/v1/articles/0123456789abcdef0123456789abcdef?view=summary", 400, "view:"},
 	} {
 		resp, body := get(t, srv.URL+tc.path)
 		var e apiError

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -144,5 +145,24 @@ func PingRedis(ctx context.Context, rdb redis.UniversalClient) error {
 	case errors.As(err, &alert), errors.As(err, &verify), errors.As(err, &record), strings.Contains(err.Error(), "certificate"):
 		return fmt.Errorf("%w: TLS failed (REDIS_TLS_CA, REDIS_TLS_CERT, REDIS_TLS_KEY, and rediss:// in REDIS_URL): %w", ErrRedisRefused, err)
 	}
+	// A TLS mismatch looks like a Redis that is not there yet, so it is
+	// waited out like one; the error at least says what else it may be.
+	switch withTLS := usesTLS(rdb); {
+	case !withTLS && errors.Is(err, io.EOF):
+		return fmt.Errorf("%w (a Redis that wants TLS hangs up on a plain connection: rediss:// in REDIS_URL?)", err)
+	case withTLS && errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w (a Redis without TLS never answers the TLS handshake of a rediss:// REDIS_URL)", err)
+	}
 	return err
+}
+
+// usesTLS says whether rdb connects with TLS (a rediss:// URL).
+func usesTLS(rdb redis.UniversalClient) bool {
+	switch c := rdb.(type) {
+	case *redis.Client:
+		return c.Options().TLSConfig != nil
+	case *redis.ClusterClient:
+		return c.Options().TLSConfig != nil
+	}
+	return false
 }

@@ -29,8 +29,8 @@ const (
 // with Last-Event-ID resumes right after the last event it saw. Without one
 // the stream starts at since (stream time) or, by default, at new events.
 func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkParams(q, streamParams); badRequest(w, err) {
+	q, err := queryParams(r, streamParams)
+	if badRequest(w, err) {
 		return
 	}
 	f, err := ParseFilter(q)
