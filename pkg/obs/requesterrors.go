@@ -116,10 +116,7 @@ func requestErrorMessage(code int, body string) string {
 
 // errorJSON is newsflow's error document, one line.
 func errorJSON(code int, msg string) ([]byte, error) {
-	data, err := json.Marshal(struct {
-		Status  int    `json:"status"`
-		Message string `json:"message"`
-	}{code, msg})
+	data, err := json.Marshal(Error{Status: code, Message: msg})
 	return append(data, '\n'), err
 }
 

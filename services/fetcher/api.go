@@ -7,6 +7,8 @@ import (
 	"sort"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/urls"
 )
 
@@ -18,7 +20,7 @@ func (f *Fetcher) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
 		list, err := ListFeeds(r.Context(), f.feeds)
 		if err != nil {
-			writeError(w, http.StatusServiceUnavailable, err.Error())
+			obs.WriteError(w, http.StatusServiceUnavailable, err.Error())
 			return
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].URL < list[j].URL })
@@ -27,34 +29,34 @@ func (f *Fetcher) Handler() http.Handler {
 			shown = append(shown, st.Shown())
 		}
 		list = shown
-		writeJSON(w, http.StatusOK, map[string]any{"feeds": list})
+		obs.WriteJSON(w, http.StatusOK, map[string]any{"feeds": list})
 	})
 	mux.HandleFunc("POST /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			URL string `json:"url"`
 		}
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil || body.URL == "" {
-			writeError(w, http.StatusBadRequest, `url: want a JSON body {"url": "https://…"}`)
+			obs.WriteError(w, http.StatusBadRequest, `url: want a JSON body {"url": "https://…"}`)
 			return
 		}
 		if err := AddFeed(r.Context(), f.feeds, body.URL); err != nil {
-			writeError(w, http.StatusBadRequest, "url: "+err.Error())
+			obs.WriteError(w, http.StatusBadRequest, "url: "+err.Error())
 			return
 		}
-		writeJSON(w, http.StatusCreated, map[string]string{"url": urls.Redact(body.URL)})
+		obs.WriteJSON(w, http.StatusCreated, map[string]string{"url": urls.Redact(body.URL)})
 	})
 	mux.HandleFunc("DELETE /v1/feeds", func(w http.ResponseWriter, r *http.Request) {
 		u := r.URL.Query().Get("url")
 		if u == "" {
-			writeError(w, http.StatusBadRequest, "url: required")
+			obs.WriteError(w, http.StatusBadRequest, "url: required")
 			return
 		}
 		err := RemoveFeed(r.Context(), f.feeds, u)
 		switch {
 		case errors.Is(err, jetstream.ErrKeyNotFound):
-			writeError(w, http.StatusNotFound, "feed not registered")
+			obs.WriteError(w, http.StatusNotFound, "feed not registered")
 		case err != nil:
-			writeError(w, http.StatusBadRequest, "url: "+err.Error())
+			obs.WriteError(w, http.StatusBadRequest, "url: "+err.Error())
 		default:
 			w.WriteHeader(http.StatusNoContent)
 		}
@@ -63,20 +65,10 @@ func (f *Fetcher) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/feeds" {
 			w.Header().Set("Allow", "GET, HEAD, POST, DELETE")
-			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /v1/feeds")
+			obs.WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on /v1/feeds")
 			return
 		}
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+" (the feed API is /v1/feeds)")
+		obs.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+" (the feed API is /v1/feeds)")
 	})
 	return requireToken(f.cfg.APIToken, mux)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"status": status, "message": msg})
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/newsflow/newsflow/pkg/obs"
 )
 
 // ErrAPIUnprotected is a feed API set to listen beyond loopback without a
@@ -62,13 +64,13 @@ func requireToken(token string, next http.Handler) http.Handler {
 		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="newsflow-fetcher"`)
-			writeError(w, http.StatusUnauthorized, "authorization: want a bearer token (Authorization: Bearer <FETCHER_API_TOKEN>)")
+			obs.WriteError(w, http.StatusUnauthorized, "authorization: want a bearer token (Authorization: Bearer <FETCHER_API_TOKEN>)")
 			return
 		}
 		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
 		if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="newsflow-fetcher", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "authorization: invalid bearer token")
+			obs.WriteError(w, http.StatusUnauthorized, "authorization: invalid bearer token")
 			return
 		}
 		next.ServeHTTP(w, r)

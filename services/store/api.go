@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/obs"
 )
 
 var (
@@ -40,10 +40,10 @@ func (s *Store) Handler() http.Handler {
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: the API is read-only")
+			obs.WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: the API is read-only")
 			return
 		}
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+		obs.WriteError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	mountWeb(mux)
 	return publicRead(mux)
@@ -117,22 +117,6 @@ func publicRead(next http.Handler) http.Handler {
 			requestSeconds.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		}
 	})
-}
-
-// apiError is every error the API returns.
-type apiError struct {
-	Status  int    `json:"status"`
-	Message string `json:"message"`
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, apiError{Status: status, Message: msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 // paramError is a bad query parameter; its message starts with the name.
@@ -254,7 +238,7 @@ func checkParams(q url.Values, allowed []string) error {
 func badRequest(w http.ResponseWriter, err error) bool {
 	var pe *paramError
 	if errors.As(err, &pe) {
-		writeError(w, http.StatusBadRequest, pe.Error())
+		obs.WriteError(w, http.StatusBadRequest, pe.Error())
 		return true
 	}
 	return false
@@ -262,7 +246,7 @@ func badRequest(w http.ResponseWriter, err error) bool {
 
 func (s *Store) unavailable(w http.ResponseWriter, what string, err error) {
 	s.deps.Log.Error(what, "err", err)
-	writeError(w, http.StatusServiceUnavailable, "storage unavailable")
+	obs.WriteError(w, http.StatusServiceUnavailable, "storage unavailable")
 }
 
 func (s *Store) list(w http.ResponseWriter, r *http.Request) {
@@ -278,7 +262,7 @@ func (s *Store) list(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 200 {
-			writeError(w, http.StatusBadRequest, "limit: must be an integer from 1 to 200")
+			obs.WriteError(w, http.StatusBadRequest, "limit: must be an integer from 1 to 200")
 			return
 		}
 		limit = n
@@ -288,24 +272,24 @@ func (s *Store) list(w http.ResponseWriter, r *http.Request) {
 	case "summary":
 		f.Summary = true
 	default:
-		writeError(w, http.StatusBadRequest, "view: want full or summary")
+		obs.WriteError(w, http.StatusBadRequest, "view: want full or summary")
 		return
 	}
 	page, err := s.articles.List(r.Context(), f, limit, q.Get("cursor"))
 	if errors.Is(err, ErrBadCursor) {
-		writeError(w, http.StatusBadRequest, "cursor: invalid (use next_cursor of a previous page)")
+		obs.WriteError(w, http.StatusBadRequest, "cursor: invalid (use next_cursor of a previous page)")
 		return
 	}
 	if err != nil {
 		s.unavailable(w, "list articles", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page)
+	obs.WriteJSON(w, http.StatusOK, page)
 }
 
 func (s *Store) writeStored(w http.ResponseWriter, r *http.Request, st Stored, err error) {
 	if errors.Is(err, ErrNotFound) {
-		writeError(w, http.StatusNotFound, "article not found")
+		obs.WriteError(w, http.StatusNotFound, "article not found")
 		return
 	}
 	if err != nil {
@@ -334,7 +318,7 @@ func (s *Store) get(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	if !idPattern.MatchString(id) {
-		writeError(w, http.StatusBadRequest, "id: must be 32 hex characters")
+		obs.WriteError(w, http.StatusBadRequest, "id: must be 32 hex characters")
 		return
 	}
 	st, err := s.articles.Get(r.Context(), id)
@@ -349,7 +333,7 @@ func (s *Store) getByURL(w http.ResponseWriter, r *http.Request) {
 	raw := q.Get("url")
 	u, err := url.Parse(raw)
 	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		writeError(w, http.StatusBadRequest, "url: want an absolute http(s) URL")
+		obs.WriteError(w, http.StatusBadRequest, "url: want an absolute http(s) URL")
 		return
 	}
 	st, err := s.articles.GetByURL(r.Context(), raw)
@@ -365,7 +349,7 @@ func (s *Store) sites(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, "count sites", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	obs.WriteJSON(w, http.StatusOK, struct {
 		Sites []SiteCount `json:"sites"`
 	}{sites})
 }
@@ -379,7 +363,7 @@ func (s *Store) languages(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, "count languages", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	obs.WriteJSON(w, http.StatusOK, struct {
 		Languages []LanguageCount `json:"languages"`
 	}{langs})
 }

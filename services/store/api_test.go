@@ -17,6 +17,7 @@ import (
 	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/service"
 )
 
@@ -91,7 +92,7 @@ func TestAPIErrors(t *testing.T) {
 		{"/v1/articles/0123456789abcdef0123456789abcdef?view=summary", 400, "view:"},
 	} {
 		resp, body := get(t, srv.URL+tc.path)
-		var e apiError
+		var e obs.Error
 		if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != tc.status || e.Status != tc.status ||
 			!strings.HasPrefix(e.Message, tc.prefix) || resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("GET %s: %d %s, want %d with a message starting %q", tc.path, resp.StatusCode, body, tc.status, tc.prefix)

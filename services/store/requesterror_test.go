@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/newsflow/newsflow/internal/redistest"
+	"github.com/newsflow/newsflow/pkg/obs"
 )
 
 // A request line net/http refuses before any handler (an invalid percent
@@ -33,7 +34,7 @@ func TestUnreadableRequestIsJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
-	var e apiError
+	var e obs.Error
 	if err := json.Unmarshal(body, &e); err != nil || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("%d %s %q: not a JSON error (%v)", resp.StatusCode, resp.Header.Get("Content-Type"), body, err)
 	}

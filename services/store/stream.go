@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/obs"
 )
 
 // How long a stream waits for the store to decide whether a fresh event is
@@ -46,7 +47,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	if v != "" {
 		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, name+": not a stream sequence number")
+			obs.WriteError(w, http.StatusBadRequest, name+": not a stream sequence number")
 			return
 		}
 		after, resume = n, true
@@ -56,7 +57,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		defer func() { <-s.streams }()
 	default:
 		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusServiceUnavailable, "too many open streams, retry later")
+		obs.WriteError(w, http.StatusServiceUnavailable, "too many open streams, retry later")
 		return
 	}
 	streams.Inc()
@@ -65,7 +66,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	if s.deps.JS == nil {
-		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+		obs.WriteError(w, http.StatusServiceUnavailable, "stream unavailable")
 		return
 	}
 	// position is the last stream sequence this client has been brought past.
@@ -92,7 +93,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		if err != nil {
 			s.deps.Log.Warn("stream: stream info", "err", err)
-			writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+			obs.WriteError(w, http.StatusServiceUnavailable, "stream unavailable")
 			return
 		}
 		position = info.State.LastSeq
@@ -105,7 +106,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	cons, err := s.deps.JS.OrderedConsumer(ctx, events.StreamArticles, cfg)
 	if err != nil {
 		s.deps.Log.Warn("stream: ordered consumer", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+		obs.WriteError(w, http.StatusServiceUnavailable, "stream unavailable")
 		return
 	}
 	// A small buffer per client: a replay from the start must not hold
@@ -113,7 +114,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	it, err := cons.Messages(jetstream.PullMaxMessages(16))
 	if err != nil {
 		s.deps.Log.Warn("stream: consume", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "stream unavailable")
+		obs.WriteError(w, http.StatusServiceUnavailable, "stream unavailable")
 		return
 	}
 	msgs := make(chan jetstream.Msg)

@@ -17,6 +17,7 @@ import (
 	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/obs"
 )
 
 // A client that disconnects and comes back with Last-Event-ID receives
@@ -208,7 +209,7 @@ func TestStreamBadRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e apiError
+		var e obs.Error
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err := jsonUnmarshal(body, &e); err != nil || resp.StatusCode != 400 || e.Status != 400 || !hasPrefix(e.Message, tc.param+":") {

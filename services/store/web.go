@@ -4,6 +4,8 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+
+	"github.com/newsflow/newsflow/pkg/obs"
 )
 
 // The web page: plain HTML, CSS and JS, embedded so the binary needs nothing
@@ -39,6 +41,6 @@ func mountWeb(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/", page)
 	// Every other path gets an error like the API's, not the mux's plain text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such page: "+r.URL.Path+" (the API is under /v1/, the web page at /)")
+		obs.WriteError(w, http.StatusNotFound, "no such page: "+r.URL.Path+" (the API is under /v1/, the web page at /)")
 	})
 }
