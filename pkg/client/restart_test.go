@@ -1,14 +1,10 @@
 package client_test
 
 import (
-	"net"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
-	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/client"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -18,28 +14,13 @@ import (
 // A durable subscriber rides out a restart of the NATS server: the events
 // published after it come through, each once.
 func TestDurableSurvivesServerRestart(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	start := func() *server.Server {
-		ns, err := natsserver.Start(natsserver.Options{Port: port, StoreDir: dir})
-		if err != nil {
-			t.Fatalf("start nats: %v", err)
-		}
-		return ns
-	}
-	ns := start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "restart"}, quiet)
+	ns := natstest.StartRestartable(t)
+	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.URL(), Name: "restart"}, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	natstest.Provision(t, ns.ClientURL(), events.DefaultTopology())
+	natstest.Provision(t, ns.URL(), events.DefaultTopology())
 	sub, err := client.NewSubscriber(nc)
 	if err != nil {
 		t.Fatal(err)
@@ -54,9 +35,8 @@ func TestDurableSurvivesServerRestart(t *testing.T) {
 	}
 	rec.wait(t, 3)
 
-	ns.Shutdown()
-	ns.WaitForShutdown()
-	ns = start()
+	ns.Stop()
+	ns.Start()
 	deadline := time.Now().Add(30 * time.Second)
 	for !nc.IsConnected() {
 		if time.Now().After(deadline) {

@@ -4,14 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 
-	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/pkg/natsx"
@@ -22,32 +20,16 @@ import (
 // restarted just as NATS stopped, exit on its first lookup's timeout and
 // stay down.
 func TestStartChecksWaitOutARestart(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	start := func() *server.Server {
-		ns, err := natsserver.Start(natsserver.Options{Port: port, StoreDir: dir})
-		if err != nil {
-			t.Fatalf("start nats: %v", err)
-		}
-		return ns
-	}
-	ns := start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	natstest.Provision(t, ns.ClientURL(), events.DefaultTopology())
-	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "starting-stage"},
+	ns := natstest.StartRestartable(t)
+	natstest.Provision(t, ns.URL(), events.DefaultTopology())
+	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.URL(), Name: "starting-stage"},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
 
-	ns.Shutdown()
-	ns.WaitForShutdown()
+	ns.Stop()
 	done := make(chan error, 1)
 	go func() {
 		if err := events.Check(t.Context(), js, events.Stream(events.StreamArticles)); err != nil {
@@ -60,7 +42,7 @@ func TestStartChecksWaitOutARestart(t *testing.T) {
 	}()
 	// Down for longer than one JetStream request may wait (5 s).
 	time.Sleep(6 * time.Second)
-	ns = start()
+	ns.Start()
 	if err := <-done; err != nil {
 		t.Fatalf("start-up checks across a NATS restart: %v", err)
 	}

@@ -5,18 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/newsflow/newsflow/internal/natsserver"
 	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/backoff"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -315,24 +312,9 @@ func TestInProgressKeepsWaitingMessages(t *testing.T) {
 // Workers that pull for themselves (InProgress) go on pulling after a NATS
 // restart: messages published once it is back are handled.
 func TestInProgressPullsAfterRestart(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	start := func() *server.Server {
-		ns, err := natsserver.Start(natsserver.Options{Port: port, StoreDir: dir})
-		if err != nil {
-			t.Fatalf("start nats: %v", err)
-		}
-		return ns
-	}
-	ns := start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	natstest.Provision(t, ns.ClientURL(), events.DefaultTopology())
-	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL()}, slog.Default())
+	ns := natstest.StartRestartable(t)
+	natstest.Provision(t, ns.URL(), events.DefaultTopology())
+	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.URL()}, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,10 +332,9 @@ func TestInProgressPullsAfterRestart(t *testing.T) {
 	}()
 	publish(t, js, "before")
 	waitFor(t, "the first message", func() bool { return calls.Load() == 1 })
-	ns.Shutdown()
-	ns.WaitForShutdown()
+	ns.Stop()
 	time.Sleep(3 * time.Second)
-	ns = start()
+	ns.Start()
 	waitFor(t, "the client reconnected", nc.IsConnected)
 	waitFor(t, "the message published after the restart handled", func() bool {
 		if calls.Load() == 1 {
