@@ -3,14 +3,14 @@ package deploy
 import (
 	"bytes"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/newsflow/newsflow/internal/natstest"
 )
 
 // runBinary runs bin with args and only env, and returns its exit status
@@ -51,23 +51,8 @@ func runBinary(t *testing.T, bin string, env []string, args ...string) (code int
 // argument exits 2.
 func TestBinaryArguments(t *testing.T) {
 	bins := buildImages(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var dials atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			dials.Add(1)
-			c.Close()
-		}
-	}()
-	natsEnv := "NATS_URL=nats://" + ln.Addr().String()
+	natsURL, dials := natstest.CountDials(t)
+	natsEnv := "NATS_URL=" + natsURL
 
 	for _, svc := range stages {
 		code, out, errOut := runBinary(t, bins[svc], []string{natsEnv}, "--help")

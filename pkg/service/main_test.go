@@ -3,7 +3,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/natstest"
 	"github.com/newsflow/newsflow/pkg/config"
 )
 
@@ -24,30 +24,8 @@ func testProgram(started *atomic.Bool) program {
 	}}
 }
 
-// natsListener stands where NATS_URL points and counts who dials it.
-func natsListener(t *testing.T) (string, *atomic.Int32) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var dials atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			dials.Add(1)
-			c.Close()
-		}
-	}()
-	return "nats://" + ln.Addr().String(), &dials
-}
-
 func TestMainArguments(t *testing.T) {
-	natsURL, dials := natsListener(t)
+	natsURL, dials := natstest.CountDials(t)
 	secret := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(secret, []byte("tok-from-file\n"), 0o600); err != nil {
 		t.Fatal(err)
