@@ -73,6 +73,12 @@ func (c jsonErrorConn) ReadFrom(r io.Reader) (int64, error) {
 // jsonRequestError turns net/http's plain-text answer to an unreadable
 // request into the same answer in JSON; ok is false for any other bytes.
 func jsonRequestError(p []byte) (out []byte, ok bool) {
+	// net/http's answer is a status line, the fixed headers and at most 200
+	// bytes of body: a longer write (every response's first chunk) is no
+	// such answer and is not searched.
+	if len(p) > 512 {
+		return nil, false
+	}
 	rest, found := bytes.CutPrefix(p, []byte("HTTP/1.1 "))
 	if !found {
 		return nil, false
