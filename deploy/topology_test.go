@@ -189,19 +189,6 @@ func TestComposeTopology(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	articleMsgs := func() uint64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		st, err := js.Stream(ctx, events.StreamArticles)
-		if err != nil {
-			return 0
-		}
-		info, err := st.Info(ctx)
-		if err != nil {
-			return 0
-		}
-		return info.State.Msgs
-	}
 	created := func() float64 {
 		var n float64
 		for _, s := range stores {
@@ -213,13 +200,13 @@ func TestComposeTopology(t *testing.T) {
 		for _, pr := range procs {
 			pr.checkAlive(t)
 		}
-		return articleMsgs() >= totalArticles && created() >= totalArticles
+		return streamMsgs(js, events.StreamArticles) >= totalArticles && created() >= totalArticles
 	})
 	time.Sleep(time.Second) // a duplicate would show now
 
 	// Exactly once: one article event per page, one created write each,
 	// and the API lists each origin URL once.
-	if n := articleMsgs(); n != totalArticles {
+	if n := streamMsgs(js, events.StreamArticles); n != totalArticles {
 		t.Errorf("%s holds %d articles, want %d", events.StreamArticles, n, totalArticles)
 	}
 	if n := created(); n != totalArticles {

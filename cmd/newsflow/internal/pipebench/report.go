@@ -73,16 +73,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("  less one extraction", num("%.2f", func(p Phase) float64 {
 		return p.CPUMSPerArticle + p.RedisCPUMSPerArticle - c.ExtractMSPerPage
 	}))
-	var stages []string
-	for _, p := range r.Phases {
-		for st := range p.StageCPUMSPerArticle {
-			if !slices.Contains(stages, st) {
-				stages = append(stages, st)
-			}
-		}
-	}
-	slices.Sort(stages)
-	for _, st := range stages {
+	for _, st := range phaseKeys(r.Phases, func(p Phase) map[string]float64 { return p.StageCPUMSPerArticle }) {
 		row("  "+st, func(p Phase) string {
 			if p.StageCPUMSPerArticle == nil {
 				return "—"
@@ -92,16 +83,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	row("GC cycles per 1000 articles", num("%.0f", func(p Phase) float64 { return p.GCPer1000 }))
 	row("peak RSS MB: process / redis", func(p Phase) string { return fmt.Sprintf("%.0f / %.0f", p.PeakRSSMB, p.RedisPeakRSSMB) })
-	var procs []string
-	for _, p := range r.Phases {
-		for name := range p.ProcessPeakRSSMB {
-			if !slices.Contains(procs, name) {
-				procs = append(procs, name)
-			}
-		}
-	}
-	slices.Sort(procs)
-	for _, name := range procs {
+	for _, name := range phaseKeys(r.Phases, func(p Phase) map[string]float64 { return p.ProcessPeakRSSMB }) {
 		row("  "+name, num("%.0f", func(p Phase) float64 { return p.ProcessPeakRSSMB[name] }))
 	}
 	row("RSS MB after 1 min / at end", func(p Phase) string {
@@ -118,4 +100,19 @@ func (r *Report) WriteTable(w io.Writer) error {
 		return fmt.Sprintf("%.0f (page %.0f)", p.RawKBPerArticle, s.MeanPageKB)
 	})
 	return tw.Flush()
+}
+
+// phaseKeys is every key of the map field of any phase, sorted: the rows of
+// a per-stage or per-process breakdown, whichever phases measured them.
+func phaseKeys(phases []Phase, field func(Phase) map[string]float64) []string {
+	var keys []string
+	for _, p := range phases {
+		for k := range field(p) {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
