@@ -148,14 +148,12 @@ func formatVerdict(k eventKey, dup bool) []byte {
 
 func parseVerdict(data []byte) (eventKey, bool, error) {
 	f := strings.Fields(string(data))
-	bad := fmt.Errorf("duplicate verdict %q: want \"<sequence> <unix ns> <0|1>\"", data)
-	if len(f) != 3 || (f[2] != "0" && f[2] != "1") {
-		return eventKey{}, false, bad
+	if len(f) == 3 && (f[2] == "0" || f[2] == "1") {
+		seq, err1 := strconv.ParseUint(f[0], 10, 64)
+		at, err2 := strconv.ParseInt(f[1], 10, 64)
+		if err1 == nil && err2 == nil && seq != 0 {
+			return eventKey{seq: seq, at: at}, f[2] == "1", nil
+		}
 	}
-	seq, err1 := strconv.ParseUint(f[0], 10, 64)
-	at, err2 := strconv.ParseInt(f[1], 10, 64)
-	if err1 != nil || err2 != nil || seq == 0 {
-		return eventKey{}, false, bad
-	}
-	return eventKey{seq: seq, at: at}, f[2] == "1", nil
+	return eventKey{}, false, fmt.Errorf("duplicate verdict %q: want \"<sequence> <unix ns> <0|1>\"", data)
 }
