@@ -74,7 +74,7 @@ own). The services' other settings come from their environment variables
 		return err
 	}
 	slog.SetDefault(log) // as service.Main does: go-redis's lines go through it
-	service.SetMemoryLimit(log)
+	defer service.TuneGC(log)()
 	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow")
 	if err != nil {
 		return err
