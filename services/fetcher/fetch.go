@@ -53,14 +53,19 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		delay = max(delay, min(rules.CrawlDelay, f.cfg.MaxCrawlDelay))
 	}
 
-	if wait := f.hosts.busyFor(ctx, hostKey(u)); wait > deferBeyond {
-		return router.Defer(fmt.Errorf("%w: %s for %v", ErrHostBusy, host, wait.Round(time.Second)), wait)
+	if f.hosts.local.full(hostKey(u), f.hosts.perHost) {
+		// Checked before any KV round trip: most turned-away jobs end here.
+		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), f.hosts.retryIn(hostKey(u)))
 	}
-	release, err := f.hosts.acquire(ctx, hostKey(u), delay)
+	busy := f.hosts.busyFor(ctx, hostKey(u))
+	if busy > deferBeyond {
+		return router.Defer(fmt.Errorf("%w: %s for %v", ErrHostBusy, host, busy.Round(time.Second)), busy)
+	}
+	release, err := f.hosts.acquire(ctx, hostKey(u), delay, busy)
 	if errors.Is(err, errNoSlot) {
 		// Every slot of the host is busy: take another host's job meanwhile
 		// rather than hold this worker; waiting is no failure.
-		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), slotRetry.Delay(0))
+		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), f.hosts.retryIn(hostKey(u)))
 	}
 	if err != nil {
 		return fmt.Errorf("host slot for %s: %w", host, err)

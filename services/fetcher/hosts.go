@@ -38,8 +38,7 @@ type hostGate struct {
 	owner   []byte
 	lease   time.Duration // slot lease; 0: leaseTTL
 
-	mu    sync.Mutex
-	local map[string]int // this replica's workers holding or waiting for each host's slots
+	local localHosts // this replica's own use of each host
 }
 
 // hostKey is the politeness key of a URL's host; the port counts, since two
@@ -67,7 +66,8 @@ func (g *hostGate) busyFor(ctx context.Context, host string) time.Duration {
 	return max(time.Until(time.Unix(0, n)), 0)
 }
 
-// errNoSlot means every slot of a host stayed busy for slotWait.
+// errNoSlot means every slot of a host stayed busy for slotWait, or this
+// replica's own workers hold or wait for all of them.
 var errNoSlot = errors.New("no free host slot")
 
 // slotWait is how long acquire waits for a busy host's slot before the job
@@ -76,15 +76,38 @@ const slotWait = 2 * time.Second
 
 var slotRetry = backoff.Policy{Base: 2 * time.Second, Max: 2 * time.Second}
 
+// retryIn is when a job turned away from host (errNoSlot) should come back:
+// in its turn behind the host's other turned-away jobs, when this replica
+// has measured its slot holds there (bookReturn), so a fast host's jobs do
+// not idle 2 s (the last jobs of a run did, for up to 4 s); otherwise
+// slotRetry.
+func (g *hostGate) retryIn(host string) time.Duration {
+	d, ok := g.local.bookReturn(host, g.perHost, time.Now(), maxSlotReturn)
+	if !ok {
+		return slotRetry.Delay(0)
+	}
+	return max(d, minSlotRetry)
+}
+
+// A turned-away job waits at least minSlotRetry (each return costs a
+// redelivery) and at most maxSlotReturn, however long the host's queue.
+const (
+	minSlotRetry  = 10 * time.Millisecond
+	maxSlotReturn = 30 * time.Second
+)
+
 // acquire waits (up to slotWait, then errNoSlot) for a slot and then for the
 // host's next start time; the caller must call release when the fetch is done.
-func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration) (release func(), err error) {
-	if !g.enter(host) {
+// busy is what busyFor said just before: with no delay to book, acquire
+// waits that out instead of booking the next start (two KV round trips less
+// per page for sources fetched without a delay).
+func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Duration) (release func(), err error) {
+	if !g.local.enter(host, g.perHost) {
 		return nil, errNoSlot
 	}
 	defer func() {
 		if err != nil {
-			g.leave(host)
+			g.local.leave(host, 0)
 		}
 	}()
 	var held *slotLease
@@ -109,45 +132,23 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay time.Duration
 			}
 		}
 	}
+	heldSince := time.Now()
 	release = func() {
 		held.release()
-		g.leave(host)
+		g.local.leave(host, time.Since(heldSince))
 	}
-	start, err := g.reserve(ctx, host, max(delay, g.delay), 0)
-	if err != nil {
-		held.release() // the deferred leave counts this worker out
-		return nil, err
+	start := time.Now().Add(busy)
+	if delay = max(delay, g.delay); delay > 0 {
+		if start, err = g.reserve(ctx, host, delay, 0); err != nil {
+			held.release() // the deferred leave counts this worker out
+			return nil, err
+		}
 	}
 	if err := sleep(ctx, time.Until(start)); err != nil {
 		held.release()
 		return nil, err
 	}
 	return release, nil
-}
-
-// enter counts a worker of this replica in for host's slots, unless as many
-// as the host has slots are in already: then no slot can come free for this
-// one sooner than for them, and the worker is better spent on another host's
-// job at once than waiting slotWait (jobs arrive in runs of one feed's host).
-func (g *hostGate) enter(host string) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.local[host] >= g.perHost {
-		return false
-	}
-	if g.local == nil {
-		g.local = make(map[string]int)
-	}
-	g.local[host]++
-	return true
-}
-
-func (g *hostGate) leave(host string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.local[host]--; g.local[host] <= 0 {
-		delete(g.local, host)
-	}
 }
 
 // A slot is a lease: its value is the instant it lapses and its holder. The

@@ -39,29 +39,29 @@ func TestHostSlotLease(t *testing.T) {
 
 	// While a holds and renews its slot, b gets none.
 	aCtx, aDies := context.WithCancel(t.Context())
-	releaseA, err := a.acquire(aCtx, "h", 0)
+	releaseA, err := a.acquire(aCtx, "h", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Another worker of a's own replica is turned away at once, not after
 	// slotWait: it takes another host's job meanwhile, and gets that host.
 	soon, cancel := context.WithTimeout(t.Context(), slotWait/2)
-	_, err = a.acquire(soon, "h", 0)
+	_, err = a.acquire(soon, "h", 0, 0)
 	cancel()
 	if !errors.Is(err, errNoSlot) {
 		t.Fatalf("a second worker of the holder waited for its slot: %v", err)
 	}
-	releaseOther, err := a.acquire(t.Context(), "other", 0)
+	releaseOther, err := a.acquire(t.Context(), "other", 0, 0)
 	if err != nil {
 		t.Fatalf("another host's slot: %v", err)
 	}
 	releaseOther()
 	// Over more than one lease, b gives up (the job would be deferred).
-	if _, err := b.acquire(t.Context(), "h", 0); !errors.Is(err, errNoSlot) {
+	if _, err := b.acquire(t.Context(), "h", 0, 0); !errors.Is(err, errNoSlot) {
 		t.Fatalf("b acquired a slot a holds and renews (err %v)", err)
 	}
 	releaseA()
-	releaseB, err := b.acquire(t.Context(), "h", 0)
+	releaseB, err := b.acquire(t.Context(), "h", 0, 0)
 	if err != nil {
 		t.Fatalf("a released slot is not free: %v", err)
 	}
@@ -70,13 +70,13 @@ func TestHostSlotLease(t *testing.T) {
 	// a takes the slot again and dies without releasing it: its renewals
 	// stop (as a killed process's would, so its lease is not deleted
 	// either), and b takes the slot over once the lease has lapsed.
-	if _, err := a.acquire(aCtx, "h", 0); err != nil {
+	if _, err := a.acquire(aCtx, "h", 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	died := time.Now()
 	stopRenewingWithoutRelease(t, slots, aDies)
 	for {
-		releaseB, err = b.acquire(t.Context(), "h", 0)
+		releaseB, err = b.acquire(t.Context(), "h", 0, 0)
 		if err == nil {
 			break
 		}
@@ -102,5 +102,107 @@ func stopRenewingWithoutRelease(t *testing.T, kv jetstream.KeyValue, cancel cont
 	time.Sleep(200 * time.Millisecond) // the renewer sees ctx done and deletes
 	if _, err := kv.Put(t.Context(), "h.slot.0", lease); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Without a delay to keep between fetches, a fetch books no next start (two
+// KV round trips less per page) but still waits out one booked before it
+// (a Retry-After); with a delay it books the next start.
+func TestAcquireBooksOnlyWithADelay(t *testing.T) {
+	ns := natstest.Start(t)
+	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "t"}, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	kv := func(name string) jetstream.KeyValue {
+		b, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	g := &hostGate{kv: kv("hosts"), pauses: kv("pauses"), perHost: 2, owner: []byte("a")}
+	booked := func(host string) bool {
+		_, err := g.pauses.Get(t.Context(), host+".next")
+		return err == nil
+	}
+
+	release, err := g.acquire(t.Context(), "nodelay", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if booked("nodelay") {
+		t.Error("a fetch without a delay booked the host's next start")
+	}
+
+	start := time.Now()
+	release, err = g.acquire(t.Context(), "nodelay", 0, 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Errorf("acquire waited %v of a 300ms pause booked before it", waited)
+	}
+
+	release, err = g.acquire(t.Context(), "delayed", time.Second, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if !booked("delayed") {
+		t.Error("a fetch with a 1s delay booked no next start")
+	}
+}
+
+// A replica turns its own surplus workers away from a host (enter), and
+// books their jobs' returns one after another, as the host's slots would
+// serve them — 1–2 s for a host it has no slot hold measured for.
+func TestLocalHostsRetry(t *testing.T) {
+	g := &hostGate{perHost: 2}
+	l := &g.local
+	if !l.enter("h", 2) || !l.enter("h", 2) {
+		t.Fatal("two workers could not enter a host of two slots")
+	}
+	if l.enter("h", 2) {
+		t.Fatal("a third worker entered a host of two slots")
+	}
+	if d := g.retryIn("h"); d < time.Second || d > 2*time.Second {
+		t.Errorf("retry for a host with no hold measured = %v, want 1s–2s", d)
+	}
+	l.leave("h", 40*time.Millisecond)
+	if !l.enter("h", 2) {
+		t.Fatal("a worker could not enter after one left")
+	}
+	l.leave("h", 40*time.Millisecond)
+	l.leave("h", 0) // one that got no slot: no hold to average
+	if got := l.hold("h"); got != 40*time.Millisecond {
+		t.Errorf("average hold = %v, want 40ms", got)
+	}
+	l.leave("h", 90*time.Millisecond)
+	if got := l.hold("h"); got != 50*time.Millisecond {
+		t.Errorf("average hold after 40, 40, 90ms = %v, want 50ms", got)
+	}
+
+	// Turned away at the same instant, jobs come back a hold, then half a
+	// hold (two slots) apart; a queue never books past the limit.
+	now := time.Now()
+	for i, want := range []time.Duration{50, 75, 100, 125} {
+		if got, ok := l.bookReturn("h", 2, now, time.Second); !ok || got != want*time.Millisecond {
+			t.Errorf("return %d = %v, %v; want %vms", i, got, ok, want)
+		}
+	}
+	if got, _ := l.bookReturn("h", 2, now, 110*time.Millisecond); got != 110*time.Millisecond {
+		t.Errorf("return past the limit = %v, want the limit 110ms", got)
+	}
+	// Once the booked returns are past, the queue starts again.
+	if got, _ := l.bookReturn("h", 2, now.Add(time.Second), time.Second); got != 50*time.Millisecond {
+		t.Errorf("return after the queue drained = %v, want one hold, 50ms", got)
+	}
+	l.leave("fast", time.Millisecond)
+	if d := g.retryIn("fast"); d != minSlotRetry {
+		t.Errorf("retry for a host held 1ms = %v, want the least, %v", d, minSlotRetry)
 	}
 }

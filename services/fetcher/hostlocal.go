@@ -1,0 +1,98 @@
+package fetcher
+
+import (
+	"sync"
+	"time"
+)
+
+// localHosts is one replica's own use of each host: how many of its workers
+// hold or wait for the host's slots, and how long its recent slot holds
+// lasted. The shared limits live in the KV buckets (hostGate); this only
+// saves a worker from queueing behind its own replica's.
+type localHosts struct {
+	mu      sync.Mutex
+	in      map[string]int           // workers holding or waiting for a slot
+	holds   map[string]time.Duration // moving average of a slot hold
+	returns map[string]time.Time     // the latest return booked for a turned-away job
+}
+
+// maxHoldsKept bounds holds and returns: a fetcher polling many feeds meets
+// many hosts, and both only matter while a run of one host's jobs lasts.
+const maxHoldsKept = 4096
+
+// enter counts a worker in for host's slots, unless as many as the host has
+// slots are in already: then no slot can come free for this one sooner than
+// for them, and the worker is better spent on another host's job at once
+// than waiting slotWait (jobs arrive in runs of one feed's host).
+func (l *localHosts) enter(host string, slots int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.in[host] >= slots {
+		return false
+	}
+	if l.in == nil {
+		l.in = make(map[string]int)
+	}
+	l.in[host]++
+	return true
+}
+
+// full says whether enter would turn a worker away now.
+func (l *localHosts) full(host string, slots int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.in[host] >= slots
+}
+
+// leave counts a worker out; held is how long it held a slot (0: it got
+// none).
+func (l *localHosts) leave(host string, held time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.in[host]--; l.in[host] <= 0 {
+		delete(l.in, host)
+	}
+	if held <= 0 {
+		return
+	}
+	if l.holds == nil || len(l.holds) >= maxHoldsKept {
+		l.holds = make(map[string]time.Duration)
+	}
+	if prev, ok := l.holds[host]; ok {
+		held = (4*prev + held) / 5
+	}
+	l.holds[host] = held
+}
+
+// hold is the moving average of this replica's slot holds on host, 0 when
+// it has none.
+func (l *localHosts) hold(host string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.holds[host]
+}
+
+// bookReturn is how long a job turned away from host should wait to come
+// back: behind the jobs turned away before it, one slot hold apart per
+// slot, as the host's slots would serve them. Jobs arrive in runs of one
+// feed's host; sent back all after the same wait, a run's jobs came back
+// together and most were turned away again (4.4 times per page fetched).
+// ok is false when this replica has no hold measured for the host.
+func (l *localHosts) bookReturn(host string, slots int, now time.Time, most time.Duration) (wait time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	hold := l.holds[host]
+	if hold <= 0 {
+		return 0, false
+	}
+	wait = hold
+	if last := l.returns[host]; last.After(now) {
+		wait = max(wait, last.Sub(now)+hold/time.Duration(max(slots, 1)))
+	}
+	wait = min(wait, most)
+	if l.returns == nil || len(l.returns) >= maxHoldsKept {
+		l.returns = make(map[string]time.Time)
+	}
+	l.returns[host] = now.Add(wait)
+	return wait, true
+}
