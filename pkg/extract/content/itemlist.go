@@ -96,3 +96,35 @@ func holdsAny(entries []entry, c int32, list []int32) bool {
 	i, _ := slices.BinarySearch(list, c)
 	return i < len(list) && list[i] < entries[c].end
 }
+
+// strayItems adds to out (sorted) the items under root built like those of
+// a merged list that are not part of it: the first few features shown in
+// the page's opening section, before the note the scorer kept.
+func strayItems(entries []entry, root int32, sigs []signature, out []int32) []int32 {
+	var add []int32
+	for i := root + 1; i < entries[root].end; i++ {
+		e := &entries[i]
+		if e.chars == 0 || !slices.Contains(sigs, signatureOf(e)) || !isItem(entries, i) {
+			continue
+		}
+		if within(entries, out, i) || holdsAny(entries, i, out) {
+			continue
+		}
+		add = append(add, i)
+		i = e.end - 1 // an item's inside is the item's
+	}
+	if len(add) == 0 {
+		return out
+	}
+	out = append(out, add...)
+	slices.Sort(out)
+	return out
+}
+
+// within reports whether i is one of the sorted list's entries or inside
+// one. The merged blocks are apart from one another, so only the closest
+// one before i can hold it.
+func within(entries []entry, list []int32, i int32) bool {
+	k, found := slices.BinarySearch(list, i)
+	return found || k > 0 && entries[list[k-1]].end > i
+}

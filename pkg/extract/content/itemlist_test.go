@@ -21,15 +21,19 @@ func TestItemLists(t *testing.T) {
 		absent   []string
 	}{
 		{
+			// The first features sit in the opening section, before the
+			// note: too few there to make a list of their own.
 			name: "a product page's features beside a note the scorer keeps",
-			page: `<body><header><a href="/">Home</a></header><main><section class="intro"><h1>Welcome to the new edition</h1>` + note + `</section>
+			page: `<body><header><a href="/">Home</a></header><main><section class="intro"><h1>Welcome to the new edition</h1><ul class="features">` +
+				feature("Workbench", "Build, test and ship phone apps from the browser itself, or straight on a phone plugged in.") +
+				feature("Bridge", "Debug your pages across several browsers and phones with one tool that comes built in.") + `</ul>` + note + `</section>
 <section class="more-features"><div class="container"><h2>Features and tools</h2><ul class="features">` +
 				feature("Inspector", "Examine the page's markup and styles, and change the layout of a page while you look at it.") +
 				feature("Console", "See the messages a page logs, and run a line of script against the page you are on.") +
 				feature("Debugger", "Step through the page's scripts and look at their state to help track down bugs.") +
 				feature("Network", "See every request the browser makes, how long each one takes and what it carried.") +
 				`</ul></div></section></main><footer><a href="/legal">Legal</a></footer></body>`,
-			contains: []string{"Important: keep your settings", "Examine the page's markup", "See the messages a page logs", "See every request the browser makes"},
+			contains: []string{"Build, test and ship phone apps", "Debug your pages across", "Important: keep your settings", "Examine the page's markup", "See the messages a page logs", "See every request the browser makes"},
 			absent:   []string{"Legal"},
 		},
 		{

@@ -68,6 +68,8 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 	var sigs []signature
 	var extra []int32
 	var covered int32 // characters of parts and extra
+	listRoot := int32(-1)
+	var listSigs []signature // of the items of lists merged
 	for _, c := range parts {
 		covered += entries[c].chars
 	}
@@ -83,7 +85,7 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 		ae := &entries[a]
 		sig := signatureOf(&entries[child])
 		items, itemChars := repeated(entries, a, child, sig, parts)
-		lists, listSigs, listChars := itemLists(entries, a, child)
+		lists, found, listChars := itemLists(entries, a, child)
 		if ae.chars-itemChars-listChars > mergeGrowth*covered || ae.linkDensity() > 0.3 {
 			break
 		}
@@ -93,10 +95,16 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 		if sig.class != "" && !slices.Contains(sigs, sig) {
 			sigs = append(sigs, sig)
 		}
-		for _, s := range listSigs {
+		for _, s := range found {
 			if !slices.Contains(sigs, s) {
 				sigs = append(sigs, s)
 			}
+			if !slices.Contains(listSigs, s) {
+				listSigs = append(listSigs, s)
+			}
+		}
+		if len(found) > 0 {
+			listRoot = a
 		}
 		n := len(extra)
 		var before []int32 // siblings before the branch, not merged yet
@@ -140,7 +148,11 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 	}
 	out := append(slices.Clone(parts), extra...)
 	slices.Sort(out)
-	return slices.Compact(out)
+	out = slices.Compact(out)
+	if listRoot >= 0 {
+		out = strayItems(entries, listRoot, listSigs, out)
+	}
+	return out
 }
 
 // minRepeat is how many siblings built alike make a list of the article's
