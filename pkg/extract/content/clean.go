@@ -71,8 +71,9 @@ func (r *renderer) drop(e *entry) bool {
 		return true
 	case isList && float64(e.linkChars) > 0.45*float64(e.chars):
 		// Raw density here: a list of half-linked headlines is a related
-		// list even though each item reads like a sentence.
-		return true
+		// list even though each item reads like a sentence; unless the
+		// article goes on after it (see linklist.go).
+		return !r.listInBody(e)
 	}
 	return false
 }

@@ -54,6 +54,7 @@ type span struct {
 type renderer struct {
 	entries   []entry
 	cursor    int32
+	root      int32 // the entry being rendered
 	frames    []frame
 	line      []byte // current text run, whitespace collapsed
 	lineH     []byte // the current run as HTML
@@ -95,6 +96,7 @@ const minBodyPara = 120
 func (r *renderer) render(i int32, keep bool) {
 	e := &r.entries[i]
 	r.cursor = i
+	r.root = i
 	r.keep = keep
 	walk(e.n, r.enter, r.leave)
 	r.flush()
