@@ -25,6 +25,7 @@ type frame struct {
 	written bool
 	skip    bool // subtree not rendered
 	byline  bool // an author/date element
+	data    bool // a table of data, rendered whole (datatable.go)
 	runs    int  // text runs written directly inside this element
 }
 
@@ -70,6 +71,7 @@ type renderer struct {
 	figure    int // index into images of the current figure's first image, -1 outside
 	inByline  int
 	inA       int // depth inside <a>
+	inData    int // depth inside tables of data, whose cells are not judged one by one
 	lineLink  int // characters of the current run inside links
 	lineA     int // links with text in the current run
 	lastA     *html.Node
@@ -126,7 +128,8 @@ func (r *renderer) enter(n *html.Node) bool {
 		r.space = true
 	}
 	a := n.DataAtom
-	if (len(r.frames) > 0 || !r.keep) && r.drop(e) {
+	data := r.inData == 0 && a == atom.Table && e.linkChars > 0 && r.dataTable(e)
+	if !data && r.inData == 0 && (len(r.frames) > 0 || !r.keep) && r.drop(e) {
 		if e.chars > 0 && (e.linkDensity() > 0.5 || a == atom.Ul || a == atom.Ol) {
 			r.dropOrphanHeading()
 		}
@@ -134,7 +137,10 @@ func (r *renderer) enter(n *html.Node) bool {
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
 	}
-	f := frame{n: n}
+	f := frame{n: n, data: data}
+	if data {
+		r.inData++
+	}
 	if a == 0 && n.Data == "amp-img" {
 		a = atom.Img // AMP pages' images
 	}
@@ -269,6 +275,9 @@ func (r *renderer) leave(n *html.Node) {
 	}
 	if f.byline {
 		r.inByline--
+	}
+	if f.data {
+		r.inData--
 	}
 	if n.DataAtom == atom.Pre {
 		r.inPre--
@@ -466,19 +475,21 @@ func (r *renderer) flush() {
 		b.heading = isHeading(b.at)
 	}
 	b.byline = r.inByline > 0
-	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) && !(b.heading && links == 2 && permalink(line)) {
+	// In a table of data (r.inData) a cell is a linked name or a bare
+	// figure: the rules for link lines and counters do not apply.
+	if r.inData == 0 && links >= 2 && float64(linkChars) > 0.6*float64(len(line)) && !(b.heading && links == 2 && permalink(line)) {
 		// A run of links (tags, "more on this") inside the article; not
 		// a heading that links to itself ("Setup ¶", "Setup #").
 		r.dropOrphanHeading()
 		return
 	}
-	if !b.heading && links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
+	if r.inData == 0 && !b.heading && links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
 		// A link with at most a label: "Related: ...", "READ MORE: ...";
 		// but "<a>Smith</a> said." is a sentence.
 		r.dropOrphanHeading()
 		return
 	}
-	if isURL(line) || isAdLabel(line) || isCounter(line) || !hasWordRune(line) {
+	if isURL(line) || isAdLabel(line) || r.inData == 0 && isCounter(line) || !hasWordRune(line) {
 		return
 	}
 	if r.afterImage && !b.heading && !lineBold && len(line) < 100 && isCaptionLine(line) {
