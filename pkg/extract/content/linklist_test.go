@@ -32,3 +32,26 @@ func TestLinkedSentenceLists(t *testing.T) {
 		}
 	}
 }
+
+// TestListHeadings: a heading before a list whose first items are bare
+// links introduces the list, which goes on with notes; a heading before a
+// list of nothing but links goes with them.
+func TestListHeadings(t *testing.T) {
+	p := `<p>This week the team worked on the new update system, and on the speed of the start page, which now opens in half the time.</p>`
+	page := `<body><div class="post"><h1>These weeks in the browser</h1><div class="entry-content">` + p + p +
+		`<h3>Highlights</h3><ul><li><a href="/review">Here is our year in review!</a></li>` +
+		`<li>We have just landed a fix that stops an update from starting while another window of the browser is still running.</li>` +
+		`<li>Also about to land is support for downloading a new update when one is already waiting to be installed.</li></ul>` +
+		p + `<h3>Elsewhere</h3><ul><li><a href="/a">Our year in review</a></li><li><a href="/b">The performance review</a></li></ul>` + p + `</div></div></body>`
+	got := Extract(parse(t, page), Options{}).Text
+	for _, s := range []string{"Highlights", "We have just landed a fix"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("missing %q in:\n%s", s, got)
+		}
+	}
+	for _, s := range []string{"Elsewhere", "The performance review"} {
+		if strings.Contains(got, s) {
+			t.Errorf("kept %q in:\n%s", s, got)
+		}
+	}
+}

@@ -26,7 +26,11 @@ type frame struct {
 	skip    bool // subtree not rendered
 	byline  bool // an author/date element
 	data    bool // a table of data, rendered whole (datatable.go)
-	runs    int  // text runs written directly inside this element
+	// linkLines is set on a list when a line of links in one of its
+	// items was dropped: if none of its items is written, the heading
+	// before the list only introduced those links.
+	linkLines bool
+	runs      int // text runs written directly inside this element
 }
 
 const (
@@ -279,6 +283,9 @@ func (r *renderer) leave(n *html.Node) {
 	if f.data {
 		r.inData--
 	}
+	if f.linkLines && !f.written {
+		r.dropOrphanHeading()
+	}
 	if n.DataAtom == atom.Pre {
 		r.inPre--
 	}
@@ -480,13 +487,13 @@ func (r *renderer) flush() {
 	if r.inData == 0 && links >= 2 && float64(linkChars) > 0.6*float64(len(line)) && !(b.heading && links == 2 && permalink(line)) {
 		// A run of links (tags, "more on this") inside the article; not
 		// a heading that links to itself ("Setup ¶", "Setup #").
-		r.dropOrphanHeading()
+		r.droppedLinkLine()
 		return
 	}
 	if r.inData == 0 && !b.heading && links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
 		// A link with at most a label: "Related: ...", "READ MORE: ...";
 		// but "<a>Smith</a> said." is a sentence.
-		r.dropOrphanHeading()
+		r.droppedLinkLine()
 		return
 	}
 	if isURL(line) || isAdLabel(line) || r.inData == 0 && isCounter(line) || !hasWordRune(line) {
@@ -678,6 +685,21 @@ func (r *renderer) dropOrphanHeading() {
 		return
 	}
 	r.cutLast()
+}
+
+// droppedLinkLine is called when a line of links is left out. Outside a
+// list the heading before it introduced it. In a list item it introduced
+// the list, which may go on with items of text ("Highlights": a link to a
+// post, then notes): the list decides when it ends.
+func (r *renderer) droppedLinkLine() {
+	for i := len(r.frames) - 1; i >= 0; i-- {
+		switch r.frames[i].n.DataAtom {
+		case atom.Ul, atom.Ol:
+			r.frames[i].linkLines = true
+			return
+		}
+	}
+	r.dropOrphanHeading()
 }
 
 // flushPending reports text not yet written as a block.
