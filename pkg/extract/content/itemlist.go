@@ -32,6 +32,10 @@ func findItemList(entries []entry, c int32, items []int32, sigs []signature, cha
 		return items, sigs, chars
 	}
 	if found, sig, n := listItems(entries, c); len(found) > 0 {
+		if h := listHeading(entries, c); h >= 0 {
+			items = append(items, h)
+			n += entries[h].chars
+		}
 		return append(items, found...), append(sigs, sig), chars + n
 	}
 	if depth >= mergeDepth {
@@ -89,6 +93,33 @@ func isItem(entries []entry, k int32) bool {
 		heading = true
 	}
 	return heading
+}
+
+// listHeading returns the block right before the list c when it is the
+// list's heading ("Features and tools"), alone or in a header of its own;
+// -1 when there is none.
+func listHeading(entries []entry, c int32) int32 {
+	p := entries[c].parent
+	if p < 0 {
+		return -1
+	}
+	prev := int32(-1)
+	for k := p + 1; k < c; k = entries[k].end {
+		prev = k
+	}
+	if prev < 0 {
+		return -1
+	}
+	e := &entries[prev]
+	if e.chars == 0 || e.chars > 100 || e.linkChars > 0 || e.hint&(hintJunk|hintAd) != 0 {
+		return -1
+	}
+	for k := prev; k < e.end; k++ {
+		if isHeading(entries[k].n.DataAtom) {
+			return prev
+		}
+	}
+	return -1
 }
 
 // holdsAny reports whether the subtree of c holds one of the sorted list's entries.

@@ -33,7 +33,7 @@ func TestItemLists(t *testing.T) {
 				feature("Debugger", "Step through the page's scripts and look at their state to help track down bugs.") +
 				feature("Network", "See every request the browser makes, how long each one takes and what it carried.") +
 				`</ul></div></section></main><footer><a href="/legal">Legal</a></footer></body>`,
-			contains: []string{"Build, test and ship phone apps", "Debug your pages across", "Important: keep your settings", "Examine the page's markup", "See the messages a page logs", "See every request the browser makes"},
+			contains: []string{"Build, test and ship phone apps", "Debug your pages across", "Important: keep your settings", "Features and tools", "Examine the page's markup", "See the messages a page logs", "See every request the browser makes"},
 			absent:   []string{"Legal"},
 		},
 		{
