@@ -18,22 +18,7 @@ const minItemText = 30
 // is one of the article's: most of its items hold a sentence besides their
 // links, and prose of the article follows it.
 func (r *renderer) listInBody(e *entry) bool {
-	i := r.cursor - 1
-	if i < 0 || r.entries[i].n != e.n {
-		return false
-	}
-	items, sentences := 0, 0
-	for c := i + 1; c < e.end; c = r.entries[c].end {
-		k := &r.entries[c]
-		if k.n.DataAtom != atom.Li || k.chars == 0 {
-			continue
-		}
-		items++
-		if k.chars-k.linkChars >= minItemText {
-			sentences++
-		}
-	}
-	if items < 2 || 2*sentences < items {
+	if !r.sentenceList(e) {
 		return false
 	}
 	end := r.entries[r.root].end
@@ -49,4 +34,25 @@ func (r *renderer) listInBody(e *entry) bool {
 		}
 	}
 	return false
+}
+
+// sentenceList reports whether most items of the list e (entered, so
+// r.cursor is past it) hold a sentence besides their links.
+func (r *renderer) sentenceList(e *entry) bool {
+	i := r.cursor - 1
+	if i < 0 || r.entries[i].n != e.n {
+		return false
+	}
+	items, sentences := 0, 0
+	for c := i + 1; c < e.end; c = r.entries[c].end {
+		k := &r.entries[c]
+		if k.n.DataAtom != atom.Li || k.chars == 0 {
+			continue
+		}
+		items++
+		if k.chars-k.linkChars >= minItemText {
+			sentences++
+		}
+	}
+	return items >= 2 && 2*sentences >= items
 }

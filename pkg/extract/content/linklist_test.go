@@ -55,3 +55,27 @@ func TestListHeadings(t *testing.T) {
 		}
 	}
 }
+
+// TestSentenceListItems: in a list whose items are sentences, an item that
+// is a bare link, or a name and a link, is one of its points; in a list of
+// bare links it is a "more" link and goes.
+func TestSentenceListItems(t *testing.T) {
+	p := `<p>This week the team worked on the new update system, and on the speed of the start page, which now opens in half the time.</p>`
+	page := `<body><div class="post"><h1>These weeks in the browser</h1><div class="entry-content">` + p + p +
+		`<h3>New contributors</h3><ul>` +
+		`<li>Ana <a href="/b/1">fixed an issue with revoked permissions for extensions</a></li>` +
+		`<li>Rui <a href="/b/2">removed the window type attribute</a> from the dialogs where we did not need it anymore.</li>` +
+		`<li>Gil <a href="/b/3">converted some of the tools code</a> to use promises instead of the old deferred library.</li></ul>` +
+		p + `<ul><li><a href="/a">Our year in review</a></li><li><a href="/b">The performance review</a></li><li><a href="/c">The tools review</a></li></ul>` + p + `</div></div></body>`
+	got := Extract(parse(t, page), Options{}).Text
+	for _, s := range []string{"Ana fixed an issue with revoked permissions", "Rui removed the window type attribute"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("missing %q in:\n%s", s, got)
+		}
+	}
+	for _, s := range []string{"Our year in review", "The tools review"} {
+		if strings.Contains(got, s) {
+			t.Errorf("kept %q in:\n%s", s, got)
+		}
+	}
+}

@@ -30,6 +30,9 @@ type frame struct {
 	// items was dropped: if none of its items is written, the heading
 	// before the list only introduced those links.
 	linkLines bool
+	// sentences is set on a list most of whose items are sentences: an
+	// item that is a bare link is one of its points, not a "more" link.
+	sentences bool
 	runs      int // text runs written directly inside this element
 }
 
@@ -212,6 +215,7 @@ func (r *renderer) enter(n *html.Node) bool {
 	case atom.Ul, atom.Ol, atom.Li, atom.Blockquote, atom.Table, atom.Dl, atom.Dt, atom.Dd:
 		f.kind = kindBox
 		f.open, f.close = tags(a)
+		f.sentences = (a == atom.Ul || a == atom.Ol) && r.sentenceList(e)
 	case atom.A:
 		f.kind = kindInline
 		if isLink(n) {
@@ -490,7 +494,7 @@ func (r *renderer) flush() {
 		r.droppedLinkLine()
 		return
 	}
-	if r.inData == 0 && !b.heading && links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
+	if r.inData == 0 && !r.inSentenceList() && !b.heading && links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
 		// A link with at most a label: "Related: ...", "READ MORE: ...";
 		// but "<a>Smith</a> said." is a sentence.
 		r.droppedLinkLine()
@@ -700,6 +704,17 @@ func (r *renderer) droppedLinkLine() {
 		}
 	}
 	r.dropOrphanHeading()
+}
+
+// inSentenceList reports whether the run is in an item of a list of sentences.
+func (r *renderer) inSentenceList() bool {
+	for i := len(r.frames) - 1; i >= 0; i-- {
+		switch r.frames[i].n.DataAtom {
+		case atom.Ul, atom.Ol:
+			return r.frames[i].sentences
+		}
+	}
+	return false
 }
 
 // flushPending reports text not yet written as a block.
