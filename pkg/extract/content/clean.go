@@ -15,7 +15,7 @@ import (
 // pass already made.
 func (r *renderer) drop(e *entry) bool {
 	a := e.n.DataAtom
-	if e.hint&hintCaption != 0 && e.chars < 400 && a != atom.Figure {
+	if e.hint&hintCaption != 0 && e.chars < 400 && a != atom.Figure && !captionProse(e) {
 		r.captionText(e)
 		// The picture has its caption: the next short line is text.
 		r.afterImage = false
@@ -71,10 +71,19 @@ func (r *renderer) drop(e *entry) bool {
 		return true
 	case isList && float64(e.linkChars) > 0.45*float64(e.chars):
 		// Raw density here: a list of half-linked headlines is a related
-		// list even though each item reads like a sentence.
-		return true
+		// list even though each item reads like a sentence; unless the
+		// article goes on after it (see linklist.go).
+		return !r.listInBody(e)
 	}
 	return false
+}
+
+// captionProse reports a block named like a caption that holds paragraphs
+// of text: a video's or a story's description, which pages class as the
+// "caption" of the player or the card. A picture's caption is a line and
+// its credit, seldom two paragraphs of some length.
+func captionProse(e *entry) bool {
+	return e.paras >= 2 && e.chars >= minBodyPara
 }
 
 // holdsProse reports whether at least two children of e are paragraphs of

@@ -16,10 +16,10 @@ import (
 // (the element and leading class name of the container or of a wrapper on
 // its branch) that hold prose, before or after it; and before it, an intro
 // of several real paragraphs (few links, no boilerplate, byline or caption
-// names), looked for inside mixed blocks too. What sits around an article
-// is as often boilerplate as text: a one-line summary, a promotion or a
-// caption before the body, and anything after it not built like it, stay
-// out.
+// names), looked for inside mixed blocks too; and beside it, lists of the
+// article's items (itemlist.go). What sits around an article is as often
+// boilerplate as text: a one-line summary, a promotion or a caption before
+// the body, and anything after it not built like it, stay out.
 
 // mergeLevels is how many ancestors above the container's parent are looked at.
 
@@ -68,6 +68,8 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 	var sigs []signature
 	var extra []int32
 	var covered int32 // characters of parts and extra
+	listRoot := int32(-1)
+	var listSigs []signature // of the items of lists merged
 	for _, c := range parts {
 		covered += entries[c].chars
 	}
@@ -83,18 +85,31 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 		ae := &entries[a]
 		sig := signatureOf(&entries[child])
 		items, itemChars := repeated(entries, a, child, sig, parts)
-		if ae.chars-itemChars > mergeGrowth*covered || ae.linkDensity() > 0.3 {
+		lists, found, listChars := itemLists(entries, a, child)
+		if ae.chars-itemChars-listChars > mergeGrowth*covered || ae.linkDensity() > 0.3 {
 			break
 		}
 		extra = append(extra, items...)
-		covered += itemChars
+		extra = append(extra, lists...)
+		covered += itemChars + listChars
 		if sig.class != "" && !slices.Contains(sigs, sig) {
 			sigs = append(sigs, sig)
+		}
+		for _, s := range found {
+			if !slices.Contains(sigs, s) {
+				sigs = append(sigs, s)
+			}
+			if !slices.Contains(listSigs, s) {
+				listSigs = append(listSigs, s)
+			}
+		}
+		if len(found) > 0 {
+			listRoot = a
 		}
 		n := len(extra)
 		var before []int32 // siblings before the branch, not merged yet
 		for c := a + 1; c < ae.end; c = entries[c].end {
-			if c == child || sortedHas(items, c) {
+			if c == child || sortedHas(items, c) || holdsAny(entries, c, lists) {
 				continue
 			}
 			if sortedHas(parts, c) {
@@ -133,7 +148,11 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 	}
 	out := append(slices.Clone(parts), extra...)
 	slices.Sort(out)
-	return slices.Compact(out)
+	out = slices.Compact(out)
+	if listRoot >= 0 {
+		out = strayItems(entries, listRoot, listSigs, out)
+	}
+	return out
 }
 
 // minRepeat is how many siblings built alike make a list of the article's

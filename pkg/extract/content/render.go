@@ -25,7 +25,15 @@ type frame struct {
 	written bool
 	skip    bool // subtree not rendered
 	byline  bool // an author/date element
-	runs    int  // text runs written directly inside this element
+	data    bool // a table of data, rendered whole (datatable.go)
+	// linkLines is set on a list when a line of links in one of its
+	// items was dropped: if none of its items is written, the heading
+	// before the list only introduced those links.
+	linkLines bool
+	// sentences is set on a list most of whose items are sentences: an
+	// item that is a bare link is one of its points, not a "more" link.
+	sentences bool
+	runs      int // text runs written directly inside this element
 }
 
 const (
@@ -54,6 +62,7 @@ type span struct {
 type renderer struct {
 	entries   []entry
 	cursor    int32
+	root      int32 // the entry being rendered
 	frames    []frame
 	line      []byte // current text run, whitespace collapsed
 	lineH     []byte // the current run as HTML
@@ -69,6 +78,7 @@ type renderer struct {
 	figure    int // index into images of the current figure's first image, -1 outside
 	inByline  int
 	inA       int // depth inside <a>
+	inData    int // depth inside tables of data, whose cells are not judged one by one
 	lineLink  int // characters of the current run inside links
 	lineA     int // links with text in the current run
 	lastA     *html.Node
@@ -95,6 +105,7 @@ const minBodyPara = 120
 func (r *renderer) render(i int32, keep bool) {
 	e := &r.entries[i]
 	r.cursor = i
+	r.root = i
 	r.keep = keep
 	walk(e.n, r.enter, r.leave)
 	r.flush()
@@ -124,7 +135,8 @@ func (r *renderer) enter(n *html.Node) bool {
 		r.space = true
 	}
 	a := n.DataAtom
-	if (len(r.frames) > 0 || !r.keep) && r.drop(e) {
+	data := r.inData == 0 && a == atom.Table && e.linkChars > 0 && r.dataTable(e)
+	if !data && r.inData == 0 && (len(r.frames) > 0 || !r.keep) && r.drop(e) {
 		if e.chars > 0 && (e.linkDensity() > 0.5 || a == atom.Ul || a == atom.Ol) {
 			r.dropOrphanHeading()
 		}
@@ -132,7 +144,10 @@ func (r *renderer) enter(n *html.Node) bool {
 		r.frames = append(r.frames, frame{n: n, skip: true})
 		return false
 	}
-	f := frame{n: n}
+	f := frame{n: n, data: data}
+	if data {
+		r.inData++
+	}
 	if a == 0 && n.Data == "amp-img" {
 		a = atom.Img // AMP pages' images
 	}
@@ -200,6 +215,7 @@ func (r *renderer) enter(n *html.Node) bool {
 	case atom.Ul, atom.Ol, atom.Li, atom.Blockquote, atom.Table, atom.Dl, atom.Dt, atom.Dd:
 		f.kind = kindBox
 		f.open, f.close = tags(a)
+		f.sentences = (a == atom.Ul || a == atom.Ol) && r.sentenceList(e)
 	case atom.A:
 		f.kind = kindInline
 		if isLink(n) {
@@ -267,6 +283,12 @@ func (r *renderer) leave(n *html.Node) {
 	}
 	if f.byline {
 		r.inByline--
+	}
+	if f.data {
+		r.inData--
+	}
+	if f.linkLines && !f.written {
+		r.dropOrphanHeading()
 	}
 	if n.DataAtom == atom.Pre {
 		r.inPre--
@@ -464,19 +486,21 @@ func (r *renderer) flush() {
 		b.heading = isHeading(b.at)
 	}
 	b.byline = r.inByline > 0
-	if links >= 2 && float64(linkChars) > 0.6*float64(len(line)) && !(b.heading && links == 2 && permalink(line)) {
+	// In a table of data (r.inData) a cell is a linked name or a bare
+	// figure: the rules for link lines and counters do not apply.
+	if r.inData == 0 && links >= 2 && float64(linkChars) > 0.6*float64(len(line)) && !(b.heading && links == 2 && permalink(line)) {
 		// A run of links (tags, "more on this") inside the article; not
 		// a heading that links to itself ("Setup ¶", "Setup #").
-		r.dropOrphanHeading()
+		r.droppedLinkLine()
 		return
 	}
-	if !b.heading && links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
+	if r.inData == 0 && !r.inSentenceList() && !b.heading && links >= 1 && words <= 3 && 2*linkChars >= len(line) && (words == 0 || !bytes.HasSuffix(line, []byte("."))) {
 		// A link with at most a label: "Related: ...", "READ MORE: ...";
 		// but "<a>Smith</a> said." is a sentence.
-		r.dropOrphanHeading()
+		r.droppedLinkLine()
 		return
 	}
-	if isURL(line) || isAdLabel(line) || isCounter(line) || !hasWordRune(line) {
+	if isURL(line) || isAdLabel(line) || r.inData == 0 && isCounter(line) || !hasWordRune(line) {
 		return
 	}
 	if r.afterImage && !b.heading && !lineBold && len(line) < 100 && isCaptionLine(line) {
@@ -665,6 +689,32 @@ func (r *renderer) dropOrphanHeading() {
 		return
 	}
 	r.cutLast()
+}
+
+// droppedLinkLine is called when a line of links is left out. Outside a
+// list the heading before it introduced it. In a list item it introduced
+// the list, which may go on with items of text ("Highlights": a link to a
+// post, then notes): the list decides when it ends.
+func (r *renderer) droppedLinkLine() {
+	for i := len(r.frames) - 1; i >= 0; i-- {
+		switch r.frames[i].n.DataAtom {
+		case atom.Ul, atom.Ol:
+			r.frames[i].linkLines = true
+			return
+		}
+	}
+	r.dropOrphanHeading()
+}
+
+// inSentenceList reports whether the run is in an item of a list of sentences.
+func (r *renderer) inSentenceList() bool {
+	for i := len(r.frames) - 1; i >= 0; i-- {
+		switch r.frames[i].n.DataAtom {
+		case atom.Ul, atom.Ol:
+			return r.frames[i].sentences
+		}
+	}
+	return false
 }
 
 // flushPending reports text not yet written as a block.
