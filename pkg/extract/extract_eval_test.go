@@ -64,8 +64,8 @@ func TestReadabilitySuite(t *testing.T) {
 	if r.Errors > 0 || r.Empty > 0 {
 		t.Errorf("%d pages failed to extract, %d came out empty", r.Errors, r.Empty)
 	}
-	if r.F1 < 0.962 {
-		t.Errorf("F1 %.4f is below the floor 0.962", r.F1)
+	if r.F1 < 0.965 {
+		t.Errorf("F1 %.4f is below the floor 0.965 (the issue's bar; go-trafilatura scores 0.956)", r.F1)
 	}
 	floors := map[string]float64{"title": 0.87, "byline": 0.69, "published": 0.96, "language": 0.98}
 	if len(r.Meta) != len(floors) {
