@@ -616,3 +616,19 @@ func TestLeadBylineAndDatelineFromMetadata(t *testing.T) {
 		}
 	}
 }
+
+// checkText fails t for each of contains missing from got and each of
+// absent found in it.
+func checkText(t testing.TB, got string, contains, absent []string) {
+	t.Helper()
+	for _, s := range contains {
+		if !strings.Contains(got, s) {
+			t.Errorf("missing %q in:\n%s", s, got)
+		}
+	}
+	for _, s := range absent {
+		if strings.Contains(got, s) {
+			t.Errorf("kept %q in:\n%s", s, got)
+		}
+	}
+}

@@ -50,16 +50,7 @@ func TestItemLists(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Extract(parse(t, tt.page), Options{}).Text
-			for _, s := range tt.contains {
-				if !strings.Contains(got, s) {
-					t.Errorf("missing %q in:\n%s", s, got)
-				}
-			}
-			for _, s := range tt.absent {
-				if strings.Contains(got, s) {
-					t.Errorf("kept %q in:\n%s", s, got)
-				}
-			}
+			checkText(t, got, tt.contains, tt.absent)
 		})
 	}
 }

@@ -132,16 +132,7 @@ func TestMerge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Extract(parse(t, tt.page), Options{Title: "Council passes the budget"}).Text
-			for _, s := range tt.contains {
-				if !strings.Contains(got, s) {
-					t.Errorf("missing %q in:\n%s", s, got)
-				}
-			}
-			for _, s := range tt.absent {
-				if strings.Contains(got, s) {
-					t.Errorf("kept %q in:\n%s", s, got)
-				}
-			}
+			checkText(t, got, tt.contains, tt.absent)
 		})
 	}
 }
