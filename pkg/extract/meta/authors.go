@@ -34,7 +34,7 @@ func (x *extractor) authors() []string {
 	if len(out) > 0 {
 		return out
 	}
-	for _, k := range []string{"author", "article:author", "dc.creator", "dcterms.creator", "byl", "parsely-author", "sailthru.author", "cxenseparse:author"} {
+	for _, k := range []string{"author", "article:author", "article:author_name", "dc.creator", "dcterms.creator", "byl", "parsely-author", "sailthru.author", "cxenseparse:author"} {
 		for _, v := range x.s.metaAll(k) {
 			if isURLish(v) {
 				out = addNames(out, x.authorForURL(v), maxAuthors)
@@ -98,7 +98,7 @@ func (x *extractor) byline(s string) []string {
 // author element (not merely "meta" or "info").
 func isAuthorClass(n *html.Node) bool {
 	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
-	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura", "yazar", "penulis", "forfatter") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
+	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura", "yazar", "penulis", "forfatter") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo", "location")
 }
 
 // Site rules are few and their selectors repeat on every page of a site:
@@ -157,7 +157,9 @@ func inCaption(n *html.Node) bool {
 		if a.DataAtom == atom.Figure || a.DataAtom == atom.Figcaption {
 			return true
 		}
-		if containsAny(lowerASCII(clip(attr(a, "class"), 200)), "caption", "credit", "photo", "image") {
+		// "credit" alone is no sign: templates put the byline in a
+		// "credit-bar"; photo credits say photo or image, or sit in a figure.
+		if containsAny(lowerASCII(clip(attr(a, "class"), 200)), "caption", "photo", "image") {
 			return true
 		}
 	}

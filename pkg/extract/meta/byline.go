@@ -41,7 +41,8 @@ var orgWords = map[string]bool{
 	"assessoria": true, "coordenadoria": true, "secretaria": true, "comunicação": true, "communications": true, "prefeitura": true,
 	"gobierno": true, "government": true, "ministerio": true, "ayuntamiento": true, "municipality": true, "coordinación": true,
 	"haber": true, "merkezi": true, "редакция": true, "редакции": true, "новости": true, "служба": true, "redakcja": true,
-	"redaktionen": true, "redaksi": true, "centrale": true, "central": true,
+	// "our": "Our Foreign Staff", "Our Correspondent" are a desk speaking of itself.
+	"redaktionen": true, "redaksi": true, "centrale": true, "central": true, "our": true,
 	"subscribe": true, "newsletter": true, "images": true, "getty": true, "photography": true, "shutterstock": true, "istock": true, "sport": true, "international": true, "channel": true, "radio": true, "tv": true, "is": true, "has": true, "was": true, "in": true, "on": true, "at": true, "to": true,
 }
 
@@ -166,9 +167,12 @@ func lowerWordBefore(s string) bool {
 
 // splitSegments cuts a byline at separators that never sit inside a name.
 func splitSegments(s string) []string {
+	inner := innerParens(s)
 	f := strings.FieldsFunc(s, func(r rune) bool {
 		switch r {
-		case '|', '•', '·', '–', '—', '\n', '(', ')', '[', ']', '/', ';', '；', '、', '，':
+		case '(', ')':
+			return !inner
+		case '|', '•', '·', '–', '—', '\n', '[', ']', '/', ';', '；', '、', '，':
 			return true
 		}
 		return false
@@ -186,6 +190,34 @@ func splitSegments(s string) []string {
 		}
 	}
 	return out
+}
+
+// innerParens says every parenthesis in s encloses a short part inside a
+// name, a nickname or initials between given name and surname ("Richard
+// (R.J.) Eskow"): a name follows it. "Jane Doe (Reuters)" ends with its
+// parenthesis, so it is cut there as before.
+func innerParens(s string) bool {
+	found := false
+	for rest := s; ; {
+		i := strings.IndexByte(rest, '(')
+		if i < 0 {
+			return found && strings.IndexByte(rest, ')') < 0
+		}
+		j := strings.IndexByte(rest[i:], ')')
+		if j < 0 || strings.IndexByte(rest[:i], ')') >= 0 {
+			return false
+		}
+		before := strings.TrimRight(rest[:i], " ")
+		inside := rest[i+1 : i+j]
+		after := strings.TrimLeft(rest[i+j+1:], " ")
+		b, _ := utf8.DecodeLastRuneInString(before)
+		a, _ := utf8.DecodeRuneInString(after)
+		if !unicode.IsLetter(b) || !unicode.IsUpper(a) || inside == "" || len(strings.Fields(inside)) > 2 || strings.ContainsFunc(inside, unicode.IsDigit) {
+			return false
+		}
+		found = true
+		rest = rest[i+j+1:]
+	}
 }
 
 // splitSentences splits at " - " and at ". " after a word (not an
@@ -331,6 +363,16 @@ func cleanName(s, site, host string) (string, bool) {
 	upper := 0
 	siteWords := strings.Fields(strings.ToLower(site))
 	for _, w := range words {
+		// A parenthesis left in a name encloses a nickname or initials
+		// ("Richard (R.J.) Eskow", "Bruno (Henrique Zecchin) Rodrigues"),
+		// splitSegments having cut at all others: judge what it encloses.
+		if p := strings.Trim(w, "()"); p != w && p != "" {
+			w = p
+			if strings.Count(w, ".") > 1 {
+				upper++ // initials, not two words run together
+				continue
+			}
+		}
 		// "Austria.Leonhard" is two words run together, not an initial.
 		if i := strings.IndexByte(w, '.'); i > 1 && i < len(w)-2 {
 			return "", false

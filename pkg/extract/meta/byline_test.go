@@ -69,6 +69,12 @@ func TestSplitByline(t *testing.T) {
 		{"Share this article", "", nil},
 		{"North korea fires missiles", "", nil},
 		{"Austria.Leonhard Foeger", "", nil},
+		{"Our Foreign Staff", "", nil},
+		{"By Our Correspondent", "", nil},
+		{"Richard (R.J.) Eskow", "", []string{"Richard (R.J.) Eskow"}},
+		{"By Robert (Bob) Smith and Jane Doe", "", []string{"Robert (Bob) Smith", "Jane Doe"}},
+		{"By Jane Doe (Reuters) and John Roe", "", []string{"Jane Doe", "John Roe"}},
+		{"Bruno (Henrique Zecchin) Rodrigues ", "", []string{"Bruno (Henrique Zecchin) Rodrigues"}},
 	}
 	for _, tc := range tests {
 		got := splitByline(tc.in, tc.site)

@@ -1,0 +1,89 @@
+package meta_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/newsflow/newsflow/pkg/extract/meta"
+)
+
+// Each page exercises one way a page names its authors, or one way a
+// reader could mistake something else for them.
+func TestAuthorSources(t *testing.T) {
+	tests := []struct {
+		name string
+		page string
+		want []string
+	}{
+		{
+			// A template's "credit-bar" holds the byline; it is no photo credit.
+			name: "byline in a credit bar",
+			page: `<html><head><title>Flood waters recede</title></head><body>
+<h1>Flood waters recede</h1>
+<div class="credit-bar"><div class="credit"><cite class="byline vcard">By <span class="fn">DANA KIM</span> <abbr>March 3, 2024 10:02 AM</abbr></cite></div></div>
+<p>The river fell two metres overnight, and residents began returning to their homes on Sunday morning.</p>
+</body></html>`,
+			want: []string{"DANA KIM"},
+		},
+		{
+			name: "article:author_name meta",
+			page: `<html><head><meta name="article:author_name" content="Hazel Sheffield"></head><body>
+<h1>Markets rally</h1><p>Shares rose on Monday after the central bank held rates, and bond yields fell for the third day.</p>
+</body></html>`,
+			want: []string{"Hazel Sheffield"},
+		},
+		{
+			// RDFa: one tag, several properties; Dublin Core spelt with a colon.
+			name: "space-separated meta properties",
+			page: `<html><head><meta name="author" content="Staff"><meta property="dc:creator twitter:site_name" content="Creator Name"></head><body>
+<h1>Markets rally</h1><p>Shares rose on Monday after the central bank held rates, and bond yields fell for the third day.</p>
+</body></html>`,
+			want: []string{"Creator Name"},
+		},
+		{
+			name: "nickname inside a rel=author name",
+			page: `<html><head><title>Uber and the sharing economy</title></head><body>
+<h1>Uber and the sharing economy</h1>
+<span class="byline"><a href="/writer/richard_eskow/" rel="author">Richard (R.J.) Eskow</a></span>
+<p>Disruptive companies talk a good game about sharing, but the business is an under-regulated taxi service.</p>
+</body></html>`,
+			want: []string{"Richard (R.J.) Eskow"},
+		},
+		{
+			// A signature block names the reporter and, in its own element,
+			// the city reported from.
+			name: "location in a signature block",
+			page: `<html><head><title>Coach regrets trophy visit</title></head><body>
+<h1>Coach regrets trophy visit</h1>
+<div class="c-signature"><strong class="c-signature__location">São Paulo</strong></div>
+<p>The coach said on Friday that he regretted taking the trophy to the former president in 2012.</p>
+</body></html>`,
+			want: nil,
+		},
+		{
+			name: "a desk is no author",
+			page: `<html><head><script type="application/ld+json">{"@type":"NewsArticle","headline":"Ceasefire holds","creator":["Our Foreign Staff"]}</script></head><body>
+<h1>Ceasefire holds</h1>
+<div class="byline"><span class="byline__author-name" itemprop="name">Our Foreign Staff</span></div>
+<p>The ceasefire held through the night, officials on both sides said on Tuesday morning.</p>
+</body></html>`,
+			want: nil,
+		},
+	}
+	for _, tc := range tests {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(tc.page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := meta.Extract(doc, meta.Input{}).Authors
+		if len(got) == 0 {
+			got = nil
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: authors %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
