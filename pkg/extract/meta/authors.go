@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
@@ -30,6 +32,15 @@ func (x *extractor) authors() []string {
 	}
 	for _, a := range x.art.authors {
 		out = addNames(out, x.byline(unescape(a)), maxAuthors)
+	}
+	if len(out) == 0 {
+		// Blogs sign with a given name alone; only markup that types it a
+		// Person makes one word a name.
+		for _, a := range x.art.authors {
+			if n := collapse(unescape(a)); x.ld.persons[a] && x.singleName(n) {
+				out = addNames(out, []string{n}, maxAuthors)
+			}
+		}
 	}
 	if len(out) > 0 {
 		return out
@@ -219,4 +230,34 @@ func (x *extractor) authorForURL(u string) []string {
 		}
 	}
 	return nil
+}
+
+// singleName says whether s, one word, reads as a given name: capitalised,
+// in lower case after (not an acronym like "AP" or "HNN"), letters only, and
+// no organisation, role, date word or the site's name.
+func (x *extractor) singleName(s string) bool {
+	n := utf8.RuneCountInString(s)
+	if n < 3 || n > 20 || strings.ContainsAny(s, " ") {
+		return false
+	}
+	lower := false
+	for i, r := range s {
+		switch {
+		case i == 0 && !unicode.IsUpper(r):
+			return false
+		case unicode.IsLower(r):
+			lower = true
+		case !unicode.IsLetter(r) && r != '-' && r != '\'' && r != '’':
+			return false
+		}
+	}
+	ls := strings.ToLower(s)
+	if !lower || orgWords[ls] || roleWords[ls] || months[ls] > 0 || weekday(ls) {
+		return false
+	}
+	k := squash(s)
+	if host := hostLabel(x.in.URL); host != "" && (strings.Contains(host, k) || strings.Contains(k, host)) {
+		return false
+	}
+	return x.site == "" || !strings.Contains(squash(x.site), k) && !x.siteLike(s)
 }

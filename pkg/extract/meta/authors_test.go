@@ -64,6 +64,28 @@ func TestAuthorSources(t *testing.T) {
 			want: nil,
 		},
 		{
+			// A blog signs with a given name; JSON-LD types it a Person.
+			name: "one-word Person name",
+			page: `<html><head><script type="application/ld+json">{"@type":"BlogPosting","headline":"Spiced pear jam","author":{"@type":"Person","name":"Regan"}}</script></head><body>
+<h1>Spiced pear jam</h1><p>This jam takes an afternoon and a dozen ripe pears, and it keeps through the winter in a cool cellar.</p>
+</body></html>`,
+			want: []string{"Regan"},
+		},
+		{
+			name: "one-word name without a Person type",
+			page: `<html><head><script type="application/ld+json">{"@type":"BlogPosting","headline":"Spiced pear jam","author":"Regan"}</script></head><body>
+<h1>Spiced pear jam</h1><p>This jam takes an afternoon and a dozen ripe pears, and it keeps through the winter in a cool cellar.</p>
+</body></html>`,
+			want: nil,
+		},
+		{
+			name: "one-word Person that is an acronym or the site",
+			page: `<html><head><meta property="og:site_name" content="The Pearjam Blog"><script type="application/ld+json">{"@type":"BlogPosting","headline":"Spiced pear jam","author":[{"@type":"Person","name":"HNN"},{"@type":"Person","name":"Pearjam"}]}</script></head><body>
+<h1>Spiced pear jam</h1><p>This jam takes an afternoon and a dozen ripe pears, and it keeps through the winter in a cool cellar.</p>
+</body></html>`,
+			want: nil,
+		},
+		{
 			name: "a desk is no author",
 			page: `<html><head><script type="application/ld+json">{"@type":"NewsArticle","headline":"Ceasefire holds","creator":["Our Foreign Staff"]}</script></head><body>
 <h1>Ceasefire holds</h1>
