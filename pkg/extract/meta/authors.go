@@ -68,8 +68,9 @@ func (x *extractor) authors() []string {
 	}
 	for _, list := range [][]element{strong, weak} {
 		anchor := -1
+		var block *html.Node
 		for _, e := range x.byDistance(list) {
-			if anchor >= 0 && (e.idx < anchor-groupSpan || e.idx > anchor+groupSpan) {
+			if anchor >= 0 && (e.idx < anchor-groupSpan || e.idx > anchor+groupSpan || !contains(block, e.n)) {
 				continue
 			}
 			if inCaption(e.n) {
@@ -79,7 +80,7 @@ func (x *extractor) authors() []string {
 			if len(names) > 0 {
 				out = addNames(out, names, maxAuthors)
 				if anchor < 0 {
-					anchor = e.idx
+					anchor, block = e.idx, bylineBlock(e.n)
 				}
 			}
 		}
@@ -98,6 +99,22 @@ func (x *extractor) authors() []string {
 		out = addNames(out, x.byline(h), maxAuthors)
 	}
 	return out
+}
+
+// bylineBlock is the element around a byline's first name that may hold
+// the byline's other names ("By <a>A</a> and <a>B</a>", names in sibling
+// spans): a few levels up, stopping below an element that holds an article
+// or list item of its own, where the next story's byline begins.
+func bylineBlock(n *html.Node) *html.Node {
+	b := n
+	for i := 0; i < 4 && b.Parent != nil && b.Parent.Type == html.ElementNode; i++ {
+		switch b.Parent.DataAtom {
+		case atom.Body, atom.Article, atom.Li, atom.Ul, atom.Ol, atom.Main, atom.Section:
+			return b.Parent
+		}
+		b = b.Parent
+	}
+	return b
 }
 
 // byline splits a byline knowing the page's site and host names.

@@ -86,6 +86,17 @@ func TestAuthorSources(t *testing.T) {
 			want: nil,
 		},
 		{
+			// The next story's byline, a few elements on, is not this one's.
+			name: "byline of a neighbouring story",
+			page: `<html><head><title>Rates held</title></head><body>
+<h1>Rates held</h1>
+<ul><li><p>Rates held</p><p><span class="byline">By <span class="author">Ann Lee</span></span></p></li>
+<li><p>Shares rise</p><p><span class="byline">By <span class="author">Bob Roe</span></span></p></li></ul>
+<p>The central bank held its rates on Tuesday, as expected, and said it would watch prices into the spring.</p>
+</body></html>`,
+			want: []string{"Ann Lee"},
+		},
+		{
 			name: "a desk is no author",
 			page: `<html><head><script type="application/ld+json">{"@type":"NewsArticle","headline":"Ceasefire holds","creator":["Our Foreign Staff"]}</script></head><body>
 <h1>Ceasefire holds</h1>
