@@ -46,6 +46,15 @@ var orgWords = map[string]bool{
 	"subscribe": true, "newsletter": true, "images": true, "getty": true, "photography": true, "shutterstock": true, "istock": true, "sport": true, "international": true, "channel": true, "radio": true, "tv": true, "is": true, "has": true, "was": true, "in": true, "on": true, "at": true, "to": true,
 }
 
+// trailStops follow a name in a byline and end it: a publication it is
+// written for, a date's label, a profile link's label.
+var trailStops = map[string]string{
+	"special": "label", "updated": "label", "published": "label", "posted": "label", "modified": "label", "last": "label",
+	"twitter": "label", "facebook": "label", "instagram": "label", "linkedin": "label", "email": "label", "e-mail": "label",
+	"follow": "label", "contact": "label",
+	"for": "prep", "in": "prep", "from": "prep", "at": "prep",
+}
+
 // nameParticles may be lower case inside a name: "Ludwig van Beethoven".
 var nameParticles = map[string]bool{
 	"van": true, "von": true, "de": true, "der": true, "den": true, "da": true, "das": true, "dos": true, "du": true, "del": true,
@@ -318,6 +327,29 @@ func cleanName(s, site, host string) (string, bool) {
 		return s, true
 	}
 	words := strings.Fields(s)
+	// "By Jane Doe in London", "By Jane Doe For MailOnline", "By Jane Doe
+	// Updated 3 hours ago": the name ends at a word that labels what
+	// follows it. A preposition does so only before a name ("Sign Up for
+	// our newsletter" is no byline).
+	for k := 2; k < len(words); k++ {
+		lw := strings.ToLower(strings.Trim(words[k], ".,:"))
+		stop, ok := trailStops[lw]
+		if !ok {
+			continue
+		}
+		if stop == "prep" {
+			if k+1 >= len(words) {
+				continue
+			}
+			next := strings.ToLower(strings.Trim(words[k+1], ".,:"))
+			if r, _ := utf8.DecodeRuneInString(words[k+1]); !unicode.IsUpper(r) || orgWords[next] && next != "the" {
+				continue
+			}
+		}
+		words = words[:k]
+		s = strings.Join(words, " ")
+		break
+	}
 	// "Lee Jung-joo Feb. 23" was cut at the digit; drop the month left over.
 	for len(words) > 2 {
 		lw := strings.ToLower(strings.Trim(words[len(words)-1], ".,"))

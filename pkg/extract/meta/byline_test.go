@@ -75,6 +75,14 @@ func TestSplitByline(t *testing.T) {
 		{"By Robert (Bob) Smith and Jane Doe", "", []string{"Robert (Bob) Smith", "Jane Doe"}},
 		{"By Jane Doe (Reuters) and John Roe", "", []string{"Jane Doe", "John Roe"}},
 		{"Bruno (Henrique Zecchin) Rodrigues ", "", []string{"Bruno (Henrique Zecchin) Rodrigues"}},
+		{"By Jane Doe For Dailymail.com", "", []string{"Jane Doe"}},
+		{"By JANE DOE FOR MAILONLINE", "", []string{"JANE DOE"}},
+		{"JANE DOE Special to The Times", "", []string{"JANE DOE"}},
+		{"By Jane Doe Updated 3 hours ago", "", []string{"Jane Doe"}},
+		{"By Jane Doe in London", "", []string{"Jane Doe"}},
+		{"Jane Doe Email", "", []string{"Jane Doe"}},
+		{"Sign Up For Our Newsletter", "", nil},
+		{"Sign up for our newsletter", "", nil},
 	}
 	for _, tc := range tests {
 		got := splitByline(tc.in, tc.site)
