@@ -26,6 +26,13 @@ func (x *extractor) title() string {
 	tt := collapse(unescape(x.s.title))
 	ogS, ttS := x.stripSite(og), x.stripSite(tt)
 	feedTitle := x.stripSite(collapse(x.in.Hints.Title))
+	// A template that fills a title with the site's name (home-page
+	// defaults) says nothing about the article.
+	for _, t := range []*string{&ld, &og, &ogS, &tt, &ttS, &feedTitle} {
+		if x.siteLike(*t) {
+			*t = ""
+		}
+	}
 
 	var firstH1 *element
 	var firstText string

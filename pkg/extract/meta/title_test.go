@@ -10,7 +10,8 @@ import (
 )
 
 // When the meta titles and the visible headline disagree, the reader's
-// headline wins, unless the h1 is a logo, a section label or the site's name.
+// headline wins, unless the h1 is a logo, a section label or the site's name;
+// the site's name is never the title.
 func TestTitleVisibleHeadline(t *testing.T) {
 	body := `<p>The ministry said on Monday that the new rules would apply from January, after months of talks with the industry.</p>`
 	tests := []struct {
@@ -41,6 +42,14 @@ func TestTitleVisibleHeadline(t *testing.T) {
 			page: `<head><meta property="og:title" content="Ministry sets new rules for the industry"></head>
 <body><h1 class="section-title">Industry</h1>` + body + `</body>`,
 			want: "Ministry sets new rules for the industry",
+		},
+		{
+			// A template that fills the titles with the site's name.
+			name: "site name in the meta titles",
+			page: `<head><title>Example News</title><meta property="og:site_name" content="Example News"><meta property="og:title" content="Example News">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Example News"}</script></head>
+<body><h1>Ministry sets new rules</h1>` + body + `</body>`,
+			want: "Ministry sets new rules",
 		},
 		{
 			name: "site name h1",
