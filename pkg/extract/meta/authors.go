@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -88,9 +89,25 @@ func (x *extractor) authors() []string {
 			return out
 		}
 	}
-	for _, line := range x.nearLines() {
+	near := x.nearLines()
+	for _, line := range near {
 		if hasBylineMarker(line) || len(line) <= 80 && hasAgency(line) {
 			if names := x.byline(line); len(names) > 0 {
+				return addNames(out, names, maxAuthors)
+			}
+		}
+	}
+	// "JANIE HAR" alone on the first line under the headline, the dateline
+	// on the next: a byline without "By". A name alone is not enough (a
+	// tag, a caption, a person in the news); the date after it says it
+	// signs the story.
+	if len(near) >= 2 && len(near[0]) <= 60 {
+		now := x.in.FetchedAt
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if len(findDates(near[1], dateOpts{now: now})) > 0 {
+			if names := x.byline(near[0]); len(names) == 1 && names[0] == strings.TrimSpace(near[0]) {
 				return addNames(out, names, maxAuthors)
 			}
 		}
@@ -184,6 +201,12 @@ func inCaption(n *html.Node) bool {
 		}
 		if a.DataAtom == atom.Figure || a.DataAtom == atom.Figcaption {
 			return true
+		}
+		// A credit is a small box; an article, header or section classed
+		// "has-image" or "no-image" says how the story is laid out.
+		switch a.DataAtom {
+		case atom.Article, atom.Main, atom.Section, atom.Header, atom.Body:
+			return false
 		}
 		// "credit" alone is no sign: templates put the byline in a
 		// "credit-bar"; photo credits say photo or image, or sit in a figure.

@@ -29,6 +29,36 @@ func TestAuthorSources(t *testing.T) {
 			want: []string{"DANA KIM"},
 		},
 		{
+			// The article's class says how it is laid out, not that the
+			// byline is a photo credit.
+			name: "byline in an article classed no-image",
+			page: `<html><head><title>Deals on laptops</title></head><body>
+<article class="post no-image has-post-thumbnail"><div class="page-header"><h1>Deals on laptops</h1>
+<div class="entry-meta"><div class="byline"><div class="author-name"><a href="/author/maren-estrada/">Maren Estrada</a></div></div></div></div>
+<p>Laptop prices fell again this week, and the best of the deals run until Sunday night at most shops.</p></article>
+</body></html>`,
+			want: []string{"Maren Estrada"},
+		},
+		{
+			name: "name line over the dateline",
+			page: `<html><head><title>Power shutoff begins</title></head><body>
+<h1 class="headline">Power shutoff begins</h1>
+<div class="subhead"><span class="subhead-name">JANIE HAR</span><div class="subhead-date">Nov. 20, 2019</div></div>
+<p>The utility began cutting power to thousands of customers on Wednesday as strong winds raised the risk of fire.</p>
+</body></html>`,
+			want: []string{"JANIE HAR"},
+		},
+		{
+			// Caption lines under the headline name people in the photos.
+			name: "name line not under the headline",
+			page: `<html><head><title>State swim results</title></head><body>
+<h1>State swim results</h1>
+<div>Aidan Gantenbein 100 backstroke</div><div>Ben Patton Trinity</div><div>Posted: Feb 16, 2018</div>
+<p>The state meet ended on Saturday with three records broken, two of them in the relay events.</p>
+</body></html>`,
+			want: nil,
+		},
+		{
 			name: "article:author_name meta",
 			page: `<html><head><meta name="article:author_name" content="Hazel Sheffield"></head><body>
 <h1>Markets rally</h1><p>Shares rose on Monday after the central bank held rates, and bond yields fell for the third day.</p>
