@@ -51,8 +51,9 @@ var orgWords = map[string]bool{
 var trailStops = map[string]string{
 	"special": "label", "updated": "label", "published": "label", "posted": "label", "modified": "label", "last": "label",
 	"twitter": "label", "facebook": "label", "instagram": "label", "linkedin": "label", "email": "label", "e-mail": "label",
-	"follow": "label", "contact": "label",
-	"for": "prep", "in": "prep", "from": "prep", "at": "prep",
+	"follow": "label", "contact": "label", "photos": "label", "photo": "label", "video": "label", "illustration": "label",
+	"graphics": "label",
+	"for":      "prep", "in": "prep", "from": "prep", "at": "prep",
 }
 
 // nameParticles may be lower case inside a name: "Ludwig van Beethoven".
@@ -102,6 +103,9 @@ func splitBylineFor(s, site, host string) []string {
 	if s == "" {
 		return nil
 	}
+	if s = dropCredits(s); s == "" {
+		return nil
+	}
 	s = afterMarker(s)
 	var out []string
 	for _, seg := range splitSegments(s) {
@@ -112,6 +116,42 @@ func splitBylineFor(s, site, host string) []string {
 		}
 	}
 	return out
+}
+
+// creditVerbs name work on a story other than writing it: "Edited by",
+// "Medically reviewed by", "Photos by" credit no author.
+var creditVerbs = map[string]bool{
+	"edited": true, "reviewed": true, "checked": true, "fact-checked": true, "photographed": true, "photos": true,
+	"photo": true, "photography": true, "illustrated": true, "illustration": true, "illustrations": true,
+	"translated": true, "translation": true, "produced": true, "designed": true, "graphics": true, "video": true,
+	"curated": true, "moderated": true, "narrated": true, "sponsored": true, "presented": true, "powered": true,
+}
+
+// dropCredits removes the parts of a byline that credit other work than
+// the writing: "Medically reviewed by Dr. A — Written by B" keeps
+// "Written by B". The parts are cut at separators no name holds.
+func dropCredits(s string) string {
+	if !strings.Contains(strings.ToLower(s), "by") {
+		return s
+	}
+	var keep []string
+	dropped := false
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == '—' || r == '–' || r == ';' || r == '•' || r == '·' }) {
+		before, _, ok := strings.Cut(" "+strings.ToLower(strings.TrimSpace(part))+" ", " by ")
+		credit := false
+		if f := strings.Fields(before); ok && len(f) > 0 && len(f) <= 3 {
+			credit = creditVerbs[strings.Trim(f[len(f)-1], ".,:")]
+		}
+		if credit {
+			dropped = true
+			continue
+		}
+		keep = append(keep, strings.TrimSpace(part))
+	}
+	if !dropped {
+		return s
+	}
+	return strings.Join(keep, " | ")
 }
 
 // afterMarker returns s from just after its "By"; s itself when it has
@@ -361,6 +401,11 @@ func cleanName(s, site, host string) (string, bool) {
 	}
 	for len(words) > 2 && roleWords[strings.ToLower(strings.Trim(words[len(words)-1], ".,"))] {
 		words = words[:len(words)-1]
+		s = strings.Join(words, " ")
+	}
+	// "Senior Reporter Jane Doe": the role may lead as well.
+	for len(words) > 2 && roleWords[strings.ToLower(strings.Trim(words[0], ".,:"))] {
+		words = words[1:]
 		s = strings.Join(words, " ")
 	}
 	// "Kevin McCoy USA TODAY": the publication trails the name.

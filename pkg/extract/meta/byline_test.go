@@ -82,6 +82,12 @@ func TestSplitByline(t *testing.T) {
 		{"By Jane Doe in London", "", []string{"Jane Doe"}},
 		{"Jane Doe Email", "", []string{"Jane Doe"}},
 		{"Sign Up For Our Newsletter", "", nil},
+		{"Senior Reporter Jane Doe", "", []string{"Jane Doe"}},
+		{"Staff Writer Jane Doe", "", []string{"Jane Doe"}},
+		{"Edited by John Roe", "", nil},
+		{"Medically reviewed by Dr. John Roe, MD — Written by Jane Doe on March 3, 2020", "", []string{"Jane Doe"}},
+		{"Photos by John Roe", "", nil},
+		{"By Jane Doe Photos by John Roe", "", []string{"Jane Doe"}},
 		{"Sign up for our newsletter", "", nil},
 	}
 	for _, tc := range tests {
