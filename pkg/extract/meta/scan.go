@@ -645,7 +645,8 @@ func textLines(n *html.Node, max int) []string {
 				space = space.join(elementGap(c.DataAtom))
 				// A byline block names the city reported from in its own
 				// element ("São Paulo", "New York"): a place, read as a name.
-				descend = !strings.Contains(lowerASCII(clip(attr(c, "class"), 200)), "location")
+				cl := lowerASCII(clip(attr(c, "class"), 200))
+				descend = !strings.Contains(cl, "location") || containsAny(cl, "date", "time")
 			}
 		}
 		if descend && c.FirstChild != nil {
