@@ -168,6 +168,8 @@ func TestShortSuffixCut(t *testing.T) {
 		{"Council passes the budget after a long night - Analysis and opinion from our desk", "Council passes the budget after a long night - Analysis and opinion from our desk"},
 		{"A title of five words here :: Site name ::", "A title of five words here :: Site name ::"},
 		{"Plain headline with no separator", "Plain headline with no separator"},
+		{"Get your frontend code covered | Code | Jane Doe", "Get your frontend code covered"},
+		{"Man bites dog in the park - police | Site", "Man bites dog in the park - police"},
 	}
 	for _, tc := range tests {
 		if got := shortSuffixCut(tc.in); got != tc.want {

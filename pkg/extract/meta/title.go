@@ -136,22 +136,38 @@ var suffixSeps = []string{" | ", " – ", " — ", " - ", " :: ", " · ", " • 
 // most three words after a separator, behind a headline of at least four.
 // A headline with a dash in it ("Brexit – what happens next") keeps it:
 // its head is too short.
+//
+// "Headline | Section | Site" has two such parts after the same separator:
+// both go.
 func shortSuffixCut(t string) string {
-	best := -1
-	var sepLen int
-	for _, sep := range suffixSeps {
-		if i := strings.LastIndex(t, sep); i > best {
-			best, sepLen = i, len(sep)
-		}
-	}
-	if best <= 0 {
+	head, sep := cutShortSuffix(t, "")
+	if sep == "" {
 		return t
 	}
-	head, tail := strings.TrimSpace(t[:best]), strings.TrimSpace(t[best+sepLen:])
-	if tail == "" || len(strings.Fields(tail)) > 3 || len(tail) > 30 || len(strings.Fields(head)) < 4 || strings.ContainsAny(tail, ":|–—»·•") {
-		return t
+	if h, s := cutShortSuffix(head, sep); s != "" {
+		return h
 	}
 	return head
+}
+
+// cutShortSuffix cuts one short trailing part (after only, when only is
+// not empty) and says after which separator.
+func cutShortSuffix(t, only string) (string, string) {
+	best := -1
+	var sep string
+	for _, s := range suffixSeps {
+		if i := strings.LastIndex(t, s); i > best {
+			best, sep = i, s
+		}
+	}
+	if best <= 0 || only != "" && sep != only {
+		return t, ""
+	}
+	head, tail := strings.TrimSpace(t[:best]), strings.TrimSpace(t[best+len(sep):])
+	if tail == "" || len(strings.Fields(tail)) > 3 || len(tail) > 30 || len(strings.Fields(head)) < 4 || strings.ContainsAny(tail, ":|–—»·•") {
+		return t, ""
+	}
+	return head, sep
 }
 
 // siteLike says whether s is the site's name: og:site_name, or the host's
