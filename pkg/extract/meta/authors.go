@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
@@ -31,10 +34,19 @@ func (x *extractor) authors() []string {
 	for _, a := range x.art.authors {
 		out = addNames(out, x.byline(unescape(a)), maxAuthors)
 	}
+	if len(out) == 0 {
+		// Blogs sign with a given name alone; only markup that types it a
+		// Person makes one word a name.
+		for _, a := range x.art.authors {
+			if n := collapse(unescape(a)); x.ld.persons[a] && x.singleName(n) {
+				out = addNames(out, []string{n}, maxAuthors)
+			}
+		}
+	}
 	if len(out) > 0 {
 		return out
 	}
-	for _, k := range []string{"author", "article:author", "dc.creator", "dcterms.creator", "byl", "parsely-author", "sailthru.author", "cxenseparse:author"} {
+	for _, k := range []string{"author", "article:author", "article:author_name", "dc.creator", "dcterms.creator", "byl", "parsely-author", "sailthru.author", "cxenseparse:author"} {
 		for _, v := range x.s.metaAll(k) {
 			if isURLish(v) {
 				out = addNames(out, x.authorForURL(v), maxAuthors)
@@ -57,8 +69,9 @@ func (x *extractor) authors() []string {
 	}
 	for _, list := range [][]element{strong, weak} {
 		anchor := -1
+		var block *html.Node
 		for _, e := range x.byDistance(list) {
-			if anchor >= 0 && (e.idx < anchor-groupSpan || e.idx > anchor+groupSpan) {
+			if anchor >= 0 && (e.idx < anchor-groupSpan || e.idx > anchor+groupSpan || !contains(block, e.n)) {
 				continue
 			}
 			if inCaption(e.n) {
@@ -68,7 +81,7 @@ func (x *extractor) authors() []string {
 			if len(names) > 0 {
 				out = addNames(out, names, maxAuthors)
 				if anchor < 0 {
-					anchor = e.idx
+					anchor, block = e.idx, bylineBlock(e.n)
 				}
 			}
 		}
@@ -76,9 +89,25 @@ func (x *extractor) authors() []string {
 			return out
 		}
 	}
-	for _, line := range x.nearLines() {
+	near := x.nearLines()
+	for _, line := range near {
 		if hasBylineMarker(line) || len(line) <= 80 && hasAgency(line) {
 			if names := x.byline(line); len(names) > 0 {
+				return addNames(out, names, maxAuthors)
+			}
+		}
+	}
+	// "JANIE HAR" alone on the first line under the headline, the dateline
+	// on the next: a byline without "By". A name alone is not enough (a
+	// tag, a caption, a person in the news); the date after it says it
+	// signs the story.
+	if len(near) >= 2 && len(near[0]) <= 60 {
+		now := x.in.FetchedAt
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if len(findDates(near[1], dateOpts{now: now})) > 0 {
+			if names := x.byline(near[0]); len(names) == 1 && names[0] == strings.TrimSpace(near[0]) {
 				return addNames(out, names, maxAuthors)
 			}
 		}
@@ -87,6 +116,22 @@ func (x *extractor) authors() []string {
 		out = addNames(out, x.byline(h), maxAuthors)
 	}
 	return out
+}
+
+// bylineBlock is the element around a byline's first name that may hold
+// the byline's other names ("By <a>A</a> and <a>B</a>", names in sibling
+// spans): a few levels up, stopping below an element that holds an article
+// or list item of its own, where the next story's byline begins.
+func bylineBlock(n *html.Node) *html.Node {
+	b := n
+	for i := 0; i < 4 && b.Parent != nil && b.Parent.Type == html.ElementNode; i++ {
+		switch b.Parent.DataAtom {
+		case atom.Body, atom.Article, atom.Li, atom.Ul, atom.Ol, atom.Main, atom.Section:
+			return b.Parent
+		}
+		b = b.Parent
+	}
+	return b
 }
 
 // byline splits a byline knowing the page's site and host names.
@@ -98,7 +143,7 @@ func (x *extractor) byline(s string) []string {
 // author element (not merely "meta" or "info").
 func isAuthorClass(n *html.Node) bool {
 	v := lowerASCII(clip(attr(n, "class")+" "+attr(n, "id"), 256))
-	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura", "yazar", "penulis", "forfatter") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo")
+	return containsAny(v, "byline", "author", "writer", "reporter", "journalist", "autor", "auteur", "signature", "firma", "verfasser", "assinatura", "yazar", "penulis", "forfatter") && !containsAny(v, "date", "time", "bio", "avatar", "image", "photo", "location")
 }
 
 // Site rules are few and their selectors repeat on every page of a site:
@@ -157,7 +202,15 @@ func inCaption(n *html.Node) bool {
 		if a.DataAtom == atom.Figure || a.DataAtom == atom.Figcaption {
 			return true
 		}
-		if containsAny(lowerASCII(clip(attr(a, "class"), 200)), "caption", "credit", "photo", "image") {
+		// A credit is a small box; an article, header or section classed
+		// "has-image" or "no-image" says how the story is laid out.
+		switch a.DataAtom {
+		case atom.Article, atom.Main, atom.Section, atom.Header, atom.Body:
+			return false
+		}
+		// "credit" alone is no sign: templates put the byline in a
+		// "credit-bar"; photo credits say photo or image, or sit in a figure.
+		if containsAny(lowerASCII(clip(attr(a, "class"), 200)), "caption", "photo", "image") {
 			return true
 		}
 	}
@@ -217,4 +270,34 @@ func (x *extractor) authorForURL(u string) []string {
 		}
 	}
 	return nil
+}
+
+// singleName says whether s, one word, reads as a given name: capitalised,
+// in lower case after (not an acronym like "AP" or "HNN"), letters only, and
+// no organisation, role, date word or the site's name.
+func (x *extractor) singleName(s string) bool {
+	n := utf8.RuneCountInString(s)
+	if n < 3 || n > 20 || strings.ContainsAny(s, " ") {
+		return false
+	}
+	lower := false
+	for i, r := range s {
+		switch {
+		case i == 0 && !unicode.IsUpper(r):
+			return false
+		case unicode.IsLower(r):
+			lower = true
+		case !unicode.IsLetter(r) && r != '-' && r != '\'' && r != '’':
+			return false
+		}
+	}
+	ls := strings.ToLower(s)
+	if !lower || orgWords[ls] || roleWords[ls] || months[ls] > 0 || weekday(ls) {
+		return false
+	}
+	k := squash(s)
+	if host := hostLabel(x.in.URL); host != "" && (strings.Contains(host, k) || strings.Contains(k, host)) {
+		return false
+	}
+	return x.site == "" || !strings.Contains(squash(x.site), k) && !x.siteLike(s)
 }

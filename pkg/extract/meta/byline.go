@@ -41,8 +41,19 @@ var orgWords = map[string]bool{
 	"assessoria": true, "coordenadoria": true, "secretaria": true, "comunicação": true, "communications": true, "prefeitura": true,
 	"gobierno": true, "government": true, "ministerio": true, "ayuntamiento": true, "municipality": true, "coordinación": true,
 	"haber": true, "merkezi": true, "редакция": true, "редакции": true, "новости": true, "служба": true, "redakcja": true,
-	"redaktionen": true, "redaksi": true, "centrale": true, "central": true,
+	// "our": "Our Foreign Staff", "Our Correspondent" are a desk speaking of itself.
+	"redaktionen": true, "redaksi": true, "centrale": true, "central": true, "our": true,
 	"subscribe": true, "newsletter": true, "images": true, "getty": true, "photography": true, "shutterstock": true, "istock": true, "sport": true, "international": true, "channel": true, "radio": true, "tv": true, "is": true, "has": true, "was": true, "in": true, "on": true, "at": true, "to": true,
+}
+
+// trailStops follow a name in a byline and end it: a publication it is
+// written for, a date's label, a profile link's label.
+var trailStops = map[string]string{
+	"special": "label", "updated": "label", "published": "label", "posted": "label", "modified": "label", "last": "label",
+	"twitter": "label", "facebook": "label", "instagram": "label", "linkedin": "label", "email": "label", "e-mail": "label",
+	"follow": "label", "contact": "label", "photos": "label", "photo": "label", "video": "label", "illustration": "label",
+	"graphics": "label",
+	"for":      "prep", "in": "prep", "from": "prep", "at": "prep",
 }
 
 // nameParticles may be lower case inside a name: "Ludwig van Beethoven".
@@ -92,6 +103,9 @@ func splitBylineFor(s, site, host string) []string {
 	if s == "" {
 		return nil
 	}
+	if s = dropCredits(s); s == "" {
+		return nil
+	}
 	s = afterMarker(s)
 	var out []string
 	for _, seg := range splitSegments(s) {
@@ -102,6 +116,42 @@ func splitBylineFor(s, site, host string) []string {
 		}
 	}
 	return out
+}
+
+// creditVerbs name work on a story other than writing it: "Edited by",
+// "Medically reviewed by", "Photos by" credit no author.
+var creditVerbs = map[string]bool{
+	"edited": true, "reviewed": true, "checked": true, "fact-checked": true, "photographed": true, "photos": true,
+	"photo": true, "photography": true, "illustrated": true, "illustration": true, "illustrations": true,
+	"translated": true, "translation": true, "produced": true, "designed": true, "graphics": true, "video": true,
+	"curated": true, "moderated": true, "narrated": true, "sponsored": true, "presented": true, "powered": true,
+}
+
+// dropCredits removes the parts of a byline that credit other work than
+// the writing: "Medically reviewed by Dr. A — Written by B" keeps
+// "Written by B". The parts are cut at separators no name holds.
+func dropCredits(s string) string {
+	if !strings.Contains(strings.ToLower(s), "by") {
+		return s
+	}
+	var keep []string
+	dropped := false
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == '—' || r == '–' || r == ';' || r == '•' || r == '·' }) {
+		before, _, ok := strings.Cut(" "+strings.ToLower(strings.TrimSpace(part))+" ", " by ")
+		credit := false
+		if f := strings.Fields(before); ok && len(f) > 0 && len(f) <= 3 {
+			credit = creditVerbs[strings.Trim(f[len(f)-1], ".,:")]
+		}
+		if credit {
+			dropped = true
+			continue
+		}
+		keep = append(keep, strings.TrimSpace(part))
+	}
+	if !dropped {
+		return s
+	}
+	return strings.Join(keep, " | ")
 }
 
 // afterMarker returns s from just after its "By"; s itself when it has
@@ -166,9 +216,12 @@ func lowerWordBefore(s string) bool {
 
 // splitSegments cuts a byline at separators that never sit inside a name.
 func splitSegments(s string) []string {
+	inner := innerParens(s)
 	f := strings.FieldsFunc(s, func(r rune) bool {
 		switch r {
-		case '|', '•', '·', '–', '—', '\n', '(', ')', '[', ']', '/', ';', '；', '、', '，':
+		case '(', ')':
+			return !inner
+		case '|', '•', '·', '–', '—', '\n', '[', ']', '/', ';', '；', '、', '，':
 			return true
 		}
 		return false
@@ -186,6 +239,34 @@ func splitSegments(s string) []string {
 		}
 	}
 	return out
+}
+
+// innerParens says every parenthesis in s encloses a short part inside a
+// name, a nickname or initials between given name and surname ("Richard
+// (R.J.) Eskow"): a name follows it. "Jane Doe (Reuters)" ends with its
+// parenthesis, so it is cut there as before.
+func innerParens(s string) bool {
+	found := false
+	for rest := s; ; {
+		i := strings.IndexByte(rest, '(')
+		if i < 0 {
+			return found && strings.IndexByte(rest, ')') < 0
+		}
+		j := strings.IndexByte(rest[i:], ')')
+		if j < 0 || strings.IndexByte(rest[:i], ')') >= 0 {
+			return false
+		}
+		before := strings.TrimRight(rest[:i], " ")
+		inside := rest[i+1 : i+j]
+		after := strings.TrimLeft(rest[i+j+1:], " ")
+		b, _ := utf8.DecodeLastRuneInString(before)
+		a, _ := utf8.DecodeRuneInString(after)
+		if !unicode.IsLetter(b) || !unicode.IsUpper(a) || inside == "" || len(strings.Fields(inside)) > 2 || strings.ContainsFunc(inside, unicode.IsDigit) {
+			return false
+		}
+		found = true
+		rest = rest[i+j+1:]
+	}
 }
 
 // splitSentences splits at " - " and at ". " after a word (not an
@@ -286,6 +367,29 @@ func cleanName(s, site, host string) (string, bool) {
 		return s, true
 	}
 	words := strings.Fields(s)
+	// "By Jane Doe in London", "By Jane Doe For MailOnline", "By Jane Doe
+	// Updated 3 hours ago": the name ends at a word that labels what
+	// follows it. A preposition does so only before a name ("Sign Up for
+	// our newsletter" is no byline).
+	for k := 2; k < len(words); k++ {
+		lw := strings.ToLower(strings.Trim(words[k], ".,:"))
+		stop, ok := trailStops[lw]
+		if !ok {
+			continue
+		}
+		if stop == "prep" {
+			if k+1 >= len(words) {
+				continue
+			}
+			next := strings.ToLower(strings.Trim(words[k+1], ".,:"))
+			if r, _ := utf8.DecodeRuneInString(words[k+1]); !unicode.IsUpper(r) || orgWords[next] && next != "the" {
+				continue
+			}
+		}
+		words = words[:k]
+		s = strings.Join(words, " ")
+		break
+	}
 	// "Lee Jung-joo Feb. 23" was cut at the digit; drop the month left over.
 	for len(words) > 2 {
 		lw := strings.ToLower(strings.Trim(words[len(words)-1], ".,"))
@@ -297,6 +401,11 @@ func cleanName(s, site, host string) (string, bool) {
 	}
 	for len(words) > 2 && roleWords[strings.ToLower(strings.Trim(words[len(words)-1], ".,"))] {
 		words = words[:len(words)-1]
+		s = strings.Join(words, " ")
+	}
+	// "Senior Reporter Jane Doe": the role may lead as well.
+	for len(words) > 2 && roleWords[strings.ToLower(strings.Trim(words[0], ".,:"))] {
+		words = words[1:]
 		s = strings.Join(words, " ")
 	}
 	// "Kevin McCoy USA TODAY": the publication trails the name.
@@ -331,6 +440,16 @@ func cleanName(s, site, host string) (string, bool) {
 	upper := 0
 	siteWords := strings.Fields(strings.ToLower(site))
 	for _, w := range words {
+		// A parenthesis left in a name encloses a nickname or initials
+		// ("Richard (R.J.) Eskow", "Bruno (Henrique Zecchin) Rodrigues"),
+		// splitSegments having cut at all others: judge what it encloses.
+		if p := strings.Trim(w, "()"); p != w && p != "" {
+			w = p
+			if strings.Count(w, ".") > 1 {
+				upper++ // initials, not two words run together
+				continue
+			}
+		}
 		// "Austria.Leonhard" is two words run together, not an initial.
 		if i := strings.IndexByte(w, '.'); i > 1 && i < len(w)-2 {
 			return "", false

@@ -69,6 +69,26 @@ func TestSplitByline(t *testing.T) {
 		{"Share this article", "", nil},
 		{"North korea fires missiles", "", nil},
 		{"Austria.Leonhard Foeger", "", nil},
+		{"Our Foreign Staff", "", nil},
+		{"By Our Correspondent", "", nil},
+		{"Richard (R.J.) Eskow", "", []string{"Richard (R.J.) Eskow"}},
+		{"By Robert (Bob) Smith and Jane Doe", "", []string{"Robert (Bob) Smith", "Jane Doe"}},
+		{"By Jane Doe (Reuters) and John Roe", "", []string{"Jane Doe", "John Roe"}},
+		{"Bruno (Henrique Zecchin) Rodrigues ", "", []string{"Bruno (Henrique Zecchin) Rodrigues"}},
+		{"By Jane Doe For Dailymail.com", "", []string{"Jane Doe"}},
+		{"By JANE DOE FOR MAILONLINE", "", []string{"JANE DOE"}},
+		{"JANE DOE Special to The Times", "", []string{"JANE DOE"}},
+		{"By Jane Doe Updated 3 hours ago", "", []string{"Jane Doe"}},
+		{"By Jane Doe in London", "", []string{"Jane Doe"}},
+		{"Jane Doe Email", "", []string{"Jane Doe"}},
+		{"Sign Up For Our Newsletter", "", nil},
+		{"Senior Reporter Jane Doe", "", []string{"Jane Doe"}},
+		{"Staff Writer Jane Doe", "", []string{"Jane Doe"}},
+		{"Edited by John Roe", "", nil},
+		{"Medically reviewed by Dr. John Roe, MD — Written by Jane Doe on March 3, 2020", "", []string{"Jane Doe"}},
+		{"Photos by John Roe", "", nil},
+		{"By Jane Doe Photos by John Roe", "", []string{"Jane Doe"}},
+		{"Sign up for our newsletter", "", nil},
 	}
 	for _, tc := range tests {
 		got := splitByline(tc.in, tc.site)
@@ -148,6 +168,8 @@ func TestShortSuffixCut(t *testing.T) {
 		{"Council passes the budget after a long night - Analysis and opinion from our desk", "Council passes the budget after a long night - Analysis and opinion from our desk"},
 		{"A title of five words here :: Site name ::", "A title of five words here :: Site name ::"},
 		{"Plain headline with no separator", "Plain headline with no separator"},
+		{"Get your frontend code covered | Code | Jane Doe", "Get your frontend code covered"},
+		{"Man bites dog in the park - police | Site", "Man bites dog in the park - police"},
 	}
 	for _, tc := range tests {
 		if got := shortSuffixCut(tc.in); got != tc.want {

@@ -289,6 +289,15 @@ func (x *extractor) pick(list []stamp, all dateCands) time.Time {
 		}
 	}
 	if best.zoned {
+		// Systems write UTC where the page's own tags give the same instant
+		// in the publisher's offset: that one keeps the local calendar day.
+		if _, off := best.t.Zone(); off == 0 {
+			for _, c := range list[1:] {
+				if _, o := c.t.Zone(); c.zoned && o != 0 && c.t.Equal(best.t) {
+					return c.t
+				}
+			}
+		}
 		return best.t
 	}
 	loc := x.zoneFor(best, list, all)

@@ -1,8 +1,11 @@
 package meta
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 )
 
 func TestFindDates(t *testing.T) {
@@ -200,5 +203,22 @@ func TestURLDate(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.path, got, tc.want)
 		}
+	}
+}
+
+// JSON-LD in UTC and the page's own tag in the publisher's offset name the
+// same instant: the offset one keeps the local calendar day.
+func TestPublishedKeepsLocalOffset(t *testing.T) {
+	page := `<html><head><meta property="article:published_time" content="2017-02-23T17:18:13-08:00">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Late game","datePublished":"2017-02-24T01:18:13Z"}</script></head>
+<body><h1>Late game</h1><p>The game ran late into the evening, and the home side won in extra time.</p></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Meta
+	extract(doc, Input{}, &m)
+	if got := m.Published.Format(time.RFC3339); got != "2017-02-23T17:18:13-08:00" {
+		t.Errorf("published %s, want 2017-02-23T17:18:13-08:00", got)
 	}
 }

@@ -53,6 +53,9 @@ const (
 type ldDoc struct {
 	objs []map[string]any
 	byID map[string]map[string]any
+	// persons are the names people() read from objects typed Person: a
+	// single given name there is still a person's ("Regan" on a blog).
+	persons map[string]bool
 }
 
 // parseLD decodes the page's ld+json scripts, repairing the common faults
@@ -345,15 +348,23 @@ func (d *ldDoc) people(v any, depth int) []string {
 		}
 		return out
 	case map[string]any:
+		person := false
 		for _, t := range typesOf(x) {
 			if orgTypes[t] {
 				return nil
 			}
+			person = person || t == "person"
 		}
 		switch n := x["name"].(type) {
 		case string:
 			if isURLish(n) {
 				return nil
+			}
+			if person {
+				if d.persons == nil {
+					d.persons = map[string]bool{}
+				}
+				d.persons[n] = true
 			}
 			return []string{n}
 		case []any:

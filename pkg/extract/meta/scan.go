@@ -296,7 +296,20 @@ func (s *scan) addMeta(n *html.Node) {
 	if content == "" {
 		return
 	}
-	s.metas = append(s.metas, metaTag{key: strings.ToLower(strings.TrimSpace(key)), content: content})
+	// RDFa lets one tag carry several properties ("og:title twitter:title");
+	// each names the same content. Dublin Core is written "dc:creator" as
+	// often as "DC.creator": one spelling is kept.
+	for i, k := range strings.Fields(strings.ToLower(key)) {
+		if i >= 4 || len(s.metas) >= maxMetas {
+			break
+		}
+		for _, p := range [...]string{"dc:", "dcterms:"} {
+			if strings.HasPrefix(k, p) {
+				k = p[:len(p)-1] + "." + k[len(p):]
+			}
+		}
+		s.metas = append(s.metas, metaTag{key: k, content: content})
+	}
 }
 
 // meta returns the first non-empty content among keys, in key order.
@@ -630,7 +643,10 @@ func textLines(n *html.Node, max int) []string {
 					flush()
 				}
 				space = space.join(elementGap(c.DataAtom))
-				descend = true
+				// A byline block names the city reported from in its own
+				// element ("São Paulo", "New York"): a place, read as a name.
+				cl := lowerASCII(clip(attr(c, "class"), 200))
+				descend = !strings.Contains(cl, "location") || containsAny(cl, "date", "time")
 			}
 		}
 		if descend && c.FirstChild != nil {

@@ -31,6 +31,12 @@ func TestTextOfWordBoundaries(t *testing.T) {
 	if got, want := textLines(findFirst(doc, "div"), 200), []string{"By Jane Doe", "Feb 23, 2024", "Updated 13:25"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("textLines = %q, want %q", got, want)
 	}
+	// The city a byline block names is no line of it, unless the element
+	// holds the date as well.
+	doc, _ = html.Parse(strings.NewReader(`<div><p>By Jane Doe</p><p class="c-signature__location">São Paulo</p><p class="location-date">London, Feb 23, 2024</p></div>`))
+	if got, want := textLines(findFirst(doc, "div"), 200), []string{"By Jane Doe", "London, Feb 23, 2024"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("textLines with a location = %q, want %q", got, want)
+	}
 }
 
 func findFirst(n *html.Node, tag string) *html.Node {

@@ -26,6 +26,13 @@ func (x *extractor) title() string {
 	tt := collapse(unescape(x.s.title))
 	ogS, ttS := x.stripSite(og), x.stripSite(tt)
 	feedTitle := x.stripSite(collapse(x.in.Hints.Title))
+	// A template that fills a title with the site's name (home-page
+	// defaults) says nothing about the article.
+	for _, t := range []*string{&ld, &og, &ogS, &tt, &ttS, &feedTitle} {
+		if x.siteLike(*t) {
+			*t = ""
+		}
+	}
 
 	var firstH1 *element
 	var firstText string
@@ -52,6 +59,12 @@ func (x *extractor) title() string {
 	}
 	if firstH1 != nil {
 		x.h1, x.h1idx = firstH1.n, firstH1.idx
+		// Meta titles are often written for search and social ("...: news,
+		// photos 2018"); the headline the reader sees wins when it reads as
+		// one and speaks of the same thing.
+		if firstH1.boiler == nil && x.readsAsHeadline(firstH1.n, firstText, ld, og, tt) {
+			return firstText
+		}
 	}
 	switch {
 	case ld != "":
@@ -68,8 +81,14 @@ func (x *extractor) title() string {
 	case ogS != "":
 		return shortSuffixCut(ogS)
 	case ttS != "":
-		if firstText != "" && strings.Contains(norm(tt), norm(firstText)) {
-			return firstText
+		if firstText != "" {
+			// An h1 that is a later part of the title names the site.
+			if head, ok := cutAffix(ttS, firstText); ok {
+				return head
+			}
+			if strings.Contains(norm(tt), norm(firstText)) {
+				return firstText
+			}
 		}
 		return shortSuffixCut(ttS)
 	case firstText != "":
@@ -117,22 +136,38 @@ var suffixSeps = []string{" | ", " – ", " — ", " - ", " :: ", " · ", " • 
 // most three words after a separator, behind a headline of at least four.
 // A headline with a dash in it ("Brexit – what happens next") keeps it:
 // its head is too short.
+//
+// "Headline | Section | Site" has two such parts after the same separator:
+// both go.
 func shortSuffixCut(t string) string {
-	best := -1
-	var sepLen int
-	for _, sep := range suffixSeps {
-		if i := strings.LastIndex(t, sep); i > best {
-			best, sepLen = i, len(sep)
-		}
-	}
-	if best <= 0 {
+	head, sep := cutShortSuffix(t, "")
+	if sep == "" {
 		return t
 	}
-	head, tail := strings.TrimSpace(t[:best]), strings.TrimSpace(t[best+sepLen:])
-	if tail == "" || len(strings.Fields(tail)) > 3 || len(tail) > 30 || len(strings.Fields(head)) < 4 || strings.ContainsAny(tail, ":|–—»·•") {
-		return t
+	if h, s := cutShortSuffix(head, sep); s != "" {
+		return h
 	}
 	return head
+}
+
+// cutShortSuffix cuts one short trailing part (after only, when only is
+// not empty) and says after which separator.
+func cutShortSuffix(t, only string) (string, string) {
+	best := -1
+	var sep string
+	for _, s := range suffixSeps {
+		if i := strings.LastIndex(t, s); i > best {
+			best, sep = i, s
+		}
+	}
+	if best <= 0 || only != "" && sep != only {
+		return t, ""
+	}
+	head, tail := strings.TrimSpace(t[:best]), strings.TrimSpace(t[best+len(sep):])
+	if tail == "" || len(strings.Fields(tail)) > 3 || len(tail) > 30 || len(strings.Fields(head)) < 4 || strings.ContainsAny(tail, ":|–—»·•") {
+		return t, ""
+	}
+	return head, sep
 }
 
 // siteLike says whether s is the site's name: og:site_name, or the host's
@@ -281,6 +316,131 @@ func prefixAtSep(title, h1 string) bool {
 	for _, sep := range titleSeps {
 		if strings.HasPrefix(rest, sep) || strings.HasPrefix(rest, strings.TrimLeft(sep, " ")) {
 			return true
+		}
+	}
+	return false
+}
+
+// readsAsHeadline says whether an h1 that agrees with no meta title is still
+// the article's headline: marked up as one (a bare h1 may be a page's
+// heading of another kind), long enough to be one (not a section label or
+// a logo), not a link home, and sharing at least a third of its words with
+// one of the meta titles (so it is about the same story).
+func (x *extractor) readsAsHeadline(n *html.Node, h1 string, metas ...string) bool {
+	words := headlineWords(h1)
+	if len(words) < 4 || !markedHeadline(n) || x.linksHome(n) {
+		return false
+	}
+	for _, m := range metas {
+		if m == "" {
+			continue
+		}
+		if siteAffix(m, h1) {
+			return false
+		}
+		have := map[string]bool{}
+		for _, w := range headlineWords(m) {
+			have[w] = true
+		}
+		shared := 0
+		for _, w := range words {
+			if have[w] {
+				shared++
+			}
+		}
+		if 3*shared >= len(words) {
+			return true
+		}
+	}
+	return false
+}
+
+// markedHeadline says the markup names n the headline: itemprop=headline,
+// or a class word saying title, headline or hed ("entry-title",
+// "article__hed").
+func markedHeadline(n *html.Node) bool {
+	if hasToken(strings.ToLower(attr(n, "itemprop")), "headline") {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(lowerASCII(clip(attr(n, "class"), 200)), func(r rune) bool { return r < 'a' || r > 'z' }) {
+		if w == "hed" || w == "title" || w == "headline" || strings.HasSuffix(w, "title") && !strings.HasPrefix(w, "sub") {
+			return true
+		}
+	}
+	return false
+}
+
+// siteAffix says whether h1 is a part of title other than its first,
+// after a separator ("Headline :: Site ::"): the h1 is then the site's name.
+func siteAffix(title, h1 string) bool {
+	_, ok := cutAffix(title, h1)
+	return ok
+}
+
+// cutAffix returns title up to the separator before its part that is h1,
+// when h1 is a part of it other than the first.
+func cutAffix(title, h1 string) (string, bool) {
+	nh := norm(h1)
+	if nh == "" {
+		return "", false
+	}
+	for _, sep := range titleSeps {
+		parts := strings.Split(title, sep)
+		for i := 1; i < len(parts); i++ {
+			if norm(strings.Trim(parts[i], " :|-")) == nh {
+				if head := strings.TrimSpace(strings.Join(parts[:i], sep)); head != "" {
+					return head, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// headlineWords are the lower-cased words of s; each Chinese or Japanese
+// character counts as a word, as those scripts give no other unit (Korean
+// spaces its words).
+func headlineWords(s string) []string {
+	var out []string
+	start := -1
+	for i, r := range s {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r)
+		char := isIdeo(r) && !unicode.Is(unicode.Hangul, r)
+		if start >= 0 && (!word || char) {
+			out = append(out, strings.ToLower(s[start:i]))
+			start = -1
+		}
+		switch {
+		case char:
+			out = append(out, string(r))
+		case word && start < 0:
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, strings.ToLower(s[start:]))
+	}
+	return out
+}
+
+// linksHome says whether n holds a link to the site's front page or an
+// image: a logo set in an h1.
+func (x *extractor) linksHome(n *html.Node) bool {
+	for c, seen := n.FirstChild, 0; c != nil && seen < 100; c, seen = nextIn(c, n), seen+1 {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.Img || c.DataAtom == atom.Svg {
+			return true
+		}
+		if c.DataAtom == atom.A {
+			href := strings.TrimSpace(attr(c, "href"))
+			if href == "/" || href == "./" {
+				return true
+			}
+			if u, err := url.Parse(x.resolve(href)); err == nil && u.Host != "" && (u.Path == "" || u.Path == "/") && u.RawQuery == "" {
+				return true
+			}
 		}
 	}
 	return false
