@@ -29,7 +29,7 @@ func (a *Article) Msg(source string) (*nats.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode article: %w", err)
 	}
-	id := a.ID + "-" + ContentHash(vdata)[:16]
+	id := a.ID + "-" + versionHash(vdata)
 	ev := Event{
 		ID:              id,
 		Source:          source,

@@ -101,7 +101,7 @@ func (p RawPage) Msg(source string) (*nats.Msg, error) {
 	host := p.Host()
 	m := nats.NewMsg(RawSubject(host))
 	Event{
-		ID:              ArticleID(p.URL) + "-" + ContentHash(p.Body)[:16],
+		ID:              ArticleID(p.URL) + "-" + versionHash(p.Body),
 		Source:          source,
 		Type:            TypePageFetched,
 		Time:            p.FetchedAt,
