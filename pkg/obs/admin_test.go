@@ -25,9 +25,12 @@ func TestAdminHandler(t *testing.T) {
 		{"GET", "/readyz", nil, http.StatusOK, `"ready"`},
 		{"GET", "/readyz", errors.New("redis: connection refused"), http.StatusServiceUnavailable, "redis: connection refused"},
 		{"GET", "/metrics", nil, http.StatusOK, "go_goroutines"},
-		{"POST", "/healthz", nil, http.StatusMethodNotAllowed, ""},
-		{"GET", "/", nil, http.StatusNotFound, ""},
-		{"GET", "/v1/articles", nil, http.StatusNotFound, ""},
+		{"HEAD", "/healthz", nil, http.StatusOK, ""},
+		// What no route serves gets the JSON error every API of newsflow gives.
+		{"POST", "/healthz", nil, http.StatusMethodNotAllowed, `{"status":405,"message":"method POST not allowed on /healthz"}`},
+		{"DELETE", "/metrics", nil, http.StatusMethodNotAllowed, `"status":405`},
+		{"GET", "/", nil, http.StatusNotFound, `{"status":404,"message":"no such endpoint: GET /`},
+		{"GET", "/v1/articles", nil, http.StatusNotFound, `"status":404`},
 	} {
 		notReady = tc.down
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
@@ -37,6 +40,9 @@ func TestAdminHandler(t *testing.T) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if resp.StatusCode == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s %s: Allow %q, want GET, HEAD", tc.method, tc.path, resp.Header.Get("Allow"))
+		}
 		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.contains) {
 			t.Errorf("%s %s (ready error %v): %d %q, want %d with %q", tc.method, tc.path, tc.down, resp.StatusCode, b, tc.status, tc.contains)
 		}

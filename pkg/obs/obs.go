@@ -105,7 +105,36 @@ func AdminHandler(ready ReadyFunc, opts ...AdminOption) http.Handler {
 	for _, o := range opts {
 		o(mux)
 	}
-	return mux
+	return jsonMuxErrors(mux)
+}
+
+// jsonMuxErrors answers what mux has no route for as every API of newsflow
+// does, with a JSON error, instead of the mux's plain-text 404 and 405.
+// A path that some method would reach gets 405 and the Allow header.
+func jsonMuxErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" {
+				allow = append(allow, m)
+				if m == http.MethodGet {
+					allow = append(allow, http.MethodHead)
+				}
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
+			return
+		}
+		WriteError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+" (the admin listener serves /healthz, /readyz, /metrics)")
+	})
 }
 
 // Serve runs an HTTP server on addr until ctx is done, then shuts it down
