@@ -76,6 +76,10 @@ type Setup struct {
 	RawStream    string  `json:"raw_stream_compression"`
 	SSEClients   int     `json:"sse_clients"`
 	GOMEMLIMITMB float64 `json:"gomemlimit_mb,omitempty"`
+	// HarnessRSSMB is this process's resident set before the pipeline
+	// started: the corpus in memory, the origin and the Go runtime. Peak RSS
+	// counts it; `newsflow up` on its own would not have it.
+	HarnessRSSMB float64 `json:"harness_rss_mb"`
 }
 
 // Phase is one crawl: paced (items offered at a fixed rate) or full speed
@@ -176,6 +180,8 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	}
 	defer org.close()
 	pprof.Do(ctx, pprof.Labels("stage", labelOrigin), func(context.Context) { org.serve() })
+	runtime.GC()
+	harnessRSS := float64(rss(0)) / (1 << 20)
 
 	dir := o.DataDir
 	if dir == "" {
@@ -228,7 +234,7 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH},
 		Setup: Setup{Corpus: o.Dir, CorpusPages: len(pages), Hosts: o.Hosts, HostDelay: o.HostDelay.String(),
-			RawStream: rawCompression(), SSEClients: o.SSEClients, Topology: "in-process"},
+			RawStream: rawCompression(), SSEClients: o.SSEClients, Topology: "in-process", HarnessRSSMB: harnessRSS},
 	}
 	if o.Services {
 		rep.Setup.Topology, rep.Setup.Parsers = "services", o.Parsers

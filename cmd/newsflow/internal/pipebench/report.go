@@ -23,6 +23,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if s.GOMEMLIMITMB > 0 {
 		fmt.Fprintf(tw, ", GOMEMLIMIT %.0f MiB", s.GOMEMLIMITMB)
 	}
+	fmt.Fprintf(tw, "\nbefore the pipeline started, this process (corpus, origin) held %.0f MB resident: peak RSS includes it", s.HarnessRSSMB)
 	fmt.Fprint(tw, "\n\nceilings (same pages, same run)\t\n")
 	fmt.Fprintf(tw, "  extraction, one core\t%.0f pages/s\t(%.2f ms/page)\n", c.ExtractPerSec, c.ExtractMSPerPage)
 	fmt.Fprintf(tw, "  goquery parse only, one core\t%.0f pages/s\t\n", c.ParsePerSec)
