@@ -269,6 +269,9 @@ type Options struct {
 	// InProgress rather than the longest a handler may take, so the
 	// messages of a replica that died come back within seconds.
 	InProgress time.Duration
+	// MaxParked is how many handlers may wait at once without holding a
+	// worker (Park); 0 turns parking off.
+	MaxParked int
 }
 
 // DefaultBackoff doubles from two seconds to five minutes, jittered.
@@ -308,6 +311,7 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { reportLag(run, c, opt) })
+	parks := newParking(run, opt.Workers, opt.MaxParked)
 	for range opt.Workers {
 		wg.Add(1)
 		go func() {
@@ -333,7 +337,11 @@ func Run(ctx context.Context, c jetstream.Consumer, h Handler, opt Options) erro
 					continue
 				}
 				failures = 0
-				handle(work, m, h, opt)
+				if parks == nil {
+					handle(work, m, h, opt)
+					continue
+				}
+				handleParkable(&wg, parks, work, m, opt.InProgress, func(ctx context.Context) { handle(ctx, m, h, opt) })
 			}
 		}()
 	}

@@ -53,19 +53,25 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		delay = max(delay, min(rules.CrawlDelay, f.cfg.MaxCrawlDelay))
 	}
 
-	if f.hosts.local.full(hostKey(u), f.hosts.perHost) {
-		// Checked before any KV round trip: most turned-away jobs end here.
-		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), f.hosts.retryIn(hostKey(u)))
+	key := hostKey(u)
+	if !f.hosts.local.enter(key, f.hosts.perHost) {
+		// This replica's own workers hold or wait for every slot of the
+		// host: wait for one of them without holding a worker, or, when
+		// enough jobs wait already, take the job up again later.
+		if err := f.waitForHost(ctx, key); err != nil {
+			return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), f.hosts.retryIn(key))
+		}
 	}
-	busy := f.hosts.busyFor(ctx, hostKey(u))
+	busy := f.hosts.busyFor(ctx, key)
 	if busy > deferBeyond {
+		f.hosts.local.leave(key, 0)
 		return router.Defer(fmt.Errorf("%w: %s for %v", ErrHostBusy, host, busy.Round(time.Second)), busy)
 	}
-	release, err := f.hosts.acquire(ctx, hostKey(u), delay, busy)
+	release, err := f.hosts.acquire(ctx, key, delay, busy)
 	if errors.Is(err, errNoSlot) {
-		// Every slot of the host is busy: take another host's job meanwhile
-		// rather than hold this worker; waiting is no failure.
-		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), f.hosts.retryIn(hostKey(u)))
+		// Another replica holds every slot of the host: take another host's
+		// job meanwhile rather than hold this worker; waiting is no failure.
+		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), slotRetry.Delay(0))
 	}
 	if err != nil {
 		return fmt.Errorf("host slot for %s: %w", host, err)
@@ -113,6 +119,23 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	published.Inc()
 	log.Debug("page fetched", "final_url", urls.Redact(resp.FinalURL), "bytes", len(resp.Body), obs.TraceID(ctx))
 	return nil
+}
+
+// waitForHost parks the job (router.Park) until a worker of this replica
+// leaves host, and enters it for the job.
+func (f *Fetcher) waitForHost(ctx context.Context, host string) error {
+	wait, resume, ok := router.Park(ctx)
+	if !ok {
+		return errNoSlot
+	}
+	werr := f.hosts.local.wait(wait, host, f.hosts.perHost)
+	if err := resume(); err != nil {
+		if werr == nil {
+			f.hosts.local.leave(host, 0)
+		}
+		return err
+	}
+	return werr
 }
 
 // jobArticleID is the id the article will have if the page names no other

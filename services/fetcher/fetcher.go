@@ -253,6 +253,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	// Meanwhile its handler tells the server every jobAckWait/3 that it is
 	// in progress, so the jobs of a replica that died come back to the
 	// others after jobAckWait, not after the longest a job may take.
+	const parkedPerWorker = 32
 	perJob := cfg.Timeout*2 + cfg.MaxCrawlDelay + 5*time.Second
 	jobs, err := events.EnsureConsumer(ctx, deps.JS, events.StreamJobs,
 		events.ConsumerConfig(events.ConsumerFetcher, "", jobAckWait))
@@ -272,7 +273,10 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	// Each part returns nil only once ctx is done.
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log, InProgress: jobAckWait / 3})
+		// Jobs come in runs of one feed's host: up to parkedPerWorker of them per
+		// worker wait for the host's slots without holding a worker.
+		return router.Run(ctx, jobs, h, router.Options{Stage: "fetcher", Workers: cfg.Workers, Log: deps.Log,
+			InProgress: jobAckWait / 3, MaxParked: cfg.Workers * parkedPerWorker})
 	})
 	g.Go(func() error { return f.pollLoop(ctx) })
 	if cfg.AdminAddr != "" {

@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -14,6 +15,7 @@ type localHosts struct {
 	in      map[string]int           // workers holding or waiting for a slot
 	holds   map[string]time.Duration // moving average of a slot hold
 	returns map[string]time.Time     // the latest return booked for a turned-away job
+	freed   map[string]chan struct{} // closed when a worker leaves the host: waiters try again
 }
 
 // maxHoldsKept bounds holds and returns: a fetcher polling many feeds meets
@@ -37,6 +39,36 @@ func (l *localHosts) enter(host string, slots int) bool {
 	return true
 }
 
+// wait enters host as enter does, waiting until a worker leaves it when it
+// is full, or until ctx ends.
+func (l *localHosts) wait(ctx context.Context, host string, slots int) error {
+	for {
+		l.mu.Lock()
+		if l.in[host] < slots {
+			if l.in == nil {
+				l.in = make(map[string]int)
+			}
+			l.in[host]++
+			l.mu.Unlock()
+			return nil
+		}
+		if l.freed == nil {
+			l.freed = make(map[string]chan struct{})
+		}
+		ch, ok := l.freed[host]
+		if !ok {
+			ch = make(chan struct{})
+			l.freed[host] = ch
+		}
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // full says whether enter would turn a worker away now.
 func (l *localHosts) full(host string, slots int) bool {
 	l.mu.Lock()
@@ -49,8 +81,14 @@ func (l *localHosts) full(host string, slots int) bool {
 func (l *localHosts) leave(host string, held time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.in[host]--; l.in[host] <= 0 {
+	if l.in[host] <= 1 {
 		delete(l.in, host)
+	} else {
+		l.in[host]--
+	}
+	if ch, ok := l.freed[host]; ok {
+		close(ch)
+		delete(l.freed, host)
 	}
 	if held <= 0 {
 		return

@@ -101,10 +101,10 @@ const (
 // busy is what busyFor said just before: with no delay to book, acquire
 // waits that out instead of booking the next start (two KV round trips less
 // per page for sources fetched without a delay).
+//
+// The caller has entered host in g.local (enter or wait); acquire leaves it
+// on failure, release on success.
 func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Duration) (release func(), err error) {
-	if !g.local.enter(host, g.perHost) {
-		return nil, errNoSlot
-	}
 	defer func() {
 		if err != nil {
 			g.local.leave(host, 0)

@@ -39,29 +39,26 @@ func TestHostSlotLease(t *testing.T) {
 
 	// While a holds and renews its slot, b gets none.
 	aCtx, aDies := context.WithCancel(t.Context())
-	releaseA, err := a.acquire(aCtx, "h", 0, 0)
+	releaseA, err := enterAcquire(aCtx, a, "h", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Another worker of a's own replica is turned away at once, not after
 	// slotWait: it takes another host's job meanwhile, and gets that host.
-	soon, cancel := context.WithTimeout(t.Context(), slotWait/2)
-	_, err = a.acquire(soon, "h", 0, 0)
-	cancel()
-	if !errors.Is(err, errNoSlot) {
-		t.Fatalf("a second worker of the holder waited for its slot: %v", err)
+	if a.local.enter("h", a.perHost) {
+		t.Fatal("a second worker of the holder entered the host it fills")
 	}
-	releaseOther, err := a.acquire(t.Context(), "other", 0, 0)
+	releaseOther, err := enterAcquire(t.Context(), a, "other", 0, 0)
 	if err != nil {
 		t.Fatalf("another host's slot: %v", err)
 	}
 	releaseOther()
 	// Over more than one lease, b gives up (the job would be deferred).
-	if _, err := b.acquire(t.Context(), "h", 0, 0); !errors.Is(err, errNoSlot) {
+	if _, err := enterAcquire(t.Context(), b, "h", 0, 0); !errors.Is(err, errNoSlot) {
 		t.Fatalf("b acquired a slot a holds and renews (err %v)", err)
 	}
 	releaseA()
-	releaseB, err := b.acquire(t.Context(), "h", 0, 0)
+	releaseB, err := enterAcquire(t.Context(), b, "h", 0, 0)
 	if err != nil {
 		t.Fatalf("a released slot is not free: %v", err)
 	}
@@ -70,13 +67,13 @@ func TestHostSlotLease(t *testing.T) {
 	// a takes the slot again and dies without releasing it: its renewals
 	// stop (as a killed process's would, so its lease is not deleted
 	// either), and b takes the slot over once the lease has lapsed.
-	if _, err := a.acquire(aCtx, "h", 0, 0); err != nil {
+	if _, err := enterAcquire(aCtx, a, "h", 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	died := time.Now()
 	stopRenewingWithoutRelease(t, slots, aDies)
 	for {
-		releaseB, err = b.acquire(t.Context(), "h", 0, 0)
+		releaseB, err = enterAcquire(t.Context(), b, "h", 0, 0)
 		if err == nil {
 			break
 		}
@@ -86,6 +83,14 @@ func TestHostSlotLease(t *testing.T) {
 	}
 	t.Logf("slot taken over %v after its holder died (lease %v)", time.Since(died).Round(10*time.Millisecond), lease)
 	releaseB()
+}
+
+// enterAcquire enters host and acquires its slot, as HandleJob does.
+func enterAcquire(ctx context.Context, g *hostGate, host string, delay, busy time.Duration) (func(), error) {
+	if !g.local.enter(host, g.perHost) {
+		return nil, errNoSlot
+	}
+	return g.acquire(ctx, host, delay, busy)
 }
 
 // stopRenewingWithoutRelease ends a holder's renewals the way a crash does:
@@ -128,7 +133,7 @@ func TestAcquireBooksOnlyWithADelay(t *testing.T) {
 		return err == nil
 	}
 
-	release, err := g.acquire(t.Context(), "nodelay", 0, 0)
+	release, err := enterAcquire(t.Context(), g, "nodelay", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +143,7 @@ func TestAcquireBooksOnlyWithADelay(t *testing.T) {
 	}
 
 	start := time.Now()
-	release, err = g.acquire(t.Context(), "nodelay", 0, 300*time.Millisecond)
+	release, err = enterAcquire(t.Context(), g, "nodelay", 0, 300*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +152,7 @@ func TestAcquireBooksOnlyWithADelay(t *testing.T) {
 		t.Errorf("acquire waited %v of a 300ms pause booked before it", waited)
 	}
 
-	release, err = g.acquire(t.Context(), "delayed", time.Second, 0)
+	release, err = enterAcquire(t.Context(), g, "delayed", time.Second, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
