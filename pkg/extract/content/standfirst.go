@@ -45,8 +45,12 @@ func headerIntros(entries []entry, top int32, parts []int32, suspects []removed,
 		if s.n.DataAtom != atom.Header || s.n.Parent != nil || hints(s.n, cache)&(hintJunk|hintAd|hintOverlay) != 0 {
 			continue // not a header, put back, or a share bar's
 		}
+		titled, own := ownHeader(entries, s, top, opts.Title)
+		if !titled && !own {
+			continue
+		}
 		pos, ok := headerPos(entries, s, suspects)
-		if !ok || !beforeBody(entries, pos, parts) || !ownHeader(entries, s, top, opts.Title) {
+		if !ok || !beforeBody(entries, pos, parts, titled) {
 			continue
 		}
 		var blocks []string
@@ -88,8 +92,10 @@ func headerPos(entries []entry, s removed, suspects []removed) (int32, bool) {
 // beforeBody reports whether pos is where the article starts: before its
 // first part, or inside it, with no more than headline, byline and the like
 // between pos and the body's text, and where the header's parent holds the
-// body (it is no box of a column beside it).
-func beforeBody(entries []entry, pos int32, parts []int32) bool {
+// body (it is no box of a column beside it). A header that holds the
+// headline may stand further off, with a picture or a video between it and
+// the body, in a hero wrapper of its own.
+func beforeBody(entries []entry, pos int32, parts []int32, titled bool) bool {
 	gap := int32(0)
 	for _, p := range parts {
 		e := &entries[p]
@@ -99,6 +105,9 @@ func beforeBody(entries []entry, pos int32, parts []int32) bool {
 		}
 		if pos > p {
 			return gap+textBefore(entries, p, pos) < standfirstGap
+		}
+		if titled {
+			return gap < standfirstGap
 		}
 		// pos is before part p, outside it: the text between them counts,
 		// but not the wrappers the part is in.
@@ -147,8 +156,9 @@ func textBefore(entries []entry, i, pos int32) int32 {
 }
 
 // ownHeader reports whether the header is the article's own: it holds the
-// article's headline, or it is the header of an <article> the body is in.
-func ownHeader(entries []entry, s removed, top int32, title string) bool {
+// article's headline (titled), or it is the header of an <article> the
+// body is in (own).
+func ownHeader(entries []entry, s removed, top int32, title string) (titled, own bool) {
 	if title != "" {
 		found := false
 		walk(s.n, func(n *html.Node) bool {
@@ -162,7 +172,7 @@ func ownHeader(entries []entry, s removed, top int32, title string) bool {
 			return true
 		}, nil)
 		if found {
-			return true
+			return true, false
 		}
 	}
 	var art *html.Node
@@ -173,14 +183,14 @@ func ownHeader(entries []entry, s removed, top int32, title string) bool {
 		}
 	}
 	if art == nil {
-		return false
+		return false, false
 	}
 	for n := entries[top].n; n != nil; n = n.Parent {
 		if n == art {
-			return true
+			return false, true
 		}
 	}
-	return false
+	return false, false
 }
 
 // headerProse appends to out the header's blocks that read as prose,

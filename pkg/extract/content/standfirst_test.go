@@ -40,6 +40,16 @@ func TestStandfirst(t *testing.T) {
 		title:    "Council backs harbour plan",
 		contains: []string{intro + "\n\nMembers of the council argued"},
 	}, {
+		name: "headline and standfirst in a hero of their own, a video between them and the body",
+		page: `<body><div class="hero"><div class="hero-text"><header class="hero-header"><div class="section"><a href="/world">World</a></div>
+<h1>Council backs harbour plan</h1><div class="hero-dek">` + intro + `</div></header></div>
+<div class="hero-media"><div class="video"><a href="/live">Watch the latest news and live coverage from the harbour on our channel</a><img src="/v.jpg"></div>
+<div class="caption">The harbour wall at dawn, seen from the ferry terminal on the north side of the bay</div></div></div>
+<div class="layout"><div class="col-main"><div class="article-body">` + standfirstBody + `</div></div><div class="col-side"><a href="/x">Most read</a></div></div></body>`,
+		title:    "Council backs harbour plan",
+		contains: []string{intro + "\n\nMembers of the council argued"},
+		absent:   []string{"Watch the latest news", "The harbour wall at dawn", "World"},
+	}, {
 		name: "blog, intro in a div of its own before the body",
 		page: `<body><div class="post"><h1 class="post-title">Why I switched editors</h1>
 <div class="post-intro"><p>After ten years with the same editor I tried three others this winter, and one of them finally stuck.</p></div>
