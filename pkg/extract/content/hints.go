@@ -120,6 +120,9 @@ func hints(n *html.Node, classCache map[string]uint8) uint8 {
 				h |= hintByline
 			case "articleBody", "text":
 				h |= hintGood
+			case "description", "abstract", "alternativeHeadline":
+				// schema.org's name for the summary under a headline.
+				h |= hintIntro
 			}
 		case "rel":
 			if a.Val == "author" {

@@ -134,8 +134,8 @@ func merge(entries []entry, top int32, parts []int32, title string) []int32 {
 			}
 			m := len(extra)
 			extra = proseBlocks(entries, c, extra, 0)
-			if len(extra) == m && standfirstBlock(entries, c, title) {
-				extra = append(extra, c)
+			if len(extra) == m {
+				extra = standfirstBlocks(entries, c, title, extra, 0)
 			}
 			if len(extra) == m && !neutral(&entries[c]) {
 				break

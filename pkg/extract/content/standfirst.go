@@ -54,7 +54,7 @@ func headerIntros(entries []entry, top int32, parts []int32, suspects []removed,
 			continue
 		}
 		var blocks []string
-		blocks = headerProse(s.n, blocks, 0, opts.Title, cache)
+		blocks = headerProse(s.n, blocks, 0, false, opts.Title, cache)
 		if len(blocks) > 0 {
 			out = append(out, intro{pos: pos, blocks: blocks})
 		}
@@ -196,19 +196,21 @@ func ownHeader(entries []entry, s removed, top int32, title string) (titled, own
 // headerProse appends to out the header's blocks that read as prose,
 // leaving out the headline, bylines and dates, share and category links,
 // pictures and captions.
-func headerProse(n *html.Node, out []string, depth int, title string, cache map[string]uint8) []string {
+// named says n or an ancestor inside the header is named an intro.
+func headerProse(n *html.Node, out []string, depth int, named bool, title string, cache map[string]uint8) []string {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type != html.ElementNode || notProse(c, cache) {
 			continue
 		}
+		named := named || hints(c, cache)&hintIntro != 0
 		if c.DataAtom == atom.P || !hasBlockChild(c) {
-			if t, ok := standfirstText(c, title); ok {
+			if t, ok := standfirstText(c, named, title); ok {
 				out = append(out, t)
 			}
 			continue
 		}
 		if depth < mergeDepth {
-			out = headerProse(c, out, depth+1, title, cache)
+			out = headerProse(c, out, depth+1, named, title, cache)
 		}
 	}
 	return out
@@ -240,8 +242,9 @@ func hasBlockChild(n *html.Node) bool {
 
 // standfirstText returns n's text, whitespace collapsed, when it reads as
 // a standfirst: sentences of some length, hardly any links, no byline or
-// dateline, not the headline again.
-func standfirstText(n *html.Node, title string) (string, bool) {
+// dateline, not the headline again. Many publications end a standfirst
+// without a full stop: one named so (named) need not end like a sentence.
+func standfirstText(n *html.Node, named bool, title string) (string, bool) {
 	var b []byte
 	chars, links, inA := 0, 0, 0
 	walk(n, func(c *html.Node) bool {
@@ -268,7 +271,7 @@ func standfirstText(n *html.Node, title string) (string, bool) {
 		}
 	})
 	t := strings.TrimSpace(string(b))
-	if chars == 0 || 5*links >= chars || !endsProse(t) && !strings.HasSuffix(t, "…") || !enoughWords(t) ||
+	if chars == 0 || 5*links >= chars || !named && !endsProse(t) && !strings.HasSuffix(t, "…") || !enoughWords(t) ||
 		hasAnyPrefixFold(t, bylinePrefixes) || looksLikeDateline(t) || title != "" && sameText(t, title) {
 		return "", false
 	}
@@ -299,28 +302,37 @@ func nodeText(n *html.Node) string {
 	return string(b)
 }
 
-// standfirstBlock reports a block before the body that is named an intro
-// and reads as one: a paragraph or two of sentences, no list, picture or
-// boilerplate in it.
-func standfirstBlock(entries []entry, c int32, title string) bool {
+// standfirstBlocks appends to out c, when it is a block before the body
+// named an intro that reads as one (a paragraph or two of sentences, no
+// list, picture or boilerplate in it), or else such blocks inside c, when it
+// is a mixed block of no boilerplate name (a headline and its dek).
+func standfirstBlocks(entries []entry, c int32, title string, out []int32, depth int) []int32 {
 	e := &entries[c]
-	if e.chars == 0 || e.chars > 4*minBodyPara || e.imgs > 0 || e.lis > 0 || e.articles > 0 || isHeading(e.n.DataAtom) ||
-		e.hint&(hintJunk|hintAd|hintByline|hintCaption|hintOverlay) != 0 || !isBlock(e.n.DataAtom) {
-		return false
+	if e.chars == 0 || e.articles > 0 || isHeading(e.n.DataAtom) || !isBlock(e.n.DataAtom) ||
+		e.hint&(hintJunk|hintAd|hintByline|hintCaption|hintOverlay) != 0 {
+		return out
 	}
-	named := e.hint&hintIntro != 0
-	for k := c + 1; k < e.end; k++ {
-		h := entries[k].hint
-		if h&(hintJunk|hintAd|hintByline|hintCaption|hintOverlay) != 0 {
-			return false
+	if e.hint&hintIntro == 0 {
+		if depth >= mergeDepth || e.chars > 8*minBodyPara {
+			return out
 		}
-		named = named || h&hintIntro != 0
+		for k := c + 1; k < e.end; k = entries[k].end {
+			out = standfirstBlocks(entries, k, title, out, depth+1)
+		}
+		return out
 	}
-	if !named {
-		return false
+	if e.chars > 4*minBodyPara || e.imgs > 0 || e.lis > 0 {
+		return out
 	}
-	_, ok := standfirstText(e.n, title)
-	return ok
+	for k := c + 1; k < e.end; k++ {
+		if entries[k].hint&(hintJunk|hintAd|hintByline|hintCaption|hintOverlay) != 0 {
+			return out
+		}
+	}
+	if _, ok := standfirstText(e.n, true, title); ok {
+		out = append(out, c)
+	}
+	return out
 }
 
 // insertIntros writes the intros' blocks before the body's text at the

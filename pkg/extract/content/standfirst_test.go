@@ -59,6 +59,15 @@ func TestStandfirst(t *testing.T) {
 		contains: []string{"After ten years with the same editor I tried three others this winter, and one of them finally stuck.\n\nMembers of the council"},
 		absent:   []string{"Posted by Sam"},
 	}, {
+		name: "a dek without a full stop, named so, beside the headline in a block of its own",
+		page: `<body><article><div class="heading-block"><h1>Council backs harbour plan</h1>
+<p class="section-label">Opinion and analysis from our correspondents</p>
+<p itemprop="description">Rebuilding the wall will cost more than the council says, and the town will pay for it for a generation</p></div>
+<section class="text">` + standfirstBody + `</section></article></body>`,
+		title:    "Council backs harbour plan",
+		contains: []string{"Rebuilding the wall will cost more than the council says, and the town will pay for it for a generation\n\nMembers of the council"},
+		absent:   []string{"Opinion and analysis"},
+	}, {
 		name: "the body repeats the standfirst",
 		page: `<body><article><header><h1>Council backs harbour plan</h1><p class="dek">` + intro + `</p></header>
 <div class="body"><p>` + intro + `</p>` + standfirstBody + `</div></article></body>`,
