@@ -53,9 +53,7 @@ func headerIntros(entries []entry, top int32, parts []int32, suspects []removed,
 		if !ok || !beforeBody(entries, pos, parts, titled) {
 			continue
 		}
-		var blocks []string
-		blocks = headerProse(s.n, blocks, 0, false, opts.Title, cache)
-		if len(blocks) > 0 {
+		if blocks := headerProse(s.n, nil, 0, false, opts.Title, cache); len(blocks) > 0 {
 			out = append(out, intro{pos: pos, blocks: blocks})
 		}
 	}

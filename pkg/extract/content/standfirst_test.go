@@ -109,3 +109,58 @@ func TestStandfirst(t *testing.T) {
 		})
 	}
 }
+
+// TestInsertIntros: blocks written in before the body keep the spans of
+// every block right, so cutting the last ones (dropTail) leaves the text
+// and HTML whole.
+func TestInsertIntros(t *testing.T) {
+	write := func(r *renderer, s string) {
+		sp := span{text: len(r.text), html: len(r.html)}
+		if r.blocks > 0 {
+			r.text = append(r.text, "\n\n"...)
+		}
+		r.text = append(r.text, s...)
+		r.html = append(r.html, "<p>"+s+"</p>"...)
+		sp.textEnd, sp.htmlEnd = len(r.text), len(r.html)
+		r.spans = append(r.spans, sp)
+		r.blocks++
+	}
+	tests := []struct {
+		name      string
+		before    int // body blocks written before the intro's place
+		text, cut string
+	}{
+		{"first", 0, "I\n\nA\n\nB", "I\n\nA"},
+		{"after a block", 1, "A\n\nI\n\nB", "A\n\nI"},
+		{"last", 2, "A\n\nB\n\nI", "A\n\nB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &renderer{}
+			var m mark
+			for i, s := range []string{"A", "B"} {
+				if i == tt.before {
+					m = mark{text: len(r.text), html: len(r.html), span: len(r.spans)}
+				}
+				write(r, s)
+			}
+			if tt.before == 2 {
+				m = mark{text: len(r.text), html: len(r.html), span: len(r.spans)}
+			}
+			r.insertIntros([]intro{{blocks: []string{"I"}}}, []mark{m})
+			if string(r.text) != tt.text {
+				t.Fatalf("text %q, want %q", r.text, tt.text)
+			}
+			r.cutLast()
+			if string(r.text) != tt.cut {
+				t.Errorf("after cutting the last block: text %q, want %q", r.text, tt.cut)
+			}
+			for len(r.spans) > 0 {
+				r.cutLast()
+			}
+			if len(r.text) != 0 || len(r.html) != 0 {
+				t.Errorf("after cutting every block: text %q, html %q", r.text, r.html)
+			}
+		})
+	}
+}
