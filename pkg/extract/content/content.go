@@ -87,7 +87,7 @@ func Extract(doc *goquery.Document, opts Options) Result {
 		res = ruleBody(doc, entries, &opts)
 	}
 	if res.Method == "" {
-		res = domBody(entries, &opts)
+		res = domBody(entries, &opts, suspects, classCache)
 		if len(res.Text) < minText && len(suspects) > 0 {
 			// Next to nothing: the article may sit in a container named
 			// like boilerplate. Put those back and look again, trusting
@@ -98,7 +98,7 @@ func Extract(doc *goquery.Document, opts Options) Result {
 				// Names misled the first look; the second goes by text.
 				entries[i].hint &^= hintJunk | hintWeak | hintAd
 			}
-			if again := domBody(entries, &opts); len(again.Text) > len(res.Text) {
+			if again := domBody(entries, &opts, nil, classCache); len(again.Text) > len(res.Text) {
 				res = again
 				res.Confidence = math.Round(50*res.Confidence) / 100
 			}
@@ -178,13 +178,17 @@ func weak(text string, fallbackLen int) bool {
 	return float64(len(text)) < 0.6*float64(fallbackLen)
 }
 
-func domBody(entries []entry, opts *Options) Result {
+// domBody renders the chosen container and what merges with it, and the
+// standfirst of the article's own header among the suspects prune removed.
+func domBody(entries []entry, opts *Options, suspects []removed, cache map[string]uint8) Result {
 	top := pickTop(entries)
 	if top < 0 {
 		return Result{}
 	}
 	r := newRenderer(entries, opts)
-	parts := merge(entries, top, siblings(entries, top))
+	parts := merge(entries, top, siblings(entries, top), opts.Title)
+	intros := headerIntros(entries, top, parts, suspects, opts, cache)
+	at := make([]mark, len(intros))
 	chars := 0
 	for _, i := range parts {
 		chars += int(entries[i].chars)
@@ -192,9 +196,17 @@ func domBody(entries []entry, opts *Options) Result {
 	// Text is about the counted characters plus spaces; HTML adds tags.
 	r.text = make([]byte, 0, chars*5/4+64)
 	r.html = make([]byte, 0, chars*3/2+256)
+	k := 0
 	for _, i := range parts {
+		for ; k < len(intros) && intros[k].pos < entries[i].end; k++ {
+			at[k] = mark{text: len(r.text), html: len(r.html), span: len(r.spans)}
+		}
 		r.render(i, i == top)
 	}
+	for ; k < len(intros); k++ {
+		at[k] = mark{text: len(r.text), html: len(r.html), span: len(r.spans)}
+	}
+	r.insertIntros(intros, at)
 	res := r.result(MethodDOM)
 	res.Confidence = confidence(entries, top, parts, r)
 	return res

@@ -20,6 +20,7 @@ const (
 	hintByline              // author and date lines
 	hintAd                  // advertising: junk whatever else the name says
 	hintOverlay             // a consent dialog or cookie notice: boilerplate however much text it holds
+	hintIntro               // a standfirst, dek or summary: the story's intro, in CMS vocabulary
 )
 
 var tokenHints = map[string]uint8{
@@ -45,9 +46,15 @@ var tokenHints = map[string]uint8{
 	"date": hintByline, "published": hintByline, "posted": hintByline, "authors": hintByline,
 	"header": hintWeak, "head": hintWeak, "masthead": hintWeak, "hidden": hintWeak, "hide": hintWeak,
 	"print": hintWeak, "email": hintWeak, "follow": hintWeak, "popular": hintWeak, "most": hintWeak,
-	"more": hintWeak, "teaser": hintWeak, "teasers": hintWeak, "tools": hintWeak, "toolbar": hintWeak,
+	"more": hintWeak, "teaser": hintWeak | hintIntro, "teasers": hintWeak, "tools": hintWeak, "toolbar": hintWeak,
 	"utility": hintWeak, "sticky": hintWeak, "login": hintWeak, "partner": hintWeak, "skip": hintWeak,
 	"aside": hintWeak, "foot": hintWeak, "extra": hintWeak, "supplemental": hintWeak,
+	// Intro: what publishing systems call the paragraph that opens a story
+	// under its headline. Only a hint: the block must still read as prose.
+	"standfirst": hintIntro, "dek": hintIntro, "deck": hintIntro, "lede": hintIntro, "lead": hintIntro,
+	"intro": hintIntro, "subtitle": hintIntro, "subheadline": hintIntro, "summary": hintIntro, "excerpt": hintIntro,
+	"strapline": hintIntro, "abstract": hintIntro, "description": hintIntro, "chapeau": hintIntro, "chapo": hintIntro,
+	"sapo": hintIntro,
 	// Good.
 	"article": hintGood, "content": hintGood, "story": hintGood, "body": hintGood, "entry": hintGood,
 	"post": hintGood, "text": hintGood, "main": hintGood, "blog": hintGood, "prose": hintGood,
@@ -113,6 +120,9 @@ func hints(n *html.Node, classCache map[string]uint8) uint8 {
 				h |= hintByline
 			case "articleBody", "text":
 				h |= hintGood
+			case "description", "abstract", "alternativeHeadline":
+				// schema.org's name for the summary under a headline.
+				h |= hintIntro
 			}
 		case "rel":
 			if a.Val == "author" {

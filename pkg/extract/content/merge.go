@@ -63,7 +63,7 @@ func signatureOf(e *entry) signature {
 
 // merge returns parts (the container and its merged siblings, in document
 // order) with the blocks around them that are more of the article.
-func merge(entries []entry, top int32, parts []int32) []int32 {
+func merge(entries []entry, top int32, parts []int32, title string) []int32 {
 	child := top
 	var sigs []signature
 	var extra []int32
@@ -134,6 +134,9 @@ func merge(entries []entry, top int32, parts []int32) []int32 {
 			}
 			m := len(extra)
 			extra = proseBlocks(entries, c, extra, 0)
+			if len(extra) == m {
+				extra = standfirstBlocks(entries, c, title, extra, 0)
+			}
 			if len(extra) == m && !neutral(&entries[c]) {
 				break
 			}
