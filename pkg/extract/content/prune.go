@@ -291,26 +291,7 @@ func leadingClass(n *html.Node) string {
 // proseChars is the text length of paragraph p when it reads as prose: at
 // least proseMinChars, under 30% of it in links; else 0.
 func proseChars(p *html.Node) int {
-	chars, links, inA := 0, 0, 0
-	walk(p, func(n *html.Node) bool {
-		switch n.Type {
-		case html.TextNode:
-			c, _ := textStats(n.Data)
-			chars += c
-			if inA > 0 {
-				links += c
-			}
-		case html.ElementNode:
-			if isLink(n) {
-				inA++
-			}
-		}
-		return true
-	}, func(n *html.Node) {
-		if isLink(n) {
-			inA--
-		}
-	})
+	chars, links := charsInLinks(p, nil)
 	if chars < proseMinChars || 10*links >= 3*chars {
 		return 0
 	}

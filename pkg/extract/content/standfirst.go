@@ -244,28 +244,12 @@ func hasBlockChild(n *html.Node) bool {
 // without a full stop: one named so (named) need not end like a sentence.
 func standfirstText(n *html.Node, named bool, title string) (string, bool) {
 	var b []byte
-	chars, links, inA := 0, 0, 0
-	walk(n, func(c *html.Node) bool {
-		switch c.Type {
-		case html.TextNode:
-			k, _ := textStats(c.Data)
-			chars += k
-			if inA > 0 {
-				links += k
-			}
+	chars, links := charsInLinks(n, func(c *html.Node) {
+		switch {
+		case c.Type == html.TextNode:
 			b = appendCollapsed(b, c.Data)
-		case html.ElementNode:
-			if isLink(c) {
-				inA++
-			}
-			if c.DataAtom == atom.Br && len(b) > 0 && b[len(b)-1] != ' ' {
-				b = append(b, ' ')
-			}
-		}
-		return true
-	}, func(c *html.Node) {
-		if isLink(c) {
-			inA--
+		case c.DataAtom == atom.Br && len(b) > 0 && b[len(b)-1] != ' ':
+			b = append(b, ' ')
 		}
 	})
 	t := strings.TrimSpace(string(b))

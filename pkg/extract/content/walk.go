@@ -134,3 +134,30 @@ func isLink(n *html.Node) bool {
 	}
 	return false
 }
+
+// charsInLinks counts the text characters under n and how many of them lie
+// inside links; visit, when not nil, sees every node on the way in.
+func charsInLinks(n *html.Node, visit func(*html.Node)) (chars, links int) {
+	inA := 0
+	walk(n, func(c *html.Node) bool {
+		if visit != nil {
+			visit(c)
+		}
+		switch {
+		case c.Type == html.TextNode:
+			k, _ := textStats(c.Data)
+			chars += k
+			if inA > 0 {
+				links += k
+			}
+		case isLink(c):
+			inA++
+		}
+		return true
+	}, func(c *html.Node) {
+		if isLink(c) {
+			inA--
+		}
+	})
+	return chars, links
+}
