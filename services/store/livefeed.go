@@ -31,9 +31,9 @@ type liveFeed struct {
 
 // feedRun is one start of the feed's consumer, with the clients following it.
 type feedRun struct {
-	f      *follower
-	subs   map[*feedSub]struct{}
-	last   uint64 // the sequence of the last event handed out (at start: the stream's last)
+	f    *follower
+	subs map[*feedSub]struct{}
+	last uint64 // the sequence of the last event handed out (at start: the stream's last)
 }
 
 // feedSub is one client's place on the feed.
@@ -115,6 +115,7 @@ func (lf *liveFeed) fanOut(r *feedRun, ev *feedEvent) {
 		select {
 		case sub.events <- ev:
 		default:
+			sseOverflows.Inc()
 			sub.overflowed = true
 			delete(r.subs, sub)
 			close(sub.ended)

@@ -212,6 +212,15 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 				live = sub.events
 			}
 		}
+		if live != nil {
+			select {
+			case <-ended:
+				// Cut off: the events still buffered would only keep a
+				// slow client busy longer; it resumes from what it has.
+				live = nil
+			default:
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -233,7 +242,6 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			if sub.overflowed {
-				sseOverflows.Inc()
 				s.deps.Log.Debug("stream: client too slow, cut off", "remote", r.RemoteAddr, "position", position)
 			}
 			return
