@@ -46,6 +46,10 @@ type feedSub struct {
 	// behind (else the feed's consumer failed, or the store is stopping).
 	// Written before ended is closed, read after.
 	overflowed bool
+	// replaying: the client is still catching up on a consumer of its own,
+	// and loses only its place on the feed by falling behind (guarded by
+	// the feed's mu).
+	replaying bool
 }
 
 func newLiveFeed(s *Store, buffer int) *liveFeed { return &liveFeed{s: s, buffer: buffer} }
@@ -55,8 +59,9 @@ var errFeedClosed = errors.New("the live feed is closed: the store is stopping")
 
 // join adds a client to the feed, starting the feed's consumer if it is the
 // first. The client gets every event after sub.from, exactly once, until
-// sub.ended is closed; it must call leave.
-func (lf *liveFeed) join(ctx context.Context) (*feedSub, error) {
+// sub.ended is closed; it must call leave. A client still replaying says so,
+// and calls caughtUp once it takes its events from the feed.
+func (lf *liveFeed) join(ctx context.Context, replaying bool) (*feedSub, error) {
 	lf.mu.Lock()
 	defer lf.mu.Unlock()
 	if lf.closed {
@@ -69,7 +74,7 @@ func (lf *liveFeed) join(ctx context.Context) (*feedSub, error) {
 		}
 		lf.run = r
 	}
-	sub := &feedSub{run: lf.run, from: lf.run.last, events: make(chan *feedEvent, lf.buffer), ended: make(chan struct{})}
+	sub := &feedSub{run: lf.run, from: lf.run.last, events: make(chan *feedEvent, lf.buffer), ended: make(chan struct{}), replaying: replaying}
 	lf.run.subs[sub] = struct{}{}
 	return sub, nil
 }
@@ -115,7 +120,9 @@ func (lf *liveFeed) fanOut(r *feedRun, ev *feedEvent) {
 		select {
 		case sub.events <- ev:
 		default:
-			sseOverflows.Inc()
+			if !sub.replaying {
+				sseOverflows.Inc()
+			}
 			sub.overflowed = true
 			delete(r.subs, sub)
 			close(sub.ended)
@@ -135,6 +142,18 @@ func (lf *liveFeed) ended(r *feedRun) {
 		delete(r.subs, sub)
 		close(sub.ended)
 	}
+}
+
+// caughtUp notes that sub's client now takes its events from the feed; false
+// if the feed has dropped it meanwhile (sub.ended is closed).
+func (lf *liveFeed) caughtUp(sub *feedSub) bool {
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	if _, ok := sub.run.subs[sub]; !ok {
+		return false
+	}
+	sub.replaying = false
+	return true
 }
 
 // leave takes sub off the feed, and stops the feed's consumer if sub was

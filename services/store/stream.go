@@ -126,17 +126,21 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case resume: // 0 is before the first event: a replay from the start
 		position = after
-		if sub, err = s.live.join(ctx); err != nil {
+		if sub, err = s.live.join(ctx, true); err != nil {
 			break
 		}
-		if after >= sub.from {
+		if after >= sub.from && s.live.caughtUp(sub) {
 			break // nothing to replay
 		}
-		bySite := f.Site != "" && sub.from-after > catchUpGap
-		if bySite {
+		far := after < sub.from && sub.from-after > catchUpGap
+		if far || after >= sub.from {
+			// Far behind, the feed would run out of buffer long before
+			// the replay met it (and one at the end already has): join
+			// it again once near.
 			s.live.leave(sub)
 			sub = nil
 		}
+		bySite := far && f.Site != ""
 		err = startReplay(jetstream.OrderedConsumerConfig{
 			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: after + 1}, bySite)
 	case !f.Since.IsZero():
@@ -145,7 +149,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		err = startReplay(jetstream.OrderedConsumerConfig{
 			DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since}, f.Site != "")
 	default:
-		if sub, err = s.live.join(ctx); err == nil {
+		if sub, err = s.live.join(ctx, false); err == nil {
 			position = sub.from
 		}
 	}
@@ -253,12 +257,19 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if canJoin && sub == nil && ev.pending < catchUpGap {
-				if sub, err = s.live.join(ctx); err != nil {
+				if sub, err = s.live.join(ctx, true); err != nil {
 					s.deps.Log.Debug("stream: join the live feed", "err", err)
 					sub, canJoin = nil, false
 				}
 			}
 			if sub != nil && position >= sub.from {
+				if !s.live.caughtUp(sub) {
+					// The feed went on without the client: join it
+					// again with the next event.
+					s.live.leave(sub)
+					sub = nil
+					continue
+				}
 				// The replay has reached the feed: the feed brings the rest.
 				replay.stop()
 				replay, own = nil, nil
