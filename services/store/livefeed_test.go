@@ -242,3 +242,61 @@ func TestSlowClientCutAndResumes(t *testing.T) {
 		t.Errorf("cut off after %d articles (last id %s), then resumed: got %v, want %v", len(got), lastID, got, seqs)
 	}
 }
+
+// A replay that live traffic overtakes while it catches up (its place on
+// the feed overflows, and it joins again) still gets every event once, in
+// order; so does a client cut off from the feed that resumes, as a browser
+// does, with the last id it got.
+func TestReplayUnderLiveTrafficMissesNothing(t *testing.T) {
+	natsURL, js := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 2, liveBuffer: 2})
+	var want []uint64
+	for i := range 40 {
+		want = append(want, publish(t, js, art("a.example", i, base)))
+	}
+	url := st.api + "/v1/stream?include_duplicates=true"
+	c := openStream(t, url, "0")
+	done := make(chan []uint64)
+	go func() {
+		var seqs []uint64
+		defer func() { done <- seqs }()
+		for i := range 60 {
+			m, err := art("a.example", 100+i, base).Msg("newsflow/test")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ack, err := js.PublishMsg(t.Context(), m)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			seqs = append(seqs, ack.Sequence)
+		}
+	}()
+	var got []uint64
+	lastID := "0"
+	for len(got) < 100 {
+		select {
+		case ev, ok := <-c.events:
+			if !ok {
+				c = openStream(t, url, lastID) // cut off: resume
+				continue
+			}
+			if ev.id != "" {
+				lastID = ev.id
+			}
+			if ev.event == "article" {
+				id, _ := strconv.ParseUint(ev.id, 10, 64)
+				got = append(got, id)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no event within 30s, after %v", got)
+		}
+	}
+	want = append(want, <-done...)
+	if !slices.Equal(got, want) {
+		t.Errorf("replay under live traffic got %v, want %v", got, want)
+	}
+}

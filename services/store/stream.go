@@ -241,6 +241,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		case <-ended:
 			if replay != nil {
 				// Still replaying: join again nearer the end.
+				s.deps.Log.Debug("stream: the live feed went on without the replay", "remote", r.RemoteAddr, "position", position)
 				s.live.leave(sub)
 				sub = nil
 				continue
@@ -266,6 +267,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 				if !s.live.caughtUp(sub) {
 					// The feed went on without the client: join it
 					// again with the next event.
+					s.deps.Log.Debug("stream: the live feed went on without the replay", "remote", r.RemoteAddr, "position", position)
 					s.live.leave(sub)
 					sub = nil
 					continue
