@@ -189,13 +189,6 @@ func (lf *liveFeed) close() {
 	lf.runs.Wait()
 }
 
-// running says whether the feed has a consumer, for tests.
-func (lf *liveFeed) running() bool {
-	lf.mu.Lock()
-	defer lf.mu.Unlock()
-	return lf.run != nil
-}
-
 // liveBuffer is how many events a client of the live feed may fall behind
 // by: a few seconds of a busy stream, while its writes wait on the network.
 const liveBuffer = 512
