@@ -68,7 +68,9 @@ func BenchmarkList(b *testing.B) {
 // until every one of the clients following /v1/stream (duplicates hidden)
 // has it: the store's write, the duplicate verdict it announces, and the
 // fan-out. redis-lookups/op counts the verdicts streams had to ask Redis
-// for (0 when every one is heard, whatever the number of clients).
+// for (0 when every one is heard, whatever the number of clients), and
+// consumers those on NEWSFLOW_ARTICLES while the clients follow (the
+// store's own and the live feed's, whatever the number of clients).
 func BenchmarkStreamLiveEvent(b *testing.B) {
 	for _, clients := range []int{1, 20} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
@@ -95,6 +97,7 @@ func BenchmarkStreamLiveEvent(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric((testutil.ToFloat64(sseVerdicts.WithLabelValues("redis"))-redis0)/float64(b.N), "redis-lookups/op")
+			b.ReportMetric(float64(consumerCount(b, js)), "consumers")
 		})
 	}
 }

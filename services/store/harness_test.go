@@ -164,36 +164,14 @@ func openStream(t testing.TB, url, lastEventID string) *sseClient {
 	go func() {
 		defer close(c.done)
 		defer close(c.events)
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		var ev sseEvent
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if ev != (sseEvent{}) {
-					select {
-					case c.events <- ev:
-					case <-ctx.Done():
-						return
-					}
-				}
-				ev = sseEvent{}
-			case strings.HasPrefix(line, ":"):
-				ev.comment = strings.TrimSpace(line[1:])
-			default:
-				k, v, _ := strings.Cut(line, ":")
-				v = strings.TrimPrefix(v, " ")
-				switch k {
-				case "id":
-					ev.id = v
-				case "event":
-					ev.event = v
-				case "data":
-					ev.data += v
-				}
+		readSSE(resp.Body, func(ev sseEvent) bool {
+			select {
+			case c.events <- ev:
+				return true
+			case <-ctx.Done():
+				return false
 			}
-		}
+		})
 	}()
 	t.Cleanup(c.close)
 	// The first comment arrives once the server's consumer exists: from here
@@ -202,6 +180,37 @@ func openStream(t testing.TB, url, lastEventID string) *sseClient {
 		t.Fatalf("stream opened with %+v, want the greeting comment", c.greeting)
 	}
 	return c
+}
+
+// readSSE parses server-sent events from r until it ends or emit returns
+// false. An event cut off by the end of r is dropped, as a browser does.
+func readSSE(r io.Reader, emit func(sseEvent) bool) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var ev sseEvent
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if ev != (sseEvent{}) && !emit(ev) {
+				return
+			}
+			ev = sseEvent{}
+		case strings.HasPrefix(line, ":"):
+			ev.comment = strings.TrimSpace(line[1:])
+		default:
+			k, v, _ := strings.Cut(line, ":")
+			v = strings.TrimPrefix(v, " ")
+			switch k {
+			case "id":
+				ev.id = v
+			case "event":
+				ev.event = v
+			case "data":
+				ev.data += v
+			}
+		}
+	}
 }
 
 func (c *sseClient) close() {

@@ -3,7 +3,7 @@
 //
 //	article.parsed ──DecodeArticle──▶ Articles.Put (Lua: atomic, idempotent) ──▶ verdict on NATS, ack
 //	GET /v1/articles, /v1/articles/{id}, /v1/articles/by-url, /v1/sites, /v1/languages ◀── Redis
-//	GET /v1/stream (server-sent events) ◀── NEWSFLOW_ARTICLES (ordered consumer per client)
+//	GET /v1/stream (server-sent events) ◀── NEWSFLOW_ARTICLES (one ordered consumer per store for the live end, one per replay)
 //	                                    ◀── each event's duplicate verdict, announced by the store that wrote it
 //	GET / (the live web page, embedded)
 //
@@ -65,6 +65,9 @@ type Config struct {
 	// before it asks Redis (0: verdictGrace); tests lengthen it to see that
 	// verdicts are heard.
 	verdictGrace time.Duration
+	// liveBuffer is how many events a client of the live feed may fall
+	// behind by before it is cut off (0: liveBuffer); tests shorten it.
+	liveBuffer int
 }
 
 // DefaultAdminAddr is ADMIN_ADDR when unset. It listens on every interface
@@ -143,6 +146,9 @@ func (c Config) withDefaults() Config {
 	if c.verdictGrace <= 0 {
 		c.verdictGrace = verdictGrace
 	}
+	if c.liveBuffer <= 0 {
+		c.liveBuffer = liveBuffer
+	}
 	return c
 }
 
@@ -177,6 +183,10 @@ var (
 	streams = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "newsflow_store_sse_clients", Help: "Open /v1/stream connections.",
 	})
+	sseOverflows = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "newsflow_store_sse_overflows_total",
+		Help: "/v1/stream connections ended because their client fell a whole buffer behind the live feed (it resumes with Last-Event-ID).",
+	})
 	sseVerdicts = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsflow_store_sse_verdicts_total",
 		Help: "Duplicate verdicts the streams used, by where they came from (heard: a store announced it; redis: looked up).",
@@ -196,6 +206,7 @@ type Store struct {
 	streams  chan struct{} // one token per open stream
 	verdicts *verdicts     // recent duplicate verdicts, for the streams
 	decoded  *streamCache  // recent events as the streams need them
+	live     *liveFeed     // the live end of the stream, for every client there
 }
 
 // New returns a store over rdb.
@@ -204,9 +215,11 @@ func New(deps service.Deps, rdb redis.UniversalClient, cfg Config) *Store {
 	a := NewArticles(rdb, cfg.Prefix, cfg.TTL)
 	a.MaxDistance = cfg.DuplicateBits
 	a.MinWords = cfg.DuplicateMinWords
-	return &Store{cfg: cfg, deps: deps, rdb: rdb, articles: a,
+	s := &Store{cfg: cfg, deps: deps, rdb: rdb, articles: a,
 		stopping: make(chan struct{}), streams: make(chan struct{}, cfg.MaxStreams), verdicts: newVerdicts(verdictsKept),
 		decoded: newStreamCache(streamedKept)}
+	s.live = newLiveFeed(s, cfg.liveBuffer)
+	return s
 }
 
 // Articles is the store's Redis model.
@@ -312,6 +325,7 @@ func Run(ctx context.Context, cfg Config, deps service.Deps, rdb redis.Universal
 	g.Go(func() error {
 		<-ctx.Done()
 		s.Stop()
+		s.live.close()
 		return nil
 	})
 	if cfg.HTTPAddr != "" {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -24,11 +23,23 @@ const (
 	dupFreshFor = time.Minute
 )
 
+// catchUpGap is how far behind the live feed a replaying client may be to
+// have its replay fetch every event, whatever its site filter, and so meet
+// the feed at a known sequence. (Further behind, a site filter is left to
+// the server, and the client keeps its own consumer.)
+const catchUpGap = 1024
+
 // stream serves GET /v1/stream: server-sent events of the articles published
-// on NEWSFLOW_ARTICLES that match the filters, one ordered consumer per
-// client. Each event's id is its stream sequence, so a client reconnecting
-// with Last-Event-ID resumes right after the last event it saw. Without one
-// the stream starts at since (stream time) or, by default, at new events.
+// on NEWSFLOW_ARTICLES that match the filters. Each event's id is its stream
+// sequence, so a client reconnecting with Last-Event-ID resumes right after
+// the last event it saw. Without one the stream starts at since (stream
+// time) or, by default, at new events.
+//
+// A client at the live end follows the store's live feed (one consumer for
+// all of them). A replay has an ordered consumer of its own, and moves to
+// the feed once it has caught up with it: it joins the feed at a sequence
+// and leaves its consumer once that has brought it there, so no event is
+// missed or repeated.
 func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	q, err := queryParams(r, streamParams)
 	if badRequest(w, err) {
@@ -75,82 +86,80 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	// filtered ones, still reconnects from here instead of from "new".
 	var position uint64
 	known := true
-	cfg := jetstream.OrderedConsumerConfig{InactiveThreshold: 30 * time.Second}
+	var (
+		sub     *feedSub  // the client's place on the live feed
+		replay  *follower // the client's own consumer, while it replays
+		own     chan *feedEvent
+		canJoin bool // the replay sees every event: it can meet the feed
+	)
+	defer func() {
+		if replay != nil {
+			replay.stop()
+		}
+		if sub != nil {
+			s.live.leave(sub)
+		}
+	}()
+	startReplay := func(cfg jetstream.OrderedConsumerConfig, bySite bool) error {
+		if bySite {
+			// The site is the last subject token: the server does that filtering.
+			cfg.FilterSubjects = []string{events.SubjectArticlePrefix + f.Site}
+		}
+		cfg.InactiveThreshold = 30 * time.Second
+		ch := make(chan *feedEvent)
+		// A small buffer per client: a replay from the start must not hold
+		// hundreds of articles in memory for every connection.
+		fl, err := s.follow(ctx, cfg, 16, func(quit context.Context, ev *feedEvent) bool {
+			select {
+			case ch <- ev:
+				return true
+			case <-quit.Done():
+				return false
+			}
+		}, func(error) { close(ch) })
+		if err != nil {
+			return err
+		}
+		replay, own, canJoin = fl, ch, !bySite
+		return nil
+	}
 	switch {
 	case resume: // 0 is before the first event: a replay from the start
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
 		position = after
+		if sub, err = s.live.join(ctx, true); err != nil {
+			break
+		}
+		if after >= sub.from && s.live.caughtUp(sub) {
+			break // nothing to replay
+		}
+		far := after < sub.from && sub.from-after > catchUpGap
+		if far || after >= sub.from {
+			// Far behind, the feed would run out of buffer long before
+			// the replay met it (and one at the end already has): join
+			// it again once near.
+			s.live.leave(sub)
+			sub = nil
+		}
+		bySite := far && f.Site != ""
+		err = startReplay(jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: after + 1}, bySite)
 	case !f.Since.IsZero():
 		since := f.Since
-		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
 		known = false
+		err = startReplay(jetstream.OrderedConsumerConfig{
+			DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since}, f.Site != "")
 	default:
-		// "New" as a sequence, so that the position is exact.
-		st, err := s.deps.JS.Stream(ctx, events.StreamArticles)
-		var info *jetstream.StreamInfo
-		if err == nil {
-			info, err = st.Info(ctx)
+		if sub, err = s.live.join(ctx, false); err == nil {
+			position = sub.from
 		}
-		if err != nil {
-			s.deps.Log.Warn("stream: stream info", "err", err)
-			obs.WriteError(w, http.StatusServiceUnavailable, "stream unavailable")
-			return
-		}
-		position = info.State.LastSeq
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, position+1
 	}
-	if f.Site != "" {
-		// The site is the last subject token: the server does that filtering.
-		cfg.FilterSubjects = []string{events.SubjectArticlePrefix + f.Site}
-	}
-	cons, err := s.deps.JS.OrderedConsumer(ctx, events.StreamArticles, cfg)
 	if err != nil {
-		s.deps.Log.Warn("stream: ordered consumer", "err", err)
+		s.deps.Log.Warn("stream: start", "err", err)
 		obs.WriteError(w, http.StatusServiceUnavailable, "stream unavailable")
 		return
 	}
-	// A small buffer per client: a replay from the start must not hold
-	// hundreds of articles in memory for every connection.
-	it, err := cons.Messages(jetstream.PullMaxMessages(16))
-	if err != nil {
-		s.deps.Log.Warn("stream: consume", "err", err)
-		obs.WriteError(w, http.StatusServiceUnavailable, "stream unavailable")
-		return
-	}
-	msgs := make(chan jetstream.Msg)
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		defer close(msgs)
-		for {
-			m, err := it.Next()
-			if err != nil {
-				if !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-					s.deps.Log.Warn("stream: next", "err", err)
-				}
-				return
-			}
-			select {
-			case msgs <- m:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	defer func() {
-		cancel()
-		it.Stop()
-		<-readerDone
-		// The server would drop the consumer after InactiveThreshold anyway;
-		// deleting it now keeps reconnect storms from piling consumers up.
-		if info := cons.CachedInfo(); info != nil {
-			dctx, dcancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Second)
-			_ = s.deps.JS.DeleteConsumer(dctx, events.StreamArticles, info.Name)
-			dcancel()
-		}
-	}()
 
-	s.deps.Log.Debug("stream opened", "remote", r.RemoteAddr, "query", r.URL.RawQuery, "after", after, "resume", resume)
+	s.deps.Log.Debug("stream opened", "remote", r.RemoteAddr, "query", r.URL.RawQuery, "after", after, "resume", resume, "replay", replay != nil)
 	defer s.deps.Log.Debug("stream closed", "remote", r.RemoteAddr)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -181,9 +190,41 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sent := position
+	// deliver moves the client past ev, sending it if it passes the filters.
+	// The id sent is the last event's the client has been sent, so that a
+	// client cut off anywhere resumes without a loss.
+	deliver := func(ev *feedEvent) bool {
+		data, keep := s.streamEvent(ctx, f, ev)
+		position, known = ev.seq, true
+		if !keep {
+			return true
+		}
+		if !send("id: %d\nevent: article\ndata: %s\n\n", ev.seq, data) {
+			return false
+		}
+		sent = ev.seq
+		return true
+	}
 	hb := time.NewTicker(s.cfg.Heartbeat)
 	defer hb.Stop()
 	for {
+		var live <-chan *feedEvent
+		var ended <-chan struct{}
+		if sub != nil {
+			ended = sub.ended
+			if replay == nil {
+				live = sub.events
+			}
+		}
+		if live != nil {
+			select {
+			case <-ended:
+				// Cut off: the events still buffered would only keep a
+				// slow client busy longer; it resumes from what it has.
+				live = nil
+			default:
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -197,44 +238,71 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 			if !send(": ping\n%s\n", line) {
 				return
 			}
-		case m, ok := <-msgs:
+		case <-ended:
+			if replay != nil {
+				// Still replaying: join again nearer the end.
+				s.deps.Log.Debug("stream: the live feed went on without the replay", "remote", r.RemoteAddr, "position", position)
+				s.live.leave(sub)
+				sub = nil
+				continue
+			}
+			if sub.overflowed {
+				s.deps.Log.Debug("stream: client too slow, cut off", "remote", r.RemoteAddr, "position", position)
+			}
+			return
+		case ev, ok := <-own:
 			if !ok {
 				return
 			}
-			data, seq, keep := s.streamEvent(ctx, f, m)
-			if seq != 0 {
-				position, known = seq, true
+			if !deliver(ev) {
+				return
 			}
-			if keep {
-				if !send("id: %d\nevent: article\ndata: %s\n\n", seq, data) {
-					return
+			if canJoin && sub == nil && ev.pending < catchUpGap {
+				if sub, err = s.live.join(ctx, true); err != nil {
+					s.deps.Log.Debug("stream: join the live feed", "err", err)
+					sub, canJoin = nil, false
 				}
-				sent = seq
+			}
+			if sub != nil && position >= sub.from {
+				if !s.live.caughtUp(sub) {
+					// The feed went on without the client: join it
+					// again with the next event.
+					s.deps.Log.Debug("stream: the live feed went on without the replay", "remote", r.RemoteAddr, "position", position)
+					s.live.leave(sub)
+					sub = nil
+					continue
+				}
+				// The replay has reached the feed: the feed brings the rest.
+				replay.stop()
+				replay, own = nil, nil
+			}
+		case ev := <-live:
+			if ev.seq <= position {
+				continue // the replay brought it, or the client asked to resume after it
+			}
+			if !deliver(ev) {
+				return
 			}
 		}
 	}
 }
 
-// streamEvent decides whether m goes to a client with filter f; it returns
-// m's stream sequence either way.
-func (s *Store) streamEvent(ctx context.Context, f Filter, m jetstream.Msg) ([]byte, uint64, bool) {
-	md, err := m.Metadata()
-	if err != nil {
-		return nil, 0, false
+// streamEvent decides whether ev goes to a client with filter f.
+func (s *Store) streamEvent(ctx context.Context, f Filter, ev *feedEvent) ([]byte, bool) {
+	if f.Site != "" && ev.m.Subject() != events.SubjectArticlePrefix+f.Site {
+		return nil, false
 	}
-	seq := md.Sequence.Stream
-	k := keyOf(seq, md.Timestamp)
-	e := s.decoded.get(k, m)
+	e := ev.e.of(ev.m)
 	if !e.ok || !f.match(e.fields) {
-		return nil, seq, false
+		return nil, false
 	}
-	if !f.IncludeDuplicates && s.isDuplicate(ctx, k, e, md.Timestamp) {
-		return nil, seq, false
+	if !f.IncludeDuplicates && s.isDuplicate(ctx, ev.k, e, ev.at) {
+		return nil, false
 	}
 	if e.data != nil {
-		return e.data, seq, true
+		return e.data, true
 	}
-	return m.Data(), seq, true
+	return ev.m.Data(), true
 }
 
 // isDuplicate says whether the event k, holding e and published at, is a

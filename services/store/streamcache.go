@@ -34,16 +34,22 @@ type streamCache struct {
 
 func newStreamCache(n int) *streamCache { return &streamCache{r: newRecent[*streamed](n)} }
 
-// get returns k's streamed form, decoding m if no client has yet; clients
-// asking at once wait for the one decoding.
-func (c *streamCache) get(k eventKey, m jetstream.Msg) *streamed {
+// entry returns k's streamed form, decoded or not yet: a live feed's event
+// holds on to its form while it waits in its clients' buffers.
+func (c *streamCache) entry(k eventKey) *streamed {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	e, ok := c.r.get(k)
 	if !ok {
 		e = &streamed{}
 		c.r.put(k, e)
 	}
-	c.mu.Unlock()
+	return e
+}
+
+// of returns e decoded from m, decoding it if no client has yet; clients
+// asking at once wait for the one decoding.
+func (e *streamed) of(m jetstream.Msg) *streamed {
 	e.once.Do(func() { e.decode(m) })
 	return e
 }
