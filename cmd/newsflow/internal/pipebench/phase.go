@@ -32,6 +32,8 @@ type sample struct {
 	redisCPU time.Duration
 	natsIn   int64
 	natsOut  int64
+	msgsIn   int64
+	msgsOut  int64
 	raw      uint64
 	dlq      uint64
 	gc       float64
@@ -50,6 +52,7 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 		return s, fmt.Errorf("nats varz: %w", err)
 	}
 	s.natsIn, s.natsOut = v.InBytes, v.OutBytes
+	s.msgsIn, s.msgsOut = v.InMsgs, v.OutMsgs
 	raw, err := b.streamState(ctx, events.StreamRaw)
 	if err != nil {
 		return s, err
@@ -231,6 +234,8 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 	ph.HeapMB = s1.heap / (1 << 20)
 	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
 	ph.NATSOutKBPerArticle = float64(s1.natsOut-s0.natsOut) / 1024 / float64(n)
+	ph.NATSInMsgsPerArticle = float64(s1.msgsIn-s0.msgsIn) / float64(n)
+	ph.NATSOutMsgsPerArticle = float64(s1.msgsOut-s0.msgsOut) / float64(n)
 	ph.RawKBPerArticle = float64(s1.raw-s0.raw) / 1024 / float64(n)
 	return ph, nil
 }

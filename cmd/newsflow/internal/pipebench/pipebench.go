@@ -9,6 +9,7 @@
 package pipebench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,7 +114,11 @@ type Phase struct {
 
 	NATSInKBPerArticle  float64 `json:"nats_in_kb_per_article"`  // bytes clients sent the server
 	NATSOutKBPerArticle float64 `json:"nats_out_kb_per_article"` // bytes the server sent clients
-	RawKBPerArticle     float64 `json:"raw_stream_kb_per_article"`
+	// Messages clients sent the server and the server sent clients: each
+	// publish, ack, KV operation and API request, and each delivery and reply.
+	NATSInMsgsPerArticle  float64 `json:"nats_in_msgs_per_article"`
+	NATSOutMsgsPerArticle float64 `json:"nats_out_msgs_per_article"`
+	RawKBPerArticle       float64 `json:"raw_stream_kb_per_article"`
 
 	// SSEAddedMS is stored → received by an SSE client (duplicates hidden),
 	// over every client and the items each was shown; SSEPerClient is how
@@ -321,7 +326,9 @@ func loadPages(dir string) ([][]byte, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		pages = append(pages, h)
+		// Exactly sized: the decoder's buffer grew by doubling, and the
+		// slack (12 MB over the corpus) would count as the pipeline's RSS.
+		pages = append(pages, bytes.Clone(h))
 		pageURLs = append(pageURLs, pg.URL)
 	}
 	if len(pages) == 0 {

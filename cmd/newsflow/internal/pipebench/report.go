@@ -97,6 +97,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("NATS KB/article in / out", func(p Phase) string {
 		return fmt.Sprintf("%.0f / %.0f", p.NATSInKBPerArticle, p.NATSOutKBPerArticle)
 	})
+	row("NATS messages/article in / out", func(p Phase) string {
+		return fmt.Sprintf("%.1f / %.1f", p.NATSInMsgsPerArticle, p.NATSOutMsgsPerArticle)
+	})
 	row("NEWSFLOW_RAW KB/article stored", func(p Phase) string {
 		return fmt.Sprintf("%.0f (page %.0f)", p.RawKBPerArticle, s.MeanPageKB)
 	})
