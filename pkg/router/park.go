@@ -39,13 +39,17 @@ func Park(ctx context.Context) (wait context.Context, resume func() error, ok bo
 		p.parked.Add(-1)
 		return ctx, nil, false
 	}
-	s.parked = true
+	s.parked, s.unresumed = true, true
 	s.freeWorker()
 	wait, cancel := context.WithCancel(ctx)
 	stopOnStop := context.AfterFunc(p.stopping, cancel)
 	resume = func() error {
 		stopOnStop()
 		cancel()
+		if !s.unresumed {
+			return errors.New("router: resume called twice")
+		}
+		s.unresumed = false
 		defer p.parked.Add(-1)
 		select {
 		case p.workers <- struct{}{}:
@@ -87,9 +91,12 @@ func newParking(stopping context.Context, workers, maxParked int) *parking {
 // parkSlot is one message's handler's hold on a worker token.
 type parkSlot struct {
 	p      *parking
-	parked bool          // holds no token; touched only by the handler's goroutine
-	freed  chan struct{} // closed when the handler first parks: its worker goes on
-	once   sync.Once
+	parked bool // holds no token; touched only by the handler's goroutine
+	// unresumed: parked and resume not called yet (a handler may return
+	// or panic without it; the parked count must still come down).
+	unresumed bool
+	freed     chan struct{} // closed when the handler first parks: its worker goes on
+	once      sync.Once
 }
 
 func (s *parkSlot) freeWorker() {
@@ -117,6 +124,9 @@ func handleParkable(wg *sync.WaitGroup, p *parking, work context.Context, m jets
 			return
 		}
 		do(context.WithValue(work, parkKey{}, s))
+		if s.unresumed {
+			p.parked.Add(-1)
+		}
 		if !s.parked {
 			<-p.workers
 		}

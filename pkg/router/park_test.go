@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,4 +121,34 @@ func TestParkLimitsAndStop(t *testing.T) {
 		}
 	}
 	<-done
+}
+
+// A handler that parks and returns without resuming (an error, a panic
+// turned into one) gives its place among the parked back.
+func TestParkWithoutResumeFreesItsPlace(t *testing.T) {
+	js, c := setup(t)
+	for range 3 {
+		publish(t, js, "m")
+	}
+	var refused atomic.Int32
+	var handled atomic.Int32
+	h := func(ctx context.Context, m jetstream.Msg) error {
+		handled.Add(1)
+		if _, _, ok := router.Park(ctx); !ok {
+			refused.Add(1)
+		}
+		return nil // without resume
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() {
+		done <- router.Run(ctx, c, h, router.Options{Stage: "test", Workers: 1, MaxParked: 1,
+			InProgress: 300 * time.Millisecond, Log: slog.Default()})
+	}()
+	waitFor(t, "3 messages handled", func() bool { return handled.Load() == 3 })
+	cancel()
+	<-done
+	if n := refused.Load(); n != 0 {
+		t.Errorf("%d of 3 handlers could not park, one at a time with MaxParked 1: a place leaked", n)
+	}
 }

@@ -59,9 +59,16 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		// host: wait for one of them without holding a worker, or, when
 		// enough jobs wait already, take the job up again later.
 		if err := f.waitForHost(ctx, key); err != nil {
-			return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), f.hosts.retryIn(key))
+			retry := f.hosts.retryIn(key)
+			if errors.Is(err, router.ErrStopping) {
+				retry = 0 // this replica is stopping: another takes the job now
+			}
+			return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), retry)
 		}
 	}
+	// The job's time runs from here: time spent parked does not count.
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.jobTimeout())
+	defer cancel()
 	busy := f.hosts.busyFor(ctx, key)
 	if busy > deferBeyond {
 		f.hosts.local.leave(key, 0)
@@ -128,6 +135,10 @@ func (f *Fetcher) waitForHost(ctx context.Context, host string) error {
 	if !ok {
 		return errNoSlot
 	}
+	// Turns are handed over in order, so this ends only if the host's own
+	// fetches stall past their timeouts.
+	wait, cancel := context.WithTimeout(wait, f.cfg.jobTimeout())
+	defer cancel()
 	werr := f.hosts.local.wait(wait, host, f.hosts.perHost)
 	if err := resume(); err != nil {
 		if werr == nil {

@@ -142,6 +142,10 @@ func (c Config) withDefaults() Config {
 }
 
 // Fetcher polls feeds and fetches pages.
+// jobTimeout bounds a job once it has its host: robots.txt, the wait for the
+// host's next start (up to a crawl delay), the fetch and the publish.
+func (c Config) jobTimeout() time.Duration { return c.Timeout*2 + c.MaxCrawlDelay + 5*time.Second }
+
 type Fetcher struct {
 	cfg    Config
 	deps   service.Deps
@@ -254,7 +258,6 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 	// in progress, so the jobs of a replica that died come back to the
 	// others after jobAckWait, not after the longest a job may take.
 	const parkedPerWorker = 32
-	perJob := cfg.Timeout*2 + cfg.MaxCrawlDelay + 5*time.Second
 	jobs, err := events.EnsureConsumer(ctx, deps.JS, events.StreamJobs,
 		events.ConsumerConfig(events.ConsumerFetcher, "", jobAckWait))
 	if err != nil {
@@ -266,7 +269,8 @@ func Run(ctx context.Context, cfg Config, deps service.Deps) error {
 		// only failures count towards the dead-letter stream.
 		router.DeadLetter(deps.JS, "fetcher", cfg.MaxDeliver, deps.Log, router.CountFailures(f.failures)),
 		router.Recover(),
-		router.Timeout(perJob),
+		// No router.Timeout: HandleJob bounds a job from the moment it has
+		// its host (jobTimeout), so time spent parked does not count.
 	)
 	// One part failing (the address in use, say) stops the others: a fetcher
 	// that polls without fetching, or without health checks, would look alive.

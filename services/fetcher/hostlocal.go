@@ -7,15 +7,16 @@ import (
 )
 
 // localHosts is one replica's own use of each host: how many of its workers
-// hold or wait for the host's slots, and how long its recent slot holds
-// lasted. The shared limits live in the KV buckets (hostGate); this only
-// saves a worker from queueing behind its own replica's.
+// hold or wait for the host's slots, the jobs waiting their turn, and how
+// long its recent slot holds lasted. The shared limits live in the KV
+// buckets (hostGate); this only saves a worker from queueing behind its own
+// replica's.
 type localHosts struct {
 	mu      sync.Mutex
-	in      map[string]int           // workers holding or waiting for a slot
-	holds   map[string]time.Duration // moving average of a slot hold
-	returns map[string]time.Time     // the latest return booked for a turned-away job
-	freed   map[string]chan struct{} // closed when a worker leaves the host: waiters try again
+	in      map[string]int             // workers holding or waiting for a slot
+	queue   map[string][]chan struct{} // waiting jobs, first come first served
+	holds   map[string]time.Duration   // moving average of a slot hold
+	returns map[string]time.Time       // the latest return booked for a turned-away job
 }
 
 // maxHoldsKept bounds holds and returns: a fetcher polling many feeds meets
@@ -23,13 +24,14 @@ type localHosts struct {
 const maxHoldsKept = 4096
 
 // enter counts a worker in for host's slots, unless as many as the host has
-// slots are in already: then no slot can come free for this one sooner than
-// for them, and the worker is better spent on another host's job at once
-// than waiting slotWait (jobs arrive in runs of one feed's host).
+// slots are in already or jobs wait their turn: then no slot can come free
+// for this one sooner than for them, and the worker is better spent on
+// another host's job at once than waiting slotWait (jobs arrive in runs of
+// one feed's host).
 func (l *localHosts) enter(host string, slots int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.in[host] >= slots {
+	if l.in[host] >= slots || len(l.queue[host]) > 0 {
 		return false
 	}
 	if l.in == nil {
@@ -39,56 +41,65 @@ func (l *localHosts) enter(host string, slots int) bool {
 	return true
 }
 
-// wait enters host as enter does, waiting until a worker leaves it when it
-// is full, or until ctx ends.
+// wait enters host as enter does or, when it is full, queues for the place
+// of the next worker to leave (handed over in order, so a job that arrives
+// later cannot take it first), until ctx ends.
 func (l *localHosts) wait(ctx context.Context, host string, slots int) error {
-	for {
-		l.mu.Lock()
-		if l.in[host] < slots {
-			if l.in == nil {
-				l.in = make(map[string]int)
-			}
-			l.in[host]++
-			l.mu.Unlock()
-			return nil
+	l.mu.Lock()
+	if l.in[host] < slots && len(l.queue[host]) == 0 {
+		if l.in == nil {
+			l.in = make(map[string]int)
 		}
-		if l.freed == nil {
-			l.freed = make(map[string]chan struct{})
-		}
-		ch, ok := l.freed[host]
-		if !ok {
-			ch = make(chan struct{})
-			l.freed[host] = ch
-		}
+		l.in[host]++
 		l.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
+		return nil
+	}
+	if l.queue == nil {
+		l.queue = make(map[string][]chan struct{})
+	}
+	turn := make(chan struct{})
+	l.queue[host] = append(l.queue[host], turn)
+	l.mu.Unlock()
+	select {
+	case <-turn:
+		return nil
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	q := l.queue[host]
+	for i, c := range q {
+		if c == turn {
+			l.setQueue(host, append(q[:i:i], q[i+1:]...))
+			l.mu.Unlock()
 			return ctx.Err()
 		}
 	}
+	l.mu.Unlock()
+	// The place was handed over as ctx ended: pass it on.
+	l.leave(host, 0)
+	return ctx.Err()
 }
 
-// full says whether enter would turn a worker away now.
-func (l *localHosts) full(host string, slots int) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.in[host] >= slots
+func (l *localHosts) setQueue(host string, q []chan struct{}) {
+	if len(q) == 0 {
+		delete(l.queue, host)
+		return
+	}
+	l.queue[host] = q
 }
 
-// leave counts a worker out; held is how long it held a slot (0: it got
-// none).
+// leave counts a worker out, handing its place to the first job waiting for
+// the host if any; held is how long it held a slot (0: it got none).
 func (l *localHosts) leave(host string, held time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.in[host] <= 1 {
+	if q := l.queue[host]; len(q) > 0 {
+		close(q[0])
+		l.setQueue(host, q[1:])
+	} else if l.in[host] <= 1 {
 		delete(l.in, host)
 	} else {
 		l.in[host]--
-	}
-	if ch, ok := l.freed[host]; ok {
-		close(ch)
-		delete(l.freed, host)
 	}
 	if held <= 0 {
 		return

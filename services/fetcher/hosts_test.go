@@ -211,3 +211,66 @@ func TestLocalHostsRetry(t *testing.T) {
 		t.Errorf("retry for a host held 1ms = %v, want the least, %v", d, minSlotRetry)
 	}
 }
+
+// Waiting jobs get a host's place in the order they came, and a job that
+// arrives later cannot take it first.
+func TestLocalHostsHandOverInOrder(t *testing.T) {
+	var l localHosts
+	if !l.enter("h", 1) {
+		t.Fatal("could not enter an empty host")
+	}
+	got := make(chan int, 2)
+	for i := range 2 {
+		go func() {
+			if err := l.wait(t.Context(), "h", 1); err == nil {
+				got <- i
+			}
+		}()
+		// Queued one after the other.
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			l.mu.Lock()
+			n := len(l.queue["h"])
+			l.mu.Unlock()
+			if n == i+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the waiting job never queued")
+			}
+		}
+	}
+	l.leave("h", time.Millisecond)
+	if l.enter("h", 1) {
+		t.Fatal("a job arriving late took the place a waiting job was handed")
+	}
+	if first := <-got; first != 0 {
+		t.Fatalf("the second job waiting got the place first")
+	}
+	l.leave("h", time.Millisecond)
+	if second := <-got; second != 1 {
+		t.Fatalf("got %d, want the second waiting job", second)
+	}
+	// A job that gives up leaves the queue; the place then goes free.
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- l.wait(ctx, "h", 1) }()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		l.mu.Lock()
+		n := len(l.queue["h"])
+		l.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the waiting job never queued")
+		}
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("a cancelled wait entered the host")
+	}
+	l.leave("h", time.Millisecond)
+	if !l.enter("h", 1) {
+		t.Error("the host's place stayed taken after its holder left and its waiter gave up")
+	}
+}

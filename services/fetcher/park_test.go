@@ -91,3 +91,36 @@ func messagesTotal(t *testing.T, stage, result string) float64 {
 	}
 	return 0
 }
+
+// Time a job spends parked does not count against its timeout: a run of one
+// host longer than a job may take is fetched whole, nothing dead-lettered.
+func TestParkedTimeIsNotTheJobsTime(t *testing.T) {
+	var srv *httptest.Server
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title>`)
+		for i := range 24 {
+			fmt.Fprintf(w, `<item><title>p%d</title><link>%s/p/%d</link></item>`, i, srv.URL, i)
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	})
+	mux.HandleFunc("/p/", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, article, r.URL.Path, r.URL.Path)
+	})
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+	ns := startNATS(t)
+	cfg := Config{Feeds: []string{srv.URL + "/feed.xml"}, PollInterval: time.Hour, Workers: 2, MaxDeliver: 1,
+		Timeout: 500 * time.Millisecond, MaxCrawlDelay: time.Millisecond, HostConcurrency: 1, AllowPrivate: true}
+	if run := 24 * 300 * time.Millisecond; run <= cfg.jobTimeout() {
+		t.Fatalf("the run (%v) must outlast a job's time (%v) for the test to mean anything", run, cfg.jobTimeout())
+	}
+	startReplica(t, ns, "f1", cfg)
+	j := js(t, ns)
+	eventually(t, 60*time.Second, "24 pages", func() bool { return streamCount(t, j, events.StreamRaw) == 24 })
+	if n := streamCount(t, j, events.StreamDLQ); n != 0 {
+		t.Errorf("%d jobs dead-lettered: %v", n, deadLetters(t, j))
+	}
+}
