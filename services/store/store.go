@@ -185,7 +185,7 @@ var (
 	})
 	sseOverflows = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "newsflow_store_sse_overflows_total",
-		Help: "/v1/stream connections ended because their client fell a whole buffer behind the live feed (it resumes with Last-Event-ID).",
+		Help: "/v1/stream clients that fell a whole buffer behind the live feed and went on from a consumer of their own until caught up.",
 	})
 	sseVerdicts = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsflow_store_sse_verdicts_total",

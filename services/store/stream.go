@@ -246,10 +246,23 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 				sub = nil
 				continue
 			}
-			if sub.overflowed {
-				s.deps.Log.Debug("stream: client too slow, cut off", "remote", r.RemoteAddr, "position", position)
+			if !sub.overflowed {
+				return // the feed stopped
 			}
-			return
+			// The client fell a buffer behind the feed — a burst faster than
+			// the store writes holds every client at its verdicts — so it
+			// goes on from a consumer of its own, as a resuming client does,
+			// and meets the feed again once caught up. A client that stops
+			// reading is cut off by the write deadline instead.
+			s.deps.Log.Debug("stream: client behind the live feed, replaying", "remote", r.RemoteAddr, "position", position)
+			s.live.leave(sub)
+			sub = nil
+			if err := startReplay(jetstream.OrderedConsumerConfig{
+				DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: position + 1}, false); err != nil {
+				s.deps.Log.Warn("stream: replay after falling behind", "err", err)
+				return
+			}
+			continue
 		case ev, ok := <-own:
 			if !ok {
 				return
