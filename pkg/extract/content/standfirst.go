@@ -254,7 +254,8 @@ func standfirstText(n *html.Node, named bool, title string) (string, bool) {
 	})
 	t := strings.TrimSpace(string(b))
 	if chars == 0 || 5*links >= chars || !named && !endsProse(t) && !strings.HasSuffix(t, "…") || !enoughWords(t) ||
-		hasAnyPrefixFold(t, bylinePrefixes) || looksLikeDateline(t) || title != "" && sameText(t, title) {
+		hasAnyPrefixFold(t, bylinePrefixes) || hasAnyPrefixFold(t, pictureCreditPrefixes) || containsAnyFold(t, creditPhrases) ||
+		containsAnyFold(t, noticePhrases) || looksLikeDateline(t) || title != "" && sameText(t, title) {
 		return "", false
 	}
 	return t, true
@@ -366,3 +367,11 @@ func (r *renderer) insertIntros(intros []intro, at []mark) {
 
 // mark is where the renderer's output stood at one moment.
 type mark struct{ text, html, span int }
+
+// pictureCreditPrefixes open the credit line of a header's picture ("Photo:
+// Jane Doe / Agency. The council met…"): prose-shaped, yet no standfirst.
+var pictureCreditPrefixes = []string{"photo:", "photo by", "photos:", "photograph:", "image:", "credit:", "pictured:", "foto:", "bild:"}
+
+// noticePhrases mark the site's notices a header may carry in a
+// paragraph: cookies and consent.
+var noticePhrases = []string{"we use cookies", "uses cookies", "cookie policy", "your consent"}

@@ -98,6 +98,15 @@ func TestStandfirst(t *testing.T) {
 <main><h2>Council backs harbour plan</h2><div class="body">` + standfirstBody + `</div></main></body>`,
 		title:  "Council backs harbour plan",
 		absent: []string{"independent voice"},
+	}, {
+		name: "a header's newsletter promotion, picture credit and cookie notice",
+		page: `<body><article><header><h1>Council approves new budget for city parks</h1>
+<p class="intro">Sign up for our free newsletter to get the latest local news in your inbox every morning.</p>
+<p>Photo: Jane Doe / Example Daily. The council met on Tuesday evening in the town hall to vote.</p>
+<p class="standfirst">We use cookies to improve your experience of our site and to show you relevant news.</p></header>
+<div class="body">` + standfirstBody + `</div></article></body>`,
+		title:  "Council approves new budget for city parks",
+		absent: []string{"Sign up", "Photo: Jane Doe", "We use cookies"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
