@@ -29,7 +29,7 @@ func TestAdminHandler(t *testing.T) {
 		// What no route serves gets the JSON error every API of newsflow gives.
 		{"POST", "/healthz", nil, http.StatusMethodNotAllowed, `{"status":405,"message":"method POST not allowed on /healthz"}`},
 		{"DELETE", "/metrics", nil, http.StatusMethodNotAllowed, `"status":405`},
-		{"GET", "/", nil, http.StatusNotFound, `{"status":404,"message":"no such endpoint: GET /`},
+		{"GET", "/", nil, http.StatusNotFound, `{"status":404,"message":"no such endpoint on the admin listener: GET /`},
 		{"GET", "/v1/articles", nil, http.StatusNotFound, `"status":404`},
 	} {
 		notReady = tc.down

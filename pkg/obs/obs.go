@@ -133,7 +133,7 @@ func jsonMuxErrors(mux *http.ServeMux) http.Handler {
 			WriteError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
 			return
 		}
-		WriteError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+" (the admin listener serves /healthz, /readyz, /metrics)")
+		WriteError(w, http.StatusNotFound, "no such endpoint on the admin listener: "+r.Method+" "+r.URL.Path)
 	})
 }
 

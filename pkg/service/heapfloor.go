@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 	"sync/atomic"
 )
 
@@ -48,6 +49,8 @@ func SetHeapFloor(floor uint64) (stop func()) {
 	t.tune()
 	t.arm()
 	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
 		if t.stopped.CompareAndSwap(false, true) {
 			debug.SetGCPercent(100)
 		}
@@ -59,6 +62,7 @@ type heapFloor struct {
 	sample  []metrics.Sample // touched only by the cleanup, one cycle at a time
 	percent int
 	stopped atomic.Bool
+	mu      sync.Mutex // a tune running as stop is called must not outlast it
 }
 
 // arm registers a cleanup on a fresh object: the collector runs it after the
@@ -84,6 +88,8 @@ func (t *heapFloor) tune() {
 		}
 	}
 	p := floorPercent(v[0], v[1]+v[2], t.floor)
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if p != t.percent && !t.stopped.Load() {
 		debug.SetGCPercent(p)
 		t.percent = p
