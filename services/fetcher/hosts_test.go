@@ -219,6 +219,20 @@ func TestLocalHostsHandOverInOrder(t *testing.T) {
 	if !l.enter("h", 1) {
 		t.Fatal("could not enter an empty host")
 	}
+	queued := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			l.mu.Lock()
+			k := len(l.queue["h"])
+			l.mu.Unlock()
+			if k == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d jobs waiting, want %d", k, n)
+			}
+		}
+	}
 	got := make(chan int, 2)
 	for i := range 2 {
 		go func() {
@@ -226,18 +240,7 @@ func TestLocalHostsHandOverInOrder(t *testing.T) {
 				got <- i
 			}
 		}()
-		// Queued one after the other.
-		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-			l.mu.Lock()
-			n := len(l.queue["h"])
-			l.mu.Unlock()
-			if n == i+1 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the waiting job never queued")
-			}
-		}
+		queued(i + 1) // one after the other
 	}
 	l.leave("h", time.Millisecond)
 	if l.enter("h", 1) {
@@ -254,17 +257,7 @@ func TestLocalHostsHandOverInOrder(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- l.wait(ctx, "h", 1) }()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		l.mu.Lock()
-		n := len(l.queue["h"])
-		l.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the waiting job never queued")
-		}
-	}
+	queued(1)
 	cancel()
 	if err := <-done; err == nil {
 		t.Fatal("a cancelled wait entered the host")
