@@ -3,7 +3,7 @@ package events
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strconv"
+	"fmt"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -19,11 +19,4 @@ func ContentHash(b []byte) string {
 // hex digits). It only has to tell versions of one URL apart within
 // JetStream's duplicate window, so a fast 64-bit hash does: SHA-256 of every
 // fetched page cost the fetcher a tenth of a millisecond per page.
-func versionHash(b []byte) string {
-	s := strconv.FormatUint(xxhash.Sum64(b), 16)
-	const width = 16
-	if len(s) < width {
-		s = "0000000000000000"[:width-len(s)] + s
-	}
-	return s
-}
+func versionHash(b []byte) string { return fmt.Sprintf("%016x", xxhash.Sum64(b)) }

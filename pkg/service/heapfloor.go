@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 )
 
 // HeapFloor is the heap size below which the collector does not start a
@@ -51,18 +50,21 @@ func SetHeapFloor(floor uint64) (stop func()) {
 	return func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		if t.stopped.CompareAndSwap(false, true) {
+		if !t.stopped {
+			t.stopped = true
 			debug.SetGCPercent(100)
 		}
 	}
 }
 
 type heapFloor struct {
-	floor   uint64
-	sample  []metrics.Sample // touched only by the cleanup, one cycle at a time
+	floor uint64
+	// mu orders the cleanup's tunes and stop: a tune running as stop is
+	// called must not outlast it.
+	mu      sync.Mutex
+	sample  []metrics.Sample
 	percent int
-	stopped atomic.Bool
-	mu      sync.Mutex // a tune running as stop is called must not outlast it
+	stopped bool
 }
 
 // arm registers a cleanup on a fresh object: the collector runs it after the
@@ -71,15 +73,20 @@ type heapFloor struct {
 func (t *heapFloor) arm() {
 	sentinel := new([64]byte) // not from the tiny allocator, whose blocks are shared
 	runtime.AddCleanup(sentinel, func(t *heapFloor) {
-		if t.stopped.Load() {
-			return
+		if t.tune() {
+			t.arm()
 		}
-		t.tune()
-		t.arm()
 	}, t)
 }
 
-func (t *heapFloor) tune() {
+// tune sets GOGC for the live heap the last cycle found; false once the
+// floor is stopped.
+func (t *heapFloor) tune() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return false
+	}
 	metrics.Read(t.sample)
 	var v [3]uint64
 	for i, s := range t.sample {
@@ -87,13 +94,11 @@ func (t *heapFloor) tune() {
 			v[i] = s.Value.Uint64()
 		}
 	}
-	p := floorPercent(v[0], v[1]+v[2], t.floor)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if p != t.percent && !t.stopped.Load() {
+	if p := floorPercent(v[0], v[1]+v[2], t.floor); p != t.percent {
 		debug.SetGCPercent(p)
 		t.percent = p
 	}
+	return true
 }
 
 // floorPercent is the GOGC that makes a heap of live bytes grow to floor

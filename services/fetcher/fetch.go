@@ -63,7 +63,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 			if errors.Is(err, router.ErrStopping) {
 				retry = 0 // this replica is stopping: another takes the job now
 			}
-			return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), retry)
+			return router.Defer(slotsInUse(host), retry)
 		}
 	}
 	// The job's time runs from here: time spent parked does not count.
@@ -78,7 +78,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	if errors.Is(err, errNoSlot) {
 		// Another replica holds every slot of the host: take another host's
 		// job meanwhile rather than hold this worker; waiting is no failure.
-		return router.Defer(fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host), slotRetry.Delay(0))
+		return router.Defer(slotsInUse(host), slotRetry.Delay(0))
 	}
 	if err != nil {
 		return fmt.Errorf("host slot for %s: %w", host, err)
@@ -126,6 +126,11 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	published.Inc()
 	log.Debug("page fetched", "final_url", urls.Redact(resp.FinalURL), "bytes", len(resp.Body), obs.TraceID(ctx))
 	return nil
+}
+
+// slotsInUse is the deferral of a job whose host has no slot free.
+func slotsInUse(host string) error {
+	return fmt.Errorf("%w: every slot of %s is in use", ErrHostBusy, host)
 }
 
 // waitForHost parks the job (router.Park) until a worker of this replica

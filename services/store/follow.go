@@ -46,8 +46,8 @@ type follower struct {
 // follow starts an ordered consumer with cfg and passes its events to
 // deliver, in order, until deliver returns false, the consumer fails or stop
 // is called (which cancels the context deliver is given); then end is called
-// with the failure, if any. ctx bounds the consumer's creation only. pull is how many messages the client library
-// may hold ahead of deliver.
+// with the failure, if any. ctx bounds the consumer's creation only; pull
+// is how many messages the client library may hold ahead of deliver.
 func (s *Store) follow(ctx context.Context, cfg jetstream.OrderedConsumerConfig, pull int, deliver func(context.Context, *feedEvent) bool, end func(error)) (*follower, error) {
 	cons, err := s.deps.JS.OrderedConsumer(ctx, events.StreamArticles, cfg)
 	if err != nil {

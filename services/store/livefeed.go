@@ -18,7 +18,8 @@ import (
 // It starts with its first client and stops when its last leaves (or the
 // store stops). Each client filters the shared events itself, from a bounded
 // buffer of its own: one that falls behind by a whole buffer is dropped
-// rather than holding the others back, and resumes with Last-Event-ID.
+// rather than holding the others back, and goes on from a consumer of its
+// own until it can join again (stream).
 type liveFeed struct {
 	s      *Store
 	buffer int // events a client may fall behind by
