@@ -12,12 +12,12 @@ import (
 // one validation an article gets: the event says so (Validated) and its
 // consumers trust it rather than validate it again each.
 func (a *Article) Msg(source string) (*nats.Msg, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
 	data, err := json.Marshal(a)
 	if err != nil {
-		return nil, fmt.Errorf("encode article: %w", err)
-	}
-	if err := ValidateArticleJSON(data); err != nil {
-		return nil, fmt.Errorf("article %s: %w", a.URL, err)
+		return nil, fmt.Errorf("encode article %s: %w", a.URL, err)
 	}
 	m := nats.NewMsg(ArticleSubject(a.Host))
 	// The event id names this version of the article: everything but the

@@ -3,7 +3,6 @@ package events
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -49,13 +48,4 @@ func ValidateArticleJSON(data []byte) error {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return nil
-}
-
-// Validate checks a against the schema.
-func (a *Article) Validate() error {
-	data, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("encode article: %w", err)
-	}
-	return ValidateArticleJSON(data)
 }
