@@ -239,6 +239,10 @@ func (s *Store) Handle(ctx context.Context, m jetstream.Msg) error {
 			return router.Permanent(fmt.Errorf("article %s: %w", a.ID, err))
 		}
 	}
+	if md, err := m.Metadata(); err == nil {
+		// The live feed meets this event too; it need not decode it again.
+		s.decoded.entry(keyOf(md.Sequence.Stream, md.Timestamp)).from(a, m.Data())
+	}
 	start := time.Now()
 	res, err := s.articles.Put(ctx, a)
 	writeSeconds.Observe(time.Since(start).Seconds())

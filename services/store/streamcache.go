@@ -54,15 +54,25 @@ func (e *streamed) of(m jetstream.Msg) *streamed {
 	return e
 }
 
+// from gives e the streamed form of a, an article the store has decoded
+// and checked from data: its streams need not decode it again.
+func (e *streamed) from(a *events.Article, data []byte) {
+	e.once.Do(func() { e.fill(a, data) })
+}
+
 func (e *streamed) decode(m jetstream.Msg) {
 	a, err := events.DecodeArticle(m.Data())
 	if err != nil || (!events.Validated(m.Headers()) && events.ValidateArticleJSON(m.Data()) != nil) {
 		return
 	}
-	if bytes.ContainsAny(m.Data(), "\r\n") {
+	e.fill(a, m.Data())
+}
+
+func (e *streamed) fill(a *events.Article, data []byte) {
+	if bytes.ContainsAny(data, "\r\n") {
 		// A data line ends at a newline: an indented document must be compacted.
 		var buf bytes.Buffer
-		if err := json.Compact(&buf, m.Data()); err != nil {
+		if err := json.Compact(&buf, data); err != nil {
 			return
 		}
 		e.data = buf.Bytes()
