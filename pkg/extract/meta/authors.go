@@ -107,7 +107,8 @@ func (x *extractor) authors() []string {
 			now = time.Now()
 		}
 		if len(findDates(near[1], dateOpts{now: now})) > 0 {
-			if names := x.byline(near[0]); len(names) == 1 && names[0] == strings.TrimSpace(near[0]) {
+			// EqualFold: an all-caps name comes back title-cased.
+			if names := x.byline(near[0]); len(names) == 1 && strings.EqualFold(names[0], strings.TrimSpace(near[0])) {
 				return addNames(out, names, maxAuthors)
 			}
 		}

@@ -26,7 +26,7 @@ func TestAuthorSources(t *testing.T) {
 <div class="credit-bar"><div class="credit"><cite class="byline vcard">By <span class="fn">DANA KIM</span> <abbr>March 3, 2024 10:02 AM</abbr></cite></div></div>
 <p>The river fell two metres overnight, and residents began returning to their homes on Sunday morning.</p>
 </body></html>`,
-			want: []string{"DANA KIM"},
+			want: []string{"Dana Kim"},
 		},
 		{
 			// The article's class says how it is laid out, not that the
@@ -46,7 +46,7 @@ func TestAuthorSources(t *testing.T) {
 <div class="subhead"><span class="subhead-name">JANIE HAR</span><div class="subhead-date">Nov. 20, 2019</div></div>
 <p>The utility began cutting power to thousands of customers on Wednesday as strong winds raised the risk of fire.</p>
 </body></html>`,
-			want: []string{"JANIE HAR"},
+			want: []string{"Janie Har"},
 		},
 		{
 			// Caption lines under the headline name people in the photos.
@@ -134,6 +134,46 @@ func TestAuthorSources(t *testing.T) {
 <p>The ceasefire held through the night, officials on both sides said on Tuesday morning.</p>
 </body></html>`,
 			want: nil,
+		},
+		{
+			// The byline line is set in capitals: the names are split and
+			// read as their people write them.
+			name: "all-caps byline under the headline",
+			page: `<html><head><title>Council passes budget</title></head><body>
+<h1>Council passes budget</h1>
+<div class="dek">BY JANE DOE AND JOHN ROE</div>
+<p>The council passed the budget on Tuesday night after a debate that ran for more than six hours.</p>
+</body></html>`,
+			want: []string{"Jane Doe", "John Roe"},
+		},
+		{
+			// A kicker in capitals over the dateline is no name line.
+			name: "all-caps kicker over the dateline",
+			page: `<html><head><title>Council passes budget</title></head><body>
+<h1>Council passes budget</h1>
+<div class="kicker">WORLD NEWS</div><div class="date">Nov. 20, 2019</div>
+<p>The council passed the budget on Tuesday night after a debate that ran for more than six hours.</p>
+</body></html>`,
+			want: nil,
+		},
+		{
+			name: "all-caps label over the dateline",
+			page: `<html><head><title>Council passes budget</title></head><body>
+<h1>Council passes budget</h1>
+<div class="kicker">BREAKING</div><div class="date">Nov. 20, 2019</div>
+<p>The council passed the budget on Tuesday night after a debate that ran for more than six hours.</p>
+</body></html>`,
+			want: nil,
+		},
+		{
+			// "文・" is "text by": a byline, and no part of the name.
+			name: "Japanese text credit under the headline",
+			page: `<html lang="ja"><head><title>商店街に新しい図書館</title></head><body>
+<h1>商店街に新しい図書館</h1>
+<div class="credit">文・山田太郎</div>
+<p>駅前の商店街に小さな図書館が開館し、初日には多くの家族連れが訪れて本を手に取った。館長は地域の交流の場にしたいと話した。</p>
+</body></html>`,
+			want: []string{"山田太郎"},
 		},
 	}
 	for _, tc := range tests {

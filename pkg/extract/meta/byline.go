@@ -13,6 +13,35 @@ var bylineMarkers = []string{
 	"від", "автор", "текст", "tekst", "yazar", "yazan", "oleh", "bởi", "escrito por", "publicado por", "publié par", "scritto da",
 }
 
+// cjkCreditMarkers open a Japanese or Chinese byline: "文・山田太郎",
+// "文／王小明", "取材・文：山田太郎", "文/图 张三" ("text by", "reporting
+// and text by", "text and pictures by"). A credit that takes in the
+// pictures is listed whole, longest first, so that its picture word is not
+// read as part of the name.
+var cjkCreditMarkers = []string{"取材・文・写真", "取材・文", "文・写真", "文/图", "文／图", "文/圖", "文／圖", "文"}
+
+// cjkCreditSeps end a CJK credit marker. A bare "文" needs one of them: it
+// is also a common word and a given name ("山田 文"), so a space after it
+// says nothing.
+const cjkCreditSeps = "・／/：:＝"
+
+// afterCJKCredit returns the name after the CJK credit marker s opens with.
+func afterCJKCredit(s string) (string, bool) {
+	for _, m := range cjkCreditMarkers {
+		if !strings.HasPrefix(s, m) {
+			continue
+		}
+		sep, size := utf8.DecodeRuneInString(s[len(m):])
+		if size == 0 || !strings.ContainsRune(cjkCreditSeps, sep) && (sep != ' ' || m == "文") {
+			continue
+		}
+		if rest := strings.TrimLeft(s[len(m)+size:], " "); rest != "" {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
 // nameJoiners separate names in a byline: "A, B and C", "A und B", "A y B".
 var nameJoiners = []string{" and ", " & ", " und ", " et ", " y ", " e ", " en ", " och ", " og ", " ve ", " dan ", " и ", " i ", " a ", " with "}
 
@@ -181,6 +210,9 @@ func afterMarker(s string) string {
 				return rest
 			}
 		}
+		if rest, ok := afterCJKCredit(s[pos:]); ok {
+			return rest
+		}
 		// advance to the next word start
 		next := strings.IndexByte(s[pos:], ' ')
 		if next < 0 {
@@ -294,10 +326,14 @@ func splitSentences(s string) []string {
 
 func splitNames(seg string) []string {
 	parts := strings.Split(seg, ",")
+	joiners := nameJoiners
+	if allCaps(seg) {
+		joiners = shoutedJoiners
+	}
 	var out []string
 	for _, p := range parts {
 		p = " " + strings.TrimSpace(p) + " "
-		for _, j := range nameJoiners {
+		for _, j := range joiners {
 			p = strings.ReplaceAll(p, j, ",")
 		}
 		for _, q := range strings.Split(p, ",") {
@@ -487,6 +523,9 @@ func cleanName(s, site, host string) (string, bool) {
 	if upper == 0 {
 		return "", false
 	}
+	if allCaps(s) {
+		s = titleCaseName(s)
+	}
 	return s, true
 }
 
@@ -519,6 +558,9 @@ func hasBylineMarker(line string) bool {
 		if hasPrefixFold(line, m) && len(line) > len(m) && (line[len(m)] == ' ' || line[len(m)] == ':') {
 			return true
 		}
+	}
+	if _, ok := afterCJKCredit(line); ok {
+		return true
 	}
 	for _, t := range cjkTitles {
 		if strings.Contains(line, t) {

@@ -1,0 +1,70 @@
+package meta
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// allCaps says s is set in capitals: at least two cased letters and no
+// lower-case one. Scripts without case (Arabic, CJK) never are.
+func allCaps(s string) bool {
+	upper := 0
+	for _, r := range s {
+		switch {
+		case unicode.IsLower(r):
+			return false
+		case unicode.IsUpper(r) || unicode.IsTitle(r):
+			upper++
+		}
+	}
+	return upper >= 2
+}
+
+// shoutedJoiners are the nameJoiners as an all-caps byline spells them
+// ("JANE DOE AND JOHN ROE"). Single letters are left out, as is "dan": in
+// capitals they read as a middle initial ("JOHN A SMITH") or a given name
+// ("DAN SMITH") more often than as a conjunction.
+var shoutedJoiners = func() []string {
+	out := append([]string(nil), nameJoiners...)
+	for _, j := range nameJoiners {
+		w := strings.TrimSpace(j)
+		if utf8.RuneCountInString(w) < 2 || w == "dan" {
+			continue
+		}
+		if u := strings.ToUpper(j); u != j {
+			out = append(out, u)
+		}
+	}
+	return out
+}()
+
+// titleCaseName writes an all-caps name the way the person does: a byline
+// set in capitals is styling, and the same author set in lower case
+// elsewhere must read as the same name. Each part of a word after a hyphen,
+// dot or apostrophe keeps its capital ("Jean-Luc", "J.R.", "O'Brien"); a
+// particle inside the name goes to lower case as in "Pieter de Vries", but
+// not a single letter, which in capitals is more likely an initial.
+func titleCaseName(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		lw := strings.ToLower(w)
+		if i > 0 && i < len(words)-1 && nameParticles[lw] && utf8.RuneCountInString(lw) > 1 && !strings.Contains(lw, ".") {
+			words[i] = lw
+			continue
+		}
+		var b strings.Builder
+		start := true
+		for _, r := range w {
+			if start {
+				b.WriteRune(r)
+			} else {
+				b.WriteRune(unicode.ToLower(r))
+			}
+			// A new part starts after a mark, and a letter only after one.
+			start = r == '-' || r == '.' || r == '\'' || r == '’' || start && !unicode.IsLetter(r)
+		}
+		words[i] = b.String()
+	}
+	return strings.Join(words, " ")
+}
