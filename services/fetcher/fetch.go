@@ -54,11 +54,12 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	}
 
 	key := hostKey(u)
+	var lease *slotLease
 	if !f.hosts.local.enter(key, f.hosts.perHost) {
 		// This replica's own workers hold or wait for every slot of the
 		// host: wait for one of them without holding a worker, or, when
 		// enough jobs wait already, take the job up again later.
-		if err := f.waitForHost(ctx, key); err != nil {
+		if lease, err = f.waitForHost(ctx, key); err != nil {
 			retry := f.hosts.retryIn(key)
 			if errors.Is(err, router.ErrStopping) {
 				retry = 0 // this replica is stopping: another takes the job now
@@ -71,10 +72,10 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	defer cancel()
 	busy := f.hosts.busyFor(ctx, key)
 	if busy > deferBeyond {
-		f.hosts.local.leave(key, 0)
+		f.hosts.leave(key, 0, lease)
 		return router.Defer(fmt.Errorf("%w: %s for %v", ErrHostBusy, host, busy.Round(time.Second)), busy)
 	}
-	release, err := f.hosts.acquire(ctx, key, delay, busy)
+	release, err := f.hosts.acquire(ctx, key, delay, busy, lease)
 	if errors.Is(err, errNoSlot) {
 		// Another replica holds every slot of the host: take another host's
 		// job meanwhile rather than hold this worker; waiting is no failure.
@@ -83,6 +84,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	if err != nil {
 		return fmt.Errorf("host slot for %s: %w", host, err)
 	}
+	defer release() // a lease is renewed until released: released even if the fetch panics
 	start := time.Now()
 	resp, err := f.client.Get(ctx, web.Request{URL: job.URL, Accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
 		ContentTypes: []string{"text/html", "application/xhtml+xml", "text/plain"}})
@@ -134,24 +136,25 @@ func slotsInUse(host string) error {
 }
 
 // waitForHost parks the job (router.Park) until a worker of this replica
-// leaves host, and enters it for the job.
-func (f *Fetcher) waitForHost(ctx context.Context, host string) error {
+// leaves host, and enters it for the job, with the slot lease that worker
+// handed over, if any.
+func (f *Fetcher) waitForHost(ctx context.Context, host string) (*slotLease, error) {
 	wait, resume, ok := router.Park(ctx)
 	if !ok {
-		return errNoSlot
+		return nil, errNoSlot
 	}
 	// Turns are handed over in order, so this ends only if the host's own
 	// fetches stall past their timeouts.
 	wait, cancel := context.WithTimeout(wait, f.cfg.jobTimeout())
 	defer cancel()
-	werr := f.hosts.local.wait(wait, host, f.hosts.perHost)
+	lease, werr := f.hosts.local.wait(wait, host, f.hosts.perHost)
 	if err := resume(); err != nil {
 		if werr == nil {
-			f.hosts.local.leave(host, 0)
+			f.hosts.leave(host, 0, lease)
 		}
-		return err
+		return nil, err
 	}
-	return werr
+	return lease, werr
 }
 
 // jobArticleID is the id the article will have if the page names no other

@@ -10,13 +10,14 @@ import (
 // hold or wait for the host's slots, the jobs waiting their turn, and how
 // long its recent slot holds lasted. The shared limits live in the KV
 // buckets (hostGate); this only saves a worker from queueing behind its own
-// replica's.
+// replica's, and the slot's lease from going back to the bucket while a job
+// of this replica waits for it.
 type localHosts struct {
 	mu      sync.Mutex
-	in      map[string]int             // workers holding or waiting for a slot
-	queue   map[string][]chan struct{} // waiting jobs, first come first served
-	holds   map[string]time.Duration   // moving average of a slot hold
-	returns map[string]time.Time       // the latest return booked for a turned-away job
+	in      map[string]int           // workers holding or waiting for a slot
+	queue   map[string][]*turn       // waiting jobs, first come first served
+	holds   map[string]time.Duration // moving average of a slot hold
+	returns map[string]time.Time     // the latest return booked for a turned-away job
 }
 
 // maxHoldsKept bounds holds and returns: a fetcher polling many feeds meets
@@ -41,10 +42,18 @@ func (l *localHosts) enter(host string, slots int) bool {
 	return true
 }
 
+// A turn is a queued job's place: given when a worker leaves the host, with
+// the slot lease that worker held, if any.
+type turn struct {
+	given chan struct{}
+	lease *slotLease
+}
+
 // wait enters host as enter does or, when it is full, queues for the place
 // of the next worker to leave (handed over in order, so a job that arrives
-// later cannot take it first), until ctx ends.
-func (l *localHosts) wait(ctx context.Context, host string, slots int) error {
+// later cannot take it first), until ctx ends. The place may come with the
+// leaving worker's slot lease, which is then the caller's to use or pass on.
+func (l *localHosts) wait(ctx context.Context, host string, slots int) (*slotLease, error) {
 	l.mu.Lock()
 	if l.in[host] < slots && len(l.queue[host]) == 0 {
 		if l.in == nil {
@@ -52,35 +61,40 @@ func (l *localHosts) wait(ctx context.Context, host string, slots int) error {
 		}
 		l.in[host]++
 		l.mu.Unlock()
-		return nil
+		return nil, nil
 	}
 	if l.queue == nil {
-		l.queue = make(map[string][]chan struct{})
+		l.queue = make(map[string][]*turn)
 	}
-	turn := make(chan struct{})
-	l.queue[host] = append(l.queue[host], turn)
+	t := &turn{given: make(chan struct{})}
+	l.queue[host] = append(l.queue[host], t)
 	l.mu.Unlock()
 	select {
-	case <-turn:
-		return nil
+	case <-t.given:
+		return t.lease, nil
 	case <-ctx.Done():
 	}
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	q := l.queue[host]
 	for i, c := range q {
-		if c == turn {
+		if c == t {
 			l.setQueue(host, append(q[:i:i], q[i+1:]...))
-			l.mu.Unlock()
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
-	l.mu.Unlock()
-	// The place was handed over as ctx ended: pass it on.
-	l.leave(host, 0)
-	return ctx.Err()
+	// The place was handed over as ctx ended: it is the caller's all the same.
+	return t.lease, nil
 }
 
-func (l *localHosts) setQueue(host string, q []chan struct{}) {
+// waiting says whether jobs wait their turn for host.
+func (l *localHosts) waiting(host string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue[host]) > 0
+}
+
+func (l *localHosts) setQueue(host string, q []*turn) {
 	if len(q) == 0 {
 		delete(l.queue, host)
 		return
@@ -89,20 +103,24 @@ func (l *localHosts) setQueue(host string, q []chan struct{}) {
 }
 
 // leave counts a worker out, handing its place to the first job waiting for
-// the host if any; held is how long it held a slot (0: it got none).
-func (l *localHosts) leave(host string, held time.Duration) {
+// the host if any, along with lease, the slot it held (nil: none); held is
+// how long it held a slot (0: it got none). It reports whether a job took
+// the lease: if not, the caller releases it.
+func (l *localHosts) leave(host string, held time.Duration, lease *slotLease) (handed bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if q := l.queue[host]; len(q) > 0 {
-		close(q[0])
+		q[0].lease = lease
+		close(q[0].given)
 		l.setQueue(host, q[1:])
+		handed = true
 	} else if l.in[host] <= 1 {
 		delete(l.in, host)
 	} else {
 		l.in[host]--
 	}
 	if held <= 0 {
-		return
+		return handed
 	}
 	if l.holds == nil || len(l.holds) >= maxHoldsKept {
 		l.holds = make(map[string]time.Duration)
@@ -111,6 +129,7 @@ func (l *localHosts) leave(host string, held time.Duration) {
 		held = (4*prev + held) / 5
 	}
 	l.holds[host] = held
+	return handed
 }
 
 // hold is the moving average of this replica's slot holds on host, 0 when

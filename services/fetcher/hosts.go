@@ -100,17 +100,18 @@ const (
 // host's next start time; the caller must call release when the fetch is done.
 // busy is what busyFor said just before: with no delay to book, acquire
 // waits that out instead of booking the next start (two KV round trips less
-// per page for sources fetched without a delay).
+// per page for sources fetched without a delay). lease is the slot a job
+// of this replica handed over with its place (wait), or nil.
 //
 // The caller has entered host in g.local (enter or wait); acquire leaves it
 // on failure, release on success.
-func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Duration) (release func(), err error) {
+func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Duration, lease *slotLease) (release func(), err error) {
+	held := lease
 	defer func() {
 		if err != nil {
-			g.local.leave(host, 0)
+			g.leave(host, 0, held)
 		}
 	}()
-	var held *slotLease
 	giveUp := time.Now().Add(slotWait)
 	for attempt := 0; held == nil; attempt++ {
 		if attempt > 0 && time.Now().After(giveUp) {
@@ -133,22 +134,32 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Du
 		}
 	}
 	heldSince := time.Now()
-	release = func() {
-		held.release()
-		g.local.leave(host, time.Since(heldSince))
-	}
+	var once sync.Once
+	release = func() { once.Do(func() { g.leave(host, time.Since(heldSince), held) }) }
 	start := time.Now().Add(busy)
 	if delay = max(delay, g.delay); delay > 0 {
 		if start, err = g.reserve(ctx, host, delay, 0); err != nil {
-			held.release() // the deferred leave counts this worker out
 			return nil, err
 		}
 	}
 	if err := sleep(ctx, time.Until(start)); err != nil {
-		held.release()
 		return nil, err
 	}
 	return release, nil
+}
+
+// leave counts a worker out of host. The slot lease it held goes to the
+// next job of this replica waiting for the host, so a run of one host's jobs
+// keeps its slots rather than giving each back to the bucket and taking it
+// again (two KV round trips per page); with no job waiting it is released.
+func (g *hostGate) leave(host string, held time.Duration, lease *slotLease) {
+	if lease != nil && !g.local.waiting(host) {
+		lease.release() // first, so that a job entering next finds the slot free
+		lease = nil
+	}
+	if !g.local.leave(host, held, lease) && lease != nil {
+		lease.release() // the job waiting gave up meanwhile
+	}
 }
 
 // A slot is a lease: its value is the instant it lapses and its holder. The
@@ -216,12 +227,14 @@ func (g *hostGate) take(ctx context.Context, key string) (*slotLease, error) {
 		return nil, fmt.Errorf("host slot %s: %w", key, err)
 	}
 	l := &slotLease{stop: make(chan struct{}), done: make(chan struct{})}
-	go g.renew(ctx, key, rev, l)
+	// The lease outlives the job that took it when it is handed over; its
+	// last holder releases it.
+	go g.renew(context.WithoutCancel(ctx), key, rev, l)
 	return l, nil
 }
 
-// renew keeps the lease on key until it is released or the fetch's ctx ends,
-// then frees it. (A replica that dies does neither: its lease lapses.)
+// renew keeps the lease on key until it is released, then frees it. (A
+// replica that dies does neither: its lease lapses.)
 func (g *hostGate) renew(ctx context.Context, key string, rev uint64, l *slotLease) {
 	defer close(l.done)
 	t := time.NewTicker(g.ttl() / 3)
@@ -229,7 +242,6 @@ func (g *hostGate) renew(ctx context.Context, key string, rev uint64, l *slotLea
 	for {
 		select {
 		case <-l.stop:
-		case <-ctx.Done():
 		case <-t.C:
 			next, err := g.kv.Update(ctx, key, g.leaseValue(), rev)
 			if err != nil {

@@ -90,7 +90,7 @@ func enterAcquire(ctx context.Context, g *hostGate, host string, delay, busy tim
 	if !g.local.enter(host, g.perHost) {
 		return nil, errNoSlot
 	}
-	return g.acquire(ctx, host, delay, busy)
+	return g.acquire(ctx, host, delay, busy, nil)
 }
 
 // stopRenewingWithoutRelease ends a holder's renewals the way a crash does:
@@ -177,16 +177,16 @@ func TestLocalHostsRetry(t *testing.T) {
 	if d := g.retryIn("h"); d < time.Second || d > 2*time.Second {
 		t.Errorf("retry for a host with no hold measured = %v, want 1s–2s", d)
 	}
-	l.leave("h", 40*time.Millisecond)
+	l.leave("h", 40*time.Millisecond, nil)
 	if !l.enter("h", 2) {
 		t.Fatal("a worker could not enter after one left")
 	}
-	l.leave("h", 40*time.Millisecond)
-	l.leave("h", 0) // one that got no slot: no hold to average
+	l.leave("h", 40*time.Millisecond, nil)
+	l.leave("h", 0, nil) // one that got no slot: no hold to average
 	if got := l.hold("h"); got != 40*time.Millisecond {
 		t.Errorf("average hold = %v, want 40ms", got)
 	}
-	l.leave("h", 90*time.Millisecond)
+	l.leave("h", 90*time.Millisecond, nil)
 	if got := l.hold("h"); got != 50*time.Millisecond {
 		t.Errorf("average hold after 40, 40, 90ms = %v, want 50ms", got)
 	}
@@ -206,7 +206,7 @@ func TestLocalHostsRetry(t *testing.T) {
 	if got, _ := l.bookReturn("h", 2, now.Add(time.Second), time.Second); got != 50*time.Millisecond {
 		t.Errorf("return after the queue drained = %v, want one hold, 50ms", got)
 	}
-	l.leave("fast", time.Millisecond)
+	l.leave("fast", time.Millisecond, nil)
 	if d := g.retryIn("fast"); d != minSlotRetry {
 		t.Errorf("retry for a host held 1ms = %v, want the least, %v", d, minSlotRetry)
 	}
@@ -233,36 +233,48 @@ func TestLocalHostsHandOverInOrder(t *testing.T) {
 			}
 		}
 	}
-	got := make(chan int, 2)
+	type place struct {
+		job   int
+		lease *slotLease
+	}
+	got := make(chan place, 2)
 	for i := range 2 {
 		go func() {
-			if err := l.wait(t.Context(), "h", 1); err == nil {
-				got <- i
+			if lease, err := l.wait(t.Context(), "h", 1); err == nil {
+				got <- place{i, lease}
 			}
 		}()
 		queued(i + 1) // one after the other
 	}
-	l.leave("h", time.Millisecond)
+	lease := &slotLease{}
+	if !l.leave("h", time.Millisecond, lease) {
+		t.Fatal("the leaving job's lease was not taken by the job waiting")
+	}
 	if l.enter("h", 1) {
 		t.Fatal("a job arriving late took the place a waiting job was handed")
 	}
-	if first := <-got; first != 0 {
-		t.Fatalf("the second job waiting got the place first")
+	if first := <-got; first.job != 0 || first.lease != lease {
+		t.Fatalf("got job %d with lease %p, want the first waiting job with the leaving job's lease %p", first.job, first.lease, lease)
 	}
-	l.leave("h", time.Millisecond)
-	if second := <-got; second != 1 {
-		t.Fatalf("got %d, want the second waiting job", second)
+	l.leave("h", time.Millisecond, nil)
+	if second := <-got; second.job != 1 || second.lease != nil {
+		t.Fatalf("got %+v, want the second waiting job, without a lease", second)
 	}
 	// A job that gives up leaves the queue; the place then goes free.
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
-	go func() { done <- l.wait(ctx, "h", 1) }()
+	go func() {
+		_, err := l.wait(ctx, "h", 1)
+		done <- err
+	}()
 	queued(1)
 	cancel()
 	if err := <-done; err == nil {
 		t.Fatal("a cancelled wait entered the host")
 	}
-	l.leave("h", time.Millisecond)
+	if l.leave("h", time.Millisecond, lease) {
+		t.Error("a lease was handed to a job that gave up")
+	}
 	if !l.enter("h", 1) {
 		t.Error("the host's place stayed taken after its holder left and its waiter gave up")
 	}

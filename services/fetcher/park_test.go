@@ -65,6 +65,19 @@ func TestRunOfOneHostWaitsWithoutDeferring(t *testing.T) {
 	if n := messagesTotal(t, "fetcher", "nacked") - deferredBefore; n != 0 {
 		t.Errorf("%v jobs deferred, want none: waiting jobs are parked, not redelivered", n)
 	}
+	// The slow host's slot went from each job to the next waiting one: its
+	// lease was taken once and renewed, not taken and freed for every page.
+	hosts, err := j.Stream(t.Context(), "KV_"+events.BucketHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := hosts.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if writes := info.State.LastSeq; writes >= 12 {
+		t.Errorf("%d writes to the slots bucket for 13 pages, want a few: the lease is handed from job to job", writes)
+	}
 }
 
 // messagesTotal reads newsflow_messages_total{stage, result} from the
