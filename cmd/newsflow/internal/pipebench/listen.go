@@ -5,19 +5,38 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
 // freeAddr is a loopback address nothing listens on now, for a listener the
 // bench does not open itself (the store's API, a service's admin port).
+//
+// The port is free when asked, not reserved: the kernel may offer a port it
+// just gave another caller, which then failed to bind (a store and a parser
+// were once handed the same admin port). No address is handed out twice.
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("free address: %w", err)
+	handedMu.Lock()
+	defer handedMu.Unlock()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("free address: %w", err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if !handed[addr] {
+			handed[addr] = true
+			return addr, nil
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return "", fmt.Errorf("free address: every port offered was handed out before")
 }
+
+var (
+	handedMu sync.Mutex
+	handed   = map[string]bool{}
+)
 
 // waitHTTP polls url until it answers 200, for at most limit.
 func waitHTTP(ctx context.Context, url string, limit time.Duration) error {
