@@ -85,15 +85,11 @@ func (lf *liveFeed) join(ctx context.Context, replaying bool) (*feedSub, error) 
 func (lf *liveFeed) start(ctx context.Context) (*feedRun, error) {
 	s := lf.s
 	// "New" as a sequence, so that the clients' positions are exact.
-	st, err := s.deps.JS.Stream(ctx, events.StreamArticles)
-	var info *jetstream.StreamInfo
-	if err == nil {
-		info, err = st.Info(ctx)
-	}
+	last, err := s.lastSeq(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("live feed: stream info: %w", err)
+		return nil, fmt.Errorf("live feed: %w", err)
 	}
-	r := &feedRun{subs: map[*feedSub]struct{}{}, last: info.State.LastSeq}
+	r := &feedRun{subs: map[*feedSub]struct{}{}, last: last}
 	cfg := jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: r.last + 1,
 		InactiveThreshold: 30 * time.Second,
@@ -110,6 +106,16 @@ func (lf *liveFeed) start(ctx context.Context) (*feedRun, error) {
 		<-r.f.done
 	}()
 	return r, nil
+}
+
+// lastSeq is the sequence of the last event NEWSFLOW_ARTICLES has had.
+func (s *Store) lastSeq(ctx context.Context) (uint64, error) {
+	// Looking the stream up fetches its info: no second request.
+	st, err := s.deps.JS.Stream(ctx, events.StreamArticles)
+	if err != nil {
+		return 0, fmt.Errorf("stream info: %w", err)
+	}
+	return st.CachedInfo().State.LastSeq, nil
 }
 
 // fanOut hands ev to every client of r; one whose buffer is full is dropped.

@@ -32,8 +32,9 @@ const catchUpGap = 1024
 // stream serves GET /v1/stream: server-sent events of the articles published
 // on NEWSFLOW_ARTICLES that match the filters. Each event's id is its stream
 // sequence, so a client reconnecting with Last-Event-ID resumes right after
-// the last event it saw. Without one the stream starts at since (stream
-// time) or, by default, at new events.
+// the last event it saw; one whose id is past the stream's last sequence
+// starts at new events, after an "event: reset". Without one the stream
+// starts at since (stream time) or, by default, at new events.
 //
 // A client at the live end follows the store's live feed (one consumer for
 // all of them). A replay has an ordered consumer of its own, and moves to
@@ -51,6 +52,9 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	var after uint64
 	resume := false
+	// pastEnd is the client's id when it was past the stream's end (never 0):
+	// the client goes on from the live end, and is told so.
+	var pastEnd uint64
 	name, v := "Last-Event-ID", r.Header.Get("Last-Event-ID")
 	if v == "" {
 		name, v = "last_event_id", q.Get("last_event_id")
@@ -129,6 +133,20 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		if sub, err = s.live.join(ctx, true); err != nil {
 			break
 		}
+		if after > sub.from {
+			// Past the feed: an event another replica's feed had already
+			// handed out, or one this stream never had (it was deleted and
+			// provisioned again, and its sequences started over). Waiting
+			// for the stream to reach such an id would withhold every event
+			// until then: the client goes on from the live end instead.
+			var last uint64
+			if last, err = s.lastSeq(ctx); err != nil {
+				break
+			}
+			if after > last {
+				pastEnd, after, position = after, sub.from, sub.from
+			}
+		}
 		if after >= sub.from && s.live.caughtUp(sub) {
 			break // nothing to replay
 		}
@@ -159,7 +177,7 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.deps.Log.Debug("stream opened", "remote", r.RemoteAddr, "query", r.URL.RawQuery, "after", after, "resume", resume, "replay", replay != nil)
+	s.deps.Log.Debug("stream opened", "remote", r.RemoteAddr, "query", r.URL.RawQuery, "after", after, "resume", resume, "past_end", pastEnd, "replay", replay != nil)
 	defer s.deps.Log.Debug("stream closed", "remote", r.RemoteAddr)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -187,6 +205,12 @@ func (s *Store) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	// retry: how long a browser waits before it reconnects (with Last-Event-ID).
 	if !send("retry: 2000\n: newsflow article stream\n%s\n", idLine()) {
+		return
+	}
+	// A named event, so that a page's script can tell this from a resume:
+	// whatever the stream that replaced the client's held up to position
+	// was never sent. No id: the greeting's position stands.
+	if pastEnd != 0 && !send("event: reset\ndata: {\"last_event_id\":%d,\"position\":%d}\n\n", pastEnd, position) {
 		return
 	}
 	sent := position

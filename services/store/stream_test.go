@@ -100,6 +100,102 @@ func TestStreamResumesWithLastEventID(t *testing.T) {
 	}
 }
 
+// A client whose Last-Event-ID is past the end of NEWSFLOW_ARTICLES (the
+// stream was deleted and provisioned again: its sequences started over) is
+// moved to the live end and told so by an "event: reset", instead of hearing
+// nothing until the stream reaches its id. An id in the stream's range
+// resumes right after it, as ever, without a reset.
+func TestStreamResetsAnIDPastTheEnd(t *testing.T) {
+	natsURL, js := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	// No heartbeats: a client left waiting hears nothing, and its next
+	// event times out instead of skipping pings for ever.
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 2, Heartbeat: time.Hour})
+	stream := st.api + "/v1/stream"
+	n := 0
+	next := func() (uint64, string) {
+		n++
+		a := art("example.com", n, base)
+		return publish(t, js, a), a.Title
+	}
+	for range 3 {
+		next()
+	}
+	for _, tc := range []struct {
+		name  string
+		ahead int64 // the client's id less the stream's last sequence
+		live  bool  // another client keeps the live feed running
+		reset bool
+	}{
+		{"far past the end", 1_000_000, false, true},
+		{"far past the end, feed running", 1_000_000, true, true},
+		{"one past the end, feed running", 1, true, true},
+		{"the last event", 0, false, false},
+		{"the last event, feed running", 0, true, false},
+		{"one before the last, feed running", -1, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var w *sseClient
+			if tc.live {
+				w = openStream(t, stream, "")
+				defer w.close()
+			}
+			last, lastTitle := next()
+			if w != nil {
+				// Once the watcher has it, the feed is at the stream's end.
+				if ev, _ := w.article(t); ev.id != strconv.FormatUint(last, 10) {
+					t.Fatalf("watcher got id %s, want %d", ev.id, last)
+				}
+			}
+			id := strconv.FormatInt(int64(last)+tc.ahead, 10)
+			c := openStream(t, stream, id)
+			defer c.close()
+			want := id
+			if tc.reset {
+				want = strconv.FormatUint(last, 10)
+			}
+			if c.greeting.id != want || c.greeting.event != "position" {
+				t.Errorf("greeting %+v, want the position %s", c.greeting, want)
+			}
+			seq, title := next()
+			wantTitles := []string{title}
+			if tc.ahead < 0 {
+				wantTitles = []string{lastTitle, title}
+			}
+			// Every block until the new article: articles, and the resets.
+			var titles, resets []string
+			for ev := c.next(t); ; ev = c.next(t) {
+				switch ev.event {
+				case "position":
+				case "reset":
+					resets = append(resets, ev.data)
+				case "article":
+					a, err := events.DecodeArticle([]byte(ev.data))
+					if err != nil {
+						t.Fatalf("event data: %v", err)
+					}
+					titles = append(titles, a.Title)
+				default:
+					t.Fatalf("got %+v", ev)
+				}
+				if ev.id == strconv.FormatUint(seq, 10) {
+					break
+				}
+			}
+			if !slices.Equal(titles, wantTitles) {
+				t.Errorf("articles %q, want %q", titles, wantTitles)
+			}
+			var wantResets []string
+			if tc.reset {
+				wantResets = []string{fmt.Sprintf(`{"last_event_id":%s,"position":%d}`, id, last)}
+			}
+			if !slices.Equal(resets, wantResets) {
+				t.Errorf("reset events %q, want %q", resets, wantResets)
+			}
+		})
+	}
+}
+
 func TestStreamFilters(t *testing.T) {
 	natsURL, js := natsServer(t)
 	rdb, prefix := redistest.Client(t)
