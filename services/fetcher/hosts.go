@@ -114,8 +114,11 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Du
 		held.release()
 		held = nil
 	}
+	acquired := false
 	defer func() {
-		if err != nil {
+		// On a panic too: a lease outlives the job's context, and only
+		// its release stops its renewals.
+		if !acquired {
 			g.leave(host, 0, held)
 		}
 	}()
@@ -152,6 +155,7 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Du
 	if err := sleep(ctx, time.Until(start)); err != nil {
 		return nil, err
 	}
+	acquired = true
 	return release, nil
 }
 

@@ -82,3 +82,36 @@ func TestLostLeaseIsNotHandedOn(t *testing.T) {
 		t.Fatalf("acquire: %v, want errNoSlot while b holds the slot", err)
 	}
 }
+
+// A panic inside acquire, once it holds a slot, frees the slot: a lease
+// outlives its job's context, so nothing else would stop its renewals, and
+// the host would stay full on every replica for as long as this one ran.
+func TestAcquirePanicReleasesSlot(t *testing.T) {
+	ns := natstest.Start(t)
+	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "t"}, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	slots, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: "hosts", TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No pauses bucket: booking the next start panics, after the slot is taken.
+	g := &hostGate{kv: slots, perHost: 1, owner: []byte("a"), lease: 300 * time.Millisecond}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("acquire did not panic")
+			}
+		}()
+		enterAcquire(t.Context(), g, "h", time.Second, 0)
+	}()
+	if !g.local.enter("h", g.perHost) {
+		t.Error("the worker that panicked is still counted in the host")
+	}
+	eventually(t, 5*time.Second, "the slot freed", func() bool {
+		_, err := slots.Get(t.Context(), "h.slot.0")
+		return errors.Is(err, jetstream.ErrKeyNotFound)
+	})
+}
