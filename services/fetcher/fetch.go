@@ -88,15 +88,21 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	start := time.Now()
 	resp, err := f.client.Get(ctx, web.Request{URL: job.URL, Accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
 		ContentTypes: []string{"text/html", "application/xhtml+xml", "text/plain"}})
-	release()
 	fetchSeconds.WithLabelValues("page", site).Observe(time.Since(start).Seconds())
+	retryAfter := err != nil && resp != nil && resp.RetryAfter > 0
+	if retryAfter {
+		// Slow the whole host down, on every replica, not just this page;
+		// booked before the slot goes, or the job of this replica waiting
+		// for it looks at the host's next start before the pause is there,
+		// and fetches at once.
+		if _, rerr := f.hosts.reserve(ctx, key, delay, resp.RetryAfter); rerr != nil {
+			log.Warn("push back host", "err", rerr)
+		}
+	}
+	release()
 	if err != nil {
 		pageFetches.WithLabelValues(site, web.Kind(err)).Inc()
-		if resp != nil && resp.RetryAfter > 0 {
-			// Slow the whole host down, on every replica, not just this page.
-			if _, rerr := f.hosts.reserve(ctx, hostKey(u), delay, resp.RetryAfter); rerr != nil {
-				log.Warn("push back host", "err", rerr)
-			}
+		if retryAfter {
 			return router.RetryAfter(err, resp.RetryAfter)
 		}
 		if permanentFetchError(resp, err) {

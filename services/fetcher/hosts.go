@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -107,8 +108,17 @@ const (
 // on failure, release on success.
 func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Duration, lease *slotLease) (release func(), err error) {
 	held := lease
+	if held != nil && held.lost() {
+		// Taken over by another replica after it lapsed: no slot to fetch
+		// on. Take one afresh, as a job with no lease does.
+		held.release()
+		held = nil
+	}
+	acquired := false
 	defer func() {
-		if err != nil {
+		// On a panic too: a lease outlives the job's context, and only
+		// its release stops its renewals.
+		if !acquired {
 			g.leave(host, 0, held)
 		}
 	}()
@@ -145,6 +155,7 @@ func (g *hostGate) acquire(ctx context.Context, host string, delay, busy time.Du
 	if err := sleep(ctx, time.Until(start)); err != nil {
 		return nil, err
 	}
+	acquired = true
 	return release, nil
 }
 
@@ -177,8 +188,18 @@ func (g *hostGate) leave(host string, held time.Duration, lease *slotLease) {
 const leaseTTL = 5 * time.Second
 
 type slotLease struct {
-	stop chan struct{}
-	done chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
+	until atomic.Int64 // when the lease lapses unless renewed (unix ns)
+}
+
+// lost says whether the slot is no longer the holder's: its renewer found
+// it taken over, or renewals have not got through for a whole lease. A
+// lease handed from job to job is checked before each fetch, or a replica
+// whose lease lapsed would keep fetching on it, beside the replica that
+// took the slot over, for as long as its run of the host lasted.
+func (l *slotLease) lost() bool {
+	return isClosed(l.done) || time.Now().UnixNano() > l.until.Load()
 }
 
 func (l *slotLease) release() {
@@ -188,8 +209,10 @@ func (l *slotLease) release() {
 
 func (g *hostGate) ttl() time.Duration { return cmp.Or(g.lease, leaseTTL) }
 
-func (g *hostGate) leaseValue() []byte {
-	return fmt.Appendf(nil, "%d %s", time.Now().Add(g.ttl()).UnixNano(), g.owner)
+// leaseUntil is a lease's value and the instant it lapses.
+func (g *hostGate) leaseUntil() ([]byte, int64) {
+	until := time.Now().Add(g.ttl()).UnixNano()
+	return fmt.Appendf(nil, "%d %s", until, g.owner), until
 }
 
 // lapsed says whether a slot's value is a lease that ran out. A value of
@@ -206,7 +229,8 @@ func lapsed(v []byte, now time.Time) bool {
 // take tries to lease key: free, or lapsed. It returns nil, nil when another
 // replica holds it.
 func (g *hostGate) take(ctx context.Context, key string) (*slotLease, error) {
-	rev, err := g.kv.Create(ctx, key, g.leaseValue())
+	value, until := g.leaseUntil()
+	rev, err := g.kv.Create(ctx, key, value)
 	if err != nil && events.IsKVConflict(err) {
 		var e jetstream.KeyValueEntry
 		e, err = g.kv.Get(ctx, key)
@@ -217,7 +241,7 @@ func (g *hostGate) take(ctx context.Context, key string) (*slotLease, error) {
 		case !lapsed(e.Value(), time.Now()):
 			return nil, nil
 		default:
-			rev, err = g.kv.Update(ctx, key, g.leaseValue(), e.Revision())
+			rev, err = g.kv.Update(ctx, key, value, e.Revision())
 			if err != nil && events.IsKVConflict(err) {
 				return nil, nil // another replica took it over first
 			}
@@ -227,6 +251,7 @@ func (g *hostGate) take(ctx context.Context, key string) (*slotLease, error) {
 		return nil, fmt.Errorf("host slot %s: %w", key, err)
 	}
 	l := &slotLease{stop: make(chan struct{}), done: make(chan struct{})}
+	l.until.Store(until)
 	// The lease outlives the job that took it when it is handed over; its
 	// last holder releases it.
 	go g.renew(context.WithoutCancel(ctx), key, rev, l)
@@ -243,7 +268,8 @@ func (g *hostGate) renew(ctx context.Context, key string, rev uint64, l *slotLea
 		select {
 		case <-l.stop:
 		case <-t.C:
-			next, err := g.kv.Update(ctx, key, g.leaseValue(), rev)
+			value, until := g.leaseUntil()
+			next, err := g.kv.Update(ctx, key, value, rev)
 			if err != nil {
 				if events.IsKVConflict(err) {
 					return // lapsed and taken over: nothing left to renew or free
@@ -251,6 +277,7 @@ func (g *hostGate) renew(ctx context.Context, key string, rev uint64, l *slotLea
 				continue // NATS unreachable for now: try again next tick
 			}
 			rev = next
+			l.until.Store(until)
 			continue
 		}
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -94,8 +94,9 @@ func enterAcquire(ctx context.Context, g *hostGate, host string, delay, busy tim
 }
 
 // stopRenewingWithoutRelease ends a holder's renewals the way a crash does:
-// its context goes, and the delete it would then send is undone by writing
-// the lease back as it was.
+// the lease is written back as it was, so the holder's next renewal finds
+// the revision changed and stops (a renewer outlives its job's context, so
+// cancel alone no longer stops it).
 func stopRenewingWithoutRelease(t *testing.T, kv jetstream.KeyValue, cancel context.CancelFunc) {
 	t.Helper()
 	e, err := kv.Get(t.Context(), "h.slot.0")

@@ -101,6 +101,12 @@ func TestSplitByline(t *testing.T) {
 		{"BY CONAN O'BRIEN IN LONDON", "", []string{"Conan O'Brien"}},
 		{"BY JOHN A SMITH", "", []string{"John A Smith"}},
 		{"BY DAN SMITH", "", []string{"Dan Smith"}},
+		// A one-letter "and" splits caps only between two full names.
+		{"POR JUAN PÉREZ Y MARÍA GÓMEZ", "", []string{"Juan Pérez", "María Gómez"}},
+		{"ТЕКСТ: ИВАН ПЕТРОВ И АННА СМИРНОВА", "", []string{"Иван Петров", "Анна Смирнова"}},
+		{"POR MARÍA DEL CARMEN E JOÃO SILVA", "", []string{"María del Carmen", "João Silva"}},
+		{"POR JOSÉ ORTEGA Y GASSET", "", []string{"José Ortega Y Gasset"}},
+		{"BY MARY J BLIGE", "", []string{"Mary J Blige"}},
 		{"BY JANE DOE, ASSOCIATED PRESS", "", []string{"Jane Doe"}},
 		{"By Jane McDonald and John de Vries", "", []string{"Jane McDonald", "John de Vries"}},
 		{"By DeShawn Smith", "", []string{"DeShawn Smith"}},

@@ -53,18 +53,30 @@ func titleCaseName(s string) string {
 			words[i] = lw
 			continue
 		}
+		if i > 0 && romanSuffixes[w] {
+			continue // "John Smith III"
+		}
+		rs := []rune(w)
 		var b strings.Builder
 		start := true
-		for _, r := range w {
-			if start {
+		for j, r := range rs {
+			switch {
+			case start:
 				b.WriteRune(r)
-			} else {
+			case r == 'Σ' && (j == len(rs)-1 || !unicode.IsLetter(rs[j+1])):
+				b.WriteRune('ς') // Greek writes a word's last sigma so
+			default:
 				b.WriteRune(unicode.ToLower(r))
 			}
-			// A new part starts after a mark, and a letter only after one.
-			start = r == '-' || r == '.' || r == '\'' || r == '’' || start && !unicode.IsLetter(r)
+			apostrophe := r == '\'' || r == '’'
+			// A new part starts after a mark, and a letter only after one;
+			// not the one letter of a possessive or a contraction ("CNN'S").
+			start = r == '-' || r == '.' || apostrophe && j+2 < len(rs) || start && !unicode.IsLetter(r)
 		}
 		words[i] = b.String()
 	}
 	return strings.Join(words, " ")
 }
+
+// romanSuffixes are the generation suffixes a name keeps in capitals.
+var romanSuffixes = map[string]bool{"II": true, "III": true, "IV": true}

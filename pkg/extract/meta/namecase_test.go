@@ -15,6 +15,12 @@ func TestTitleCaseName(t *testing.T) {
 		{"RICHARD (R.J.) ESKOW", "Richard (R.J.) Eskow"},
 		{"JOSÉ DA SILVA", "José da Silva"},
 		{"АННА ИВАНОВА", "Анна Иванова"},
+		{"CNN'S JANE DOE", "Cnn's Jane Doe"},
+		{"D'ARCY O’NEILL", "D'Arcy O’Neill"},
+		{"JOHN SMITH III", "John Smith III"},
+		{"III SMITH", "Iii Smith"},
+		{"ΓΙΩΡΓΟΣ ΠΑΠΑΔΟΠΟΥΛΟΣ", "Γιωργος Παπαδοπουλος"},
+		{"ΣΩΤΗΡΗΣ (ΣΑΚΗΣ) ΙΩΑΝΝΟΥ", "Σωτηρης (Σακης) Ιωαννου"},
 	}
 	for _, tc := range tests {
 		if got := titleCaseName(tc.in); got != tc.want {
