@@ -9,28 +9,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/internal/natstest"
-	"github.com/newsflow/newsflow/pkg/natsx"
 )
 
 // A host slot is a lease: held while its holder renews it (a waiter gives up
 // after slotWait, for the job to be deferred), taken over soon after a holder
 // that died stops renewing — not after the bucket's TTL.
 func TestHostSlotLease(t *testing.T) {
-	ns := natstest.Start(t)
-	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "t"}, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	bucket := func(name string) jetstream.KeyValue {
-		// A TTL of an hour: only the lease can free a slot within the test.
-		kv, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: name, TTL: time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return kv
-	}
-	slots, pauses := bucket("hosts"), bucket("pauses")
+	slots, pauses := gateBuckets(t)
 	const lease = time.Second
 	gate := func(owner string) *hostGate {
 		return &hostGate{kv: slots, pauses: pauses, perHost: 1, owner: []byte(owner), lease: lease}
@@ -115,20 +100,8 @@ func stopRenewingWithoutRelease(t *testing.T, kv jetstream.KeyValue, cancel cont
 // KV round trips less per page) but still waits out one booked before it
 // (a Retry-After); with a delay it books the next start.
 func TestAcquireBooksOnlyWithADelay(t *testing.T) {
-	ns := natstest.Start(t)
-	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "t"}, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	kv := func(name string) jetstream.KeyValue {
-		b, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	g := &hostGate{kv: kv("hosts"), pauses: kv("pauses"), perHost: 2, owner: []byte("a")}
+	slots, pauses := gateBuckets(t)
+	g := &hostGate{kv: slots, pauses: pauses, perHost: 2, owner: []byte("a")}
 	booked := func(host string) bool {
 		_, err := g.pauses.Get(t.Context(), host+".next")
 		return err == nil
@@ -279,4 +252,19 @@ func TestLocalHostsHandOverInOrder(t *testing.T) {
 	if !l.enter("h", 1) {
 		t.Error("the host's place stayed taken after its holder left and its waiter gave up")
 	}
+}
+
+// gateBuckets starts a NATS server and makes a hostGate's two buckets on it.
+// Their TTL is an hour: within a test only a lease frees a slot.
+func gateBuckets(t *testing.T) (slots, pauses jetstream.KeyValue) {
+	t.Helper()
+	j := js(t, natstest.Start(t))
+	bucket := func(name string) jetstream.KeyValue {
+		kv, err := j.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: name, TTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kv
+	}
+	return bucket("hosts"), bucket("pauses")
 }

@@ -6,29 +6,13 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/newsflow/newsflow/internal/natstest"
-	"github.com/newsflow/newsflow/pkg/natsx"
 )
 
 // A lease that lapsed and was taken over by another replica is no slot: a
 // job it is handed to takes a slot afresh (and gets none while the other
 // replica holds it), rather than fetch beside that replica on the same slot.
 func TestLostLeaseIsNotHandedOn(t *testing.T) {
-	ns := natstest.Start(t)
-	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "t"}, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	bucket := func(name string) jetstream.KeyValue {
-		kv, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: name, TTL: time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return kv
-	}
-	slots, pauses := bucket("hosts"), bucket("pauses")
+	slots, pauses := gateBuckets(t)
 	gate := func(owner string) *hostGate {
 		return &hostGate{kv: slots, pauses: pauses, perHost: 1, owner: []byte(owner), lease: 300 * time.Millisecond}
 	}
@@ -87,16 +71,7 @@ func TestLostLeaseIsNotHandedOn(t *testing.T) {
 // outlives its job's context, so nothing else would stop its renewals, and
 // the host would stay full on every replica for as long as this one ran.
 func TestAcquirePanicReleasesSlot(t *testing.T) {
-	ns := natstest.Start(t)
-	nc, js, err := natsx.Connect(t.Context(), natsx.Config{URL: ns.ClientURL(), Name: "t"}, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	slots, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: "hosts", TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	slots, _ := gateBuckets(t)
 	// No pauses bucket: booking the next start panics, after the slot is taken.
 	g := &hostGate{kv: slots, perHost: 1, owner: []byte("a"), lease: 300 * time.Millisecond}
 	func() {
