@@ -141,6 +141,9 @@ func cmdTail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return nil
 		}, client.FailFast(), client.OnRetry(func(err error, wait time.Duration) {
 			fmt.Fprintf(stderr, "newsflow tail: %v; reconnecting in %s\n", err, wait)
+		}), client.OnReset(func(last, position string) {
+			fmt.Fprintf(stderr, "newsflow tail: the store's stream has no event %s (it was provisioned again): "+
+				"going on from %s; its earlier events were not printed (--all prints them)\n", last, position)
 		}))
 		return finish(err)
 	}

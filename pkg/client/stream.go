@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,7 @@ func (c *API) Stream(ctx context.Context, q Query, lastEventID string, h func(ct
 	attempt := 0
 	connected := false
 	for {
-		got, err := c.streamOnce(ctx, &hc, u.String(), &lastEventID, &connected, h)
+		got, err := c.streamOnce(ctx, &hc, u.String(), &lastEventID, &connected, h, &o)
 		var apiErr *APIError
 		var hErr handlerError
 		switch {
@@ -80,7 +81,17 @@ type StreamOption func(*streamOptions)
 
 type streamOptions struct {
 	onRetry  func(err error, wait time.Duration)
+	onReset  func(lastEventID, position string)
 	failFast bool
+}
+
+// OnReset is called when the store could not resume after lastEventID,
+// because it is past the end of NEWSFLOW_ARTICLES (the stream was deleted and
+// provisioned again, its sequences starting over), and went on from
+// position, the live end, instead: the stream goes on, but whatever the new
+// stream held up to position was not sent.
+func OnReset(f func(lastEventID, position string)) StreamOption {
+	return func(o *streamOptions) { o.onReset = f }
 }
 
 // FailFast makes Stream return the error of its first connection instead
@@ -102,7 +113,7 @@ func (e handlerError) Error() string { return e.err.Error() }
 // streamOnce reads one connection; it reports whether any event came, and
 // sets *connected once the stream answers.
 func (c *API) streamOnce(ctx context.Context, hc *http.Client, u string, lastEventID *string, connected *bool,
-	h func(context.Context, *StreamEvent) error) (bool, error) {
+	h func(context.Context, *StreamEvent) error, o *streamOptions) (bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return false, fmt.Errorf("newsflow stream: %w", err)
@@ -144,6 +155,15 @@ func (c *API) streamOnce(ctx context.Context, hc *http.Client, u string, lastEve
 						return got, handlerError{err}
 					}
 					got = true
+				}
+			}
+			if event == "reset" && o.onReset != nil {
+				var r struct {
+					LastEventID uint64 `json:"last_event_id"`
+					Position    uint64 `json:"position"`
+				}
+				if jsonUnmarshal([]byte(data.String()), &r) == nil {
+					o.onReset(strconv.FormatUint(r.LastEventID, 10), strconv.FormatUint(r.Position, 10))
 				}
 			}
 			if id != "" {
