@@ -71,7 +71,10 @@ func titleCaseName(s string) string {
 			apostrophe := r == '\'' || r == '’'
 			// A new part starts after a mark, and a letter only after one;
 			// not the one letter of a possessive or a contraction ("CNN'S").
-			start = r == '-' || r == '.' || apostrophe && j+2 < len(rs) || start && !unicode.IsLetter(r)
+			// Gaelic "Mc" is always followed by a capital ("McDonald"); "Mac"
+			// is not ("Mack", "Macy"), so it is left alone.
+			mc := j == 1 && (rs[0] == 'M' || rs[0] == 'm') && (r == 'C' || r == 'c') && len(rs) > 3
+			start = r == '-' || r == '.' || apostrophe && j+2 < len(rs) || mc || start && !unicode.IsLetter(r)
 		}
 		words[i] = b.String()
 	}

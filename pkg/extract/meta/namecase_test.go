@@ -18,6 +18,10 @@ func TestTitleCaseName(t *testing.T) {
 		{"CNN'S JANE DOE", "Cnn's Jane Doe"},
 		{"D'ARCY O’NEILL", "D'Arcy O’Neill"},
 		{"JOHN SMITH III", "John Smith III"},
+		{"MCDONALD", "McDonald"},
+		{"MARY MCCARTHY-JONES", "Mary McCarthy-Jones"},
+		{"MACDONALD", "Macdonald"}, // Mac: as often Mack or Macy
+		{"MCA", "Mca"},
 		{"III SMITH", "Iii Smith"},
 		{"ΓΙΩΡΓΟΣ ΠΑΠΑΔΟΠΟΥΛΟΣ", "Γιωργος Παπαδοπουλος"},
 		{"ΣΩΤΗΡΗΣ (ΣΑΚΗΣ) ΙΩΑΝΝΟΥ", "Σωτηρης (Σακης) Ιωαννου"},
