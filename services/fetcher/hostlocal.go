@@ -32,6 +32,10 @@ const maxHoldsKept = 4096
 func (l *localHosts) enter(host string, slots int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.enterLocked(host, slots)
+}
+
+func (l *localHosts) enterLocked(host string, slots int) bool {
 	if l.in[host] >= slots || len(l.queue[host]) > 0 {
 		return false
 	}
@@ -55,11 +59,7 @@ type turn struct {
 // leaving worker's slot lease, which is then the caller's to use or pass on.
 func (l *localHosts) wait(ctx context.Context, host string, slots int) (*slotLease, error) {
 	l.mu.Lock()
-	if l.in[host] < slots && len(l.queue[host]) == 0 {
-		if l.in == nil {
-			l.in = make(map[string]int)
-		}
-		l.in[host]++
+	if l.enterLocked(host, slots) {
 		l.mu.Unlock()
 		return nil, nil
 	}

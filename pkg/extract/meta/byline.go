@@ -345,35 +345,6 @@ func splitNames(seg string) []string {
 	return out
 }
 
-// splitShoutedLetter splits an all-caps name at a one-letter conjunction
-// ("JUAN PÉREZ Y MARÍA GÓMEZ", "ИВАН ПЕТРОВ И АННА СМИРНОВА") only when a
-// full name, two words at least, stands on each side of it: with one word
-// on a side the letter is an initial ("JOHN A SMITH") or part of a
-// compound surname ("JOSÉ ORTEGA Y GASSET").
-func splitShoutedLetter(q string) []string {
-	if !allCaps(q) {
-		return []string{q}
-	}
-	words := strings.Fields(q)
-	for i := 2; i < len(words)-2; i++ {
-		if shoutedLetterJoiners[words[i]] {
-			return append([]string{strings.Join(words[:i], " ")}, splitShoutedLetter(strings.Join(words[i+1:], " "))...)
-		}
-	}
-	return []string{q}
-}
-
-// shoutedLetterJoiners are the one-letter nameJoiners in capitals.
-var shoutedLetterJoiners = func() map[string]bool {
-	out := map[string]bool{}
-	for _, j := range nameJoiners {
-		if w := strings.TrimSpace(j); utf8.RuneCountInString(w) == 1 {
-			out[strings.ToUpper(w)] = true
-		}
-	}
-	return out
-}()
-
 // cleanName trims a candidate and says whether it is a person's name.
 func cleanName(s, site, host string) (string, bool) {
 	s = strings.TrimSpace(s)
