@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/newsflow/newsflow/cmd/newsflow/internal/pipebench"
@@ -20,12 +21,13 @@ import (
 // against a local origin, with its ceilings measured in the same run.
 func cmdBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommand("bench --pipeline", `usage: newsflow bench --pipeline [--pages N] [--rate R] [--paced-for D] [--hosts N] [--sse-clients N] [--host-delay D]
-                                [--topology in-process|services [--parsers N] [--bin-dir DIR]] [--json]
+                                [--topology in-process|services|up [--parsers N] [--bin-dir DIR]] [--json]
 
 Runs the whole pipeline, as newsflow up does (the services' settings from
-their environment variables) or, with --topology services, as the service
-binaries do (the fetcher, --parsers parsers and the store, each a process),
-against a local origin serving the corpus under unique URLs on many
+their environment variables), in this process or, with --topology up, as a
+newsflow up process of its own (whose memory is then the pipeline's alone),
+or with --topology services as the service binaries do (the fetcher,
+--parsers parsers and the store, each a process), against a local origin serving the corpus under unique URLs on many
 loopback hosts: a paced phase (--rate articles/s for --paced-for) and a
 full-speed one (--pages articles at once). Reports articles/s,
 served-to-stored latency, what the store's /v1/stream adds for
@@ -39,14 +41,14 @@ core's extraction and parse, JetStream publish, Redis upsert).
 	rate := fs.Float64("rate", 100, "offered articles/s of the paced phase (0: no paced phase)")
 	pacedFor := fs.Duration("paced-for", 10*time.Second, "length of the paced phase")
 	hosts := fs.Int("hosts", 40, "loopback sites (127.0.0.10, .11, …) the articles are spread over, 1 to 240")
-	topology := fs.String("topology", "in-process", "in-process (as newsflow up runs it) or services (fetcher, parsers and store as processes)")
+	topology := fs.String("topology", "in-process", "in-process (the stages in this process, as newsflow up runs them), up (newsflow up as a process) or services (fetcher, parsers and store as processes)")
 	parsers := fs.Int("parsers", 2, "parser processes with --topology services, 1 to 16")
-	binDir := fs.String("bin-dir", "", "with --topology services: the fetcher, parser and store binaries (default: go build from the repository)")
+	binDir := fs.String("bin-dir", "", "with --topology services: the fetcher, parser and store binaries; with up: the newsflow binary (default: go build from the repository)")
 	sseClients := fs.Int("sse-clients", 1, "clients following the store's /v1/stream (duplicates hidden) during the run, 0 to 1000")
 	hostDelay := fs.Duration("host-delay", 0, "FETCHER_HOST_DELAY for the run")
 	dataDir := fs.String("data-dir", "", "where NATS and Redis keep their data (default: a temporary directory, removed)")
 	cpuProfile := fs.String("cpuprofile", "", "write the full-speed phase's CPU profile (labelled by stage) to this file")
-	memProfile := fs.String("memprofile", "", "write a heap profile at the end of the full-speed phase to this file")
+	memProfile := fs.String("memprofile", "", "write the pipeline's heap profile at the end of the full-speed phase to this file")
 	ceilingFor := fs.Duration("ceiling-time", 2*time.Second, "least time each one-core ceiling (extraction, parse) runs")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	verbose := fs.Bool("v", false, "print the pipeline's logs (LOG_LEVEL, text) to stderr")
@@ -65,25 +67,27 @@ core's extraction and parse, JetStream publish, Redis upsert).
 		return fs.usageErr("--hosts must be 1 to 240")
 	case *sseClients < 0 || *sseClients > 1000:
 		return fs.usageErr("--sse-clients must be 0 to 1000")
-	case *topology != "in-process" && *topology != "services":
-		return fs.usageErr("--topology must be in-process or services")
+	case !slices.Contains([]pipebench.Topology{pipebench.InProcess, pipebench.Services, pipebench.Up}, pipebench.Topology(*topology)):
+		return fs.usageErr("--topology must be in-process, services or up")
 	case *parsers < 1 || *parsers > 16:
 		return fs.usageErr("--parsers must be 1 to 16")
+	case *cpuProfile != "" && *topology == string(pipebench.Up):
+		return fs.usageErr("--cpuprofile profiles this process, which does not run the pipeline with --topology up")
 	}
 	corpus, err := corpusDir(*dir)
 	if err != nil {
 		return err
 	}
 	var source string
-	if *topology == "services" && *binDir == "" {
+	if *topology != string(pipebench.InProcess) && *binDir == "" {
 		td, err := fixtures.Dir()
 		if err != nil {
-			return fmt.Errorf("--topology services builds the services from the repository (or give --bin-dir): %w", err)
+			return fmt.Errorf("--topology %s builds its binaries from the repository (or give --bin-dir): %w", *topology, err)
 		}
 		source = filepath.Dir(td)
 	}
 	o := pipebench.Options{Dir: corpus, Pages: *pages, Rate: *rate, PacedFor: *pacedFor, Hosts: *hosts, SSEClients: *sseClients,
-		Services: *topology == "services", Parsers: *parsers, BinDir: *binDir, Source: source,
+		Topology: pipebench.Topology(*topology), Parsers: *parsers, BinDir: *binDir, Source: source,
 		HostDelay: *hostDelay, DataDir: *dataDir, CPUProfile: *cpuProfile, MemProfile: *memProfile, CeilingFor: *ceilingFor, Progress: stderr}
 	if *verbose {
 		env := config.FromOS()

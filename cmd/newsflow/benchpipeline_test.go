@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/pprof/profile"
 
 	"github.com/newsflow/newsflow/cmd/newsflow/internal/pipebench"
 )
@@ -73,6 +77,36 @@ func TestBenchPipelineServices(t *testing.T) {
 	checkTable(t, rep, "services (fetcher, 2 parsers, store)", "parser 2", "stored → 1 SSE client(s)")
 }
 
+// The up topology: newsflow up as a process of its own, whose CPU and
+// memory are the pipeline's alone, and whose heap profile the bench fetches.
+func TestBenchPipelineUp(t *testing.T) {
+	heap := filepath.Join(t.TempDir(), "up.heap")
+	rep := benchPipeline(t, "--topology", "up", "--memprofile", heap)
+	if rep.Setup.Topology != "up" {
+		t.Errorf("setup: topology %q, want up", rep.Setup.Topology)
+	}
+	checkPhases(t, rep)
+	for _, p := range rep.Phases {
+		if p.StageCPUMSPerArticle != nil {
+			t.Errorf("%s: up's CPU split by stage: %v", p.Name, p.StageCPUMSPerArticle)
+		}
+		if up := p.ProcessPeakRSSMB["newsflow up"]; up <= 0 || up != p.PeakRSSMB || len(p.ProcessPeakRSSMB) != 1 {
+			t.Errorf("%s: peak RSS %v MB, by process %v: want newsflow up's alone", p.Name, p.PeakRSSMB, p.ProcessPeakRSSMB)
+		}
+		if p.GCPer1000 <= 0 || p.HeapMB <= 0 {
+			t.Errorf("%s: up's GC cycles (%v per 1000) or heap (%v MB) missing", p.Name, p.GCPer1000, p.HeapMB)
+		}
+	}
+	prof, err := os.ReadFile(heap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := profile.ParseData(prof); err != nil {
+		t.Errorf("--memprofile is not a heap profile: %v", err)
+	}
+	checkTable(t, rep, "newsflow up's, a process of its own", "newsflow up")
+}
+
 // benchPipeline runs a short bench --pipeline with args and returns its report.
 func benchPipeline(t *testing.T, args ...string) *pipebench.Report {
 	t.Helper()
@@ -119,7 +153,9 @@ func checkPhases(t *testing.T, rep *pipebench.Report) {
 		if p.SSEAddedMS == nil || p.SSEPerClient != float64(p.Items) {
 			t.Errorf("%s: the SSE client was shown %v of %d items (stream latency %+v)", p.Name, p.SSEPerClient, p.Items, p.SSEAddedMS)
 		}
-		if p.CPUMSPerArticle <= 0 || p.PeakRSSMB <= 0 || p.NATSInKBPerArticle <= 0 || p.RawKBPerArticle <= 0 {
+		// newsflow up serves no NATS monitoring: its traffic is not measured.
+		if p.CPUMSPerArticle <= 0 || p.PeakRSSMB <= 0 || p.RawKBPerArticle <= 0 ||
+			(p.NATSInKBPerArticle <= 0) != (rep.Setup.Topology == "up") {
 			t.Errorf("%s: a resource figure is missing: %+v", p.Name, p)
 		}
 		r := p.Ratios
@@ -155,6 +191,7 @@ func TestBenchPipelineFlags(t *testing.T) {
 		{"bench", "--pipeline", "extra"},
 		{"bench", "--pipeline", "--topology", "k8s"},
 		{"bench", "--pipeline", "--topology", "services", "--parsers", "0"},
+		{"bench", "--pipeline", "--topology", "up", "--cpuprofile", "cpu.prof"},
 		{"bench", "--pipeline", "--sse-clients", "-1"},
 	} {
 		var out, errOut bytes.Buffer

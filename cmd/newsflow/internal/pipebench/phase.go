@@ -38,7 +38,7 @@ type sample struct {
 	dlq      uint64
 	gc       float64
 	heap     float64
-	procCPU  map[*stageProc]time.Duration // the services topology
+	procCPU  map[*stageProc]time.Duration // the process topologies
 }
 
 func (b *run) sample(ctx context.Context) (sample, error) {
@@ -47,12 +47,15 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 	if s.redisCPU, err = childCPU(b.p.redis.PID()); err != nil {
 		return s, err
 	}
-	v, err := b.p.ns.Varz(&server.VarzOptions{})
-	if err != nil {
-		return s, fmt.Errorf("nats varz: %w", err)
+	// `newsflow up` serves no NATS monitoring: its traffic goes unmeasured.
+	if b.p.up == nil {
+		v, err := b.p.ns.Varz(&server.VarzOptions{})
+		if err != nil {
+			return s, fmt.Errorf("nats varz: %w", err)
+		}
+		s.natsIn, s.natsOut = v.InBytes, v.OutBytes
+		s.msgsIn, s.msgsOut = v.InMsgs, v.OutMsgs
 	}
-	s.natsIn, s.natsOut = v.InBytes, v.OutBytes
-	s.msgsIn, s.msgsOut = v.InMsgs, v.OutMsgs
 	raw, err := b.streamState(ctx, events.StreamRaw)
 	if err != nil {
 		return s, err
@@ -68,7 +71,7 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 		s.gc, s.heap = float64(ms.NumGC), float64(ms.HeapInuse)
 		return s, nil
 	}
-	// The services' runtimes, not the bench's (which only hosts NATS).
+	// The processes' runtimes, not the bench's (which only hosts NATS).
 	s.procCPU = map[*stageProc]time.Duration{}
 	for _, pr := range b.p.procs {
 		if s.procCPU[pr], err = childCPU(pr.pid()); err != nil {
@@ -86,11 +89,12 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 
 // phase offers items [from, to) at rate (0: all at once) and waits until
 // every one is stored or dead-lettered. The full-speed phase is profiled
-// (in the services topology every phase is: the profile splits NATS from
-// the bench's own work in this process).
+// in process (in the services topology every phase is: the profile splits
+// NATS from the bench's own work in this process; with Up the pipeline is
+// not in this process).
 func (b *run) phase(ctx context.Context, name string, from, to int, rate float64, full bool) (Phase, error) {
 	ph := Phase{Name: name, Items: to - from}
-	profile := full || b.p.procs != nil
+	profile := (full && b.p.procs == nil) || b.o.Topology == Services
 	resetPeakRSS(0)
 	resetPeakRSS(b.p.redis.PID())
 	for _, pr := range b.p.procs {
@@ -134,7 +138,7 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 		}
 		if time.Since(lastRSS) >= 10*time.Second {
 			lastRSS = time.Now()
-			ph.RSSEvery10s = append(ph.RSSEvery10s, float64(rss(0))/(1<<20))
+			ph.RSSEvery10s = append(ph.RSSEvery10s, float64(rss(b.p.hostPID()))/(1<<20))
 		}
 		if time.Since(lastShown) >= time.Second || n+ph.DeadLetters >= ph.Items {
 			lastShown = time.Now()
@@ -223,13 +227,13 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 		}
 	}
 	if b.p.procs != nil {
-		b.servicesCPU(&ph, s0, s1, stages, per)
+		b.processCPU(&ph, s0, s1, stages, per)
 	} else {
 		inProcessCPU(&ph, s1.cpu-s0.cpu, stages, per)
 	}
 	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
 	ph.GCPer1000 = (s1.gc - s0.gc) * 1000 / float64(n)
-	ph.PeakRSSMB = float64(peakRSS(0)) / (1 << 20)
+	ph.PeakRSSMB = float64(peakRSS(b.p.hostPID())) / (1 << 20)
 	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
 	ph.HeapMB = s1.heap / (1 << 20)
 	ph.NATSInKBPerArticle = float64(s1.natsIn-s0.natsIn) / 1024 / float64(n)
@@ -264,18 +268,29 @@ func inProcessCPU(ph *Phase, processCPU time.Duration, stages map[string]time.Du
 	ph.CPUMSPerArticle = per(processCPU - load)
 }
 
-// servicesCPU is each service process's CPU by its stage, and NATS's: this
-// process's share that its profile labels as the server.
-func (b *run) servicesCPU(ph *Phase, s0, s1 sample, stages map[string]time.Duration, per func(time.Duration) float64) {
-	ph.StageCPUMSPerArticle = map[string]float64{}
-	ph.ProcessPeakRSSMB = map[string]float64{"nats (this process, with the origin)": float64(peakRSS(0)) / (1 << 20)}
+// processCPU is the pipeline's processes' CPU: with Up, that of `newsflow
+// up`, which is not split by stage; with Services each service process's
+// by its stage, and NATS's: this process's share that its profile labels
+// as the server.
+func (b *run) processCPU(ph *Phase, s0, s1 sample, stages map[string]time.Duration, per func(time.Duration) float64) {
+	ph.ProcessPeakRSSMB = map[string]float64{}
 	var total time.Duration
 	for _, pr := range b.p.procs {
 		d := s1.procCPU[pr] - s0.procCPU[pr]
-		ph.StageCPUMSPerArticle[pr.stage] += per(d)
 		total += d
 		ph.ProcessPeakRSSMB[pr.name] = float64(peakRSS(pr.pid())) / (1 << 20)
+		if pr.stage != "" {
+			if ph.StageCPUMSPerArticle == nil {
+				ph.StageCPUMSPerArticle = map[string]float64{}
+			}
+			ph.StageCPUMSPerArticle[pr.stage] += per(d)
+		}
 	}
+	if b.o.Topology != Services {
+		ph.CPUMSPerArticle = per(total)
+		return
+	}
+	ph.ProcessPeakRSSMB["nats (this process, with the origin)"] = float64(peakRSS(0)) / (1 << 20)
 	// This process is NATS and the bench's own load (the origin, the
 	// watcher, the SSE clients); its runtime's share (GC, scheduler) is
 	// split between them as their own shares are.
@@ -294,7 +309,7 @@ func (b *run) servicesCPU(ph *Phase, s0, s1 sample, stages map[string]time.Durat
 }
 
 func (b *run) streamState(ctx context.Context, name string) (jetstream.StreamState, error) {
-	st, err := b.p.deps.JS.Stream(ctx, name)
+	st, err := b.p.js.Stream(ctx, name)
 	if err != nil {
 		return jetstream.StreamState{}, fmt.Errorf("stream %s: %w", name, err)
 	}

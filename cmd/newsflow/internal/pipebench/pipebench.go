@@ -37,17 +37,30 @@ type Options struct {
 	CPUProfile string        // write the full-speed phase's CPU profile here ("": not kept)
 	MemProfile string        // write a heap profile at the end of the full-speed phase here ("": none)
 	SSEClients int           // clients following the store's /v1/stream (0: none)
-	// Services runs the stages as processes of the service binaries
-	// (--topology services) instead of in this process.
-	Services   bool
+	Topology   Topology      // how the pipeline runs (default InProcess)
 	Parsers    int           // parser processes with Services (default 2)
-	BinDir     string        // the service binaries ("": built from Source with go build)
+	BinDir     string        // the binaries of a process topology ("": built from Source with go build)
 	Source     string        // the repository the binaries are built from
 	StallAfter time.Duration // give up when nothing is stored for this long (default 60s)
 	CeilingFor time.Duration // minimum time of each one-core ceiling (default 2s)
 	Log        *slog.Logger  // the pipeline's logs (default: discarded)
 	Progress   io.Writer     // a progress line while phases run (nil: none)
 }
+
+// Topology is how the bench runs the pipeline.
+type Topology string
+
+const (
+	// InProcess runs fetcher, parser and store in this process, on an
+	// embedded NATS, as `newsflow up` does; the CPU profile splits them.
+	InProcess Topology = "in-process"
+	// Services runs each stage as a process of its service binary, on this
+	// process's NATS.
+	Services Topology = "services"
+	// Up runs `newsflow up` as a process, on the NATS it embeds: its
+	// memory is the pipeline's alone.
+	Up Topology = "up"
+)
 
 // Report is the outcome of a run; it is also the --json output.
 type Report struct {
@@ -67,16 +80,16 @@ type Machine struct {
 
 // Setup is what was crawled and how.
 type Setup struct {
-	Corpus       string  `json:"corpus"`
-	CorpusPages  int     `json:"corpus_pages"`
-	MeanPageKB   float64 `json:"mean_page_kb"`
-	Hosts        int     `json:"hosts"`
-	HostDelay    string  `json:"host_delay"`
-	Topology     string  `json:"topology"` // "in-process" or "services"
-	Parsers      int     `json:"parser_processes,omitempty"`
-	RawStream    string  `json:"raw_stream_compression"`
-	SSEClients   int     `json:"sse_clients"`
-	GOMEMLIMITMB float64 `json:"gomemlimit_mb,omitempty"`
+	Corpus       string   `json:"corpus"`
+	CorpusPages  int      `json:"corpus_pages"`
+	MeanPageKB   float64  `json:"mean_page_kb"`
+	Hosts        int      `json:"hosts"`
+	HostDelay    string   `json:"host_delay"`
+	Topology     Topology `json:"topology"`
+	Parsers      int      `json:"parser_processes,omitempty"`
+	RawStream    string   `json:"raw_stream_compression"`
+	SSEClients   int      `json:"sse_clients"`
+	GOMEMLIMITMB float64  `json:"gomemlimit_mb,omitempty"`
 	// HarnessRSSMB is this process's resident set before the pipeline
 	// started: the corpus in memory, the origin and the Go runtime. Peak RSS
 	// counts it; `newsflow up` on its own would not have it.
@@ -103,12 +116,15 @@ type Phase struct {
 	StageCPUMSPerArticle map[string]float64 `json:"stage_cpu_ms_per_article,omitempty"` // in process: the full-speed phase only
 	GCPer1000            float64            `json:"gc_cycles_per_1000_articles"`
 
-	PeakRSSMB float64 `json:"peak_rss_mb"` // this process (pipeline or only NATS, and the origin)
-	// ProcessPeakRSSMB is each service process's peak (--topology services).
+	// PeakRSSMB is the peak of the process that runs the pipeline's NATS:
+	// this one (in process the whole pipeline, with the origin; services:
+	// NATS and the origin), or `newsflow up` (up).
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+	// ProcessPeakRSSMB is each process's peak (--topology services or up).
 	ProcessPeakRSSMB map[string]float64 `json:"process_peak_rss_mb,omitempty"`
 	RedisPeakRSSMB   float64            `json:"redis_peak_rss_mb"` // the redis-server child
 	HeapMB           float64            `json:"heap_in_use_mb"`    // at the end of the phase (services: theirs, summed)
-	// RSSEvery10s is this process's resident set every 10 s of the phase,
+	// RSSEvery10s is that process's resident set every 10 s of the phase,
 	// to tell a plateau from a leak in a long paced run.
 	RSSEvery10s []float64 `json:"rss_mb_every_10s,omitempty"`
 
@@ -168,8 +184,16 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
-	if o.Services && o.Parsers < 1 {
-		o.Parsers = 2
+	switch o.Topology {
+	case "":
+		o.Topology = InProcess
+	case InProcess, Up:
+	case Services:
+		if o.Parsers < 1 {
+			o.Parsers = 2
+		}
+	default:
+		return nil, fmt.Errorf("unknown topology %q", o.Topology)
 	}
 	pages, pageURLs, err := loadPages(o.Dir)
 	if err != nil {
@@ -201,14 +225,16 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 			return nil, err
 		}
 	}
-	var bins *serviceBinaries
-	if o.Services {
-		fmt.Fprintf(o.Progress, "building the services…\n")
-		if bins, err = buildServices(ctx, o.Source, o.BinDir, dir); err != nil {
+	bins := ""
+	if o.Topology != InProcess {
+		if o.BinDir == "" {
+			fmt.Fprintf(o.Progress, "building the %s binaries…\n", o.Topology)
+		}
+		if bins, err = buildBinaries(ctx, o.Topology, o.Source, o.BinDir, dir); err != nil {
 			return nil, err
 		}
 	}
-	p, err := startPipeline(ctx, dir, org.feedURLs(), o.HostDelay, api, bins, o.Parsers, o.Log)
+	p, err := startPipeline(ctx, dir, o, org.feedURLs(), api, bins)
 	if err != nil {
 		return nil, err
 	}
@@ -239,10 +265,10 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(),
 			OS: runtime.GOOS + "/" + runtime.GOARCH},
 		Setup: Setup{Corpus: o.Dir, CorpusPages: len(pages), Hosts: o.Hosts, HostDelay: o.HostDelay.String(),
-			RawStream: rawCompression(), SSEClients: o.SSEClients, Topology: "in-process", HarnessRSSMB: harnessRSS},
+			RawStream: rawCompression(), SSEClients: o.SSEClients, Topology: o.Topology, HarnessRSSMB: harnessRSS},
 	}
-	if o.Services {
-		rep.Setup.Topology, rep.Setup.Parsers = "services", o.Parsers
+	if o.Topology == Services {
+		rep.Setup.Parsers = o.Parsers
 	}
 	if lim := debugMemoryLimit(); lim > 0 {
 		rep.Setup.GOMEMLIMITMB = float64(lim) / (1 << 20)
@@ -265,7 +291,7 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	}
 	rep.Phases = append(rep.Phases, ph)
 	if o.MemProfile != "" {
-		if err := writeHeapProfile(o.MemProfile); err != nil {
+		if err := p.writeHeapProfile(ctx, o.MemProfile); err != nil {
 			return nil, err
 		}
 	}
@@ -337,14 +363,21 @@ func loadPages(dir string) ([][]byte, []string, error) {
 	return pages, pageURLs, nil
 }
 
-// writeHeapProfile writes the live heap (after a collection) to path.
-func writeHeapProfile(path string) error {
+// writeHeapProfile writes the pipeline's live heap (after a collection) to
+// path: this process's, or with Up that of `newsflow up`, from its admin
+// address.
+func (p *pipeline) writeHeapProfile(ctx context.Context, path string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("--memprofile: %w", err)
 	}
-	runtime.GC()
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+	if p.up != nil {
+		err = p.up.heapProfile(ctx, f)
+	} else {
+		runtime.GC()
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+	}
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("--memprofile: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/newsflow/newsflow/internal/natsserver"
@@ -51,24 +52,32 @@ type pipeline struct {
 	wg     sync.WaitGroup
 	errs   [3]error
 
-	// procs are the stages as processes (--topology services); nil when
-	// they run in this process.
+	// procs are the pipeline's processes (Services: the stages; Up: `newsflow
+	// up`); nil when it runs in this process.
 	procs []*stageProc
+	// js holds the pipeline's streams: this process's NATS, or with Up the
+	// one `newsflow up` embeds (upNC is the bench's connection to it). The
+	// bench's own NATS then serves only the JetStream ceiling.
+	js   jetstream.JetStream
+	up   *stageProc
+	upNC *nats.Conn
 }
 
 // startPipeline starts NATS and Redis under dir and the three stages, with
 // the settings of the environment (as `newsflow up` reads them) except
 // what the bench must own: the feeds, private addresses, the poll interval,
-// the host delay and the listeners: only the store's API listens, on api,
-// and only when api is set. With services, the stages are processes of
-// those binaries (parsers of them) on this process's NATS, which listens.
-func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay time.Duration, api string,
-	services *serviceBinaries, parsers int, log *slog.Logger) (p *pipeline, err error) {
+// the host delay (o.HostDelay) and the listeners: only the store's API
+// listens, on api, and only when api is set. With Services, the stages are
+// processes of the binaries in bins (o.Parsers parsers) on this process's
+// NATS, which listens; with Up, `newsflow up` of bins is, on the NATS it
+// embeds (serving its profiles for o.MemProfile).
+func startPipeline(ctx context.Context, dir string, o Options, feeds []string, api, bins string) (p *pipeline, err error) {
+	hostDelay, log := o.HostDelay, o.Log
 	env := config.FromOS()
 	fcfg := fetcher.ConfigFromEnv(env)
 	pcfg := parser.ConfigFromEnv(env)
 	scfg := store.ConfigFromEnv(env)
-	topo := events.TopologyFromEnv(env)
+	streams := events.TopologyFromEnv(env)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
@@ -108,21 +117,41 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 		}
 		p.deps, err = service.Connect(ctx, natsx.Config{URL: p.ns.ClientURL(), Name: "newsflow-bench", InProcess: p.ns}, log)
 		if err == nil {
-			_, err = events.ProvisionMissing(ctx, p.deps.JS, topo)
+			_, err = events.ProvisionMissing(ctx, p.deps.JS, streams)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
+	p.js = p.deps.JS
 
-	if services != nil {
-		p.procs, err = startServices(ctx, services, parsers, map[string]string{
-			"NATS_URL": p.ns.ClientURL(), "REDIS_URL": scfg.RedisURL, "REDIS_PREFIX": scfg.Prefix,
-			"FETCHER_FEEDS": strings.Join(feeds, ","), "FETCHER_FEEDS_FILE": "", "FETCHER_ALLOW_PRIVATE": "true",
-			"FETCHER_HOST_DELAY": hostDelay.String(), "FETCHER_POLL_INTERVAL": fcfg.PollInterval.String(),
-			"FETCHER_MIN_INTERVAL": fcfg.MinInterval.String(), "FETCHER_MAX_INTERVAL": fcfg.MaxInterval.String(),
-		}, api, log)
+	procEnv := map[string]string{
+		"REDIS_URL": scfg.RedisURL, "REDIS_PREFIX": scfg.Prefix,
+		"FETCHER_FEEDS": strings.Join(feeds, ","), "FETCHER_FEEDS_FILE": "", "FETCHER_ALLOW_PRIVATE": "true",
+		"FETCHER_HOST_DELAY": hostDelay.String(), "FETCHER_POLL_INTERVAL": fcfg.PollInterval.String(),
+		"FETCHER_MIN_INTERVAL": fcfg.MinInterval.String(), "FETCHER_MAX_INTERVAL": fcfg.MaxInterval.String(),
+	}
+	switch o.Topology {
+	case Services:
+		procEnv["NATS_URL"] = p.ns.ClientURL()
+		p.procs, err = startServices(ctx, bins, o.Parsers, procEnv, api, log)
 		return p, err
+	case Up:
+		if o.MemProfile != "" {
+			procEnv["ADMIN_PPROF"] = "true"
+		}
+		natsAddr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		if p.up, err = startUp(ctx, bins, natsAddr, api, procEnv, filepath.Join(dir, "up"), log); err != nil {
+			return nil, err
+		}
+		p.procs = []*stageProc{p.up}
+		if p.upNC, p.js, err = natsx.Connect(ctx, natsx.Config{URL: "nats://" + natsAddr, Name: "newsflow-bench"}, log); err != nil {
+			return nil, fmt.Errorf("newsflow up's nats: %w", err)
+		}
+		return p, nil
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
@@ -142,6 +171,15 @@ func startPipeline(ctx context.Context, dir string, feeds []string, hostDelay ti
 	stage(1, labelParser, func(ctx context.Context, d service.Deps) error { return parser.Run(ctx, pcfg, d) })
 	stage(2, labelFetcher, func(ctx context.Context, d service.Deps) error { return fetcher.Run(ctx, fcfg, d) })
 	return p, nil
+}
+
+// hostPID is the process whose memory is the pipeline's NATS's and, in
+// process, the whole pipeline's: this one (0), or `newsflow up`.
+func (p *pipeline) hostPID() int {
+	if p.up != nil {
+		return p.up.pid()
+	}
+	return 0
 }
 
 // failed is the error of a stage that stopped on its own, if one did.
@@ -170,6 +208,9 @@ func (p *pipeline) stopStages() error {
 
 func (p *pipeline) close() {
 	_ = p.stopStages()
+	if p.upNC != nil {
+		p.upNC.Close()
+	}
 	if p.deps.NC != nil {
 		p.deps.NC.Close()
 	}

@@ -13,7 +13,7 @@ import (
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	s, c := r.Setup, r.Ceilings
-	topo := s.Topology
+	topo := string(s.Topology)
 	if s.Parsers > 0 {
 		topo += fmt.Sprintf(" (fetcher, %d parsers, store)", s.Parsers)
 	}
@@ -23,7 +23,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if s.GOMEMLIMITMB > 0 {
 		fmt.Fprintf(tw, ", GOMEMLIMIT %.0f MiB", s.GOMEMLIMITMB)
 	}
-	fmt.Fprintf(tw, "\nbefore the pipeline started, this process (corpus, origin) held %.0f MB resident: peak RSS includes it", s.HarnessRSSMB)
+	if s.Topology == Up {
+		fmt.Fprint(tw, "\npeak RSS is newsflow up's, a process of its own: the corpus and the origin are not in it")
+	} else {
+		fmt.Fprintf(tw, "\nbefore the pipeline started, this process (corpus, origin) held %.0f MB resident: peak RSS includes it", s.HarnessRSSMB)
+	}
 	fmt.Fprint(tw, "\n\nceilings (same pages, same run)\t\n")
 	fmt.Fprintf(tw, "  extraction, one core\t%.0f pages/s\t(%.2f ms/page)\n", c.ExtractPerSec, c.ExtractMSPerPage)
 	fmt.Fprintf(tw, "  goquery parse only, one core\t%.0f pages/s\t\n", c.ParsePerSec)
@@ -94,12 +98,19 @@ func (r *Report) WriteTable(w io.Writer) error {
 		return fmt.Sprintf("%.0f / %.0f", p.RSSEvery10s[5], p.RSSEvery10s[len(p.RSSEvery10s)-1])
 	})
 	row("heap in use at end, MB", num("%.0f", func(p Phase) float64 { return p.HeapMB }))
-	row("NATS KB/article in / out", func(p Phase) string {
-		return fmt.Sprintf("%.0f / %.0f", p.NATSInKBPerArticle, p.NATSOutKBPerArticle)
-	})
-	row("NATS messages/article in / out", func(p Phase) string {
-		return fmt.Sprintf("%.1f / %.1f", p.NATSInMsgsPerArticle, p.NATSOutMsgsPerArticle)
-	})
+	// `newsflow up` serves no NATS monitoring.
+	nats := func(format string, in, out func(p Phase) float64) func(p Phase) string {
+		return func(p Phase) string {
+			if s.Topology == Up {
+				return "—"
+			}
+			return fmt.Sprintf(format, in(p), out(p))
+		}
+	}
+	row("NATS KB/article in / out", nats("%.0f / %.0f",
+		func(p Phase) float64 { return p.NATSInKBPerArticle }, func(p Phase) float64 { return p.NATSOutKBPerArticle }))
+	row("NATS messages/article in / out", nats("%.1f / %.1f",
+		func(p Phase) float64 { return p.NATSInMsgsPerArticle }, func(p Phase) float64 { return p.NATSOutMsgsPerArticle }))
 	row("NEWSFLOW_RAW KB/article stored", func(p Phase) string {
 		return fmt.Sprintf("%.0f (page %.0f)", p.RawKBPerArticle, s.MeanPageKB)
 	})

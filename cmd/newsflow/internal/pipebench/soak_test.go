@@ -57,7 +57,7 @@ func TestSoak(t *testing.T) {
 	org.serve()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	p, err := startPipeline(ctx, t.TempDir(), org.feedURLs(), 0, "", nil, 0, slog.New(slog.DiscardHandler))
+	p, err := startPipeline(ctx, t.TempDir(), Options{Log: slog.New(slog.DiscardHandler)}, org.feedURLs(), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestSoak(t *testing.T) {
 	profDir := os.Getenv("NEWSFLOW_SOAK_HEAPPROFILE")
 	heapProfile := func(name string) {
 		if profDir != "" {
-			if err := writeHeapProfile(filepath.Join(profDir, name)); err != nil {
+			if err := p.writeHeapProfile(ctx, filepath.Join(profDir, name)); err != nil {
 				t.Fatal(err)
 			}
 		}
