@@ -154,7 +154,7 @@ func checkPhases(t *testing.T, rep *pipebench.Report) {
 			t.Errorf("%s: the SSE client was shown %v of %d items (stream latency %+v)", p.Name, p.SSEPerClient, p.Items, p.SSEAddedMS)
 		}
 		// newsflow up serves no NATS monitoring: its traffic is not measured.
-		if p.CPUMSPerArticle <= 0 || p.PeakRSSMB <= 0 || p.RawKBPerArticle <= 0 ||
+		if p.CPUMSPerArticle <= 0 || p.PeakRSSMB <= 0 || p.RawKBPerArticle <= 0 || p.AllocMBPerArticle <= 0 ||
 			(p.NATSInKBPerArticle <= 0) != (rep.Setup.Topology == "up") {
 			t.Errorf("%s: a resource figure is missing: %+v", p.Name, p)
 		}

@@ -101,6 +101,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	}
 	release()
 	if err != nil {
+		resp.Release()
 		pageFetches.WithLabelValues(site, web.Kind(err)).Inc()
 		if retryAfter {
 			return router.RetryAfter(err, resp.RetryAfter)
@@ -110,6 +111,9 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		}
 		return err
 	}
+	// Publishing copies the message (a small page's body included) onto the
+	// connection: once it returns, the body's buffer serves the next fetch.
+	defer resp.Release()
 	pageFetches.WithLabelValues(site, "ok").Inc()
 	fetchedBytes.WithLabelValues("page", site).Add(float64(len(resp.Body)))
 
@@ -132,7 +136,7 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 		return fmt.Errorf("publish page %s: %w", urls.Redact(job.URL), err)
 	}
 	published.Inc()
-	log.Debug("page fetched", "final_url", urls.Redact(resp.FinalURL), "bytes", len(resp.Body), obs.TraceID(ctx))
+	log.Debug("page fetched", "final_url", urls.Redact(resp.FinalURL), "bytes", len(page.Body), obs.TraceID(ctx))
 	return nil
 }
 

@@ -38,6 +38,7 @@ type sample struct {
 	dlq      uint64
 	gc       float64
 	heap     float64
+	alloc    float64                      // bytes allocated so far
 	procCPU  map[*stageProc]time.Duration // the process topologies
 }
 
@@ -68,7 +69,7 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 	if b.p.procs == nil {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		s.gc, s.heap = float64(ms.NumGC), float64(ms.HeapInuse)
+		s.gc, s.heap, s.alloc = float64(ms.NumGC), float64(ms.HeapInuse), float64(ms.TotalAlloc)
 		return s, nil
 	}
 	// The processes' runtimes, not the bench's (which only hosts NATS).
@@ -83,6 +84,7 @@ func (b *run) sample(ctx context.Context) (sample, error) {
 		}
 		s.gc += st.gc
 		s.heap += st.heap
+		s.alloc += st.alloc
 	}
 	return s, nil
 }
@@ -233,6 +235,7 @@ func (b *run) phase(ctx context.Context, name string, from, to int, rate float64
 	}
 	ph.RedisCPUMSPerArticle = per(s1.redisCPU - s0.redisCPU)
 	ph.GCPer1000 = (s1.gc - s0.gc) * 1000 / float64(n)
+	ph.AllocMBPerArticle = (s1.alloc - s0.alloc) / (1 << 20) / float64(n)
 	ph.PeakRSSMB = float64(peakRSS(b.p.hostPID())) / (1 << 20)
 	ph.RedisPeakRSSMB = float64(peakRSS(b.p.redis.PID())) / (1 << 20)
 	ph.HeapMB = s1.heap / (1 << 20)

@@ -115,6 +115,9 @@ type Phase struct {
 	RedisCPUMSPerArticle float64            `json:"redis_cpu_ms_per_article"`
 	StageCPUMSPerArticle map[string]float64 `json:"stage_cpu_ms_per_article,omitempty"` // in process: the full-speed phase only
 	GCPer1000            float64            `json:"gc_cycles_per_1000_articles"`
+	// AllocMBPerArticle is the heap allocated per article (in process, the
+	// origin's and the bench's too): what sets how often the GC runs.
+	AllocMBPerArticle float64 `json:"alloc_mb_per_article"`
 
 	// PeakRSSMB is the peak of the process that runs the pipeline's NATS:
 	// this one (in process the whole pipeline, with the origin; services:

@@ -87,6 +87,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		})
 	}
 	row("GC cycles per 1000 articles", num("%.0f", func(p Phase) float64 { return p.GCPer1000 }))
+	row("heap allocated, MB/article", num("%.2f", func(p Phase) float64 { return p.AllocMBPerArticle }))
 	row("peak RSS MB: process / redis", func(p Phase) string { return fmt.Sprintf("%.0f / %.0f", p.PeakRSSMB, p.RedisPeakRSSMB) })
 	for _, name := range phaseKeys(r.Phases, func(p Phase) map[string]float64 { return p.ProcessPeakRSSMB }) {
 		row("  "+name, num("%.0f", func(p Phase) float64 { return p.ProcessPeakRSSMB[name] }))

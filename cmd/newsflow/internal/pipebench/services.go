@@ -233,11 +233,13 @@ func stopServices(procs []*stageProc) error {
 
 // runtimeStats are a service's Go runtime figures from its /metrics.
 type runtimeStats struct {
-	gc   float64 // collections so far
-	heap float64 // bytes in use
+	gc    float64 // collections so far
+	heap  float64 // bytes in use
+	alloc float64 // bytes allocated so far
 }
 
-// scrape reads the process's GC count and heap in use from its metrics.
+// scrape reads the process's GC count, heap in use and bytes allocated from
+// its metrics.
 func (pr *stageProc) scrape(ctx context.Context) (runtimeStats, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+pr.admin+"/metrics", nil)
 	if err != nil {
@@ -261,6 +263,8 @@ func (pr *stageProc) scrape(ctx context.Context) (runtimeStats, error) {
 			st.gc, _ = strconv.ParseFloat(v, 64)
 		case "go_memstats_heap_inuse_bytes":
 			st.heap, _ = strconv.ParseFloat(v, 64)
+		case "go_memstats_alloc_bytes_total":
+			st.alloc, _ = strconv.ParseFloat(v, 64)
 		}
 	}
 	if err := sc.Err(); err != nil {

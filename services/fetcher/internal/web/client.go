@@ -5,6 +5,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -174,6 +175,8 @@ type Response struct {
 	MaxAge       time.Duration // Cache-Control max-age, 0 if none
 	RetryAfter   time.Duration // on 429/503
 	Body         []byte
+
+	buf *bytes.Buffer // holds Body until Release
 }
 
 // Get fetches req.URL. A 304 returns the response and ErrNotModified; other
@@ -229,14 +232,16 @@ func (c *Client) Get(ctx context.Context, r Request) (*Response, error) {
 	}
 	// The transport decompresses gzip transparently; the limit applies to the
 	// decoded bytes, which is what bounds a decompression bomb.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxBytes+1))
+	buf, err := readBody(resp.Body, resp.ContentLength, c.opt.MaxBytes)
+	out.buf, out.Body = buf, buf.Bytes()
 	if err != nil {
+		out.Release()
 		return out, fmt.Errorf("read %s: %w", urls.Redact(out.FinalURL), err)
 	}
-	if int64(len(body)) > c.opt.MaxBytes {
+	if int64(len(out.Body)) > c.opt.MaxBytes {
+		out.Release()
 		return out, fmt.Errorf("%w: over %d bytes from %s", ErrTooLarge, c.opt.MaxBytes, urls.Redact(out.FinalURL))
 	}
-	out.Body = body
 	return out, nil
 }
 

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Released buffers serve later fetches; a response that was not released
+// keeps its body, and every body is the page served, with a Content-Length
+// or without one.
+func TestBodyBuffersAreReusedSafely(t *testing.T) {
+	page := func(n int) []byte { return bytes.Repeat([]byte(fmt.Sprintf("<p>page %d</p>", n)), 50*(n%7+1)) }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		body := page(n)
+		w.Header().Set("Content-Type", "text/html")
+		if n%2 == 0 {
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		} else {
+			w.(http.Flusher).Flush() // chunked: the length is not known in advance
+		}
+		w.Write(body)
+	}))
+	defer srv.Close()
+	c := New(Options{AllowPrivate: true, MaxBytes: 1 << 20})
+
+	var kept []*Response
+	for n := range 40 {
+		resp, err := c.Get(context.Background(), Request{URL: srv.URL + "/" + strconv.Itoa(n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(resp.Body, page(n)) {
+			t.Fatalf("page %d: body of %d bytes is not the page served", n, len(resp.Body))
+		}
+		if n%5 == 0 {
+			kept = append(kept, resp)
+			continue
+		}
+		resp.Release()
+		resp.Release() // idempotent
+		if resp.Body != nil {
+			t.Fatalf("page %d: Body still set after Release", n)
+		}
+	}
+	for i, resp := range kept {
+		if n := i * 5; !bytes.Equal(resp.Body, page(n)) {
+			t.Errorf("page %d, kept: its body changed while later fetches reused buffers", n)
+		}
+	}
+	var none *Response
+	none.Release() // a failed Get's nil response
+}
+
+// A body of exactly the limit is accepted, with a Content-Length or without;
+// one byte more is refused.
+func TestBodyLimitIsExact(t *testing.T) {
+	const limit = 64 << 10
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
+		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Query().Get("length") != "" {
+			w.Header().Set("Content-Length", strconv.Itoa(size))
+		}
+		w.Write(bytes.Repeat([]byte("x"), size))
+	}))
+	defer srv.Close()
+	c := New(Options{AllowPrivate: true, MaxBytes: limit})
+	for _, length := range []string{"", "1"} {
+		for _, tt := range []struct {
+			size    int
+			tooLong bool
+		}{{limit, false}, {limit + 1, true}, {0, false}} {
+			resp, err := c.Get(context.Background(), Request{URL: fmt.Sprintf("%s/?size=%d&length=%s", srv.URL, tt.size, length)})
+			if tt.tooLong {
+				if Kind(err) != "too_large" {
+					t.Errorf("size %d (length %q): err %v, want too large", tt.size, length, err)
+				}
+				continue
+			}
+			if err != nil || len(resp.Body) != tt.size {
+				t.Errorf("size %d (length %q): err %v, %d bytes", tt.size, length, err, len(resp.Body))
+			}
+			resp.Release()
+		}
+	}
+}
