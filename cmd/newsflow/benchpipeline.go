@@ -99,7 +99,7 @@ core's extraction and parse, JetStream publish, Redis upsert).
 	} else {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	defer service.TuneGC(o.Log)() // as up does
+	defer service.TuneGC(o.Log, upGCPercent)() // as up does
 	rep, err := pipebench.Run(ctx, o)
 	if err != nil {
 		return err

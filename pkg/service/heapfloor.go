@@ -26,24 +26,28 @@ const HeapFloor = 48 << 20
 // peaked at 145–220 MB resident; with it, at 56–75.
 const maxGCPercent = 400
 
+// ServiceGCPercent is a service's GOGC above the heap floor: the runtime's
+// default.
+const ServiceGCPercent = 100
+
 // TuneGC sets the collector up for a service: GOMEMLIMIT from the
-// container's limit (SetMemoryLimit) and the heap floor. Stop undoes the
-// floor.
-func TuneGC(log *slog.Logger) (stop func()) {
+// container's limit (SetMemoryLimit) and the heap floor, with percent as
+// GOGC above it. Stop undoes the floor.
+func TuneGC(log *slog.Logger, percent int) (stop func()) {
 	SetMemoryLimit(log)
-	return SetHeapFloor(HeapFloor)
+	return SetHeapFloor(HeapFloor, percent)
 }
 
-// SetHeapFloor makes the collector's goal max(floor, live heap × 2) rather
-// than live heap × 2, unless GOGC is set. After every cycle it reads the
-// live heap and sets GOGC to reach the floor; a live heap above half the
-// floor gets the default 100. GOMEMLIMIT, when set, still caps the heap.
-// Stop ends the tuning and restores GOGC=100.
-func SetHeapFloor(floor uint64) (stop func()) {
+// SetHeapFloor makes the collector's goal max(floor, live heap × (1 +
+// percent/100)) rather than the latter alone, unless GOGC is set. After
+// every cycle it reads the live heap and sets GOGC to reach the floor; a
+// live heap too large for that gets percent. GOMEMLIMIT, when set, still
+// caps the heap. Stop ends the tuning and restores GOGC=100.
+func SetHeapFloor(floor uint64, percent int) (stop func()) {
 	if os.Getenv("GOGC") != "" || floor == 0 {
 		return func() {}
 	}
-	t := &heapFloor{floor: floor, sample: []metrics.Sample{
+	t := &heapFloor{floor: floor, base: percent, sample: []metrics.Sample{
 		{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}}
 	t.tune()
 	t.arm()
@@ -59,6 +63,7 @@ func SetHeapFloor(floor uint64) (stop func()) {
 
 type heapFloor struct {
 	floor uint64
+	base  int // GOGC when the live heap alone reaches the floor
 	// mu orders the cleanup's tunes and stop: a tune running as stop is
 	// called must not outlast it.
 	mu      sync.Mutex
@@ -94,7 +99,7 @@ func (t *heapFloor) tune() bool {
 			v[i] = s.Value.Uint64()
 		}
 	}
-	if p := floorPercent(v[0], v[1]+v[2], t.floor); p != t.percent {
+	if p := floorPercent(v[0], v[1]+v[2], t.floor, t.base); p != t.percent {
 		debug.SetGCPercent(p)
 		t.percent = p
 	}
@@ -102,15 +107,15 @@ func (t *heapFloor) tune() bool {
 }
 
 // floorPercent is the GOGC that makes a heap of live bytes grow to floor
-// before the next cycle, and never less than 100. The runtime's goal is
+// before the next cycle, and never less than base. The runtime's goal is
 // live + (live + roots) × GOGC/100, roots being the stacks and globals it
 // scans: a service's roots (a few MB of globals) can outweigh its live heap.
-func floorPercent(live, roots, floor uint64) int {
+func floorPercent(live, roots, floor uint64, base int) int {
 	// Before the first cycle the live heap reads 0, and the runtime's first
 	// goal (4 MB × GOGC/100) would be far past the floor.
-	if live == 0 || live+(live+roots) >= floor {
-		return 100
+	if live == 0 || live+(live+roots)*uint64(base)/100 >= floor {
+		return base
 	}
 	p := (floor - live) * 100 / (live + roots)
-	return int(min(max(p, 100), maxGCPercent))
+	return int(min(max(p, uint64(base)), maxGCPercent))
 }

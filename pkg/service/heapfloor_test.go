@@ -10,6 +10,7 @@ import (
 func TestFloorPercent(t *testing.T) {
 	for _, c := range []struct {
 		live, roots, floor uint64
+		base               int // 0: ServiceGCPercent
 		want               int
 	}{
 		{live: 0, roots: 1 << 20, floor: 48 << 20, want: 100}, // no cycle yet
@@ -22,9 +23,21 @@ func TestFloorPercent(t *testing.T) {
 		{live: 20 << 20, roots: 8 << 20, floor: 48 << 20, want: 100},
 		{live: 200 << 20, floor: 48 << 20, want: 100},
 		{live: 1 << 10, floor: 48 << 20, want: maxGCPercent},
+		// A lower base: the floor still holds for a small heap, and the
+		// base takes over once the heap alone would pass the floor.
+		{live: 0, floor: 48 << 20, base: 50, want: 50},
+		{live: 16 << 20, floor: 48 << 20, base: 50, want: 200},
+		{live: 24 << 20, floor: 48 << 20, base: 50, want: 100},
+		{live: 30 << 20, floor: 48 << 20, base: 50, want: 60},
+		{live: 32 << 20, floor: 48 << 20, base: 50, want: 50},
+		{live: 200 << 20, floor: 48 << 20, base: 50, want: 50},
 	} {
-		if got := floorPercent(c.live, c.roots, c.floor); got != c.want {
-			t.Errorf("floorPercent(%d, %d, %d) = %d, want %d", c.live, c.roots, c.floor, got, c.want)
+		base := c.base
+		if base == 0 {
+			base = ServiceGCPercent
+		}
+		if got := floorPercent(c.live, c.roots, c.floor, base); got != c.want {
+			t.Errorf("floorPercent(%d, %d, %d, %d) = %d, want %d", c.live, c.roots, c.floor, base, got, c.want)
 		}
 	}
 }
@@ -33,7 +46,7 @@ func TestFloorPercent(t *testing.T) {
 // large GOGC, and a live heap past half the floor the default.
 func TestSetHeapFloorFollowsLiveHeap(t *testing.T) {
 	t.Setenv("GOGC", "")
-	stop := SetHeapFloor(48 << 20)
+	stop := SetHeapFloor(48<<20, ServiceGCPercent)
 	defer stop()
 	small := make([][]byte, 0, 12)
 	for range 12 {
@@ -72,7 +85,7 @@ func TestSetHeapFloorLeavesGOGCAlone(t *testing.T) {
 	t.Setenv("GOGC", "50")
 	old := debug.SetGCPercent(50)
 	defer debug.SetGCPercent(old)
-	stop := SetHeapFloor(48 << 20)
+	stop := SetHeapFloor(48<<20, ServiceGCPercent)
 	defer stop()
 	runtime.GC()
 	runtime.GC()

@@ -118,7 +118,7 @@ func (p program) start(env *config.Env, stderr io.Writer) int {
 	// the store) then write with this handler, at its level.
 	slog.SetDefault(log)
 	log.Info("starting", "version", Version(p.name))
-	defer TuneGC(log)()
+	defer TuneGC(log, ServiceGCPercent)()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	shutdownTracing, err := obs.SetupTracing(ctx, "newsflow-"+p.name)
