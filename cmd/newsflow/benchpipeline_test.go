@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -105,6 +106,53 @@ func TestBenchPipelineUp(t *testing.T) {
 		t.Errorf("--memprofile is not a heap profile: %v", err)
 	}
 	checkTable(t, rep, "newsflow up's, a process of its own", "newsflow up")
+}
+
+// A newsflow binary in --bin-dir that does not come up (here one that
+// exits at once, as an older newsflow without up's flags would) is an error
+// that shows what it printed, and leaves no process behind: the NATS and
+// redis-server the bench started are stopped too.
+func TestBenchPipelineUpBinaryFails(t *testing.T) {
+	bin := t.TempDir()
+	script := "#!/bin/sh\necho 'flag provided but not defined: -nats-port' >&2\nexit 2\n"
+	if err := os.WriteFile(filepath.Join(bin, "newsflow"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), []string{"bench", "--pipeline", "--topology", "up", "--bin-dir", bin,
+		"--pages", "5", "--rate", "0", "--hosts", "2", "--sse-clients", "0"}, nil, &out, &errOut)
+	if code == 0 || !strings.Contains(errOut.String(), "newsflow up stopped") ||
+		!strings.Contains(errOut.String(), "flag provided but not defined") {
+		t.Errorf("exit %d, stderr %q: want an error naming newsflow up, with its output", code, errOut.String())
+	}
+	if kids := children(t); len(kids) > 0 {
+		t.Errorf("processes left running: %v", kids)
+	}
+}
+
+// children are this process's live child processes (zombies not counted).
+func children(t *testing.T) []string {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", os.Getpid()))
+	if err != nil || len(tasks) == 0 {
+		t.Skipf("no /proc children lists: %v", err)
+	}
+	var kids []string
+	for _, task := range tasks {
+		b, err := os.ReadFile(task)
+		if err != nil {
+			continue // the thread has exited
+		}
+		for _, pid := range strings.Fields(string(b)) {
+			stat, err := os.ReadFile("/proc/" + pid + "/stat")
+			if err != nil || strings.Contains(string(stat), ") Z ") {
+				continue
+			}
+			cmd, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+			kids = append(kids, pid+" "+strings.ReplaceAll(string(cmd), "\x00", " "))
+		}
+	}
+	return kids
 }
 
 // benchPipeline runs a short bench --pipeline with args and returns its report.

@@ -90,9 +90,12 @@ func startPipeline(ctx context.Context, dir string, o Options, feeds []string, a
 	scfg.Prefix = "bench:"
 
 	p = &pipeline{prefix: scfg.Prefix, scfg: scfg}
+	// Its own name: a failed return sets p to nil before this runs, and what
+	// was started (Redis, NATS, `newsflow up`) must still stop.
+	started := p
 	defer func() {
 		if err != nil {
-			p.close()
+			started.close()
 		}
 	}()
 	p.redis, err = redisserver.Start(ctx, redisserver.Options{Dir: filepath.Join(dir, "redis"), AOF: true})
