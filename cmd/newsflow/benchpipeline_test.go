@@ -82,7 +82,12 @@ func TestBenchPipelineServices(t *testing.T) {
 // memory are the pipeline's alone, and whose heap profile the bench fetches.
 func TestBenchPipelineUp(t *testing.T) {
 	heap := filepath.Join(t.TempDir(), "up.heap")
-	rep := benchPipeline(t, "--topology", "up", "--memprofile", heap)
+	rep, logs := benchPipelineLogs(t, "--topology", "up", "--memprofile", heap, "-v")
+	// The bench's connection to up's NATS ends before up does: it would
+	// otherwise try to reconnect through the ceilings.
+	if strings.Contains(logs, "nats disconnected") {
+		t.Errorf("the bench's NATS connection outlived newsflow up:\n%s", logs)
+	}
 	if rep.Setup.Topology != "up" {
 		t.Errorf("setup: topology %q, want up", rep.Setup.Topology)
 	}
@@ -158,6 +163,13 @@ func children(t *testing.T) []string {
 // benchPipeline runs a short bench --pipeline with args and returns its report.
 func benchPipeline(t *testing.T, args ...string) *pipebench.Report {
 	t.Helper()
+	rep, _ := benchPipelineLogs(t, args...)
+	return rep
+}
+
+// benchPipelineLogs is benchPipeline that also returns what went to stderr.
+func benchPipelineLogs(t *testing.T, args ...string) (*pipebench.Report, string) {
+	t.Helper()
 	args = append([]string{"bench", "--pipeline", "--pages", "20", "--rate", "20", "--paced-for", "1s", "--hosts", "5",
 		"--ceiling-time", "100ms", "--json"}, args...)
 	var out, errOut bytes.Buffer
@@ -171,7 +183,7 @@ func benchPipeline(t *testing.T, args ...string) *pipebench.Report {
 	if !strings.Contains(errOut.String(), "stored") {
 		t.Errorf("no progress line on stderr: %q", errOut.String())
 	}
-	return &rep
+	return &rep, errOut.String()
 }
 
 // checkPhases checks what every report holds: the ceilings, a paced and a

@@ -196,6 +196,12 @@ func (p *pipeline) failed() error {
 
 // stopStages ends the three stages (NATS and Redis stay up for the ceilings).
 func (p *pipeline) stopStages() error {
+	if p.upNC != nil {
+		// Before up's NATS goes: left open, it would try to reconnect (and
+		// say so) through the ceilings.
+		p.upNC.Close()
+		p.upNC = nil
+	}
 	if p.procs != nil {
 		err := stopServices(p.procs)
 		p.procs = nil
@@ -211,9 +217,6 @@ func (p *pipeline) stopStages() error {
 
 func (p *pipeline) close() {
 	_ = p.stopStages()
-	if p.upNC != nil {
-		p.upNC.Close()
-	}
 	if p.deps.NC != nil {
 		p.deps.NC.Close()
 	}
