@@ -99,7 +99,14 @@ core's extraction and parse, JetStream publish, Redis upsert).
 	} else {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	defer service.TuneGC(o.Log, upGCPercent)() // as up does
+	// In process, this process is newsflow up: its collector runs as up's.
+	// Otherwise it holds the origin, the ceilings and (services) the NATS
+	// that stands for a nats-server: a service's, as before up had its own.
+	gcPercent := service.ServiceGCPercent
+	if o.Topology == pipebench.InProcess {
+		gcPercent = upGCPercent
+	}
+	defer service.TuneGC(o.Log, gcPercent)()
 	rep, err := pipebench.Run(ctx, o)
 	if err != nil {
 		return err
