@@ -27,13 +27,14 @@ Runs the whole pipeline, as newsflow up does (the services' settings from
 their environment variables), in this process or, with --topology up, as a
 newsflow up process of its own (whose memory is then the pipeline's alone),
 or with --topology services as the service binaries do (the fetcher,
---parsers parsers and the store, each a process), against a local origin serving the corpus under unique URLs on many
-loopback hosts: a paced phase (--rate articles/s for --paced-for) and a
-full-speed one (--pages articles at once). Reports articles/s,
-served-to-stored latency, what the store's /v1/stream adds for
---sse-clients readers, CPU per article by stage, peak RSS and bytes through
-NATS, each also as a ratio to a ceiling measured in the same run (one
-core's extraction and parse, JetStream publish, Redis upsert).
+--parsers parsers and the store, each a process), against a local origin
+serving the corpus under unique URLs on many loopback hosts: a paced phase
+(--rate articles/s for --paced-for) and a full-speed one (--pages articles
+at once). Reports articles/s, served-to-stored latency, what the store's
+/v1/stream adds for --sse-clients readers, CPU per article by stage, peak
+RSS and bytes through NATS (not with --topology up), each also as a ratio
+to a ceiling measured in the same run (one core's extraction and parse,
+JetStream publish, Redis upsert).
 `)
 	fs.Bool("pipeline", true, "benchmark the whole pipeline (this mode)")
 	dir := fs.String("dir", "", "corpus directory (default: the repository's testdata/extraction-benchmark)")

@@ -26,9 +26,11 @@ type Topology struct {
 	DLQMaxBytes      int64         // -1: no limit
 	PagesMaxAge      time.Duration // large page bodies; 0: the longer of RawMaxAge and DLQMaxAge
 	// DuplicateWindow is how long JetStream drops a republished
-	// Nats-Msg-Id. The default, 2 minutes, covers the router's retries after
-	// a lost publish ack (2 s doubling: six of them); past it the store's
-	// upsert is idempotent anyway. nats-server keeps each id of the window
+	// Nats-Msg-Id. The default, 2 minutes (NATS's own), covers the
+	// redeliveries that publish again after a lost publish ack: the router's
+	// backoff doubles from 2 s, jittered, so the default *_MAX_DELIVER of 5
+	// (four redeliveries) takes at most 30 s of backoff besides the attempts'
+	// own time; past it the store's upsert is idempotent anyway. nats-server keeps each id of the window
 	// in memory, about 100 bytes per stream: at 100 articles/s the earlier
 	// 10 minutes came to about 17 MB in three streams.
 	DuplicateWindow time.Duration

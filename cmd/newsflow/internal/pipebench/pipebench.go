@@ -92,7 +92,8 @@ type Setup struct {
 	GOMEMLIMITMB float64  `json:"gomemlimit_mb,omitempty"`
 	// HarnessRSSMB is this process's resident set before the pipeline
 	// started: the corpus in memory, the origin and the Go runtime. Peak RSS
-	// counts it; `newsflow up` on its own would not have it.
+	// counts it, except with Up (whose peak is that process's alone);
+	// `newsflow up` on its own would not have it.
 	HarnessRSSMB float64 `json:"harness_rss_mb"`
 }
 
