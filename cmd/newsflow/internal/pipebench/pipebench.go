@@ -132,12 +132,14 @@ type Phase struct {
 	// to tell a plateau from a leak in a long paced run.
 	RSSEvery10s []float64 `json:"rss_mb_every_10s,omitempty"`
 
-	NATSInKBPerArticle  float64 `json:"nats_in_kb_per_article"`  // bytes clients sent the server
-	NATSOutKBPerArticle float64 `json:"nats_out_kb_per_article"` // bytes the server sent clients
+	// Bytes clients sent the server and the server sent clients; absent
+	// with --topology up, whose NATS serves no monitoring.
+	NATSInKBPerArticle  float64 `json:"nats_in_kb_per_article,omitempty"`
+	NATSOutKBPerArticle float64 `json:"nats_out_kb_per_article,omitempty"`
 	// Messages clients sent the server and the server sent clients: each
 	// publish, ack, KV operation and API request, and each delivery and reply.
-	NATSInMsgsPerArticle  float64 `json:"nats_in_msgs_per_article"`
-	NATSOutMsgsPerArticle float64 `json:"nats_out_msgs_per_article"`
+	NATSInMsgsPerArticle  float64 `json:"nats_in_msgs_per_article,omitempty"`
+	NATSOutMsgsPerArticle float64 `json:"nats_out_msgs_per_article,omitempty"`
 	RawKBPerArticle       float64 `json:"raw_stream_kb_per_article"`
 
 	// SSEAddedMS is stored → received by an SSE client (duplicates hidden),
