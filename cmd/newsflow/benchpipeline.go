@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -57,6 +58,8 @@ JetStream publish, Redis upsert).
 	if err != nil {
 		return err
 	}
+	set := map[string]bool{} // the flags given, not defaulted
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case len(rest) != 0:
 		return fs.usageErr("unexpected argument %q (the corpus is given with --dir)", rest[0])
@@ -72,6 +75,10 @@ JetStream publish, Redis upsert).
 		return fs.usageErr("--topology must be in-process, services or up")
 	case *parsers < 1 || *parsers > 16:
 		return fs.usageErr("--parsers must be 1 to 16")
+	case set["parsers"] && *topology != string(pipebench.Services):
+		return fs.usageErr("--parsers is for --topology services (up and in-process run one parser stage)")
+	case set["bin-dir"] && *topology == string(pipebench.InProcess):
+		return fs.usageErr("--bin-dir is for --topology up or services (in-process runs no binary)")
 	case *cpuProfile != "" && *topology == string(pipebench.Up):
 		return fs.usageErr("--cpuprofile profiles this process, which does not run the pipeline with --topology up")
 	}

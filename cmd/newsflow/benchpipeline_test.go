@@ -252,6 +252,9 @@ func TestBenchPipelineFlags(t *testing.T) {
 		{"bench", "--pipeline", "--topology", "k8s"},
 		{"bench", "--pipeline", "--topology", "services", "--parsers", "0"},
 		{"bench", "--pipeline", "--topology", "up", "--cpuprofile", "cpu.prof"},
+		{"bench", "--pipeline", "--topology", "up", "--parsers", "3"},
+		{"bench", "--pipeline", "--parsers", "2"},
+		{"bench", "--pipeline", "--bin-dir", "/tmp"},
 		{"bench", "--pipeline", "--sse-clients", "-1"},
 	} {
 		var out, errOut bytes.Buffer
