@@ -260,11 +260,7 @@ func TestBusyHostDefersJobs(t *testing.T) {
 	mux := http.NewServeMux()
 	var srv *httptest.Server
 	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title>`)
-		for i := range 8 {
-			fmt.Fprintf(w, `<item><title>p%d</title><link>%s/p/%d</link></item>`, i, srv.URL, i)
-		}
-		fmt.Fprint(w, `</channel></rss>`)
+		writePagesFeed(w, srv.URL, 8)
 	})
 	mux.HandleFunc("/p/", func(w http.ResponseWriter, r *http.Request) {
 		if first.CompareAndSwap(false, true) {

@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -147,4 +148,13 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// writePagesFeed writes an RSS feed of n items, the pages base/p/0 … p/n-1.
+func writePagesFeed(w io.Writer, base string, n int) {
+	fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title>`)
+	for i := range n {
+		fmt.Fprintf(w, `<item><title>p%d</title><link>%s/p/%d</link></item>`, i, base, i)
+	}
+	fmt.Fprint(w, `</channel></rss>`)
 }

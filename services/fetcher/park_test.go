@@ -23,11 +23,7 @@ func TestRunOfOneHostWaitsWithoutDeferring(t *testing.T) {
 		var srv *httptest.Server
 		mux := http.NewServeMux()
 		mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title>`)
-			for i := range items {
-				fmt.Fprintf(w, `<item><title>p%d</title><link>%s/p/%d</link></item>`, i, srv.URL, i)
-			}
-			fmt.Fprint(w, `</channel></rss>`)
+			writePagesFeed(w, srv.URL, items)
 		})
 		mux.HandleFunc("/p/", func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(pause)
@@ -111,11 +107,7 @@ func TestParkedTimeIsNotTheJobsTime(t *testing.T) {
 	var srv *httptest.Server
 	mux := http.NewServeMux()
 	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title>`)
-		for i := range 24 {
-			fmt.Fprintf(w, `<item><title>p%d</title><link>%s/p/%d</link></item>`, i, srv.URL, i)
-		}
-		fmt.Fprint(w, `</channel></rss>`)
+		writePagesFeed(w, srv.URL, 24)
 	})
 	mux.HandleFunc("/p/", func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond)

@@ -20,11 +20,7 @@ func TestRetryAfterHoldsBackTheJobsWaiting(t *testing.T) {
 	var srv *httptest.Server
 	mux := http.NewServeMux()
 	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title>`)
-		for i := range 6 {
-			fmt.Fprintf(w, `<item><title>p%d</title><link>%s/p/%d</link></item>`, i, srv.URL, i)
-		}
-		fmt.Fprint(w, `</channel></rss>`)
+		writePagesFeed(w, srv.URL, 6)
 	})
 	mux.HandleFunc("/p/", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()

@@ -84,8 +84,12 @@ func TestBodyLimitIsExact(t *testing.T) {
 				}
 				continue
 			}
-			if err != nil || len(resp.Body) != tt.size {
-				t.Errorf("size %d (length %q): err %v, %d bytes", tt.size, length, err, len(resp.Body))
+			if err != nil {
+				t.Errorf("size %d (length %q): %v", tt.size, length, err)
+				continue
+			}
+			if len(resp.Body) != tt.size {
+				t.Errorf("size %d (length %q): %d bytes", tt.size, length, len(resp.Body))
 			}
 			resp.Release()
 		}
