@@ -197,6 +197,10 @@ func checkPhases(t *testing.T, rep *pipebench.Report) {
 	if c.ExtractPerSec <= 0 || c.ParsePerSec <= 0 || c.JetStreamPerSec <= 0 || c.RedisPerSec <= 0 {
 		t.Errorf("a ceiling is missing: %+v", c)
 	}
+	// Pages are trimmed by default: the parser's pages have a ceiling of their own.
+	if !rep.Setup.TrimPages || c.ExtractTrimmedPerSec <= 0 {
+		t.Errorf("no ceiling of trimmed pages: trim %v, %+v", rep.Setup.TrimPages, c)
+	}
 	if rep.Setup.CorpusPages == 0 || rep.Setup.Hosts != 5 || rep.Machine.CPUs == 0 {
 		t.Errorf("setup or machine incomplete: %+v %+v", rep.Setup, rep.Machine)
 	}
@@ -224,7 +228,8 @@ func checkPhases(t *testing.T, rep *pipebench.Report) {
 		if !near(r.ToExtraction, p.ArticlesPerSec/c.ExtractPerSec) || !near(r.ToParse, p.ArticlesPerSec/c.ParsePerSec) ||
 			!near(r.ToJetStream, p.ArticlesPerSec/c.JetStreamPerSec) || !near(r.ToRedis, p.ArticlesPerSec/c.RedisPerSec) ||
 			!near(r.CPUToExtract, (p.CPUMSPerArticle+p.RedisCPUMSPerArticle)/c.ExtractMSPerPage) ||
-			!near(r.P50ToExtract, l.P50/c.ExtractMSPerPage) {
+			!near(r.P50ToExtract, l.P50/c.ExtractMSPerPage) ||
+			!near(r.ToTrimmed, p.ArticlesPerSec/c.ExtractTrimmedPerSec) {
 			t.Errorf("%s: ratios disagree with the figures: %+v, ceilings %+v", p.Name, r, c)
 		}
 	}

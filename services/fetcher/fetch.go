@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/extract/trim"
 	"github.com/newsflow/newsflow/pkg/obs"
 	"github.com/newsflow/newsflow/pkg/router"
 	"github.com/newsflow/newsflow/pkg/urls"
@@ -116,6 +117,12 @@ func (f *Fetcher) HandleJob(ctx context.Context, m jetstream.Msg) error {
 	defer resp.Release()
 	pageFetches.WithLabelValues(site, "ok").Inc()
 	fetchedBytes.WithLabelValues("page", site).Add(float64(len(resp.Body)))
+	if !f.cfg.WholePages && (resp.ContentType == "text/html" || resp.ContentType == "application/xhtml+xml") {
+		// In place: the body's buffer is this job's until Release.
+		n := len(resp.Body)
+		resp.Body = trim.Page(resp.Body)
+		trimmedBytes.WithLabelValues(site).Add(float64(n - len(resp.Body)))
+	}
 
 	page := events.RawPage{
 		URL: job.URL, FinalURL: resp.FinalURL, Status: resp.Status,

@@ -285,3 +285,60 @@ func TestBusyHostDefersJobs(t *testing.T) {
 		t.Errorf("%d jobs dead-lettered: %v", n, deadLetters(t, j))
 	}
 }
+
+// The fetcher publishes an HTML page without the text of its styles and of
+// its scripts that run, and a plain-text page, or any page with WholePages,
+// byte for byte.
+func TestPublishedPagesAreTrimmed(t *testing.T) {
+	const page = `<html><head><style>body{margin:0}</style><script>track()</script>` +
+		`<script type="application/ld+json">{"@type":"NewsArticle"}</script></head>` +
+		`<body><p>Story.</p><script src="/app.js"></script></body></html>`
+	const trimmed = `<html><head><style></style><script></script>` +
+		`<script type="application/ld+json">{"@type":"NewsArticle"}</script></head>` +
+		`<body><p>Story.</p><script src="/app.js"></script></body></html>`
+	for _, tc := range []struct {
+		name        string
+		whole       bool
+		contentType string
+		want        string
+	}{
+		{"html", false, "text/html; charset=utf-8", trimmed},
+		{"xhtml", false, "application/xhtml+xml", trimmed},
+		{"plain text", false, "text/plain", page},
+		{"whole pages", true, "text/html", page},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			var srv *httptest.Server
+			mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+				writePagesFeed(w, srv.URL, 1)
+			})
+			mux.HandleFunc("/p/0", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				fmt.Fprint(w, page)
+			})
+			srv = httptest.NewServer(mux)
+			defer srv.Close()
+			ns := startNATS(t)
+			startReplica(t, ns, "f1", Config{Feeds: []string{srv.URL + "/feed.xml"}, AllowPrivate: true,
+				PollInterval: time.Minute, WholePages: tc.whole})
+			j := js(t, ns)
+			eventually(t, 30*time.Second, "the page", func() bool { return streamCount(t, j, events.StreamRaw) == 1 })
+			c, err := j.OrderedConsumer(t.Context(), events.StreamRaw, jetstream.OrderedConsumerConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := c.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := events.DecodeRawPage(m.Headers(), m.Data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got.Body) != tc.want {
+				t.Errorf("published\n%s\nwant\n%s", got.Body, tc.want)
+			}
+		})
+	}
+}

@@ -42,6 +42,7 @@ type Config struct {
 	MaxCrawlDelay   time.Duration  // FETCHER_MAX_CRAWL_DELAY: cap on a robots.txt Crawl-delay
 	RobotsTTL       time.Duration  // FETCHER_ROBOTS_TTL: how long robots.txt is cached
 	IgnoreRobots    bool           // FETCHER_IGNORE_ROBOTS: for sources you own
+	WholePages      bool           // FETCHER_WHOLE_PAGES: publish HTML byte for byte, styles and scripts included
 	UserAgent       string         // FETCHER_USER_AGENT
 	Timeout         time.Duration  // FETCHER_TIMEOUT: per request, body included
 	MaxBytes        int64          // FETCHER_MAX_BYTES: largest page or feed accepted
@@ -79,6 +80,7 @@ func ConfigFromEnv(env *config.Env) Config {
 		MaxCrawlDelay:   env.Duration("FETCHER_MAX_CRAWL_DELAY", 30*time.Second, "cap on a robots.txt Crawl-delay"),
 		RobotsTTL:       env.Duration("FETCHER_ROBOTS_TTL", 12*time.Hour, "how long robots.txt is cached"),
 		IgnoreRobots:    env.Bool("FETCHER_IGNORE_ROBOTS", false, "skip robots.txt (only for sources you own)"),
+		WholePages:      env.Bool("FETCHER_WHOLE_PAGES", false, "publish HTML pages byte for byte (by default without the text of styles and of scripts that run, which extraction never reads)"),
 		UserAgent:       env.String("FETCHER_USER_AGENT", web.DefaultUserAgent, "User-Agent; its first word is the robots.txt agent name"),
 		Timeout:         env.Duration("FETCHER_TIMEOUT", 30*time.Second, "time allowed per request, body included"),
 		MaxBytes:        env.Int64("FETCHER_MAX_BYTES", 10<<20, "largest page or feed in decoded bytes (bounds decompression bombs)"),

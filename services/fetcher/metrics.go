@@ -24,6 +24,10 @@ var (
 	fetchedBytes = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "newsflow_fetcher_bytes_total", Help: "Response bytes read, by target (feed, page) and site.",
 	}, []string{"target", "site"})
+	trimmedBytes = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsflow_fetcher_page_bytes_trimmed_total",
+		Help: "Page bytes left out of the published pages (unless FETCHER_WHOLE_PAGES), by site.",
+	}, []string{"site"})
 	fetchSeconds = promauto.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "newsflow_fetcher_request_seconds", Help: "HTTP request latency by target and site.",
 		Buckets: prometheus.ExponentialBuckets(0.02, 2.5, 8),

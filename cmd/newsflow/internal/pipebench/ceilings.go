@@ -26,9 +26,21 @@ import (
 type Ceilings struct {
 	ExtractPerSec    float64 `json:"extract_per_s"` // extract.Extract, one core
 	ExtractMSPerPage float64 `json:"extract_ms_per_page"`
-	ParsePerSec      float64 `json:"parse_per_s"`         // goquery parse only, one core
-	JetStreamPerSec  float64 `json:"jetstream_pub_per_s"` // raw-page messages stored by the embedded server, async publish
-	RedisPerSec      float64 `json:"redis_write_per_s"`   // store upserts of the extracted articles, the store's worker count
+	// The same, of the pages as the fetcher publishes them with
+	// (0 with FETCHER_WHOLE_PAGES): what the parser extracts.
+	ExtractTrimmedPerSec    float64 `json:"extract_trimmed_per_s,omitempty"`
+	ExtractTrimmedMSPerPage float64 `json:"extract_trimmed_ms_per_page,omitempty"`
+	ParsePerSec             float64 `json:"parse_per_s"`         // goquery parse only, one core
+	JetStreamPerSec         float64 `json:"jetstream_pub_per_s"` // raw-page messages stored by the embedded server, async publish
+	RedisPerSec             float64 `json:"redis_write_per_s"`   // store upserts of the extracted articles, the store's worker count
+}
+
+// parsedExtractMS is one extraction of a page as the parser gets it.
+func (c Ceilings) parsedExtractMS() float64 {
+	if c.ExtractTrimmedMSPerPage > 0 {
+		return c.ExtractTrimmedMSPerPage
+	}
+	return c.ExtractMSPerPage
 }
 
 // contentType is what the fetcher passes for the origin's pages.

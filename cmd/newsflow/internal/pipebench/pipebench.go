@@ -23,6 +23,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/evaluate"
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/extract/trim"
 )
 
 // Options of a run.
@@ -88,6 +89,7 @@ type Setup struct {
 	Topology     Topology `json:"topology"`
 	Parsers      int      `json:"parser_processes,omitempty"`
 	RawStream    string   `json:"raw_stream_compression"`
+	TrimPages    bool     `json:"trim_pages"` // not FETCHER_WHOLE_PAGES
 	SSEClients   int      `json:"sse_clients"`
 	GOMEMLIMITMB float64  `json:"gomemlimit_mb,omitempty"`
 	// HarnessRSSMB is this process's resident set before the pipeline
@@ -162,7 +164,8 @@ type Latency struct {
 
 // Ratios are a phase's figures over the ceilings.
 type Ratios struct {
-	ToExtraction float64 `json:"articles_per_s_to_extraction"` // 1.0: the pipeline keeps up with one core extracting
+	ToExtraction float64 `json:"articles_per_s_to_extraction"`                   // 1.0: the pipeline keeps up with one core extracting
+	ToTrimmed    float64 `json:"articles_per_s_to_trimmed_extraction,omitempty"` // the same, of the pages as published
 	ToParse      float64 `json:"articles_per_s_to_parse"`
 	ToJetStream  float64 `json:"articles_per_s_to_jetstream"`
 	ToRedis      float64 `json:"articles_per_s_to_redis"`
@@ -284,6 +287,7 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		total += len(pg)
 	}
 	rep.Setup.MeanPageKB = float64(total) / float64(len(pages)) / 1024
+	rep.Setup.TrimPages = p.trimPages
 	if paced > 0 {
 		ph, err := b.phase(ctx, fmt.Sprintf("paced %g/s", o.Rate), 0, paced, o.Rate, false)
 		if err != nil {
@@ -316,7 +320,20 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	if c.ParsePerSec, err = parseCeiling(pages, o.CeilingFor); err != nil {
 		return nil, err
 	}
-	if c.JetStreamPerSec, err = jetStreamCeiling(ctx, p.deps.NC, pages, itemURL, o.Pages); err != nil {
+	// The parser gets, and JetStream carries, the pages as the fetcher
+	// publishes them.
+	published := pages
+	if p.trimPages {
+		published = make([][]byte, len(pages))
+		for i, pg := range pages {
+			published[i] = trim.Page(bytes.Clone(pg))
+		}
+		if c.ExtractTrimmedPerSec, _, err = extractCeiling(published, pageURLs, o.CeilingFor); err != nil {
+			return nil, err
+		}
+		c.ExtractTrimmedMSPerPage = 1000 / c.ExtractTrimmedPerSec
+	}
+	if c.JetStreamPerSec, err = jetStreamCeiling(ctx, p.deps.NC, published, itemURL, o.Pages); err != nil {
 		return nil, err
 	}
 	if c.RedisPerSec, err = redisCeiling(ctx, p.rdb, p.scfg, arts, itemURL, o.Pages); err != nil {
@@ -337,6 +354,7 @@ func (ph *Phase) ratios(c Ceilings) {
 	}
 	ph.Ratios = Ratios{
 		ToExtraction: div(ph.ArticlesPerSec, c.ExtractPerSec),
+		ToTrimmed:    div(ph.ArticlesPerSec, c.ExtractTrimmedPerSec),
 		ToParse:      div(ph.ArticlesPerSec, c.ParsePerSec),
 		ToJetStream:  div(ph.ArticlesPerSec, c.JetStreamPerSec),
 		ToRedis:      div(ph.ArticlesPerSec, c.RedisPerSec),

@@ -47,6 +47,8 @@ type pipeline struct {
 	deps   service.Deps
 	prefix string
 	scfg   store.Config
+	// trimPages is the fetcher's default: FETCHER_WHOLE_PAGES unset.
+	trimPages bool
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -89,7 +91,7 @@ func startPipeline(ctx context.Context, dir string, o Options, feeds []string, a
 	scfg.HTTPAddr, scfg.AdminAddr = api, ""
 	scfg.Prefix = "bench:"
 
-	p = &pipeline{prefix: scfg.Prefix, scfg: scfg}
+	p = &pipeline{prefix: scfg.Prefix, scfg: scfg, trimPages: !fcfg.WholePages}
 	// Its own name: a failed return sets p to nil before this runs, and what
 	// was started (Redis, NATS, `newsflow up`) must still stop.
 	started := p

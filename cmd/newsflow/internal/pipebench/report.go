@@ -19,6 +19,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "newsflow bench --pipeline, %s: %d corpus pages (%.0f KB mean), %d hosts, host delay %s, raw stream compression %s\n",
 		topo, s.CorpusPages, s.MeanPageKB, s.Hosts, s.HostDelay, s.RawStream)
+	if s.TrimPages {
+		fmt.Fprint(tw, "pages trimmed by the fetcher (FETCHER_WHOLE_PAGES unset): the parser extracts the trimmed pages\n")
+	}
 	fmt.Fprintf(tw, "machine: %d CPUs, GOMAXPROCS %d, %s, %s", r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.OS, r.Machine.GoVersion)
 	if s.GOMEMLIMITMB > 0 {
 		fmt.Fprintf(tw, ", GOMEMLIMIT %.0f MiB", s.GOMEMLIMITMB)
@@ -30,6 +33,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprint(tw, "\n\nceilings (same pages, same run)\t\n")
 	fmt.Fprintf(tw, "  extraction, one core\t%.0f pages/s\t(%.2f ms/page)\n", c.ExtractPerSec, c.ExtractMSPerPage)
+	if c.ExtractTrimmedPerSec > 0 {
+		fmt.Fprintf(tw, "  extraction of trimmed pages, one core\t%.0f pages/s\t(%.2f ms/page)\n", c.ExtractTrimmedPerSec, c.ExtractTrimmedMSPerPage)
+	}
 	fmt.Fprintf(tw, "  goquery parse only, one core\t%.0f pages/s\t\n", c.ParsePerSec)
 	fmt.Fprintf(tw, "  JetStream publish, raw pages\t%.0f msgs/s\t\n", c.JetStreamPerSec)
 	fmt.Fprintf(tw, "  Redis write, store upsert\t%.0f articles/s\t\n\n", c.RedisPerSec)
@@ -54,6 +60,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	})
 	row("end to end, articles/s", num("%.0f", func(p Phase) float64 { return p.ArticlesPerSec }))
 	row("  × one core's extraction", num("%.2f", func(p Phase) float64 { return p.Ratios.ToExtraction }))
+	if c.ExtractTrimmedPerSec > 0 {
+		row("  × extraction of trimmed pages", num("%.2f", func(p Phase) float64 { return p.Ratios.ToTrimmed }))
+	}
 	row("  × parse only", num("%.2f", func(p Phase) float64 { return p.Ratios.ToParse }))
 	row("  × JetStream publish", num("%.3f", func(p Phase) float64 { return p.Ratios.ToJetStream }))
 	row("  × Redis write", num("%.3f", func(p Phase) float64 { return p.Ratios.ToRedis }))
@@ -75,8 +84,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		return fmt.Sprintf("%.2f + %.2f", p.CPUMSPerArticle, p.RedisCPUMSPerArticle)
 	})
 	row("  in extractions of one page", num("%.2f", func(p Phase) float64 { return p.Ratios.CPUToExtract }))
-	row("  less one extraction", num("%.2f", func(p Phase) float64 {
-		return p.CPUMSPerArticle + p.RedisCPUMSPerArticle - c.ExtractMSPerPage
+	row("  less one extraction (as parsed)", num("%.2f", func(p Phase) float64 {
+		return p.CPUMSPerArticle + p.RedisCPUMSPerArticle - c.parsedExtractMS()
 	}))
 	for _, st := range phaseKeys(r.Phases, func(p Phase) map[string]float64 { return p.StageCPUMSPerArticle }) {
 		row("  "+st, func(p Phase) string {
