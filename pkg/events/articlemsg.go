@@ -1,9 +1,12 @@
 package events
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/nats-io/nats.go"
 )
 
@@ -23,13 +26,7 @@ func (a *Article) Msg(source string) (*nats.Msg, error) {
 	// The event id names this version of the article: everything but the
 	// fetch and parse times. A redelivered parse of the same page is dropped
 	// by JetStream; a corrected headline or body is a new event.
-	version := *a
-	version.FetchedAt, version.ParsedAt = nil, nil
-	vdata, err := json.Marshal(&version)
-	if err != nil {
-		return nil, fmt.Errorf("encode article: %w", err)
-	}
-	id := a.ID + "-" + versionHash(vdata)
+	id := a.ID + "-" + articleVersion(a, data)
 	ev := Event{
 		ID:              id,
 		Source:          source,
@@ -44,6 +41,36 @@ func (a *Article) Msg(source string) (*nats.Msg, error) {
 	ev.Header(m.Header)
 	m.Data = data
 	return m, nil
+}
+
+// articleVersion hashes data, a's encoding, less its fetched_at and
+// parsed_at members: the bytes json.Marshal gives a without them, hashed
+// without encoding a second time (a third of Msg's cost). A member is found
+// by its key with a quote before it, which no string value holds unescaped.
+func articleVersion(a *Article, data []byte) string {
+	d := xxhash.New()
+	rest := data
+	for _, f := range []struct {
+		key string
+		t   *time.Time
+	}{{"fetched_at", a.FetchedAt}, {"parsed_at", a.ParsedAt}} {
+		if f.t == nil {
+			continue
+		}
+		val, err := f.t.MarshalJSON()
+		if err != nil {
+			continue // json.Marshal would have failed first
+		}
+		member := append([]byte(`,"`+f.key+`":`), val...)
+		i := bytes.Index(rest, member)
+		if i < 0 {
+			continue
+		}
+		d.Write(rest[:i])
+		rest = rest[i+len(member):]
+	}
+	d.Write(rest)
+	return fmt.Sprintf("%016x", d.Sum64())
 }
 
 // Validated says whether a message carries Msg's promise: an

@@ -151,3 +151,42 @@ func TestArticleMsg(t *testing.T) {
 		t.Errorf("future schema version: %v", err)
 	}
 }
+
+// The event id's version ignores the fetch and parse times and nothing
+// else: the same hash as the article encoded without them, whatever times
+// it carries (and wherever a body mentions them).
+func TestArticleVersion(t *testing.T) {
+	at := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	for name, mutate := range map[string]func(a *Article){
+		"no times":            func(a *Article) {},
+		"both":                func(a *Article) { a.FetchedAt, a.ParsedAt = at("2024-02-23T13:25:00.123456789Z"), at("2024-02-23T13:25:01Z") },
+		"fetched only":        func(a *Article) { a.FetchedAt = at("2024-02-23T13:25:00+09:00") },
+		"parsed only":         func(a *Article) { a.ParsedAt = at("2024-02-23T13:25:00.5-03:30") },
+		"the same instant":    func(a *Article) { a.FetchedAt, a.ParsedAt = at("2024-02-23T13:25:00Z"), at("2024-02-23T13:25:00Z") },
+		"a body quoting them": func(a *Article) { a.BodyText = `,"fetched_at":"2024-02-23T13:25:00Z"`; a.FetchedAt = at("2024-02-23T13:25:00Z") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := validArticle()
+			mutate(a)
+			data, err := json.Marshal(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			version := *a
+			version.FetchedAt, version.ParsedAt = nil, nil
+			vdata, err := json.Marshal(&version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := articleVersion(a, data), versionHash(vdata); got != want {
+				t.Errorf("version %s, want %s (of %s)", got, want, vdata)
+			}
+		})
+	}
+}
