@@ -8,12 +8,15 @@
 // stay, so the page parses to the same tree less those texts. The scanner
 // follows the tokenizing rules of the HTML standard (as golang.org/x/net/html
 // implements them) wherever they decide where a style or script ends; where
-// it cannot be sure — inside SVG or MathML, in a script that opens "<!--" and
-// then "<script", in a page that is not ASCII-compatible — it leaves the rest
-// of the page as it is.
+// it cannot be sure — after an SVG other than a simple icon, from the first
+// MathML element on, in a script that opens "<!--" and then "<script", in a
+// page that is not ASCII-compatible — it leaves the rest of the page as it is.
 package trim
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // Page trims page in place and returns it, shortened. The bytes past the
 // returned length are garbage.
@@ -29,10 +32,9 @@ func Page(page []byte) []byte {
 // scanner copies the page onto itself, leaving out the cut ranges: b[:w] is
 // output, b[from:] is input not yet copied.
 type scanner struct {
-	b         []byte
-	w, from   int
-	svg, math int // open <svg> and <math> elements: their content is not raw text
-	trimmed   int
+	b       []byte
+	w, from int
+	trimmed int
 }
 
 // cut leaves b[start:end] out of the output.
@@ -79,36 +81,25 @@ func (s *scanner) run() {
 	}
 }
 
-// markup skips a comment, a doctype, a CDATA section (in foreign content) or
-// a bogus comment starting at b[i] = "<!", and returns where the page goes on.
+// markup skips a comment, a doctype or a bogus comment starting at b[i] =
+// "<!", and returns where the page goes on. (A CDATA section is one only in
+// SVG and MathML, where trimming has stopped.)
 func (s *scanner) markup(i int) int {
 	b := s.b
 	if bytes.HasPrefix(b[i:], []byte("<!--")) {
 		return commentEnd(b, i+4)
 	}
-	if s.svg+s.math > 0 && bytes.HasPrefix(b[i:], []byte("<![CDATA[")) {
-		if k := bytes.Index(b[i+9:], []byte("]]>")); k >= 0 {
-			return i + 9 + k + 3
-		}
-		return len(b)
-	}
 	return closeAngle(b, i+2)
 }
 
-// endTag reads the end tag at b[i] = "</".
+// endTag skips the end tag at b[i] = "</".
 func (s *scanner) endTag(i int) int {
 	b := s.b
 	if i+2 >= len(b) || !isLetter(b[i+2]) {
 		// "</>" or a bogus comment: both end at the next '>'.
 		return closeAngle(b, i+2)
 	}
-	name, end := readTag(b, i+2)
-	switch {
-	case s.svg > 0 && equalFold(name, "svg"):
-		s.svg--
-	case s.math > 0 && equalFold(name, "math"):
-		s.math--
-	}
+	_, end := readTag(b, i+2)
 	return end
 }
 
@@ -121,14 +112,12 @@ func (s *scanner) startTag(i int) int {
 	}
 	switch {
 	case equalFold(name, "svg"):
-		// Even "<svg/>": counting it open is the safe mistake.
-		s.svg++
-		return end
+		if after, ok := svgEnd(b, i, end); ok {
+			return after
+		}
+		return len(b)
 	case equalFold(name, "math"):
-		s.math++
-		return end
-	case s.svg+s.math > 0:
-		return end
+		return len(b)
 	case equalFold(name, "style"):
 		textEnd := rawTextEnd(b, end, "style")
 		s.cut(end, textEnd)
@@ -151,6 +140,118 @@ func (s *scanner) startTag(i int) int {
 		}
 	}
 	return end
+}
+
+// svgEnd is where an inline SVG, whose start tag is b[i:end], ends — if it is
+// one the parser leaves at its </svg> for sure: SVG elements only, and text
+// only in its <title>, <desc>, <style> and <script>. In SVG a <style> is
+// markup, and where the parser leaves SVG depends on its stack of open
+// elements: an HTML element inside (a <p> breaks out of the SVG, a <div> in
+// a <foreignObject> makes an </svg> close nothing) or a tag it cannot read
+// gives ok false, and the caller leaves the rest of the page alone. Icons
+// and logos, the inline SVG of news pages, are of the simple kind.
+func svgEnd(b []byte, i, end int) (after int, ok bool) {
+	if selfClosing(b[i:end]) {
+		return end, true
+	}
+	if b[end-2] == '/' {
+		return 0, false // "<svg a=b/>": the tokenizer's reading depends on the value
+	}
+	depth := 1
+	for i = end; ; {
+		k := bytes.IndexByte(b[i:], '<')
+		if k < 0 || i+k+1 >= len(b) {
+			return 0, false
+		}
+		i += k
+		switch c := b[i+1]; {
+		case c == '!' && bytes.HasPrefix(b[i:], []byte("<!--")):
+			i = commentEnd(b, i+4)
+		case c == '/':
+			if i+2 >= len(b) || !isLetter(b[i+2]) {
+				return 0, false
+			}
+			name, end := readTag(b, i+2)
+			if !svgElement(name) || end >= len(b) {
+				return 0, false
+			}
+			if equalFold(name, "svg") {
+				if depth--; depth == 0 {
+					return end, true
+				}
+			}
+			i = end
+		case isLetter(c):
+			name, end := readTag(b, i+1)
+			if !svgElement(name) || end >= len(b) {
+				return 0, false
+			}
+			switch {
+			case equalFold(name, "svg") && !selfClosing(b[i:end]):
+				if b[end-2] == '/' {
+					return 0, false
+				}
+				depth++
+			case textOnly(name):
+				// Its text, up to its own end tag, and no tag inside.
+				k := bytes.IndexByte(b[end:], '<')
+				if k < 0 || !endTagAt(b, end+k, strings.ToLower(string(name))) {
+					return 0, false
+				}
+				end += k
+			}
+			i = end
+		default:
+			return 0, false // "<!x", "<?x" or a '<' of the text: not for an icon
+		}
+	}
+}
+
+// svgElements are the SVG elements of icons, logos and charts, lower case;
+// and any filter primitive (fe…).
+var svgElements = []string{"svg", "g", "path", "use", "defs", "symbol", "circle", "rect", "ellipse",
+	"line", "polyline", "polygon", "lineargradient", "radialgradient", "stop", "clippath", "mask",
+	"pattern", "text", "tspan", "textpath", "image", "filter", "marker", "animate",
+	"animatetransform", "animatemotion", "set", "switch", "view", "title", "desc", "style", "script"}
+
+func svgElement(name []byte) bool {
+	if len(name) > 2 && equalFold(name[:2], "fe") {
+		return true
+	}
+	for _, e := range svgElements {
+		if equalFold(name, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// textOnly are the SVG elements whose content must be text for svgEnd: an
+// HTML tag in a <title> or <desc> (HTML integration points) is HTML, and in
+// SVG a <style> or <script> is no raw text.
+func textOnly(name []byte) bool {
+	return equalFold(name, "title") || equalFold(name, "desc") || equalFold(name, "style") || equalFold(name, "script")
+}
+
+// selfClosing says whether a start tag ends in "/>" as the tokenizer reads
+// it: a '/' after a quoted value, a space or the name, not the end of an
+// unquoted value ("<a href=x/>").
+func selfClosing(tag []byte) bool {
+	n := len(tag)
+	if n < 3 || tag[n-2] != '/' {
+		return false
+	}
+	switch c := tag[n-3]; {
+	case c == '"' || c == '\'' || isSpace(c):
+		return true
+	default:
+		// "<svg/>": the '/' right after the name.
+		k := 1
+		for k < n && !isSpace(tag[k]) && tag[k] != '/' && tag[k] != '>' {
+			k++
+		}
+		return k == n-2
+	}
 }
 
 // rawElements hold text up to their end tag whose markup is not markup: a
@@ -250,6 +351,9 @@ func rawTextEnd(b []byte, i int, name string) int {
 // endTagAt says whether b[i:] starts the end tag "</name" (any case) with a
 // delimiter after it.
 func endTagAt(b []byte, i int, name string) bool {
+	if i+2 > len(b) || b[i] != '<' || b[i+1] != '/' {
+		return false
+	}
 	rest := b[i+2:]
 	if len(rest) <= len(name) || !equalFold(rest[:len(name)], name) {
 		return false
@@ -324,7 +428,7 @@ func attrValue(tag []byte, name string) (val []byte, found bool) {
 }
 
 // commentEnd is where a comment whose text starts at b[i] ends, by the
-// tokenizer's rules: "-->", "--!>", or a '>' with only dashes before it
+// tokenizer's rules: "-->", "--!>", or a first '>' with only dashes before it
 // ("<!-->", "<!--->"). An unclosed comment runs to the page's end.
 func commentEnd(b []byte, i int) int {
 	start := i
@@ -335,7 +439,7 @@ func commentEnd(b []byte, i int) int {
 		}
 		gt := i + k
 		text := b[start:gt]
-		if len(bytes.TrimLeft(text, "-")) == 0 ||
+		if (i == start && len(bytes.TrimLeft(text, "-")) == 0) ||
 			bytes.HasSuffix(text, []byte("--")) || bytes.HasSuffix(text, []byte("--!")) {
 			return gt + 1
 		}
