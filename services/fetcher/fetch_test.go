@@ -324,14 +324,7 @@ func TestPublishedPagesAreTrimmed(t *testing.T) {
 				PollInterval: time.Minute, WholePages: tc.whole})
 			j := js(t, ns)
 			eventually(t, 30*time.Second, "the page", func() bool { return streamCount(t, j, events.StreamRaw) == 1 })
-			c, err := j.OrderedConsumer(t.Context(), events.StreamRaw, jetstream.OrderedConsumerConfig{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := c.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := firstRaw(t, j)
 			got, err := events.DecodeRawPage(m.Headers(), m.Data())
 			if err != nil {
 				t.Fatal(err)

@@ -126,6 +126,20 @@ func rawURLs(t *testing.T, j jetstream.JetStream) map[string]int {
 	return counts
 }
 
+// firstRaw is the first message of NEWSFLOW_RAW.
+func firstRaw(t *testing.T, j jetstream.JetStream) jetstream.Msg {
+	t.Helper()
+	c, err := j.OrderedConsumer(t.Context(), events.StreamRaw, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func streamCount(t *testing.T, j jetstream.JetStream, name string) uint64 {
 	t.Helper()
 	s, err := j.Stream(t.Context(), name)

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/newsflow/newsflow/pkg/events"
 )
 
@@ -43,14 +41,7 @@ func TestLargePageViaObjectStore(t *testing.T) {
 		MaxBytes: 32 << 20, PollInterval: time.Minute, Timeout: 20 * time.Second})
 	j := js(t, ns)
 	eventually(t, 60*time.Second, "the large page", func() bool { return streamCount(t, j, events.StreamRaw) == 1 })
-	c, err := j.OrderedConsumer(t.Context(), events.StreamRaw, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := c.Next()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := firstRaw(t, j)
 	if m.Headers().Get(events.HeaderBodyRef) == "" || len(m.Data()) != 0 {
 		t.Fatalf("large page sent inline (%d bytes)", len(m.Data()))
 	}
