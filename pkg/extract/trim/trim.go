@@ -234,24 +234,25 @@ func textOnly(name []byte) bool {
 }
 
 // selfClosing says whether a start tag ends in "/>" as the tokenizer reads
-// it: a '/' after a quoted value, a space or the name, not the end of an
-// unquoted value ("<a href=x/>").
+// it: the '/' is not the last byte of the last attribute's unquoted value
+// ("<svg a=b/>", "<svg a= />"). A repeated attribute name, which the
+// tokenizer drops, can only make this say false where it says true.
 func selfClosing(tag []byte) bool {
 	n := len(tag)
 	if n < 3 || tag[n-2] != '/' {
 		return false
 	}
-	switch c := tag[n-3]; {
-	case c == '"' || c == '\'' || isSpace(c):
-		return true
-	default:
-		// "<svg/>": the '/' right after the name.
-		k := 1
-		for k < n && !isSpace(tag[k]) && tag[k] != '/' && tag[k] != '>' {
-			k++
-		}
-		return k == n-2
+	i := 1
+	for i < n && !isSpace(tag[i]) && tag[i] != '/' && tag[i] != '>' {
+		i++
 	}
+	inValue := false
+	scanAttrs(tag, i, func(_, val []byte) bool {
+		end := cap(tag) - cap(val) + len(val) // val is a slice of tag
+		inValue = len(val) > 0 && end == n-1
+		return true
+	})
+	return !inValue
 }
 
 // rawElements hold text up to their end tag whose markup is not markup: a
