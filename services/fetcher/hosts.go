@@ -408,6 +408,7 @@ func (c *robotsCache) rules(ctx context.Context, u *url.URL) (*robots.Rules, err
 
 func (c *robotsCache) fetch(ctx context.Context, origin string) (*robots.Rules, time.Time, error) {
 	resp, err := c.client.Get(ctx, web.Request{URL: origin + "/robots.txt", Accept: "text/plain"})
+	defer resp.Release() // the rules hold copies
 	now := time.Now()
 	switch {
 	case err == nil:

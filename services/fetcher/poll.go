@@ -192,6 +192,7 @@ func (f *Fetcher) poll(ctx context.Context, st *FeedState) (pollResult, error) {
 		Accept: "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.3",
 	})
 	fetchSeconds.WithLabelValues("feed", site).Observe(time.Since(start).Seconds())
+	defer resp.Release() // the parsed feed holds copies: the buffer serves the next fetch
 	if resp != nil {
 		res.maxAge, res.retryAfter = resp.MaxAge, resp.RetryAfter
 		if resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests {
@@ -285,8 +286,11 @@ func (f *Fetcher) probeCommonPaths(ctx context.Context, pageURL string) []string
 		if err != nil {
 			continue
 		}
-		if feed, err := feeds.Parse(resp.Body, resp.FinalURL, resp.ContentType); err == nil && (len(feed.Items) > 0 || len(feed.Sitemaps) > 0) {
-			return []string{resp.FinalURL}
+		feed, err := feeds.Parse(resp.Body, resp.FinalURL, resp.ContentType)
+		final := resp.FinalURL
+		resp.Release()
+		if err == nil && (len(feed.Items) > 0 || len(feed.Sitemaps) > 0) {
+			return []string{final}
 		}
 	}
 	return nil
