@@ -95,3 +95,43 @@ func TestBodyLimitIsExact(t *testing.T) {
 		}
 	}
 }
+
+// Bodies around the pool's bound read whole, and the limit stays exact past
+// it, with a Content-Length or without.
+func TestBodiesPastThePooledBound(t *testing.T) {
+	const limit = 3 << 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
+		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Query().Get("length") != "" {
+			w.Header().Set("Content-Length", strconv.Itoa(size))
+		}
+		body := make([]byte, size)
+		for i := range body {
+			body[i] = byte('a' + i%26)
+		}
+		w.Write(body)
+	}))
+	defer srv.Close()
+	c := New(Options{AllowPrivate: true, MaxBytes: limit})
+	const bound = maxPooledBody - bytes.MinRead
+	for _, length := range []string{"", "1"} {
+		for _, size := range []int{bound - 1, bound, bound + 1, maxPooledBody, 2*maxPooledBody + 3, limit, limit + 1, 100} {
+			resp, err := c.Get(context.Background(), Request{URL: fmt.Sprintf("%s/?size=%d&length=%s", srv.URL, size, length)})
+			if size > limit {
+				if Kind(err) != "too_large" {
+					t.Errorf("size %d (length %q): err %v, want too large", size, length, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("size %d (length %q): %v", size, length, err)
+				continue
+			}
+			if len(resp.Body) != size || (size > 0 && resp.Body[size-1] != byte('a'+(size-1)%26)) {
+				t.Errorf("size %d (length %q): %d bytes, not the body served", size, length, len(resp.Body))
+			}
+			resp.Release()
+		}
+	}
+}
