@@ -26,8 +26,8 @@ import (
 type Ceilings struct {
 	ExtractPerSec    float64 `json:"extract_per_s"` // extract.Extract, one core
 	ExtractMSPerPage float64 `json:"extract_ms_per_page"`
-	// The same, of the pages as the fetcher publishes them with
-	// (0 with FETCHER_WHOLE_PAGES): what the parser extracts.
+	// The same, of the pages as the fetcher publishes them, trimmed (0
+	// with FETCHER_WHOLE_PAGES): what the parser extracts.
 	ExtractTrimmedPerSec    float64 `json:"extract_trimmed_per_s,omitempty"`
 	ExtractTrimmedMSPerPage float64 `json:"extract_trimmed_ms_per_page,omitempty"`
 	ParsePerSec             float64 `json:"parse_per_s"`         // goquery parse only, one core
