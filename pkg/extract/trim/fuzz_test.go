@@ -27,6 +27,11 @@ func FuzzPage(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	// Whole pages too, so that mutations start from real structure: the
+	// legacy pages are small and broken in the ways old pages are.
+	for _, p := range legacyPages(f) {
+		f.Add(p.html)
+	}
 	f.Fuzz(func(t *testing.T, page []byte) {
 		cut := trim.Page(bytes.Clone(page))
 		if len(cut) > len(page) {

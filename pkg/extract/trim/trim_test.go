@@ -3,6 +3,7 @@ package trim_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -54,6 +55,13 @@ func corpusPages(t testing.TB) map[string]corpusPage {
 			pages[dir+"/"+p.ID] = corpusPage{h, p.URL}
 		}
 	}
+	maps.Copy(pages, legacyPages(t))
+	return pages
+}
+
+// legacyPages is testdata/legacy: small pages broken as old pages are.
+func legacyPages(t testing.TB) map[string]corpusPage {
+	pages := map[string]corpusPage{}
 	legacy, err := filepath.Glob(filepath.Join(fixtures.Path(t, "legacy"), "*.html"))
 	if err != nil {
 		t.Fatal(err)
