@@ -1,12 +1,9 @@
 package events
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/nats-io/nats.go"
 )
 
@@ -41,36 +38,6 @@ func (a *Article) Msg(source string) (*nats.Msg, error) {
 	ev.Header(m.Header)
 	m.Data = data
 	return m, nil
-}
-
-// articleVersion hashes data, a's encoding, less its fetched_at and
-// parsed_at members: the bytes json.Marshal gives a without them, hashed
-// without encoding a second time (a third of Msg's cost). A member is found
-// by its key with a quote before it, which no string value holds unescaped.
-func articleVersion(a *Article, data []byte) string {
-	d := xxhash.New()
-	rest := data
-	for _, f := range []struct {
-		key string
-		t   *time.Time
-	}{{"fetched_at", a.FetchedAt}, {"parsed_at", a.ParsedAt}} {
-		if f.t == nil {
-			continue
-		}
-		val, err := f.t.MarshalJSON()
-		if err != nil {
-			continue // json.Marshal would have failed first
-		}
-		member := append([]byte(`,"`+f.key+`":`), val...)
-		i := bytes.Index(rest, member)
-		if i < 0 {
-			continue
-		}
-		d.Write(rest[:i])
-		rest = rest[i+len(member):]
-	}
-	d.Write(rest)
-	return fmt.Sprintf("%016x", d.Sum64())
 }
 
 // Validated says whether a message carries Msg's promise: an

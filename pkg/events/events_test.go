@@ -164,12 +164,17 @@ func TestArticleVersion(t *testing.T) {
 		return &v
 	}
 	for name, mutate := range map[string]func(a *Article){
-		"no times":            func(a *Article) {},
-		"both":                func(a *Article) { a.FetchedAt, a.ParsedAt = at("2024-02-23T13:25:00.123456789Z"), at("2024-02-23T13:25:01Z") },
-		"fetched only":        func(a *Article) { a.FetchedAt = at("2024-02-23T13:25:00+09:00") },
-		"parsed only":         func(a *Article) { a.ParsedAt = at("2024-02-23T13:25:00.5-03:30") },
-		"the same instant":    func(a *Article) { a.FetchedAt, a.ParsedAt = at("2024-02-23T13:25:00Z"), at("2024-02-23T13:25:00Z") },
-		"a body quoting them": func(a *Article) { a.BodyText = `,"fetched_at":"2024-02-23T13:25:00Z"`; a.FetchedAt = at("2024-02-23T13:25:00Z") },
+		"no times": func(a *Article) {},
+		"both": func(a *Article) {
+			a.FetchedAt, a.ParsedAt = at("2024-02-23T13:25:00.123456789Z"), at("2024-02-23T13:25:01Z")
+		},
+		"fetched only":     func(a *Article) { a.FetchedAt = at("2024-02-23T13:25:00+09:00") },
+		"parsed only":      func(a *Article) { a.ParsedAt = at("2024-02-23T13:25:00.5-03:30") },
+		"the same instant": func(a *Article) { a.FetchedAt, a.ParsedAt = at("2024-02-23T13:25:00Z"), at("2024-02-23T13:25:00Z") },
+		"a body quoting them": func(a *Article) {
+			a.BodyText = `,"fetched_at":"2024-02-23T13:25:00Z"`
+			a.FetchedAt = at("2024-02-23T13:25:00Z")
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := validArticle()

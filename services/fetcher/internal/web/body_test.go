@@ -58,48 +58,10 @@ func TestBodyBuffersAreReusedSafely(t *testing.T) {
 	none.Release() // a failed Get's nil response
 }
 
-// A body of exactly the limit is accepted, with a Content-Length or without;
-// one byte more is refused.
-func TestBodyLimitIsExact(t *testing.T) {
-	const limit = 64 << 10
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
-		w.Header().Set("Content-Type", "text/html")
-		if r.URL.Query().Get("length") != "" {
-			w.Header().Set("Content-Length", strconv.Itoa(size))
-		}
-		w.Write(bytes.Repeat([]byte("x"), size))
-	}))
-	defer srv.Close()
-	c := New(Options{AllowPrivate: true, MaxBytes: limit})
-	for _, length := range []string{"", "1"} {
-		for _, tt := range []struct {
-			size    int
-			tooLong bool
-		}{{limit, false}, {limit + 1, true}, {0, false}} {
-			resp, err := c.Get(context.Background(), Request{URL: fmt.Sprintf("%s/?size=%d&length=%s", srv.URL, tt.size, length)})
-			if tt.tooLong {
-				if Kind(err) != "too_large" {
-					t.Errorf("size %d (length %q): err %v, want too large", tt.size, length, err)
-				}
-				continue
-			}
-			if err != nil {
-				t.Errorf("size %d (length %q): %v", tt.size, length, err)
-				continue
-			}
-			if len(resp.Body) != tt.size {
-				t.Errorf("size %d (length %q): %d bytes", tt.size, length, len(resp.Body))
-			}
-			resp.Release()
-		}
-	}
-}
-
-// Bodies around the pool's bound read whole, and the limit stays exact past
-// it, with a Content-Length or without.
-func TestBodiesPastThePooledBound(t *testing.T) {
-	const limit = 3 << 20
+// Bodies of any size are read whole, up to the limit exactly, with a
+// Content-Length or without: at a small limit, and around the bound past
+// which a body gets a buffer of its own.
+func TestBodySizes(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		size, _ := strconv.Atoi(r.URL.Query().Get("size"))
 		w.Header().Set("Content-Type", "text/html")
@@ -113,25 +75,33 @@ func TestBodiesPastThePooledBound(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	c := New(Options{AllowPrivate: true, MaxBytes: limit})
 	const bound = maxPooledBody - bytes.MinRead
-	for _, length := range []string{"", "1"} {
-		for _, size := range []int{bound - 1, bound, bound + 1, maxPooledBody, 2*maxPooledBody + 3, limit, limit + 1, 100} {
-			resp, err := c.Get(context.Background(), Request{URL: fmt.Sprintf("%s/?size=%d&length=%s", srv.URL, size, length)})
-			if size > limit {
-				if Kind(err) != "too_large" {
-					t.Errorf("size %d (length %q): err %v, want too large", size, length, err)
+	for _, tc := range []struct {
+		limit int
+		sizes []int
+	}{
+		{64 << 10, []int{64 << 10, 64<<10 + 1, 0}},
+		{3 << 20, []int{bound - 1, bound, bound + 1, maxPooledBody, 2*maxPooledBody + 3, 3 << 20, 3<<20 + 1, 100}},
+	} {
+		c := New(Options{AllowPrivate: true, MaxBytes: int64(tc.limit)})
+		for _, length := range []string{"", "1"} {
+			for _, size := range tc.sizes {
+				resp, err := c.Get(context.Background(), Request{URL: fmt.Sprintf("%s/?size=%d&length=%s", srv.URL, size, length)})
+				if size > tc.limit {
+					if Kind(err) != "too_large" {
+						t.Errorf("size %d, limit %d (length %q): err %v, want too large", size, tc.limit, length, err)
+					}
+					continue
 				}
-				continue
+				if err != nil {
+					t.Errorf("size %d, limit %d (length %q): %v", size, tc.limit, length, err)
+					continue
+				}
+				if len(resp.Body) != size || (size > 0 && resp.Body[size-1] != byte('a'+(size-1)%26)) {
+					t.Errorf("size %d, limit %d (length %q): %d bytes, not the body served", size, tc.limit, length, len(resp.Body))
+				}
+				resp.Release()
 			}
-			if err != nil {
-				t.Errorf("size %d (length %q): %v", size, length, err)
-				continue
-			}
-			if len(resp.Body) != size || (size > 0 && resp.Body[size-1] != byte('a'+(size-1)%26)) {
-				t.Errorf("size %d (length %q): %d bytes, not the body served", size, length, len(resp.Body))
-			}
-			resp.Release()
 		}
 	}
 }
