@@ -14,11 +14,11 @@ import (
 // gives ok false, and the caller leaves the rest of the page alone. Icons
 // and logos, the inline SVG of news pages, are of the simple kind.
 func svgEnd(b []byte, i, end int) (after int, ok bool) {
-	if selfClosing(b[i:end]) {
+	switch opens, sure := svgOpens(b[i:end]); {
+	case !sure:
+		return 0, false
+	case !opens:
 		return end, true
-	}
-	if b[end-2] == '/' {
-		return 0, false // "<svg a=b/>": the tokenizer's reading depends on the value
 	}
 	depth := 1
 	for i = end; ; {
@@ -50,11 +50,14 @@ func svgEnd(b []byte, i, end int) (after int, ok bool) {
 				return 0, false
 			}
 			switch {
-			case equalFold(name, "svg") && !selfClosing(b[i:end]):
-				if b[end-2] == '/' {
+			case equalFold(name, "svg"):
+				opens, sure := svgOpens(b[i:end])
+				if !sure {
 					return 0, false
 				}
-				depth++
+				if opens {
+					depth++
+				}
 			case textOnly(name):
 				// Its text, up to its own end tag, and no tag inside.
 				k := bytes.IndexByte(b[end:], '<')
@@ -94,6 +97,18 @@ func svgElement(name []byte) bool {
 // SVG a <style> or <script> is no raw text.
 func textOnly(name []byte) bool {
 	return equalFold(name, "title") || equalFold(name, "desc") || equalFold(name, "style") || equalFold(name, "script")
+}
+
+// svgOpens says whether an <svg> start tag opens an element ("<svg/>" does
+// not), and whether that is sure: a tag ending in "/>" whose '/' this reads
+// as the end of the last attribute's value might be self-closing after all
+// to the tokenizer, if that attribute repeats a name (the tokenizer keeps
+// only the first).
+func svgOpens(tag []byte) (opens, sure bool) {
+	if selfClosing(tag) {
+		return false, true
+	}
+	return true, tag[len(tag)-2] != '/'
 }
 
 // selfClosing says whether a start tag ends in "/>" as the tokenizer reads

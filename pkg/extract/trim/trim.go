@@ -27,11 +27,10 @@ func Page(page []byte) []byte {
 }
 
 // scanner copies the page onto itself, leaving out the cut ranges: b[:w] is
-// output, b[from:] is input not yet copied.
+// output, b[from:] is input not yet copied (from is 0 until the first cut).
 type scanner struct {
 	b       []byte
 	w, from int
-	trimmed int
 }
 
 // cut leaves b[start:end] out of the output.
@@ -41,12 +40,11 @@ func (s *scanner) cut(start, end int) {
 	}
 	s.w += copy(s.b[s.w:], s.b[s.from:start])
 	s.from = end
-	s.trimmed += end - start
 }
 
 func (s *scanner) finish() []byte {
-	if s.trimmed == 0 {
-		return s.b
+	if s.from == 0 {
+		return s.b // nothing cut
 	}
 	s.w += copy(s.b[s.w:], s.b[s.from:])
 	return s.b[:s.w]
