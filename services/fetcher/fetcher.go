@@ -157,6 +157,7 @@ type Fetcher struct {
 	failures jetstream.KeyValue
 	claims   jetstream.KeyValue
 	seen     jetstream.KeyValue
+	recent   *recentSeen // seen keys this replica met lately
 	hosts    *hostGate
 	robots   *robotsCache
 	sites    *siteLabels // the site label of the metrics
@@ -218,6 +219,14 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 	if f.claimTTL <= 0 {
 		f.claimTTL = 2 * time.Minute
 	}
+	err = events.WhileUnavailable(ctx, func() (err error) {
+		st, err = f.seen.Status(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seen bucket status: %w", err)
+	}
+	f.recent = newRecentSeen(st.TTL())
 	f.hosts = &hostGate{kv: hostsKV, pauses: pausesKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
 	return f, nil
 }

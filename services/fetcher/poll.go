@@ -303,7 +303,11 @@ func (f *Fetcher) queue(ctx context.Context, feedURL string, it feeds.Item) (boo
 		return false, nil // not an article URL we can fetch; nothing to retry
 	}
 	key := events.ArticleID(canon)
+	if f.recent.has(key, time.Now()) {
+		return false, nil
+	}
 	if _, err := f.seen.Get(ctx, key); err == nil {
+		f.recent.add(key, time.Now())
 		return false, nil
 	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, fmt.Errorf("seen lookup: %w", err)
@@ -327,6 +331,7 @@ func (f *Fetcher) queue(ctx context.Context, feedURL string, it feeds.Item) (boo
 	if _, err := f.seen.Put(ctx, key, []byte(canon)); err != nil {
 		return false, fmt.Errorf("mark seen %s: %w", urls.Redact(it.URL), err)
 	}
+	f.recent.add(key, time.Now())
 	queued.Inc()
 	return true, nil
 }
