@@ -31,9 +31,10 @@ type Topology struct {
 	// backoff doubles from 2 s, jittered, so the default *_MAX_DELIVER of 5
 	// (four redeliveries) takes at most 30 s of backoff besides the attempts'
 	// own time; past it the store's upsert is idempotent anyway. nats-server
-	// keeps each id of the window in memory, about 100 bytes per stream: at
-	// 100 articles/s the earlier 10 minutes came to about 17 MB in three
-	// streams.
+	// keeps each id of the window in memory, about 100 bytes per stream (and
+	// an expired one until it compacts its list of them: up to three windows'
+	// worth): at 100 articles/s the earlier 10 minutes came to about 17 MB in
+	// three streams.
 	DuplicateWindow time.Duration
 	SeenTTL         time.Duration // how long an article URL stays "seen"
 	ClaimTTL        time.Duration // how long a feed-poll claim lasts without renewal

@@ -157,7 +157,7 @@ type Fetcher struct {
 	failures jetstream.KeyValue
 	claims   jetstream.KeyValue
 	seen     jetstream.KeyValue
-	recent   *recentSeen // seen keys this replica met lately
+	recent   *recentSeen // spares a poll the lookups of items it relists
 	hosts    *hostGate
 	robots   *robotsCache
 	sites    *siteLabels // the site label of the metrics

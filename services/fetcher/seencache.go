@@ -9,8 +9,10 @@ import (
 // recentSeen remembers the article URLs this replica lately found in the
 // newsflow_seen bucket or marked there itself. A feed lists the same items
 // poll after poll — tens of them, a few new — and each used to cost a KV
-// round trip (two NATS messages) at every poll; in `bench --pipeline`'s
-// paced phase they were half the messages per article.
+// round trip (two NATS messages) at every poll.
+//
+// A hit does not renew a key: what the bucket last confirmed sets its age,
+// so a relisted item is asked about again once every one or two windows.
 //
 // It only says "seen" of what the bucket said or was told, and for no longer
 // than twice its window, well inside the bucket's TTL: a key that expires or
@@ -63,7 +65,7 @@ func (r *recentSeen) has(key string, now time.Time) bool {
 	return ok
 }
 
-// add notes key as seen now.
+// add is called once the bucket has the key: found there, or written.
 func (r *recentSeen) add(key string, now time.Time) {
 	k, ok := seenKey(key)
 	if !ok || r.window <= 0 {

@@ -34,6 +34,9 @@ func TestRecentSeen(t *testing.T) {
 		{"forgotten two windows after its generation began", 8, []step{{add: a}, {at: w, add: b},
 			{at: 2*w - time.Second, has: a, want: true}, {at: 2 * w, has: a}, {at: 2 * w, has: b, want: true}}},
 		{"idle past two windows forgets all", 8, []step{{add: a}, {at: 3 * w, has: a}}},
+		{"a generation that began after a gap: its predecessor still ends two windows after it began", 8, []step{
+			{add: a}, {at: 3 * w / 2, add: b}, {at: 2*w - time.Second, has: a, want: true}, {at: 2 * w, has: a},
+			{at: 2 * w, has: b, want: true}}},
 		{"a full generation rotates early", 2, []step{{add: a}, {add: b}, {add: c}, {has: a, want: true},
 			{add: d}, {add: e}, {has: a}, {has: c, want: true}}},
 		{"not an article id: never cached", 8, []step{{add: "feed-1"}, {has: "feed-1"}, {add: "zz" + a[2:]}, {has: "zz" + a[2:]}}},
