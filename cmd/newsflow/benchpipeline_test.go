@@ -30,12 +30,12 @@ func TestBenchPipelineReport(t *testing.T) {
 	}
 	full := rep.Phases[1]
 	var stages float64
-	// A 100 Hz profile of a short run samples the busy stages for sure; a
-	// light one (the store, NATS) may go unsampled, which is no error.
-	for _, st := range []string{"fetcher", "parser"} {
-		if full.StageCPUMSPerArticle[st] <= 0 {
-			t.Errorf("full speed: no CPU for stage %s: %v", st, full.StageCPUMSPerArticle)
-		}
+	// A 100 Hz profile of a short run samples the parser for sure (20
+	// extractions, about 40 ms); the other stages may go unsampled, which is
+	// no error: the fetcher's 20 pages, trimmed, cost about 12 ms, and one CI
+	// run caught none of it.
+	if full.StageCPUMSPerArticle["parser"] <= 0 {
+		t.Errorf("full speed: no CPU for stage parser: %v", full.StageCPUMSPerArticle)
 	}
 	for _, v := range full.StageCPUMSPerArticle {
 		stages += v
