@@ -488,6 +488,38 @@ func TestNearDuplicates(t *testing.T) {
 	}
 }
 
+// A near-copy of a copy links to the copy's original, though too far from
+// the original to be found by itself; once the original is gone, to the
+// earliest copy left.
+func TestCopyOfACopyLinksToItsOriginal(t *testing.T) {
+	const sim = "0123456789abcdef"
+	h := func(n int) time.Time { return base.Add(time.Duration(n) * time.Minute) }
+	withSim := func(simhash string) func(*events.Article) { return func(a *events.Article) { a.Simhash = simhash } }
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	orig := art("a.com", 1, h(0), withSim(sim))
+	mustPut(t, s, orig, Created)
+	copy1 := art("b.com", 2, h(5), withSim(flip(sim, 0, 1, 2)))
+	if r := mustPut(t, s, copy1, Created); r.DuplicateOf != orig.ID {
+		t.Fatalf("first copy duplicate_of = %q, want the original", r.DuplicateOf)
+	}
+	// 2 bits from the first copy, 5 from the original.
+	copy2 := art("c.com", 3, h(10), withSim(flip(sim, 0, 1, 2, 3, 4)))
+	if r := mustPut(t, s, copy2, Created); r.DuplicateOf != orig.ID {
+		t.Errorf("copy of the copy duplicate_of = %q, want the original %q", r.DuplicateOf, orig.ID)
+	}
+	// Both earlier copies name the original.
+	copy3 := art("e.com", 4, h(15), withSim(flip(sim, 0, 1, 2, 3)))
+	if r := mustPut(t, s, copy3, Created); r.DuplicateOf != orig.ID {
+		t.Errorf("third copy duplicate_of = %q, want the original %q", r.DuplicateOf, orig.ID)
+	}
+	rdb.Del(t.Context(), s.recordKey(orig.ID)) // the original expires first
+	copy4 := art("d.com", 5, h(20), withSim(flip(sim, 0, 1, 2, 3)))
+	if r := mustPut(t, s, copy4, Created); r.DuplicateOf != copy1.ID {
+		t.Errorf("after the original expired, a new copy's duplicate_of = %q, want the earliest copy %q", r.DuplicateOf, copy1.ID)
+	}
+}
+
 // The copy published first is the original, whichever arrives first; the
 // API hides copies by default and shows them, marked, on request; a copy
 // whose original expired is shown again.
