@@ -207,28 +207,32 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*Fetcher, error) {
 		return nil, err
 	}
 	f.owner = []byte(fmt.Sprintf("%s-%d", deps.NC.Opts.Name, time.Now().UnixNano()))
-	var st jetstream.KeyValueStatus
-	err = events.WhileUnavailable(ctx, func() (err error) {
-		st, err = f.claims.Status(ctx)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claims bucket status: %w", err)
+	if f.claimTTL, err = bucketTTL(ctx, f.claims); err != nil {
+		return nil, err
 	}
-	f.claimTTL = st.TTL()
 	if f.claimTTL <= 0 {
 		f.claimTTL = 2 * time.Minute
 	}
-	err = events.WhileUnavailable(ctx, func() (err error) {
-		st, err = f.seen.Status(ctx)
+	seenTTL, err := bucketTTL(ctx, f.seen)
+	if err != nil {
+		return nil, err
+	}
+	f.recent = newRecentSeen(seenTTL)
+	f.hosts = &hostGate{kv: hostsKV, pauses: pausesKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
+	return f, nil
+}
+
+// bucketTTL is how long kv keeps a key (0: for ever).
+func bucketTTL(ctx context.Context, kv jetstream.KeyValue) (time.Duration, error) {
+	var st jetstream.KeyValueStatus
+	err := events.WhileUnavailable(ctx, func() (err error) {
+		st, err = kv.Status(ctx)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("seen bucket status: %w", err)
+		return 0, fmt.Errorf("bucket %s status: %w", kv.Bucket(), err)
 	}
-	f.recent = newRecentSeen(st.TTL())
-	f.hosts = &hostGate{kv: hostsKV, pauses: pausesKV, perHost: cfg.HostConcurrency, delay: cfg.HostDelay, owner: f.owner}
-	return f, nil
+	return st.TTL(), nil
 }
 
 // jobAckWait is how long a fetch job taken by a replica that died stays
