@@ -51,13 +51,29 @@ func loadSeedExpect(t *testing.T) seedExpect {
 }
 
 func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		// The kernel may offer a port it just took back; two listeners of
+		// one test given the same port would fail at random.
+		if !handedOut.addrs[addr] {
+			handedOut.addrs[addr] = true
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
+
+// handedOut holds the addresses freeAddr gave in this test binary.
+var handedOut = struct {
+	sync.Mutex
+	addrs map[string]bool
+}{addrs: map[string]bool{}}
 
 func testLogger(t *testing.T) *slog.Logger {
 	if testing.Verbose() {
@@ -389,7 +405,9 @@ func startUp(t *testing.T, args ...string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"up"}, args...), nil, io.Discard, io.Discard) }()
+	// up's own log is what says why it failed to start or stop.
+	var stderr lockedBuffer
+	go func() { done <- run(ctx, append([]string{"up"}, args...), nil, io.Discard, &stderr) }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
@@ -397,7 +415,9 @@ func startUp(t *testing.T, args ...string) (stop func()) {
 			select {
 			case code := <-done:
 				if code != 0 {
-					t.Errorf("newsflow up exited %d, want 0", code)
+					t.Errorf("newsflow up exited %d, want 0; its log:\n%s", code, stderr.String())
+				} else if t.Failed() {
+					t.Logf("newsflow up's log:\n%s", stderr.String())
 				}
 			case <-time.After(30 * time.Second):
 				t.Fatal("newsflow up did not stop within 30s of SIGTERM")
