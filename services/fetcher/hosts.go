@@ -92,9 +92,15 @@ func (g *hostGate) retryIn(host string) time.Duration {
 
 // A turned-away job waits at least minSlotRetry (each return costs a
 // redelivery) and at most maxSlotReturn, however long the host's queue.
+// The queue bookReturn counts is this replica's: where several replicas
+// turn away jobs of one host, each books as if it alone served the host,
+// and their returns outrun it, are turned away again and book further out.
+// So the last job of a host can come back up to maxSlotReturn after the
+// host drained, while nothing else is left (with 30 s, a fault run's last
+// article waited 31 s).
 const (
 	minSlotRetry  = 10 * time.Millisecond
-	maxSlotReturn = 30 * time.Second
+	maxSlotReturn = 8 * time.Second
 )
 
 // acquire waits (up to slotWait, then errNoSlot) for a slot and then for the
