@@ -256,14 +256,14 @@ func deadLetterPages(t *testing.T, j jetstream.JetStream, pages []events.RawPage
 	return seqs
 }
 
-// show decodes what it previews (zstd, object-store references); replay
+// show decodes what it previews (s2, object-store references); replay
 // loads a referenced body and sends it on, and refuses, keeping the dead
 // letter, when the object is gone; purge deletes by filter.
 func TestDLQShowReplayPurge(t *testing.T) {
 	ns := natstest.StartProvisioned(t)
 	ctx := t.Context()
 	j := js(t, ns.ClientURL())
-	big := strings.Repeat(seedPage(t), 20) // over 4 KiB: zstd
+	big := strings.Repeat(seedPage(t), 20) // over 4 KiB: s2
 	if len(big) <= events.CompressAbove {
 		t.Fatalf("test page of %d bytes is not over %d", len(big), events.CompressAbove)
 	}
@@ -309,7 +309,7 @@ func TestDLQShowReplayPurge(t *testing.T) {
 	out, _, code := dlq("show", "--bytes", "300", bigSeq)
 	t.Logf("newsflow dlq show %s:\n%s", bigSeq, out)
 	for _, want := range []string{"stage          parser", "reason         no article in page", "https://news.example/big",
-		"Newsflow-Body-Encoding: zstd", "in object store " + events.BucketPages, fmt.Sprintf("body: %d bytes", len(big)),
+		"Newsflow-Body-Encoding: s2", "in object store " + events.BucketPages, fmt.Sprintf("body: %d bytes", len(big)),
 		"<!DOCTYPE html>", "more bytes; --body prints them all"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("show %s lacks %q: exit %d\n%s", bigSeq, want, code, out)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -75,21 +76,23 @@ func BenchmarkRawPageMsg(b *testing.B) {
 }
 
 // BenchmarkDecodeRawPage is the parser's decoding of one page as it travels
-// (zstd), as a page under 4 KiB travels (plain), and as earlier versions
-// sent pages over 64 KiB (gzip).
+// (s2), as a page under 4 KiB travels (plain), and as earlier versions sent
+// pages (zstd; gzip over 64 KiB).
 func BenchmarkDecodeRawPage(b *testing.B) {
 	c := loadCorpus(b, false)
 	zenc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, enc := range []string{"", events.EncodingZstd, events.EncodingGzip} {
+	for _, enc := range []string{"", events.EncodingS2, events.EncodingZstd, events.EncodingGzip} {
 		msgs := make([]*nats.Msg, len(c.pages))
 		for i := range c.pages {
 			m := nats.NewMsg("newsflow.raw.bench")
 			m.Header.Set(events.HeaderURL, c.urls[i])
 			m.Data = c.pages[i]
 			switch enc {
+			case events.EncodingS2:
+				m.Data = s2.Encode(nil, m.Data)
 			case events.EncodingZstd:
 				m.Data = zenc.EncodeAll(m.Data, nil)
 			case events.EncodingGzip:

@@ -41,7 +41,7 @@ func TestRawPageRoundTrip(t *testing.T) {
 		if m.Subject != "newsflow.raw.example_com" {
 			t.Errorf("subject %q", m.Subject)
 		}
-		if enc := m.Header.Get(HeaderBodyEncoding); (size > CompressAbove) != (enc == EncodingZstd && len(m.Data) < len(body)) {
+		if enc := m.Header.Get(HeaderBodyEncoding); (size > CompressAbove) != (enc == EncodingS2 && len(m.Data) < len(body)) {
 			t.Errorf("size %d: encoding %q, %d bytes", size, enc, len(m.Data))
 		}
 		if _, err := EventFromHeader(m.Header); err != nil {

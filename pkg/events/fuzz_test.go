@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/nats-io/nats.go"
 )
 
@@ -22,12 +23,21 @@ func FuzzDecodeRawPage(f *testing.F) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write(page)
 	zw.Close()
-	zpage := zstdEncoder.EncodeAll(page, nil)
+	zenc, err := zstd.NewWriter(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	zpage := zenc.EncodeAll(page, nil)
+	spage := encodeS2(page)
 	for _, s := range []struct {
 		url, enc, status, fetched string
 		data                      []byte
 	}{
 		{"https://example.com/a", "", "200", "2024-02-23T04:30:00Z", page},
+		{"https://example.com/a", EncodingS2, "200", "2024-02-23T04:30:00.123456789Z", spage},
+		{"https://example.com/a", EncodingS2, "", "", spage[:len(spage)/2]},
+		{"https://example.com/a", EncodingS2, "", "", append(append([]byte{}, spage...), spage...)},
+		{"https://example.com/a", EncodingS2, "", "", []byte{0xff, 0xff, 0xff, 0xff, 0x0f, 0x00}},
 		{"https://example.com/a", EncodingZstd, "200", "2024-02-23T04:30:00.123456789Z", zpage},
 		{"https://example.com/a", EncodingZstd, "x", "", zpage[:len(zpage)/2]},
 		{"https://example.com/a", EncodingZstd, "", "", append(append([]byte{}, zpage...), zpage...)},

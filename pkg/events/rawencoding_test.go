@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -16,8 +17,8 @@ import (
 	. "github.com/newsflow/newsflow/pkg/events"
 )
 
-// Every body encoding a raw page has had decodes: none, zstd, and gzip
-// (written by earlier versions, still in the stream).
+// Every body encoding a raw page has had decodes: none, s2, and zstd and
+// gzip (written by earlier versions, still in the stream).
 func TestDecodeRawPageEncodings(t *testing.T) {
 	page := bytes.Repeat([]byte("<p>news of the day</p>"), 5000)
 	var gz bytes.Buffer
@@ -29,14 +30,19 @@ func TestDecodeRawPageEncodings(t *testing.T) {
 		t.Fatal(err)
 	}
 	bomb := enc.EncodeAll(make([]byte, MaxPageBytes+1), nil)
+	s2Bomb := s2.Encode(nil, make([]byte, MaxPageBytes+1))
 	for _, tc := range []struct {
 		name, enc string
 		data      []byte
 		ok        bool
 	}{
 		{"plain", "", page, true},
-		{"zstd", EncodingZstd, enc.EncodeAll(page, nil), true},
+		{"s2", EncodingS2, s2.Encode(nil, page), true},
+		{"zstd from earlier versions", EncodingZstd, enc.EncodeAll(page, nil), true},
 		{"gzip from earlier versions", EncodingGzip, gz.Bytes(), true},
+		{"s2 corrupt", EncodingS2, []byte("not s2 at all"), false},
+		{"s2 cut short", EncodingS2, s2.Encode(nil, page)[:100], false},
+		{"s2 inflating past the limit", EncodingS2, s2Bomb, false},
 		{"zstd corrupt", EncodingZstd, []byte("not zstd at all"), false},
 		{"zstd inflating past the limit", EncodingZstd, bomb, false},
 		{"gzip corrupt", EncodingGzip, []byte("not gzip"), false},
@@ -88,8 +94,8 @@ func TestPublishLargeEncodings(t *testing.T) {
 		viaObjs bool
 	}{
 		{"small", bytes.Repeat([]byte("<p>short</p>"), 100), "", false},
-		{"compressible, larger than the max payload", bytes.Repeat([]byte("<p>a long page</p>"), 30000), EncodingZstd, false},
-		{"incompressible, larger than the max payload", noise, EncodingZstd, true},
+		{"compressible, larger than the max payload", bytes.Repeat([]byte("<p>a long page</p>"), 30000), EncodingS2, false},
+		{"incompressible, larger than the max payload", noise, EncodingS2, true},
 	} {
 		m, err := RawPage{URL: "https://example.com/" + strconv.Itoa(i), Status: 200, Body: tc.body}.Msg("newsflow/test")
 		if err != nil {

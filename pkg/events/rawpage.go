@@ -8,22 +8,25 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 	"github.com/nats-io/nats.go"
 )
 
 // Raw-page headers. The body of a raw-page message is the page itself, as
-// bytes: HTML travels unescaped, zstd-compressed (fastest level) above
-// CompressAbove. Measured with bench --pipeline on the benchmark corpus:
-// gzip (default level) was a third of the pipeline's CPU; uncompressed
-// bodies with NEWSFLOW_RAW's own S2 compression made JetStream's block
-// caches, which hold the newest messages in memory, 2.5x larger (peak RSS
-// 1.1 GB); S2 in the message (3.5x against zstd-fastest's 4.8x) encodes
-// 1.8x faster, but its larger messages cost JetStream in copying and block
-// caches what the fetcher saves (peak RSS +40 MB, no throughput gained).
-// Bodies gzip-compressed by earlier versions still decode.
+// bytes: HTML travels unescaped, S2-compressed above CompressAbove.
+// Measured with bench --pipeline on the benchmark corpus: gzip (default
+// level) was a third of the pipeline's CPU; uncompressed bodies with
+// NEWSFLOW_RAW's own S2 compression made JetStream's block caches, which
+// hold the newest messages in memory, 2.5x larger (peak RSS 1.1 GB). zstd
+// at its fastest level compresses trimmed pages 4.7x against S2's 3.4x but
+// takes 2.7 times as long; with S2, `up` spent 0.2-0.8 ms less CPU per
+// article, for about 10 MB more resident memory at 100 pages/s (the README's
+// Performance, session 9). Bodies zstd- or gzip-compressed by earlier
+// versions still decode.
 const (
 	HeaderURL           = "Newsflow-Url"
 	HeaderFinalURL      = "Newsflow-Final-Url"
@@ -41,8 +44,9 @@ const (
 	HeaderBodyEncoding  = "Newsflow-Body-Encoding"
 	HeaderOriginalBytes = "Newsflow-Original-Bytes"
 
-	// Body encodings (Newsflow-Body-Encoding): none, zstd, gzip (written by
-	// earlier versions).
+	// Body encodings (Newsflow-Body-Encoding): none, s2 (the block
+	// format), zstd and gzip (written by earlier versions).
+	EncodingS2   = "s2"
 	EncodingZstd = "zstd"
 	EncodingGzip = "gzip"
 
@@ -133,11 +137,37 @@ func (p RawPage) Msg(source string) (*nats.Msg, error) {
 	m.Data = p.Body
 	if len(p.Body) > CompressAbove {
 		m.Header.Set(HeaderOriginalBytes, strconv.Itoa(len(p.Body)))
-		m.Header.Set(HeaderBodyEncoding, EncodingZstd)
-		m.Data = zstdEncoder.EncodeAll(p.Body, make([]byte, 0, len(p.Body)/4))
+		m.Header.Set(HeaderBodyEncoding, EncodingS2)
+		m.Data = encodeS2(p.Body)
 	}
 	return m, nil
 }
+
+// encodeS2 compresses body into a slice of its own size. S2 encodes into a
+// buffer of its worst case, a sixth larger than the page; kept with the
+// message, that buffer would be most of the fetcher's allocation per page.
+func encodeS2(body []byte) []byte {
+	bp, _ := s2Buffers.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	if n := s2.MaxEncodedLen(len(body)); cap(*bp) < n {
+		*bp = make([]byte, n)
+	}
+	enc := s2.Encode((*bp)[:cap(*bp)], body)
+	out := append([]byte(nil), enc...)
+	if cap(*bp) <= maxPooledS2Buffer {
+		s2Buffers.Put(bp)
+	}
+	return out
+}
+
+// s2Buffers hold encodeS2's worst-case buffers; one for a page above
+// maxPooledS2Buffer is left to the collector rather than kept for the rare
+// next page that size.
+var s2Buffers sync.Pool
+
+const maxPooledS2Buffer = 1 << 20
 
 // DecodeRawPage reads a raw-page message back. Its errors wrap ErrBadRawPage:
 // such a message will never decode, so it belongs in the dead-letter stream.
@@ -176,13 +206,28 @@ func DecodeRawPage(h nats.Header, data []byte) (RawPage, error) {
 	return p, nil
 }
 
-// DecodeBody undoes the body encoding a message's headers name (zstd, or
-// gzip from earlier versions), bounded by MaxPageBytes. It does not fetch an object-store
-// body: see LoadBody.
+// DecodeBody undoes the body encoding a message's headers name (s2, or
+// zstd or gzip from earlier versions), bounded by MaxPageBytes. It does not
+// fetch an object-store body: see LoadBody.
 func DecodeBody(h nats.Header, data []byte) ([]byte, error) {
 	switch enc := h.Get(HeaderBodyEncoding); enc {
 	case "":
 		return data, nil
+	case EncodingS2:
+		// The block names its decoded length: a hostile one is refused
+		// before anything is allocated for it.
+		n, err := s2.DecodedLen(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: s2 body: %v", ErrBadRawPage, err)
+		}
+		if n > MaxPageBytes {
+			return nil, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
+		}
+		body, err := s2.Decode(nil, data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: s2 body: %v", ErrBadRawPage, err)
+		}
+		return body, nil
 	case EncodingZstd:
 		body, err := zstdDecoder.DecodeAll(data, nil)
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
@@ -210,16 +255,11 @@ func DecodeBody(h nats.Header, data []byte) ([]byte, error) {
 	}
 }
 
-// One encoder and one decoder serve every goroutine (EncodeAll and
-// DecodeAll are safe for concurrent use, each keeping a few states). The
-// decoder refuses output past MaxPageBytes, so a hostile frame cannot
-// inflate without limit.
-var (
-	zstdEncoder = must(zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
-		zstd.WithWindowSize(1<<20), zstd.WithEncoderCRC(false)))
-	zstdDecoder = must(zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageBytes),
-		zstd.WithDecoderMaxWindow(8<<20)))
-)
+// One zstd decoder serves every goroutine (DecodeAll is safe for concurrent
+// use, keeping a few states). It refuses output past MaxPageBytes, so a
+// hostile frame cannot inflate without limit.
+var zstdDecoder = must(zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageBytes),
+	zstd.WithDecoderMaxWindow(8<<20)))
 
 // must is for options fixed in the source: an error is a bug.
 func must[T any](v T, err error) T {

@@ -21,7 +21,7 @@ func TestLargePageViaObjectStore(t *testing.T) {
 	var page bytes.Buffer
 	page.WriteString("<html><body><p>")
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	for page.Len() < 12<<20 { // incompressible enough to stay above 8 MB zstd-compressed
+	for page.Len() < 12<<20 { // incompressible enough to stay above 8 MB compressed
 		page.WriteByte(letters[rng.IntN(len(letters))])
 	}
 	page.WriteString("</p></body></html>")
