@@ -410,6 +410,11 @@ type Filter struct {
 	Summary bool
 }
 
+// byFields says whether f chooses by an article's fields, beyond its site.
+func (f Filter) byFields() bool {
+	return f.Language != "" || f.Author != "" || f.Tag != "" || f.Q != "" || !f.Since.IsZero() || !f.Until.IsZero()
+}
+
 func (f Filter) match(r fields) bool {
 	switch {
 	case f.Site != "" && r.site != f.Site,

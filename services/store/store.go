@@ -191,6 +191,10 @@ var (
 		Name: "newsflow_store_sse_verdicts_total",
 		Help: "Duplicate verdicts the streams used, by where they came from (heard: a store announced it; redis: looked up).",
 	}, []string{"source"})
+	sseDecodes = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "newsflow_store_sse_decodes_total",
+		Help: "Events the streams decoded themselves, not having them decoded from this store's own write.",
+	})
 )
 
 // Store consumes articles into Redis and serves them.

@@ -329,11 +329,20 @@ func (s *Store) streamEvent(ctx context.Context, f Filter, ev *feedEvent) ([]byt
 	if f.Site != "" && ev.m.Subject() != events.SubjectArticlePrefix+f.Site {
 		return nil, false
 	}
-	e := ev.e.of(ev.m)
-	if !e.ok || !f.match(e.fields) {
+	// The store that writes an event has decoded it by the time its
+	// verdict is out. A client that needs none of the event's fields to
+	// choose waits for the verdict first, so that it finds the event
+	// decoded rather than decoding it a second time.
+	if f.byFields() {
+		if e := ev.e.of(ev.m); !e.ok || !f.match(e.fields) {
+			return nil, false
+		}
+	}
+	if !f.IncludeDuplicates && s.isDuplicate(ctx, ev) {
 		return nil, false
 	}
-	if !f.IncludeDuplicates && s.isDuplicate(ctx, ev.k, e, ev.at) {
+	e := ev.e.of(ev.m)
+	if !e.ok || !f.match(e.fields) {
 		return nil, false
 	}
 	if e.data != nil {
@@ -342,18 +351,18 @@ func (s *Store) streamEvent(ctx context.Context, f Filter, ev *feedEvent) ([]byt
 	return ev.m.Data(), true
 }
 
-// isDuplicate says whether the event k, holding e and published at, is a
-// copy of an article still stored. A fresh event's verdict comes from the
+// isDuplicate says whether the event ev is a copy of an article still
+// stored. A fresh event's verdict comes from the
 // store that writes it (see VerdictSubject), usually a millisecond after the
 // write; while none is heard the stream asks Redis once the event is
 // verdictGrace old (at once for an event older than that: its verdict was
 // missed, by a store that restarted, say), then every verdictGrace up to
 // dupWait. An event older than dupFreshFor (a replay) is looked up in Redis
 // at once: the record may hold a later version whose verdict stands for it.
-func (s *Store) isDuplicate(ctx context.Context, k eventKey, e *streamed, at time.Time) bool {
-	age := time.Since(at)
+func (s *Store) isDuplicate(ctx context.Context, ev *feedEvent) bool {
+	k, age := ev.k, time.Since(ev.at)
 	if age >= dupFreshFor {
-		dup, _ := s.storedDuplicate(ctx, e)
+		dup, _ := s.storedDuplicate(ctx, ev.e.of(ev.m))
 		sseVerdicts.WithLabelValues("redis").Inc()
 		return dup
 	}
@@ -378,7 +387,7 @@ func (s *Store) isDuplicate(ctx context.Context, k eventKey, e *streamed, at tim
 			sseVerdicts.WithLabelValues("heard").Inc()
 			return dup
 		case <-grace.C:
-			if dup, decided := s.storedDuplicate(ctx, e); decided || time.Now().After(deadline) {
+			if dup, decided := s.storedDuplicate(ctx, ev.e.of(ev.m)); decided || time.Now().After(deadline) {
 				sseVerdicts.WithLabelValues("redis").Inc()
 				return dup
 			}
@@ -390,6 +399,9 @@ func (s *Store) isDuplicate(ctx context.Context, k eventKey, e *streamed, at tim
 // storedDuplicate asks Redis whether e is a copy of an article still stored;
 // decided is false while the record holds neither e nor a later version.
 func (s *Store) storedDuplicate(ctx context.Context, e *streamed) (dup, decided bool) {
+	if !e.ok {
+		return false, true // no article: the store stores none, and the stream shows none
+	}
 	v, err := s.rdb.HMGet(ctx, s.articles.recordKey(e.id), "ch", "mod", "dup").Result()
 	if err != nil {
 		// Redis is down, so the store is not storing either: waiting for

@@ -61,6 +61,7 @@ func (e *streamed) from(a *events.Article, data []byte) {
 }
 
 func (e *streamed) decode(m jetstream.Msg) {
+	sseDecodes.Inc()
 	a, err := events.DecodeArticle(m.Data())
 	if err != nil || (!events.Validated(m.Headers()) && events.ValidateArticleJSON(m.Data()) != nil) {
 		return

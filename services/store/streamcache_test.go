@@ -1,10 +1,12 @@
 package store
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/newsflow/newsflow/internal/redistest"
 	"github.com/newsflow/newsflow/pkg/events"
@@ -39,5 +41,36 @@ func TestHandleLeavesItsDecodingToTheStreams(t *testing.T) {
 	e.once.Do(func() { t.Error("the streams would decode the stored event again") })
 	if !e.ok || e.id != a.ID || e.fields.site == "" || len(e.fields.authors) != 1 {
 		t.Errorf("streamed form %+v, want the article's", e)
+	}
+}
+
+// A client that chooses by no field of an article (the web page's stream)
+// waits for the store's verdict before it looks at an event, so it finds
+// the event decoded by the store's write: one decoding per event, not two.
+// A client that filters by a field still decodes what the store has not.
+func TestStreamsWaitForTheStoresDecoding(t *testing.T) {
+	natsURL, js := natsServer(t)
+	rdb, prefix := redistest.Client(t)
+	// Verdicts only as heard: no Redis lookup (which decodes) on a slow machine.
+	st := runStore(t, natsURL, rdb, Config{Prefix: prefix, TTL: time.Hour, Workers: 2, verdictGrace: time.Hour})
+	all := openStream(t, st.api+"/v1/stream", "")
+	before := testutil.ToFloat64(sseDecodes)
+	var want []uint64
+	for i := range 20 {
+		want = append(want, publish(t, js, art("a.example", i+1, base)))
+	}
+	if got := articleIDs(t, all, len(want)); !slices.Equal(got, want) {
+		t.Fatalf("the stream sent %v, want %v", got, want)
+	}
+	if n := testutil.ToFloat64(sseDecodes) - before; n != 0 {
+		t.Errorf("the stream decoded %v of the %d events the store had decoded", n, len(want))
+	}
+
+	// By language: the client decodes an event as it comes, unless the
+	// store already has.
+	en := openStream(t, st.api+"/v1/stream?lang=en", "")
+	seq := publish(t, js, art("a.example", 99, base))
+	if got := articleIDs(t, en, 1); got[0] != seq {
+		t.Errorf("the filtered stream sent %d, want %d", got[0], seq)
 	}
 }
