@@ -233,6 +233,7 @@ func (s *Store) Articles() *Articles { return s.articles }
 func (s *Store) Handle(ctx context.Context, m jetstream.Msg) error {
 	a, err := events.DecodeArticle(m.Data())
 	if err != nil {
+		s.refuse(m)
 		return router.Permanent(err)
 	}
 	// The parser validated its events (events.Validated); anything else
@@ -240,6 +241,7 @@ func (s *Store) Handle(ctx context.Context, m jetstream.Msg) error {
 	// be Article v1.
 	if !events.Validated(m.Headers()) {
 		if err := events.ValidateArticleJSON(m.Data()); err != nil {
+			s.refuse(m)
 			return router.Permanent(fmt.Errorf("article %s: %w", a.ID, err))
 		}
 	}

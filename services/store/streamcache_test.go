@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -64,6 +65,27 @@ func TestStreamsWaitForTheStoresDecoding(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(sseDecodes) - before; n != 0 {
 		t.Errorf("the stream decoded %v of the %d events the store had decoded", n, len(want))
+	}
+
+	// An event that is no Article v1 gets a verdict too, from the store
+	// that refuses it: the stream need not wait for one in vain (2 s, then
+	// a Redis lookup) before the events behind it.
+	lookups := testutil.ToFloat64(sseVerdicts.WithLabelValues("redis"))
+	bad := art("a.example", 50, base)
+	bad.Language = "not a language tag!"
+	data, err := json.Marshal(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(t.Context(), events.ArticleSubject("a.example"), data); err != nil {
+		t.Fatal(err)
+	}
+	good := publish(t, js, art("a.example", 51, base))
+	if got := articleIDs(t, all, 1); got[0] != good {
+		t.Errorf("after an invalid event the stream sent %d, want %d", got[0], good)
+	}
+	if n := testutil.ToFloat64(sseVerdicts.WithLabelValues("redis")) - lookups; n != 0 {
+		t.Errorf("the stream looked up %v verdicts in Redis, want none (the store announces the invalid event's)", n)
 	}
 
 	// By language: the client decodes an event as it comes, unless the

@@ -107,7 +107,19 @@ func (s *Store) announce(ctx context.Context, m jetstream.Msg, res PutResult) {
 		}
 		dup = n == 1
 	}
-	k := keyOf(md.Sequence.Stream, md.Timestamp)
+	s.tell(keyOf(md.Sequence.Stream, md.Timestamp), dup)
+}
+
+// refuse announces that the event m is no duplicate because it is no
+// article: the streams that wait for its verdict go on at once (they show
+// it to nobody).
+func (s *Store) refuse(m jetstream.Msg) {
+	if md, err := m.Metadata(); err == nil {
+		s.tell(keyOf(md.Sequence.Stream, md.Timestamp), false)
+	}
+}
+
+func (s *Store) tell(k eventKey, dup bool) {
 	s.verdicts.record(k, dup)
 	if s.deps.NC == nil {
 		return
