@@ -214,8 +214,10 @@ func DecodeBody(h nats.Header, data []byte) ([]byte, error) {
 	case "":
 		return data, nil
 	case EncodingS2:
-		// The block names its decoded length: a hostile one is refused
-		// before anything is allocated for it.
+		// The block names its decoded length: one past the limit is
+		// refused before anything is allocated for it. (One within the
+		// limit is allocated before the data is checked: at most
+		// MaxPageBytes, as a valid block of a few KB can inflate to.)
 		n, err := s2.DecodedLen(data)
 		if err != nil {
 			return nil, fmt.Errorf("%w: s2 body: %v", ErrBadRawPage, err)

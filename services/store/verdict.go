@@ -14,7 +14,7 @@ import (
 
 // VerdictSubject carries, on core NATS, each stored event's duplicate
 // verdict: "<NEWSFLOW_ARTICLES sequence> <its stream time, unix ns> <1
-// duplicate | 0 not>". The store
+// duplicate | 0 not>", and a 0 for each event refused as no article. The store
 // that wrote the event decides it once (the upsert script links duplicates)
 // and every store replica hears it, so an SSE client on any replica learns
 // it within a round trip instead of each client asking Redis. Core NATS may
