@@ -251,27 +251,38 @@ func (pr *stageProc) scrape(ctx context.Context) (runtimeStats, error) {
 	}
 	defer resp.Body.Close()
 	var st runtimeStats
+	// A short phase may see no collection at all, so a zero must come from
+	// the metric, never from its absence.
+	want := map[string]*float64{
+		"go_gc_duration_seconds_count":  &st.gc,
+		"go_memstats_heap_inuse_bytes":  &st.heap,
+		"go_memstats_alloc_bytes_total": &st.alloc,
+	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		name, v, ok := strings.Cut(sc.Text(), " ")
-		if !ok {
+		dst := want[name]
+		if !ok || dst == nil {
 			continue
 		}
-		switch name {
-		case "go_gc_duration_seconds_count":
-			st.gc, _ = strconv.ParseFloat(v, 64)
-		case "go_memstats_heap_inuse_bytes":
-			st.heap, _ = strconv.ParseFloat(v, 64)
-		case "go_memstats_alloc_bytes_total":
-			st.alloc, _ = strconv.ParseFloat(v, 64)
+		if *dst, err = strconv.ParseFloat(v, 64); err != nil {
+			return st, fmt.Errorf("%s metrics: %s: %w", pr.name, name, err)
 		}
+		delete(want, name)
 	}
 	if err := sc.Err(); err != nil {
 		return st, fmt.Errorf("%s metrics: %w", pr.name, err)
 	}
+	if len(want) > 0 {
+		return st, fmt.Errorf("%s metrics: %w: %s", pr.name, errMetricsMissing, strings.Join(slices.Sorted(maps.Keys(want)), ", "))
+	}
 	return st, nil
 }
+
+// errMetricsMissing: a service's /metrics lacks a runtime figure the bench
+// reports, as a binary of another version might.
+var errMetricsMissing = errors.New("missing")
 
 // tail keeps the last 8 KB a process wrote, for the error when it fails.
 type tail struct {
