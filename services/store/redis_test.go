@@ -223,6 +223,39 @@ func TestNewVersionRepairsIndexes(t *testing.T) {
 	}
 }
 
+// Every key a write leaves has a TTL, and one that names an article lives
+// at least as long as the article's record, and not much longer: sets are
+// extended a 64th of the TTL past their newest member.
+func TestKeysOutliveTheArticlesTheyName(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	const ttl = time.Hour
+	s := NewArticles(rdb, prefix, ttl)
+	ctx := t.Context()
+	orig := art("wire.example", 1, base, withBody(words("wire-", 80)), func(a *events.Article) {
+		a.Authors, a.Tags, a.Language = []string{"Ann Lee"}, []string{"world", "only-first"}, "en"
+	})
+	mustPut(t, s, orig, Created)
+	for i, host := range []string{"a.example", "b.example"} {
+		time.Sleep(20 * time.Millisecond) // each write a later expiry
+		mustPut(t, s, art(host, i+2, base.Add(time.Hour), withBody(orig.BodyText), func(a *events.Article) {
+			a.Simhash, a.Authors, a.Tags, a.Language = orig.Simhash, orig.Authors, []string{"world"}, "en"
+		}), Created)
+	}
+	const margin = 100 * time.Millisecond // the reads below take time
+	for name, ids := range members(t, rdb, prefix) {
+		left := rdb.PTTL(ctx, prefix+name).Val()
+		if left <= 0 || left > ttl+ttl/64+margin {
+			t.Errorf("%s: TTL %v, want more than 0 and at most %v", name, left, ttl+ttl/64)
+			continue
+		}
+		for _, id := range ids {
+			if rec := rdb.PTTL(ctx, s.recordKey(id)).Val(); rec > left+margin {
+				t.Errorf("%s expires in %v, before the article %s it names (%v)", name, left, id, rec)
+			}
+		}
+	}
+}
+
 // Records expire with the TTL, and every set and lookup key lets go of them.
 func TestTTLExpiresRecordsAndIndexes(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
@@ -517,6 +550,28 @@ func TestCopyOfACopyLinksToItsOriginal(t *testing.T) {
 	copy4 := art("d.com", 5, h(20), withSim(flip(sim, 0, 1, 2, 3)))
 	if r := mustPut(t, s, copy4, Created); r.DuplicateOf != copy1.ID {
 		t.Errorf("after the original expired, a new copy's duplicate_of = %q, want the earliest copy %q", r.DuplicateOf, copy1.ID)
+	}
+}
+
+// Copies elsewhere of a site's own story lead back to it: when the site
+// publishes the story again under another URL, no copy makes that a
+// duplicate, however many name the same original.
+func TestCopiesLeadBackToTheSitesOwnStory(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := NewArticles(rdb, prefix, time.Hour)
+	body := withBody(words("wire", 80))
+	orig := art("a.com", 1, base, body)
+	mustPut(t, s, orig, Created)
+	for i, host := range []string{"b.com", "c.com", "d.com"} {
+		if r := mustPut(t, s, art(host, i+2, base.Add(time.Duration(i+1)*time.Minute), body, func(a *events.Article) {
+			a.Simhash = orig.Simhash
+		}), Created); r.DuplicateOf != orig.ID {
+			t.Fatalf("copy on %s: duplicate_of = %q, want the original", host, r.DuplicateOf)
+		}
+	}
+	again := art("a.com", 9, base.Add(time.Hour), body, func(a *events.Article) { a.Simhash = orig.Simhash })
+	if r := mustPut(t, s, again, Created); r.DuplicateOf != "" {
+		t.Errorf("the site's story again: duplicate_of = %q, want none", r.DuplicateOf)
 	}
 }
 

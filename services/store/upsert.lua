@@ -53,9 +53,9 @@ end
 -- its simhash is within ARGV[20] bits and it comes from another site.
 local function popcount(x)
   local c = 0
-  while x > 0 do
-    c = c + x % 2
-    x = math.floor(x / 2)
+  while x ~= 0 do
+    x = bit.band(x, x - 1) -- clears the lowest set bit: one turn per bit set
+    c = c + 1
   end
   return c
 end
@@ -69,13 +69,21 @@ end
 local site, score = ARGV[8], tonumber(ARGV[6])
 local best, bestScore
 local originals = {} -- every original found, by id: its score
-local function consider(cid)
-  local f = redis.call('HMGET', rp .. cid, 'score', 'dup', 'site')
+-- A wire story's copies all name one original: it is read once.
+local named = {} -- original id -> {score, site}, or false when gone
+-- f is the candidate's score, dup and site.
+local function consider(cid, f)
   if not f[1] then return end
-  if f[2] and f[2] ~= '' then
+  local o = f[2]
+  if o and o ~= '' then
     -- Link to the original the candidate names, while it exists.
-    local g = redis.call('HMGET', rp .. f[2], 'score', 'site')
-    if g[1] then cid, f = f[2], {g[1], '', g[2]} end
+    local g = named[o]
+    if g == nil then
+      g = redis.call('HMGET', rp .. o, 'score', 'site')
+      if not g[1] then g = false end
+      named[o] = g
+    end
+    if g then cid, f = o, {g[1], '', g[2]} end
   end
   if cid == id or f[3] == site then return end
   local s = tonumber(f[1])
@@ -85,15 +93,20 @@ local function consider(cid)
   end
 end
 if ARGV[17] ~= '' then
-  local cid = redis.call('GET', ARGV[17])
-  if cid and cid ~= id then consider(cid) end
   local seen, sim, maxd = {}, ARGV[14], tonumber(ARGV[20])
+  local cid = redis.call('GET', ARGV[17])
+  if cid and cid ~= id then
+    seen[cid] = true
+    consider(cid, redis.call('HMGET', rp .. cid, 'score', 'dup', 'site'))
+  end
   for _, k in ipairs(split(ARGV[18])) do
     for _, c in ipairs(redis.call('ZRANGEBYSCORE', k, now, '+inf', 'LIMIT', 0, 64)) do
       if c ~= id and not seen[c] then
         seen[c] = true
-        local cs = redis.call('HGET', rp .. c, 'sim')
-        if cs and #cs == 16 and hamming(sim, cs) <= maxd then consider(c) end
+        -- One read per candidate: what consider needs, and its simhash.
+        local f = redis.call('HMGET', rp .. c, 'score', 'dup', 'site', 'sim')
+        local cs = f[4]
+        if cs and #cs == 16 and hamming(sim, cs) <= maxd then consider(c, f) end
       end
     end
   end
@@ -121,9 +134,12 @@ redis.call('HSET', KEYS[1], 'json', ARGV[2], 'ch', ARGV[3], 'mod', ARGV[4], 'par
   'sim', ARGV[14], 'dup', dup, 'urls', ARGV[16], 'chk', ARGV[17], 'sum', ARGV[23])
 redis.call('PEXPIREAT', KEYS[1], exp)
 -- A set lives as long as its newest member, so a set nobody writes to any
--- more disappears on its own.
+-- more disappears on its own. It is extended a 64th of the TTL past that,
+-- so that the writes of the next such span find it long-lived enough and
+-- leave it be: one call per set and write instead of two.
+local slack = math.floor(ttl / 64)
 local function keep(k)
-  if redis.call('PTTL', k) < ttl then redis.call('PEXPIREAT', k, exp) end
+  if redis.call('PTTL', k) < ttl then redis.call('PEXPIREAT', k, exp + slack) end
 end
 -- Copies point back through P d:<original>, so that a rewritten original
 -- lets go of the copies it no longer resembles.
