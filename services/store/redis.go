@@ -38,10 +38,11 @@ import (
 //	P sites, P sitehosts  zset/hash  site token -> expiry of its newest article / its host name
 //	P langs               zset    primary language -> expiry of its newest article
 //
-// Each index set and lookup key expires with the newest article in it, and
-// every write sweeps a bounded batch of expired ids out of the sets that
-// still hold them (a janitor does the same while no writes come), so nothing
-// grows without bound. All keys of one article change in one Lua script; on
+// Each lookup key expires with its article and each index set with the
+// newest article in it (a 64th of the TTL later at most, so that most
+// writes leave a set's TTL be), and every write sweeps a bounded batch of
+// expired ids out of the sets that still hold them (a janitor does the same
+// while no writes come), so nothing grows without bound. All keys of one article change in one Lua script; on
 // Redis Cluster the whole prefix must map to one slot (REDIS_PREFIX={newsflow}:).
 
 // ErrNotFound means no article has that id or URL.

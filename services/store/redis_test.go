@@ -225,10 +225,11 @@ func TestNewVersionRepairsIndexes(t *testing.T) {
 
 // Every key a write leaves has a TTL, and one that names an article lives
 // at least as long as the article's record, and not much longer: sets are
-// extended a 64th of the TTL past their newest member.
+// extended a 64th of the TTL past their newest member. The writes are
+// further apart than that 64th, so each must extend the sets it joins.
 func TestKeysOutliveTheArticlesTheyName(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	const ttl = time.Hour
+	const ttl = 6400 * time.Millisecond // sets extended 100 ms at a time
 	s := NewArticles(rdb, prefix, ttl)
 	ctx := t.Context()
 	orig := art("wire.example", 1, base, withBody(words("wire-", 80)), func(a *events.Article) {
@@ -236,20 +237,34 @@ func TestKeysOutliveTheArticlesTheyName(t *testing.T) {
 	})
 	mustPut(t, s, orig, Created)
 	for i, host := range []string{"a.example", "b.example"} {
-		time.Sleep(20 * time.Millisecond) // each write a later expiry
+		time.Sleep(180 * time.Millisecond)
 		mustPut(t, s, art(host, i+2, base.Add(time.Hour), withBody(orig.BodyText), func(a *events.Article) {
 			a.Simhash, a.Authors, a.Tags, a.Language = orig.Simhash, orig.Authors, []string{"world"}, "en"
 		}), Created)
 	}
-	const margin = 100 * time.Millisecond // the reads below take time
-	for name, ids := range members(t, rdb, prefix) {
-		left := rdb.PTTL(ctx, prefix+name).Val()
+	// Every TTL read at one instant, in one transaction.
+	named := members(t, rdb, prefix)
+	keyTTL, recTTL := map[string]*redis.DurationCmd{}, map[string]*redis.DurationCmd{}
+	if _, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for name, ids := range named {
+			keyTTL[name] = p.PTTL(ctx, prefix+name)
+			for _, id := range ids {
+				recTTL[id] = p.PTTL(ctx, s.recordKey(id))
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const margin = 5 * time.Millisecond // PTTL rounds
+	for name, ids := range named {
+		left := keyTTL[name].Val()
 		if left <= 0 || left > ttl+ttl/64+margin {
 			t.Errorf("%s: TTL %v, want more than 0 and at most %v", name, left, ttl+ttl/64)
 			continue
 		}
 		for _, id := range ids {
-			if rec := rdb.PTTL(ctx, s.recordKey(id)).Val(); rec > left+margin {
+			if rec := recTTL[id].Val(); rec > left+margin {
 				t.Errorf("%s expires in %v, before the article %s it names (%v)", name, left, id, rec)
 			}
 		}
@@ -714,6 +729,13 @@ func TestEarliestCopyArrivingLast(t *testing.T) {
 	p, err := s.List(ctx, Filter{}, 10, "")
 	if err != nil || !slices.Equal(titles(t, p), []string{first.Title}) {
 		t.Errorf("listing: %q, %v; want only the earliest copy", titles(t, p), err)
+	}
+	// Found by its body alone (its simhash is 4 bits off, one in each band),
+	// a later copy links through the copy the content hash names, the first
+	// stored, to the earliest.
+	late := art("z.com", 4, base.Add(3*time.Hour), body, func(a *events.Article) { a.Simhash = flip(a.Simhash, 0, 16, 32, 48) })
+	if r := mustPut(t, s, late, Created); r.DuplicateOf != first.ID {
+		t.Errorf("a copy found by its body: duplicate_of %q, want the earliest copy %q", r.DuplicateOf, first.ID)
 	}
 }
 
