@@ -10,7 +10,7 @@ import (
 // redis-server's includes its AOF rewrites: here a shell that waits for a
 // shell that counts, and then sleeps.
 func TestChildCPUCountsWaitedForChildren(t *testing.T) {
-	cmd := exec.Command("sh", "-c", `sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'; sleep 30`)
+	cmd := exec.Command("sh", "-c", `sh -c 'i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done'; sleep 30`)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
