@@ -220,14 +220,14 @@ func DecodeBody(h nats.Header, data []byte) ([]byte, error) {
 		// MaxPageBytes, as a valid block of a few KB can inflate to.)
 		n, err := s2.DecodedLen(data)
 		if err != nil {
-			return nil, fmt.Errorf("%w: s2 body: %v", ErrBadRawPage, err)
+			return nil, fmt.Errorf("%w: s2 body: %w", ErrBadRawPage, err)
 		}
 		if n > MaxPageBytes {
 			return nil, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
 		}
 		body, err := s2.Decode(nil, data)
 		if err != nil {
-			return nil, fmt.Errorf("%w: s2 body: %v", ErrBadRawPage, err)
+			return nil, fmt.Errorf("%w: s2 body: %w", ErrBadRawPage, err)
 		}
 		return body, nil
 	case EncodingZstd:
@@ -236,17 +236,17 @@ func DecodeBody(h nats.Header, data []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: zstd body: %v", ErrBadRawPage, err)
+			return nil, fmt.Errorf("%w: zstd body: %w", ErrBadRawPage, err)
 		}
 		return body, nil
 	case EncodingGzip:
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
+			return nil, fmt.Errorf("%w: gzip body: %w", ErrBadRawPage, err)
 		}
 		body, err := io.ReadAll(io.LimitReader(zr, MaxPageBytes+1))
 		if err != nil {
-			return nil, fmt.Errorf("%w: gzip body: %v", ErrBadRawPage, err)
+			return nil, fmt.Errorf("%w: gzip body: %w", ErrBadRawPage, err)
 		}
 		if len(body) > MaxPageBytes {
 			return nil, fmt.Errorf("%w: body inflates past %d bytes", ErrBadRawPage, MaxPageBytes)
